@@ -1,0 +1,160 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/mvmbot/mvmbot/playbook"
+	bolt "go.etcd.io/bbolt"
+)
+
+// CommitTurn applies everything one inbound activity changes in a single
+// transaction, or nothing:
+//
+//   - If t.DedupKey is not empty and a record for it exists, the activity was
+//     already handled: CommitTurn changes nothing and returns dup, the
+//     stored Result, and no jobs.
+//   - Otherwise it records t.Result under t.DedupKey (At set to now when
+//     zero; skipped when DedupKey is ""), upserts *t.Ref when it is not nil
+//     (UpdatedAt set to now when zero), and inserts t.Jobs as Enqueue does,
+//     returning the inserted ones. A job whose Key matches a job already
+//     queued is skipped and absent from jobs (see Enqueue). The inserted
+//     jobs that are due (RunAt zero or not after now) come back already
+//     leased to the caller until now + Options.JobLease, because the caller
+//     runs them at once and reports each with Complete or Retry; jobs due
+//     later (a reminder) come back unleased and are left to the runner. So:
+//     run the returned jobs whose LeaseUntil is not zero.
+//
+// Concurrent calls with the same DedupKey apply exactly once; the others
+// return dup. Concurrent calls share one transaction and one fsync (a bbolt
+// batch), which is what makes this cheap under load.
+//
+// Returns EINVALID, before touching the file, when t.Result.Body is not
+// valid JSON, t.Ref has an empty Key, or a job is invalid (see Enqueue).
+func (db *DB) CommitTurn(ctx context.Context, t playbook.Turn) (jobs []playbook.Job, dup *playbook.Result, err error) {
+	if t.Ref != nil {
+		if err := validateRef(*t.Ref); err != nil {
+			return nil, nil, fmt.Errorf("commit turn: %w", err)
+		}
+	}
+	if len(t.Result.Body) > 0 && !json.Valid(t.Result.Body) {
+		return nil, nil, fmt.Errorf("commit turn: %w", playbook.Errorf(playbook.EINVALID, "The result body is not valid JSON."))
+	}
+	if err := validateJobs(t.Jobs); err != nil {
+		return nil, nil, fmt.Errorf("commit turn: %w", err)
+	}
+	now := db.clock()
+	err = db.batch(ctx, func(tx *bolt.Tx) error {
+		// A batched fn may run again after a rollback: start clean.
+		jobs, dup = nil, nil
+		if t.DedupKey != "" {
+			var prev playbook.Result
+			ok, err := getJSON(tx.Bucket(bucketProcessed), []byte(t.DedupKey), &prev)
+			if err != nil {
+				return err
+			}
+			if ok {
+				dup = &prev
+				return nil
+			}
+			if err := putProcessed(tx, t.DedupKey, t.Result, now); err != nil {
+				return err
+			}
+		}
+		if t.Ref != nil {
+			if err := putRef(tx, *t.Ref, now); err != nil {
+				return err
+			}
+		}
+		var err error
+		jobs, err = insertJobs(tx, t.Jobs, now, now.Add(db.lease), db.maxAttempts)
+		return err
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("commit turn: %w", err)
+	}
+	return jobs, dup, nil
+}
+
+// putProcessed records r under key and in the time index.
+func putProcessed(tx *bolt.Tx, key string, r playbook.Result, now time.Time) error {
+	if r.At.IsZero() {
+		r.At = now
+	}
+	r.Body = bytes.Clone(r.Body)
+	if err := putJSON(tx.Bucket(bucketProcessed), []byte(key), r); err != nil {
+		return fmt.Errorf("put processed %q: %w", key, err)
+	}
+	return tx.Bucket(bucketProcessedAt).Put(append(timeKey(r.At), key...), nil)
+}
+
+// Processed returns the Result recorded for key by CommitTurn, and whether
+// there is one. It is the fast path for a redelivered activity: one read
+// transaction, no write. An absent key is (zero, false, nil), not an error.
+func (db *DB) Processed(ctx context.Context, key string) (playbook.Result, bool, error) {
+	var r playbook.Result
+	var ok bool
+	err := db.view(ctx, func(tx *bolt.Tx) error {
+		var err error
+		ok, err = getJSON(tx.Bucket(bucketProcessed), []byte(key), &r)
+		return err
+	})
+	if err != nil {
+		return playbook.Result{}, false, fmt.Errorf("processed %q: %w", key, err)
+	}
+	return r, ok, nil
+}
+
+// SweepProcessed deletes the dedup records whose Result.At is before
+// olderThan and returns how many it deleted. After a sweep, a redelivery of
+// a swept activity is applied again, so olderThan must be further back than
+// the channel's redelivery window (Teams retries within minutes; a TTL of a
+// day is generous).
+//
+// Cost: the processed_at index orders records by At, so a sweep reads only
+// the expired keys, never the live records. A full scan would decode every
+// value (some 100k records, every few minutes) while holding the single
+// writer lock; the index costs one small key per record, written in the
+// same transaction as the record. Deletions are committed in chunks, so a
+// large backlog does not hold the writer lock for long; if ctx ends between
+// chunks, the count so far is returned with ctx's error.
+func (db *DB) SweepProcessed(ctx context.Context, olderThan time.Time) (int, error) {
+	limit := timeKey(olderThan)
+	total := 0
+	for {
+		n := 0
+		err := db.update(ctx, func(tx *bolt.Tx) error {
+			n = 0
+			idx, recs := tx.Bucket(bucketProcessedAt), tx.Bucket(bucketProcessed)
+			// Collect first: deleting under a bbolt cursor skips entries.
+			var expired [][]byte
+			c := idx.Cursor()
+			for k, _ := c.First(); k != nil && len(expired) < db.sweepChunk; k, _ = c.Next() {
+				if len(k) < 8 || bytes.Compare(k[:8], limit) >= 0 {
+					break
+				}
+				expired = append(expired, bytes.Clone(k))
+			}
+			for _, k := range expired {
+				if err := idx.Delete(k); err != nil {
+					return err
+				}
+				if err := recs.Delete(k[8:]); err != nil {
+					return err
+				}
+			}
+			n = len(expired)
+			return nil
+		})
+		total += n
+		if err != nil {
+			return total, fmt.Errorf("sweep processed: %w", err)
+		}
+		if n < db.sweepChunk {
+			return total, nil
+		}
+	}
+}

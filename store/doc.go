@@ -1,0 +1,70 @@
+// Package store is mvmbot's persistence on bbolt: one file, opened by one
+// process. It keeps the records of package playbook: processed activities
+// (dedup), conversation references, and the durable job queue; engagements
+// and the audit log are to follow in the same file.
+//
+// It imports playbook and bbolt, nothing else of the project, and no bbolt
+// type appears in its API: package bot declares the small interfaces it
+// needs (a deduper, a reference store, a job queue) and cmd/mvmbot passes a
+// *DB. A second backend (PostgreSQL) will implement the same methods;
+// package storetest holds the conformance suite both must pass.
+//
+// # Basics
+//
+// Open locks and opens the file (Options.Timeout bounds the wait; a second
+// process gets ErrInUse), creates missing buckets, runs schema migrations,
+// and clears stale job leases. Close releases it. Ping serves /readyz.
+//
+// CommitTurn is the one write of an inbound activity: dedup record,
+// conversation reference and outbound jobs (an outbox) in one transaction.
+// Processed is the read-only fast path for redeliveries; SweepProcessed
+// expires old dedup records.
+//
+// PutRef, Ref and Refs keep the conversation references used for proactive
+// messages.
+//
+// Enqueue, ClaimDue, Complete, Retry, Snooze, Fail, Cancel, Dead, NextRunAt
+// and Pending are the durable job queue (see job.go for the life of a job).
+//
+// WriteTo and Backup copy a consistent snapshot while serving.
+//
+// # Buckets
+//
+//	meta          schema_version → big-endian uint64 (see migrate.go)
+//	processed     dedup key → Result (JSON)
+//	processed_at  At (8 bytes) + dedup key → empty: SweepProcessed's index
+//	refs          ConversationRef.Key → ConversationRef (JSON)
+//	jobs          ID (big-endian uint64) → Job (JSON); the bucket sequence assigns IDs
+//	job_due       RunAt (8 bytes) + ID → empty: ClaimDue's order
+//	job_keys      Job.Key → ID, while the job is queued
+//	dead          ID → Job (JSON), dead-lettered
+//
+// Values are the JSON of the playbook types, so a change to their JSON tags
+// is a schema change and needs a migration. Times are stored in UTC.
+//
+// # Caveats
+//
+// Returned values are copies the caller owns; nothing aliases bbolt's
+// memory map. The json.RawMessage fields (Result.Body, Job.Args) must hold valid
+// JSON and come back compacted.
+//
+// All methods are safe for concurrent use. Writes are serialised by bbolt's
+// single writer; reads run in parallel with each other and with the writer.
+// A context is checked before a transaction starts; a transaction in
+// progress is not interrupted (none does I/O besides the file: no network
+// call ever runs inside a transaction).
+//
+// CommitTurn and Complete use bbolt's Batch when other calls are in flight:
+// concurrent callers share one transaction and one fsync. A batched function
+// may run more than once (after a rollback caused by another member of the
+// batch), so these functions reset their outputs at each run and have no
+// effect outside the transaction; the writes commit exactly once. Calls that
+// must not be repeated (Retry uses up an attempt) use their own transaction.
+//
+// Jobs are delivered at least once: a job whose lease ends before it is
+// reported, or whose process dies while running it, runs again. Workers must
+// tolerate that (the unique Key and the dedup record help).
+//
+// Every time the store records comes from Options.Now (ClaimDue takes the
+// caller's now); tests inject a fake clock.
+package store

@@ -1,0 +1,55 @@
+package store
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// A migration moves the file's data from schema version N to N+1. It runs
+// inside Open's single write transaction, after every bucket in buckets has
+// been created, so it may read, rewrite and delete records freely; if it
+// fails, Open fails and the file is left as it was.
+type migration func(tx *bolt.Tx) error
+
+// migrations is the ordered list: migrations[i] upgrades version i to i+1,
+// and the current schema version is len(migrations). The meta bucket records
+// the version reached. Append only; never edit or reorder a released entry,
+// since files in the field have already run it.
+//
+// Adding a bucket needs no migration (Open creates missing buckets);
+// changing what existing records mean does.
+var migrations = []migration{
+	// 0 → 1: the first schema. A new file has nothing to convert; its
+	// buckets were just created.
+	func(*bolt.Tx) error { return nil },
+}
+
+// SchemaVersion is the schema version this build writes.
+func SchemaVersion() int { return len(migrations) }
+
+// migrate runs the migrations the file has not seen yet and records the
+// version reached.
+func migrate(tx *bolt.Tx, list []migration) error {
+	meta := tx.Bucket(bucketMeta)
+	var v uint64
+	if b := meta.Get(keySchemaVersion); b != nil {
+		if len(b) != 8 {
+			return fmt.Errorf("schema version: malformed value %x", b)
+		}
+		v = binary.BigEndian.Uint64(b)
+	}
+	if v > uint64(len(list)) {
+		return fmt.Errorf("schema version %d, this build knows up to %d: %w", v, len(list), ErrNewerSchema)
+	}
+	if v == uint64(len(list)) {
+		return nil
+	}
+	for i := v; i < uint64(len(list)); i++ {
+		if err := list[i](tx); err != nil {
+			return fmt.Errorf("migrate schema %d to %d: %w", i, i+1, err)
+		}
+	}
+	return meta.Put(keySchemaVersion, idKey(uint64(len(list))))
+}

@@ -1,0 +1,79 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/mvmbot/mvmbot/playbook"
+	bolt "go.etcd.io/bbolt"
+)
+
+// PutRef inserts or replaces the conversation reference stored under
+// ref.Key. UpdatedAt is set to now when zero. Returns EINVALID when ref.Key
+// is empty.
+func (db *DB) PutRef(ctx context.Context, ref playbook.ConversationRef) error {
+	if err := validateRef(ref); err != nil {
+		return fmt.Errorf("put ref: %w", err)
+	}
+	now := db.clock()
+	if err := db.update(ctx, func(tx *bolt.Tx) error {
+		return putRef(tx, ref, now)
+	}); err != nil {
+		return fmt.Errorf("put ref %q: %w", ref.Key, err)
+	}
+	return nil
+}
+
+// Ref returns the conversation reference stored under key, or an ENOTFOUND
+// error when there is none.
+func (db *DB) Ref(ctx context.Context, key string) (playbook.ConversationRef, error) {
+	var ref playbook.ConversationRef
+	err := db.view(ctx, func(tx *bolt.Tx) error {
+		ok, err := getJSON(tx.Bucket(bucketRefs), []byte(key), &ref)
+		if err == nil && !ok {
+			err = playbook.Errorf(playbook.ENOTFOUND, "No conversation is known for %q.", key)
+		}
+		return err
+	})
+	if err != nil {
+		return playbook.ConversationRef{}, fmt.Errorf("ref %q: %w", key, err)
+	}
+	return ref, nil
+}
+
+// Refs returns every stored conversation reference, ordered by Key (byte
+// order). An empty store returns an empty slice and no error.
+func (db *DB) Refs(ctx context.Context) ([]playbook.ConversationRef, error) {
+	var refs []playbook.ConversationRef
+	err := db.view(ctx, func(tx *bolt.Tx) error {
+		refs = nil
+		return tx.Bucket(bucketRefs).ForEach(func(k, v []byte) error {
+			var ref playbook.ConversationRef
+			if err := decodeJSON(k, v, &ref); err != nil {
+				return err
+			}
+			refs = append(refs, ref)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list refs: %w", err)
+	}
+	return refs, nil
+}
+
+func validateRef(ref playbook.ConversationRef) error {
+	if ref.Key == "" {
+		return playbook.Errorf(playbook.EINVALID, "A conversation reference needs a key.")
+	}
+	return nil
+}
+
+// putRef upserts ref; the caller has validated it.
+func putRef(tx *bolt.Tx, ref playbook.ConversationRef, now time.Time) error {
+	if ref.UpdatedAt.IsZero() {
+		ref.UpdatedAt = now
+	}
+	return putJSON(tx.Bucket(bucketRefs), []byte(ref.Key), ref)
+}
