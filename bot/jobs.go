@@ -1,0 +1,296 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/mvmbot/mvmbot/playbook"
+)
+
+// JobStore is the durable queue the Runner works from. The store package
+// implements it on bbolt.
+type JobStore interface {
+	// ClaimDue leases up to limit jobs whose RunAt is not after now and
+	// which no live lease holds, ordered by RunAt.
+	ClaimDue(ctx context.Context, now time.Time, limit int) ([]playbook.Job, error)
+	// Complete removes a finished job.
+	Complete(ctx context.Context, id uint64) error
+	// Retry records a failed attempt and schedules the next at runAt; once
+	// the job has used its attempts it is dead-lettered and dead is true.
+	Retry(ctx context.Context, id uint64, runAt time.Time, errText string) (dead bool, err error)
+	// Fail dead-letters a job at once: its failure is permanent.
+	Fail(ctx context.Context, id uint64, errText string) error
+	// NextRunAt is the earliest RunAt among unleased jobs.
+	NextRunAt(ctx context.Context) (time.Time, bool, error)
+}
+
+// WorkFunc does one job. It must honour ctx: Stop cancels it at the
+// shutdown deadline. Return nil when done, Permanent(err) when retrying
+// cannot help, Snooze(d) to try again after d, or any other error to retry
+// with backoff.
+type WorkFunc func(ctx context.Context, job playbook.Job) error
+
+type permanentError struct{ err error }
+
+func (e *permanentError) Error() string { return e.err.Error() }
+func (e *permanentError) Unwrap() error { return e.err }
+
+// Permanent marks err as final: the job is dead-lettered without retries
+// (a 403 from Graph, a 400 from the connector).
+func Permanent(err error) error { return &permanentError{err} }
+
+type snoozeError struct{ d time.Duration }
+
+func (e *snoozeError) Error() string { return fmt.Sprintf("snoozed for %s", e.d) }
+
+// Snooze asks for the job to run again after d (throttling with
+// Retry-After). It still counts as an attempt, so a job that is throttled
+// forever ends in the dead letters instead of looping.
+func Snooze(d time.Duration) error { return &snoozeError{d} }
+
+// retrySchedule is the wait after the nth failed attempt: with the default
+// of 8 attempts a job keeps trying for about four and a half hours, long
+// enough to ride out a Teams or Graph incident, short enough that a person
+// hears about a dead job the same day.
+var retrySchedule = []time.Duration{
+	10 * time.Second, 30 * time.Second, 2 * time.Minute, 10 * time.Minute,
+	30 * time.Minute, time.Hour, 2 * time.Hour, 4 * time.Hour,
+}
+
+func retryDelay(attempt int) time.Duration {
+	if attempt < 1 {
+		attempt = 1
+	}
+	if attempt > len(retrySchedule) {
+		return retrySchedule[len(retrySchedule)-1]
+	}
+	return retrySchedule[attempt-1]
+}
+
+// Runner runs durable jobs: the ones a turn just committed (handed over by
+// Submit, already leased) at once, and due ones it claims from the store
+// (scheduled jobs, retries, and those a crashed process left behind).
+type Runner struct {
+	Store        JobStore
+	Workers      map[string]WorkFunc
+	Log          *slog.Logger
+	Now          func() time.Time
+	Concurrency  int           // default 8
+	PollInterval time.Duration // longest sleep between claims; default 5s
+	JobTimeout   time.Duration // default 2m
+
+	once     sync.Once
+	work     chan playbook.Job
+	wake     chan struct{}
+	stopping chan struct{}
+	jobCtx   context.Context
+	cancel   context.CancelFunc
+	workers  sync.WaitGroup
+	claimer  sync.WaitGroup
+}
+
+func (r *Runner) init() {
+	r.once.Do(func() {
+		if r.Concurrency <= 0 {
+			r.Concurrency = 8
+		}
+		if r.PollInterval <= 0 {
+			r.PollInterval = 5 * time.Second
+		}
+		if r.JobTimeout <= 0 {
+			r.JobTimeout = 2 * time.Minute
+		}
+		if r.Now == nil {
+			r.Now = time.Now
+		}
+		if r.Log == nil {
+			r.Log = slog.New(slog.DiscardHandler)
+		}
+		r.work = make(chan playbook.Job, 1024)
+		r.wake = make(chan struct{}, 1)
+		r.stopping = make(chan struct{})
+		r.jobCtx, r.cancel = context.WithCancel(context.Background())
+	})
+}
+
+// Start starts the workers and the claim loop. Jobs run with their own
+// context, not ctx, so that an HTTP request ending does not cancel them; use
+// Stop to end them.
+func (r *Runner) Start() {
+	r.init()
+	for range r.Concurrency {
+		r.workers.Add(1)
+		go r.worker()
+	}
+	r.claimer.Add(1)
+	go r.claimLoop()
+}
+
+// Submit hands over jobs that are already leased to this process (as
+// CommitTurn returns them). When the queue is full they are left to their
+// lease, after which the claim loop picks them up: late, never lost.
+func (r *Runner) Submit(jobs []playbook.Job) {
+	r.init()
+	for _, j := range jobs {
+		select {
+		case <-r.stopping:
+			return
+		default:
+		}
+		select {
+		case r.work <- j:
+		default:
+			r.Log.Warn("job queue full; job waits for its lease to expire", "job", j.ID, "kind", j.Kind)
+		}
+	}
+}
+
+// Wake makes the claim loop look for due jobs now, after jobs were enqueued
+// outside a turn.
+func (r *Runner) Wake() {
+	r.init()
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Stop stops claiming, lets running jobs finish until ctx is done, then
+// cancels them and waits for them to return. Jobs not started stay in the
+// store and run after the next start.
+func (r *Runner) Stop(ctx context.Context) error {
+	r.init()
+	select {
+	case <-r.stopping:
+		return nil
+	default:
+	}
+	close(r.stopping)
+	r.claimer.Wait()
+	done := make(chan struct{})
+	go func() { r.workers.Wait(); close(done) }()
+	select {
+	case <-done:
+		r.cancel()
+		return nil
+	case <-ctx.Done():
+		r.cancel()
+		<-done
+		return fmt.Errorf("stop job runner: %w", ctx.Err())
+	}
+}
+
+func (r *Runner) claimLoop() {
+	defer r.claimer.Done()
+	for {
+		wait := r.PollInterval
+		jobs, err := r.Store.ClaimDue(r.jobCtx, r.Now(), r.Concurrency)
+		if err != nil {
+			r.Log.Error("claim due jobs", "err", err)
+		}
+		for _, j := range jobs {
+			select {
+			case r.work <- j:
+			case <-r.stopping:
+				return
+			}
+		}
+		if len(jobs) == r.Concurrency {
+			wait = 0 // more may be due
+		} else if next, ok, err := r.Store.NextRunAt(r.jobCtx); err == nil && ok {
+			wait = min(wait, max(next.Sub(r.Now()), 0))
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-r.stopping:
+			t.Stop()
+			return
+		case <-r.wake:
+			t.Stop()
+		case <-t.C:
+		}
+	}
+}
+
+func (r *Runner) worker() {
+	defer r.workers.Done()
+	for {
+		// Stopping wins over queued work: what is queued stays leased in
+		// the store and runs after the next start.
+		select {
+		case <-r.stopping:
+			return
+		default:
+		}
+		select {
+		case <-r.stopping:
+			return
+		case j := <-r.work:
+			r.run(j)
+		}
+	}
+}
+
+func (r *Runner) run(j playbook.Job) {
+	log := r.Log.With("job", j.ID, "kind", j.Kind, "attempt", j.Attempt+1)
+	work, ok := r.Workers[j.Kind]
+	if !ok {
+		log.Error("no worker for job kind; dead-lettering")
+		if err := r.Store.Fail(r.jobCtx, j.ID, "no worker for kind "+j.Kind); err != nil {
+			log.Error("bury job", "err", err)
+		}
+		return
+	}
+	start := r.Now()
+	err := r.safeWork(work, j)
+	// Bookkeeping uses a context of its own: a job cancelled at shutdown must
+	// still have its failure recorded.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err == nil {
+		if err := r.Store.Complete(ctx, j.ID); err != nil {
+			log.Error("complete job", "err", err)
+		}
+		log.Debug("job done", "latency", time.Since(start))
+		return
+	}
+	var perm *permanentError
+	if errors.As(err, &perm) {
+		log.Error("job failed permanently; dead-lettered", "err", err)
+		if berr := r.Store.Fail(ctx, j.ID, err.Error()); berr != nil {
+			log.Error("bury job", "err", berr)
+		}
+		return
+	}
+	delay := retryDelay(j.Attempt + 1)
+	var snooze *snoozeError
+	if errors.As(err, &snooze) {
+		delay = snooze.d
+	}
+	dead, rerr := r.Store.Retry(ctx, j.ID, r.Now().Add(delay), err.Error())
+	switch {
+	case rerr != nil:
+		log.Error("record job failure", "err", rerr, "job_err", err)
+	case dead:
+		log.Error("job failed its last attempt; dead-lettered", "err", err)
+	default:
+		log.Warn("job failed; will retry", "err", err, "retry_in", delay)
+	}
+}
+
+func (r *Runner) safeWork(work WorkFunc, j playbook.Job) (err error) {
+	ctx, cancel := context.WithTimeout(r.jobCtx, r.JobTimeout)
+	defer cancel()
+	defer func() {
+		if p := recover(); p != nil {
+			r.Log.Error("job panicked", "job", j.ID, "kind", j.Kind, "panic", p, "stack", string(debug.Stack()))
+			err = Permanent(fmt.Errorf("panic: %v", p))
+		}
+	}()
+	return work(ctx, j)
+}

@@ -1,0 +1,152 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/mvmbot/mvmbot/playbook"
+)
+
+// KindSend is the job kind of every post to the Bot Connector. Stored jobs
+// carry it, so it is never renamed.
+const KindSend = "connector.send"
+
+// sendArgs is the stored input of a KindSend job.
+type sendArgs struct {
+	Op             string   `json:"op"` // reply, send, update
+	ServiceURL     string   `json:"serviceUrl"`
+	ConversationID string   `json:"conversationId"`
+	ActivityID     string   `json:"activityId,omitempty"` // replied to (reply) or replaced (update)
+	TenantID       string   `json:"tenantId,omitempty"`
+	Proactive      bool     `json:"proactive,omitempty"`
+	Activity       Outgoing `json:"activity"`
+}
+
+func sendJob(key string, a sendArgs) (playbook.Job, error) {
+	args, err := json.Marshal(a)
+	if err != nil {
+		return playbook.Job{}, fmt.Errorf("encode send job: %w", err)
+	}
+	return playbook.Job{Kind: KindSend, Key: key, Args: args}, nil
+}
+
+// sender is the KindSend worker.
+type sender struct {
+	connector *Connector
+	limits    *RateLimiter
+}
+
+func (s *sender) work(ctx context.Context, j playbook.Job) error {
+	var a sendArgs
+	if err := json.Unmarshal(j.Args, &a); err != nil {
+		return Permanent(fmt.Errorf("decode send job: %w", err))
+	}
+	if a.Proactive && s.limits != nil {
+		if err := s.limits.Wait(ctx, a.TenantID, a.ConversationID); err != nil {
+			return err
+		}
+	}
+	var err error
+	switch a.Op {
+	case "reply":
+		_, err = s.connector.Reply(ctx, a.ServiceURL, a.ConversationID, a.ActivityID, &a.Activity)
+	case "send":
+		_, err = s.connector.Send(ctx, a.ServiceURL, a.ConversationID, &a.Activity)
+	case "update":
+		err = s.connector.Update(ctx, a.ServiceURL, a.ConversationID, a.ActivityID, &a.Activity)
+	default:
+		return Permanent(fmt.Errorf("unknown send op %q", a.Op))
+	}
+	if err == nil {
+		return nil
+	}
+	var cerr *ConnectorError
+	if errors.As(err, &cerr) {
+		if !cerr.Temporary() {
+			return Permanent(err)
+		}
+		if cerr.RetryAfter > 0 {
+			return Snooze(cerr.RetryAfter)
+		}
+	}
+	return err
+}
+
+// RateLimiter keeps proactive posts within Teams' documented bot limits, so
+// that a burst of reminders or reports waits instead of being throttled: per
+// conversation 7 messages a second, 60 per 30 seconds and 1800 an hour; per
+// tenant 30 requests a second. Replies to a person's message are paced by
+// that person and are not limited here; a 429 on them is retried.
+//
+// Idle conversations are forgotten after an hour, which is when their
+// longest window has refilled anyway. Safe for concurrent use.
+type RateLimiter struct {
+	Now func() time.Time
+
+	mu      sync.Mutex
+	convs   map[string]*convLimits
+	tenants map[string]*rate.Limiter
+	swept   time.Time
+}
+
+type convLimits struct {
+	second, halfMinute, hour *rate.Limiter
+	used                     time.Time
+}
+
+func (l *RateLimiter) now() time.Time {
+	if l.Now != nil {
+		return l.Now()
+	}
+	return time.Now()
+}
+
+func (l *RateLimiter) limiters(tenant, conv string) []*rate.Limiter {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	if l.convs == nil {
+		l.convs, l.tenants, l.swept = map[string]*convLimits{}, map[string]*rate.Limiter{}, now
+	}
+	if now.Sub(l.swept) > 10*time.Minute {
+		for k, c := range l.convs {
+			if now.Sub(c.used) > time.Hour {
+				delete(l.convs, k)
+			}
+		}
+		l.swept = now
+	}
+	c, ok := l.convs[conv]
+	if !ok {
+		c = &convLimits{
+			second:     rate.NewLimiter(7, 7),
+			halfMinute: rate.NewLimiter(rate.Limit(60.0/30), 60),
+			hour:       rate.NewLimiter(rate.Limit(1800.0/3600), 1800),
+		}
+		l.convs[conv] = c
+	}
+	c.used = now
+	t, ok := l.tenants[tenant]
+	if !ok {
+		t = rate.NewLimiter(30, 30)
+		l.tenants[tenant] = t
+	}
+	return []*rate.Limiter{t, c.second, c.halfMinute, c.hour}
+}
+
+// Wait blocks until one more post to conv in tenant fits every window, or
+// ctx ends.
+func (l *RateLimiter) Wait(ctx context.Context, tenant, conv string) error {
+	for _, lim := range l.limiters(tenant, conv) {
+		if err := lim.Wait(ctx); err != nil {
+			return fmt.Errorf("wait for rate limit: %w", err)
+		}
+	}
+	return nil
+}

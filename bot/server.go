@@ -1,0 +1,385 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"time"
+
+	"github.com/infracloudio/msbotbuilder-go/schema"
+
+	"github.com/mvmbot/mvmbot/playbook"
+)
+
+// TurnStore is what the endpoint needs from storage. The store package
+// implements it on bbolt.
+type TurnStore interface {
+	// Processed returns the stored result of an activity already handled.
+	Processed(ctx context.Context, key string) (playbook.Result, bool, error)
+	// CommitTurn records the activity as processed, refreshes the
+	// conversation reference and enqueues the jobs, atomically. When the
+	// key was recorded meanwhile it changes nothing and returns that
+	// result. The jobs it returns are leased to this process.
+	CommitTurn(ctx context.Context, t playbook.Turn) ([]playbook.Job, *playbook.Result, error)
+	// Ping reports whether the store can serve.
+	Ping(ctx context.Context) error
+}
+
+// Authenticator checks an inbound request's token. TokenValidator is the
+// production one; local mode has none.
+type Authenticator interface {
+	Verify(ctx context.Context, header string) (*Claims, error)
+}
+
+// MaxBodyBytes bounds an inbound activity. Teams' own messages are far
+// smaller (a card submit is a few KiB); the limit stops a client from making
+// the bot buffer arbitrary amounts.
+const MaxBodyBytes = 256 << 10
+
+// Server is the Bot Framework messaging endpoint and the health checks.
+type Server struct {
+	Auth      Authenticator // nil: local mode, no token checks
+	LocalOnly bool          // refuse peers that are not loopback
+	Store     TurnStore
+	Handler   Handler
+	Runner    *Runner      // runs the jobs a turn commits; nil in tests that only look at the store
+	Ready     func() error // extra readiness check (keys loaded); nil for none
+	Log       *slog.Logger
+	Now       func() time.Time
+}
+
+// Routes returns the HTTP handler for every route of the bot.
+func (s *Server) Routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /api/messages", s.serveMessages)
+	mux.HandleFunc("GET /healthz", s.serveHealth)
+	mux.HandleFunc("GET /readyz", s.serveReady)
+	return s.recoverPanics(mux)
+}
+
+func (s *Server) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *Server) log() *slog.Logger {
+	if s.Log != nil {
+		return s.Log
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// recoverPanics turns a panic in a handler into a 500 and a log line with
+// the stack, so one bad activity cannot take the bot down.
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				s.log().Error("panic serving request", "path", r.URL.Path, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				writeError(w, http.StatusInternalServerError, "InternalError", "internal error")
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	checks := map[string]string{"store": "ok"}
+	status := http.StatusOK
+	if err := s.Store.Ping(ctx); err != nil {
+		checks["store"] = "unavailable"
+		status = http.StatusServiceUnavailable
+		s.log().Warn("readiness: store", "err", err)
+	}
+	if s.Ready != nil {
+		checks["auth"] = "ok"
+		if err := s.Ready(); err != nil {
+			checks["auth"] = err.Error()
+			status = http.StatusServiceUnavailable
+		}
+	}
+	checks["status"] = "ready"
+	if status != http.StatusOK {
+		checks["status"] = "not ready"
+	}
+	writeJSON(w, status, checks)
+}
+
+// outcome is what one request came to, for the log line.
+type outcome struct {
+	status int
+	result string
+	act    *Activity
+}
+
+func (s *Server) serveMessages(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	o := s.handleMessages(w, r)
+	attrs := []slog.Attr{
+		slog.Int("status", o.status),
+		slog.String("outcome", o.result),
+		slog.Float64("latency_ms", float64(time.Since(start).Microseconds())/1000),
+	}
+	if o.act != nil {
+		attrs = append(attrs,
+			slog.String("type", string(o.act.Type)),
+			slog.String("conversation", o.act.Conversation.ID),
+			slog.String("activity", o.act.ID))
+		if o.act.Name != "" {
+			attrs = append(attrs, slog.String("name", o.act.Name))
+		}
+	}
+	level := slog.LevelInfo
+	if o.status >= 500 {
+		level = slog.LevelError
+	} else if o.status >= 400 {
+		level = slog.LevelWarn
+	}
+	s.log().LogAttrs(r.Context(), level, "activity", attrs...)
+}
+
+func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) outcome {
+	ctx := r.Context()
+	if s.LocalOnly && !isLoopback(r.RemoteAddr) {
+		writeError(w, http.StatusForbidden, "Forbidden", "local mode accepts requests from this machine only")
+		return outcome{status: http.StatusForbidden, result: "refused non-loopback peer"}
+	}
+	// The token is checked before the body is parsed, so a caller without
+	// one learns nothing from how the body is judged.
+	var claims *Claims
+	if s.Auth != nil {
+		var err error
+		if claims, err = s.Auth.Verify(ctx, r.Header.Get("Authorization")); err != nil {
+			return s.unauthorized(w, err, nil)
+		}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeError(w, http.StatusRequestEntityTooLarge, "BodyTooLarge", "activity larger than "+strconv.Itoa(MaxBodyBytes)+" bytes")
+			return outcome{status: http.StatusRequestEntityTooLarge, result: "body too large"}
+		}
+		writeError(w, http.StatusBadRequest, "BadRequest", "could not read the request body")
+		return outcome{status: http.StatusBadRequest, result: "read body: " + err.Error()}
+	}
+	act := new(Activity)
+	if err := json.Unmarshal(body, act); err != nil {
+		writeError(w, http.StatusBadRequest, "BadRequest", "malformed activity JSON")
+		return outcome{status: http.StatusBadRequest, result: "malformed JSON: " + err.Error()}
+	}
+	if err := act.validate(); err != nil {
+		writeError(w, http.StatusBadRequest, "BadRequest", err.Error())
+		return outcome{status: http.StatusBadRequest, result: err.Error(), act: act}
+	}
+	if claims != nil {
+		if err := claims.CheckActivity(act.ChannelID, act.ServiceURL); err != nil {
+			return s.unauthorized(w, err, act)
+		}
+	}
+	return s.process(ctx, w, act)
+}
+
+func (s *Server) unauthorized(w http.ResponseWriter, err error, act *Activity) outcome {
+	// The reason goes to the log only; the caller gets a bare 401.
+	check := "token"
+	var aerr *AuthError
+	if errors.As(err, &aerr) {
+		check = aerr.Check
+	}
+	s.log().Warn("refused token", "check", check, "err", err)
+	w.Header().Set("WWW-Authenticate", `Bearer realm="mvmbot"`)
+	writeError(w, http.StatusUnauthorized, "Unauthorized", "unauthorized")
+	return outcome{status: http.StatusUnauthorized, result: "unauthorized: " + check, act: act}
+}
+
+// handledTypes are the activity types the bot acts on; anything else is
+// acknowledged and dropped, as Teams adds types over time.
+var handledTypes = map[schema.ActivityTypes]bool{
+	schema.Message:            true,
+	schema.Invoke:             true,
+	schema.ConversationUpdate: true,
+	schema.InstallationUpdate: true,
+}
+
+func (s *Server) process(ctx context.Context, w http.ResponseWriter, act *Activity) outcome {
+	if !handledTypes[act.Type] {
+		s.log().Debug("ignored activity type", "type", act.Type, "activity", act.ID)
+		w.WriteHeader(http.StatusOK)
+		return outcome{status: http.StatusOK, result: "ignored type", act: act}
+	}
+	key := act.dedupKey()
+	if prev, ok, err := s.Store.Processed(ctx, key); err != nil {
+		return s.internal(w, act, fmt.Errorf("check redelivery: %w", err))
+	} else if ok {
+		writeResult(w, prev)
+		return outcome{status: prev.Status, result: "duplicate", act: act}
+	}
+
+	out, herr := s.Handler.Handle(ctx, act)
+	if herr != nil {
+		out = s.errorOutcome(act, herr)
+	}
+	result, err := resultOf(act, out)
+	if err != nil {
+		return s.internal(w, act, err)
+	}
+	jobs, err := s.replyJobs(act, key, out.Replies)
+	if err != nil {
+		return s.internal(w, act, err)
+	}
+	ref := act.ref()
+	ref.UpdatedAt = s.now()
+	leased, dup, err := s.Store.CommitTurn(ctx, playbook.Turn{DedupKey: key, Result: result, Ref: ref, Jobs: jobs})
+	if err != nil {
+		return s.internal(w, act, fmt.Errorf("commit turn: %w", err))
+	}
+	if dup != nil {
+		// A redelivery raced this one and won; its answer stands.
+		writeResult(w, *dup)
+		return outcome{status: dup.Status, result: "duplicate", act: act}
+	}
+	writeResult(w, result)
+	if s.Runner != nil {
+		s.Runner.Submit(leased)
+	}
+	res := "handled"
+	if herr != nil {
+		res = "refused: " + playbook.ErrorCode(herr)
+	}
+	return outcome{status: result.Status, result: res, act: act}
+}
+
+// errorOutcome turns a handler error into what the person sees: the
+// playbook message for their mistakes, "Internal error." for ours (whose
+// detail goes to the log). This is the one place that translation happens.
+func (s *Server) errorOutcome(act *Activity, err error) Outcome {
+	code := playbook.ErrorCode(err)
+	msg := playbook.ErrorMessage(err)
+	if code == playbook.EINTERNAL {
+		s.log().Error("handle activity", "activity", act.ID, "type", act.Type, "err", err)
+		msg = "Something went wrong on my side; it has been logged. Please try again in a minute."
+	}
+	if act.Type == schema.Invoke {
+		return Outcome{Invoke: ErrorResponse(invokeStatus(code), code, msg)}
+	}
+	return reply(textReply(msg))
+}
+
+// invokeStatus maps a playbook error code to the statusCode of a Universal
+// Actions error response.
+func invokeStatus(code string) int {
+	switch code {
+	case playbook.EINVALID:
+		return http.StatusBadRequest
+	case playbook.EFORBIDDEN:
+		return http.StatusForbidden
+	case playbook.ENOTFOUND:
+		return http.StatusNotFound
+	case playbook.ECONFLICT:
+		return http.StatusConflict
+	}
+	return http.StatusInternalServerError
+}
+
+func resultOf(act *Activity, out Outcome) (playbook.Result, error) {
+	if act.Type != schema.Invoke {
+		return playbook.Result{Status: http.StatusOK}, nil
+	}
+	inv := out.Invoke
+	if inv == nil {
+		inv = &InvokeResponse{Status: http.StatusNotImplemented}
+	}
+	res := playbook.Result{Status: inv.Status}
+	if inv.Body != nil {
+		body, err := json.Marshal(inv.Body)
+		if err != nil {
+			return res, fmt.Errorf("encode invoke response: %w", err)
+		}
+		res.Body = body
+	}
+	return res, nil
+}
+
+func (s *Server) replyJobs(act *Activity, key string, replies []Outgoing) ([]playbook.Job, error) {
+	jobs := make([]playbook.Job, 0, len(replies))
+	for i, out := range replies {
+		out.From = &act.Recipient
+		out.Recipient = &act.From
+		out.Conversation = &act.Conversation
+		j, err := sendJob(key+"|reply|"+strconv.Itoa(i), sendArgs{
+			Op:             "reply",
+			ServiceURL:     act.ServiceURL,
+			ConversationID: act.Conversation.ID,
+			ActivityID:     act.ID,
+			TenantID:       act.TenantID(),
+			Activity:       out,
+		})
+		if err != nil {
+			return nil, err
+		}
+		jobs = append(jobs, j)
+	}
+	return jobs, nil
+}
+
+func (s *Server) internal(w http.ResponseWriter, act *Activity, err error) outcome {
+	s.log().Error("process activity", "activity", act.ID, "err", err)
+	writeError(w, http.StatusInternalServerError, "InternalError", "internal error")
+	return outcome{status: http.StatusInternalServerError, result: "internal error", act: act}
+}
+
+func writeResult(w http.ResponseWriter, r playbook.Result) {
+	if len(r.Body) == 0 {
+		w.WriteHeader(r.Status)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(r.Status)
+	_, _ = w.Write(r.Body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(v); err != nil {
+		status = http.StatusInternalServerError
+		buf.Reset()
+		buf.WriteString(`{"error":{"code":"InternalError","message":"internal error"}}`)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// writeError answers with the Bot Framework's ErrorResponse shape.
+func writeError(w http.ResponseWriter, status int, code, message string) {
+	writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": message}})
+}
+
+func isLoopback(remoteAddr string) bool {
+	host, _, err := net.SplitHostPort(remoteAddr)
+	if err != nil {
+		host = remoteAddr
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

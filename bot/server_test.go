@@ -1,0 +1,543 @@
+package bot_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mvmbot/mvmbot/bot"
+	"github.com/mvmbot/mvmbot/internal/fakes"
+	"github.com/mvmbot/mvmbot/internal/schema"
+	"github.com/mvmbot/mvmbot/store"
+)
+
+const testAppID = "11111111-2222-3333-4444-555555555555"
+
+// harness is a bot server on a real listener with a real bbolt file, a
+// fake connector to reply to, and, with auth on, a fake token issuer.
+type harness struct {
+	t      *testing.T
+	url    string
+	db     *store.DB
+	conn   *fakes.Connector
+	issuer *fakes.Issuer
+	runner *bot.Runner
+}
+
+type harnessOpts struct {
+	auth    bool
+	handler bot.Handler
+}
+
+func newHarness(t *testing.T, o harnessOpts) *harness {
+	t.Helper()
+	db, err := store.Open(filepath.Join(t.TempDir(), "mvmbot.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn := fakes.NewConnector()
+	log := slog.New(slog.DiscardHandler)
+	runner := &bot.Runner{
+		Store:   db,
+		Workers: map[string]bot.WorkFunc{bot.KindSend: bot.NewSendWorker(&bot.Connector{BaseDelay: time.Millisecond}, nil)},
+		Log:     log,
+	}
+	runner.Start()
+	h := &harness{t: t, db: db, conn: conn, runner: runner}
+	handler := o.handler
+	if handler == nil {
+		handler = bot.Conversation{}
+	}
+	srv := &bot.Server{Store: db, Handler: handler, Runner: runner, Log: log}
+	if o.auth {
+		issuer, err := fakes.NewIssuer()
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.issuer = issuer
+		keys := &bot.OpenIDKeys{MetadataURL: issuer.MetadataURL()}
+		if err := keys.Load(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		srv.Auth = bot.NewTokenValidator(testAppID, keys, nil)
+	}
+	hs := httptest.NewServer(srv.Routes())
+	h.url = hs.URL
+	t.Cleanup(func() {
+		hs.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = runner.Stop(ctx)
+		conn.Close()
+		if h.issuer != nil {
+			h.issuer.Close()
+		}
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return h
+}
+
+// message returns a Teams-shaped personal-chat message activity.
+func (h *harness) message(id, text string) map[string]any {
+	return map[string]any{
+		"type":         "message",
+		"id":           id,
+		"timestamp":    "2026-11-23T10:00:00.000Z",
+		"serviceUrl":   h.conn.URL(),
+		"channelId":    "msteams",
+		"from":         map[string]any{"id": "29:user-1", "name": "Pat Partner", "aadObjectId": "aad-1"},
+		"conversation": map[string]any{"id": "a:conv-1", "conversationType": "personal", "tenantId": "tenant-1"},
+		"recipient":    map[string]any{"id": "28:" + testAppID, "name": "mvmbot"},
+		"text":         text,
+		"channelData":  map[string]any{"tenant": map[string]any{"id": "tenant-1"}},
+	}
+}
+
+func (h *harness) invoke(id, verb string) map[string]any {
+	a := h.message(id, "")
+	a["type"] = "invoke"
+	a["name"] = "adaptiveCard/action"
+	a["value"] = map[string]any{"action": map[string]any{"type": "Action.Execute", "verb": verb, "data": map[string]any{}}, "trigger": "manual"}
+	delete(a, "text")
+	return a
+}
+
+func (h *harness) token() string {
+	h.t.Helper()
+	tok, err := h.issuer.Token(testAppID, h.conn.URL(), time.Hour)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return "Bearer " + tok
+}
+
+// post sends body (raw bytes or a value to encode) and returns status and
+// response body.
+func (h *harness) post(body any, auth string) (int, []byte) {
+	h.t.Helper()
+	raw, ok := body.([]byte)
+	if !ok {
+		var err error
+		if raw, err = json.Marshal(body); err != nil {
+			h.t.Fatal(err)
+		}
+	}
+	req, err := http.NewRequest(http.MethodPost, h.url+"/api/messages", bytes.NewReader(raw))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, out
+}
+
+// pending waits until the job queue is empty, so that every reply a test
+// triggered has reached the connector.
+func (h *harness) drain() {
+	h.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		n, err := h.db.Pending(context.Background())
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	h.t.Fatal("jobs still pending after 10s")
+}
+
+func TestMessageGetsReply(t *testing.T) {
+	tests := []struct {
+		text     string
+		wantText string // substring of the reply text; "" when a card is expected
+	}{
+		{"hello", "mvmbot is running; type **help**"},
+		{"<at>mvmbot</at> HELP ", ""},
+		{"help", ""},
+	}
+	h := newHarness(t, harnessOpts{})
+	for i, tt := range tests {
+		status, _ := h.post(h.message(fmt.Sprintf("act-%d", i), tt.text), "")
+		if status != http.StatusOK {
+			t.Fatalf("POST %q: status %d, want 200", tt.text, status)
+		}
+		calls := h.conn.WaitCalls(i+1, 10*time.Second)
+		if len(calls) != i+1 {
+			t.Fatalf("after %q: %d connector calls, want %d", tt.text, len(calls), i+1)
+		}
+		c := calls[i]
+		if c.Method != http.MethodPost || c.ActivityID != fmt.Sprintf("act-%d", i) || c.ConversationID != "a:conv-1" {
+			t.Errorf("reply to %q went to %s %s", tt.text, c.Method, c.Path)
+		}
+		act := c.Activity()
+		if act["replyToId"] != fmt.Sprintf("act-%d", i) {
+			t.Errorf("reply to %q: replyToId = %v", tt.text, act["replyToId"])
+		}
+		if tt.wantText != "" {
+			if got, _ := act["text"].(string); !strings.Contains(got, tt.wantText) {
+				t.Errorf("reply to %q = %q, want it to contain %q", tt.text, got, tt.wantText)
+			}
+			continue
+		}
+		atts, _ := act["attachments"].([]any)
+		if len(atts) != 1 {
+			t.Fatalf("reply to %q: %d attachments, want the help card", tt.text, len(atts))
+		}
+		att := atts[0].(map[string]any)
+		if err := schema.ValidateCard(att["content"]); err != nil {
+			t.Errorf("help card invalid: %v", err)
+		}
+	}
+	ref, err := h.db.Ref(context.Background(), "a:conv-1")
+	if err != nil {
+		t.Fatalf("conversation reference not stored: %v", err)
+	}
+	if ref.ServiceURL != h.conn.URL() || ref.TenantID != "tenant-1" || ref.BotID != "28:"+testAppID {
+		t.Errorf("stored reference = %+v", ref)
+	}
+}
+
+func TestBadRequests(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	valid := h.message("x", "hi")
+	without := func(field string) map[string]any {
+		a := h.message("bad-"+field, "hi")
+		delete(a, field)
+		return a
+	}
+	tests := []struct {
+		name       string
+		body       any
+		wantStatus int
+		wantBody   string
+	}{
+		{"malformed JSON", []byte(`{"type":"message",`), 400, "malformed activity JSON"},
+		{"not an object", []byte(`[1,2,3]`), 400, "malformed"},
+		{"empty body", []byte(``), 400, "malformed"},
+		{"no type", without("type"), 400, "type"},
+		{"no id", without("id"), 400, "id"},
+		{"no serviceUrl", without("serviceUrl"), 400, "serviceUrl"},
+		{"no conversation", without("conversation"), 400, "conversation.id"},
+		{"wrong type for text", []byte(strings.Replace(mustJSON(t, valid), `"text":"hi"`, `"text":42`, 1)), 400, "malformed"},
+		{"oversized", bytes.Repeat([]byte(" "), bot.MaxBodyBytes+1), 413, "larger than"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, body := h.post(tt.body, "")
+			if status != tt.wantStatus || !strings.Contains(string(body), tt.wantBody) {
+				t.Errorf("status %d body %s; want %d containing %q", status, body, tt.wantStatus, tt.wantBody)
+			}
+			if !json.Valid(body) {
+				t.Errorf("error body is not JSON: %s", body)
+			}
+		})
+	}
+	h.drain()
+	if calls := h.conn.Calls(); len(calls) != 0 {
+		t.Errorf("bad requests caused %d connector calls", len(calls))
+	}
+	if refs, _ := h.db.Refs(context.Background()); len(refs) != 0 {
+		t.Errorf("bad requests stored %d conversation references", len(refs))
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestUnknownActivityTypeIgnored(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	for i, typ := range []string{"typing", "messageReaction", "event", "somethingNew"} {
+		a := h.message(fmt.Sprintf("u-%d", i), "")
+		a["type"] = typ
+		if status, _ := h.post(a, ""); status != http.StatusOK {
+			t.Errorf("%s: status %d, want 200", typ, status)
+		}
+	}
+	h.drain()
+	if calls := h.conn.Calls(); len(calls) != 0 {
+		t.Errorf("ignored types caused %d connector calls", len(calls))
+	}
+}
+
+func TestRedeliveryAppliedOnce(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	msg := h.message("dup-1", "hello")
+	const n = 16
+	var wg sync.WaitGroup
+	statuses := make([]int, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses[i], _ = h.post(msg, "")
+		}()
+	}
+	wg.Wait()
+	for i, s := range statuses {
+		if s != http.StatusOK {
+			t.Errorf("delivery %d: status %d, want 200", i, s)
+		}
+	}
+	h.drain()
+	if calls := h.conn.Calls(); len(calls) != 1 {
+		t.Fatalf("%d deliveries of one activity made %d replies, want 1", n, len(calls))
+	}
+
+	// An invoke's duplicate gets the very same answer.
+	inv := h.invoke("inv-1", "help")
+	s1, b1 := h.post(inv, "")
+	s2, b2 := h.post(inv, "")
+	if s1 != http.StatusOK || s2 != s1 || !bytes.Equal(b1, b2) {
+		t.Errorf("invoke redelivery: %d %s then %d %s", s1, b1, s2, b2)
+	}
+}
+
+func TestInvokeAnsweredInResponse(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	tests := []struct {
+		name       string
+		act        map[string]any
+		wantStatus int    // HTTP
+		wantCode   int    // body statusCode; 0 for no body
+		wantType   string // body type
+	}{
+		{"help card", h.invoke("i1", "help"), 200, 200, "application/vnd.microsoft.card.adaptive"},
+		{"unknown verb", h.invoke("i2", "launchRockets"), 200, 400, "application/vnd.microsoft.error"},
+		{"other invoke", func() map[string]any { a := h.invoke("i3", "x"); a["name"] = "task/fetch"; return a }(), 501, 0, ""},
+		{"submit instead of execute", func() map[string]any {
+			a := h.invoke("i4", "help")
+			a["value"] = map[string]any{"action": map[string]any{"type": "Action.Submit"}}
+			return a
+		}(), 200, 400, "application/vnd.microsoft.error"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, body := h.post(tt.act, "")
+			if status != tt.wantStatus {
+				t.Fatalf("status %d, want %d (body %s)", status, tt.wantStatus, body)
+			}
+			if tt.wantCode == 0 {
+				return
+			}
+			var res struct {
+				StatusCode int             `json:"statusCode"`
+				Type       string          `json:"type"`
+				Value      json.RawMessage `json:"value"`
+			}
+			if err := json.Unmarshal(body, &res); err != nil {
+				t.Fatalf("body %s: %v", body, err)
+			}
+			if res.StatusCode != tt.wantCode || res.Type != tt.wantType {
+				t.Errorf("got statusCode %d type %s, want %d %s", res.StatusCode, res.Type, tt.wantCode, tt.wantType)
+			}
+			if res.Type == "application/vnd.microsoft.card.adaptive" {
+				if err := schema.ValidateCard([]byte(res.Value)); err != nil {
+					t.Errorf("card invalid: %v", err)
+				}
+			}
+		})
+	}
+	h.drain()
+	if calls := h.conn.Calls(); len(calls) != 0 {
+		t.Errorf("invokes posted %d activities; their answer belongs in the response", len(calls))
+	}
+}
+
+func TestWelcomeOnInstall(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	a := h.message("cu-1", "")
+	a["type"] = "conversationUpdate"
+	a["membersAdded"] = []any{map[string]any{"id": "28:" + testAppID}}
+	if status, _ := h.post(a, ""); status != 200 {
+		t.Fatalf("status %d", status)
+	}
+	// A person joining is not a reason to greet.
+	b := h.message("cu-2", "")
+	b["type"] = "conversationUpdate"
+	b["membersAdded"] = []any{map[string]any{"id": "29:someone"}}
+	h.post(b, "")
+	h.drain()
+	calls := h.conn.Calls()
+	if len(calls) != 1 {
+		t.Fatalf("%d posts, want one welcome", len(calls))
+	}
+	atts, _ := calls[0].Activity()["attachments"].([]any)
+	if len(atts) != 1 {
+		t.Fatal("welcome has no card")
+	}
+	if err := schema.ValidateCard(atts[0].(map[string]any)["content"]); err != nil {
+		t.Errorf("welcome card invalid: %v", err)
+	}
+}
+
+type handlerFunc func(ctx context.Context, a *bot.Activity) (bot.Outcome, error)
+
+func (f handlerFunc) Handle(ctx context.Context, a *bot.Activity) (bot.Outcome, error) {
+	return f(ctx, a)
+}
+
+func TestHandlerPanicIs500AndServerLives(t *testing.T) {
+	h := newHarness(t, harnessOpts{handler: handlerFunc(func(ctx context.Context, a *bot.Activity) (bot.Outcome, error) {
+		if a.Text == "boom" {
+			panic("handler bug")
+		}
+		return bot.Outcome{}, nil
+	})})
+	if status, _ := h.post(h.message("p1", "boom"), ""); status != http.StatusInternalServerError {
+		t.Errorf("panicking handler: status %d, want 500", status)
+	}
+	if status, _ := h.post(h.message("p2", "fine"), ""); status != http.StatusOK {
+		t.Errorf("after a panic: status %d, want 200", status)
+	}
+	// The panicked activity was not recorded, so Teams' retry is handled anew.
+	if _, ok, _ := h.db.Processed(context.Background(), "msteams|a:conv-1|p1"); ok {
+		t.Error("panicked activity recorded as processed")
+	}
+}
+
+func TestHandlerErrorsBecomeReplies(t *testing.T) {
+	h := newHarness(t, harnessOpts{handler: handlerFunc(func(ctx context.Context, a *bot.Activity) (bot.Outcome, error) {
+		return bot.Outcome{}, errors.New("database on fire: secret detail")
+	})})
+	if status, _ := h.post(h.message("e1", "anything"), ""); status != http.StatusOK {
+		t.Fatalf("status %d", status)
+	}
+	calls := h.conn.WaitCalls(1, 10*time.Second)
+	if len(calls) != 1 {
+		t.Fatal("no reply to a failed activity")
+	}
+	text, _ := calls[0].Activity()["text"].(string)
+	if strings.Contains(text, "secret detail") || !strings.Contains(text, "went wrong") {
+		t.Errorf("internal error reply = %q; want a generic message without internals", text)
+	}
+}
+
+func TestAuth(t *testing.T) {
+	h := newHarness(t, harnessOpts{auth: true})
+	other := h.message("a0", "hi")
+	other["serviceUrl"] = "https://evil.example/"
+	tests := []struct {
+		name string
+		act  map[string]any
+		auth string
+		want int
+	}{
+		{"valid", h.message("a1", "hi"), h.token(), 200},
+		{"no token", h.message("a2", "hi"), "", 401},
+		{"not bearer", h.message("a3", "hi"), "Basic dXNlcjpwYXNz", 401},
+		{"garbage", h.message("a4", "hi"), "Bearer not.a.jwt", 401},
+		{"serviceUrl differs from claim", other, h.token(), 401},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, body := h.post(tt.act, tt.auth)
+			if status != tt.want {
+				t.Fatalf("status %d, want %d", status, tt.want)
+			}
+			if status == 401 && strings.Contains(string(body), "check") {
+				t.Errorf("401 body tells which check failed: %s", body)
+			}
+		})
+	}
+	// A refused token is refused before the body is read: garbage JSON
+	// still gets 401, not 400.
+	if status, _ := h.post([]byte("{"), ""); status != 401 {
+		t.Errorf("unauthenticated malformed body: status %d, want 401", status)
+	}
+	h.drain()
+	if calls := h.conn.Calls(); len(calls) != 1 {
+		t.Errorf("%d replies, want 1 (for the valid request only)", len(calls))
+	}
+}
+
+func TestLocalOnlyRefusesOtherPeers(t *testing.T) {
+	db, err := store.Open(filepath.Join(t.TempDir(), "m.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	srv := &bot.Server{Store: db, Handler: bot.Conversation{}, LocalOnly: true}
+	for _, tt := range []struct {
+		remote string
+		want   int
+	}{
+		{"10.1.2.3:5555", 403},
+		{"192.168.1.5:80", 403},
+		{"[2001:db8::1]:443", 403},
+		{"127.0.0.1:5555", 200},
+		{"[::1]:5555", 200},
+	} {
+		body := `{"type":"typing","id":"1","serviceUrl":"http://127.0.0.1:1/","conversation":{"id":"c"}}`
+		req := httptest.NewRequest(http.MethodPost, "/api/messages", strings.NewReader(body))
+		req.RemoteAddr = tt.remote
+		rec := httptest.NewRecorder()
+		srv.Routes().ServeHTTP(rec, req)
+		if rec.Code != tt.want {
+			t.Errorf("peer %s: status %d, want %d", tt.remote, rec.Code, tt.want)
+		}
+	}
+}
+
+func TestHealthAndReady(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	for _, path := range []string{"/healthz", "/readyz"} {
+		resp, err := http.Get(h.url + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !json.Valid(body) {
+			t.Errorf("GET %s: %d %s", path, resp.StatusCode, body)
+		}
+	}
+	// Wrong method on the endpoint: 405 from the mux, with Allow.
+	resp, err := http.Get(h.url + "/api/messages")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("GET /api/messages: %d, want 405", resp.StatusCode)
+	}
+	// Not ready once the store is closed.
+	h.db.Close()
+	resp, err = http.Get(h.url + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("readyz with a closed store: %d, want 503", resp.StatusCode)
+	}
+}

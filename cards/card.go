@@ -1,0 +1,77 @@
+package cards
+
+// ContentType is the attachment content type of an Adaptive Card, as Teams
+// and the Bot Framework SDKs spell it.
+const ContentType = "application/vnd.microsoft.card.adaptive"
+
+// Version is the Adaptive Card version of every card.
+const Version = "1.5"
+
+// Element is one body element or action; its keys are the schema's.
+type Element map[string]any
+
+// Card is an Adaptive Card.
+type Card struct {
+	Schema  string    `json:"$schema"`
+	Type    string    `json:"type"`
+	Version string    `json:"version"`
+	Body    []Element `json:"body"`
+	Actions []Element `json:"actions,omitempty"`
+	Refresh *Refresh  `json:"refresh,omitempty"`
+}
+
+// Refresh makes Teams fetch a fresh, per-person view of the card when it is
+// shown (Universal Actions). UserIDs lists who gets it automatically (at most
+// 60 in Teams).
+type Refresh struct {
+	Action  Element  `json:"action"`
+	UserIDs []string `json:"userIds,omitempty"`
+}
+
+// New returns a card with the body given. (Teams' root "msteams" width
+// extension is left out: the official 1.5 schema does not allow it.)
+func New(body ...Element) *Card {
+	return &Card{
+		Schema:  "http://adaptivecards.io/schemas/adaptive-card.json",
+		Type:    "AdaptiveCard",
+		Version: Version,
+		Body:    body,
+	}
+}
+
+// Title is a card's heading.
+func Title(text string) Element {
+	return Element{"type": "TextBlock", "text": text, "size": "Large", "weight": "Bolder", "wrap": true, "style": "heading"}
+}
+
+// Text is a wrapping paragraph.
+func Text(text string) Element {
+	return Element{"type": "TextBlock", "text": text, "wrap": true}
+}
+
+// Subtle is a small, muted paragraph.
+func Subtle(text string) Element {
+	return Element{"type": "TextBlock", "text": text, "wrap": true, "isSubtle": true, "size": "Small"}
+}
+
+// Fact is one row of a FactSet.
+type Fact struct{ Title, Value string }
+
+// Facts lays out title/value pairs.
+func Facts(facts ...Fact) Element {
+	fs := make([]map[string]string, len(facts))
+	for i, f := range facts {
+		fs[i] = map[string]string{"title": f.Title, "value": f.Value}
+	}
+	return Element{"type": "FactSet", "facts": fs}
+}
+
+// Execute is a button that sends verb and data to the bot as an
+// adaptiveCard/action invoke.
+func Execute(title, verb string, data map[string]any) Element {
+	e := Element{"type": "Action.Execute", "title": title, "verb": verb}
+	if data != nil {
+		e["data"] = data
+	}
+	return e
+}

@@ -1,0 +1,39 @@
+package cards_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/mvmbot/mvmbot/cards"
+	"github.com/mvmbot/mvmbot/internal/schema"
+)
+
+// maxCardBytes is about Teams' limit on a message with a card (28 KB);
+// every card must stay well under it.
+const maxCardBytes = 28 * 1024
+
+// TestEveryCardValidates walks every builder: each card the bot can send must
+// validate against the official Adaptive Card 1.5 schema.
+func TestEveryCardValidates(t *testing.T) {
+	builders := map[string]*cards.Card{
+		"help":              cards.Help([]cards.Command{{Usage: "help", Description: "Show what mvmbot can do"}}),
+		"help, empty":       cards.Help(nil),
+		"welcome, team":     cards.Welcome(false),
+		"welcome, personal": cards.Welcome(true),
+		"message":           cards.Message("Done", "Task 1699 is done."),
+	}
+	for name, card := range builders {
+		t.Run(name, func(t *testing.T) {
+			raw, err := json.Marshal(card)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := schema.ValidateCard(raw); err != nil {
+				t.Errorf("%s card invalid: %v\n%s", name, err, raw)
+			}
+			if len(raw) > maxCardBytes {
+				t.Errorf("%s card is %d bytes, over Teams' limit", name, len(raw))
+			}
+		})
+	}
+}

@@ -1,0 +1,14 @@
+// Package cards builds the Adaptive Cards mvmbot sends and decodes what
+// people submit from them.
+//
+// Every card is Adaptive Card 1.5 (what Teams renders, and the version
+// Universal Actions' refresh needs) and must validate against the official
+// schema: the tests walk every builder through internal/schema. Buttons are
+// Action.Execute, so that a click reaches the bot as an adaptiveCard/action
+// invoke and the card can be replaced in place; each carries a verb the bot
+// routes on.
+//
+// Cards are plain values (Card and Element are JSON maps underneath), built
+// fresh for every message; nothing here is shared or mutated after return.
+// The package imports only playbook.
+package cards

@@ -1,0 +1,41 @@
+package cards
+
+// Command is one line of the help card.
+type Command struct {
+	Usage       string // what to type, e.g. "next steps"
+	Description string
+}
+
+// VerbHelp is the verb of the help card's refresh button.
+const VerbHelp = "help"
+
+// Help lists what a person can type.
+func Help(commands []Command) *Card {
+	facts := make([]Fact, len(commands))
+	for i, c := range commands {
+		facts[i] = Fact{Title: c.Usage, Value: c.Description}
+	}
+	c := New(
+		Title("mvmbot — FastTrack migration onboarding"),
+		Text("I run the data-migration onboarding playbook for partners, customers and the Migration Support Team. Type one of these (in a channel, @mention me first):"),
+		Facts(facts...),
+	)
+	c.Actions = []Element{Execute("Show this again", VerbHelp, nil)}
+	return c
+}
+
+// Welcome greets a team, chat or person when the bot is added.
+func Welcome(personal bool) *Card {
+	text := "Hi! I keep this migration engagement on track: who does what next, the questionnaire, the MST workshops and the collaboration site. Type **help** to see what I can do."
+	if personal {
+		text = "Hi! Here you see the migration engagements you belong to. To start one, add me to the engagement's team channel or group chat. Type **help** to see what I can do."
+	}
+	c := New(Title("Welcome to mvmbot"), Text(text))
+	c.Actions = []Element{Execute("Help", VerbHelp, nil)}
+	return c
+}
+
+// Message is a card that says one thing, for answers to card actions.
+func Message(title, text string) *Card {
+	return New(Title(title), Text(text))
+}

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/mvmbot/mvmbot/bot"
+	"github.com/mvmbot/mvmbot/identity"
+)
+
+// config is the public configuration (DESIGN.md), read once from the
+// environment. Names follow the Bot Framework SDKs so that existing
+// deployments and docs carry over.
+type config struct {
+	Port           string
+	AppID          string
+	AppPassword    identity.Secret
+	TenantID       string
+	AppType        string
+	OpenIDMetadata string
+	DBPath         string
+	GraphBaseURL   string
+	AuthorityHost  string
+	LogFormat      string
+	LogLevel       slog.Level
+	Organizer      string
+}
+
+// envVars documents every variable, for --help and the README.
+var envVars = []struct{ name, meaning, def string }{
+	{"PORT", "HTTP port; the endpoint is /api/messages", "3978"},
+	{"MicrosoftAppId", "bot app id; empty = local mode (no auth, loopback only)", "empty"},
+	{"MicrosoftAppPassword", "client secret (not with UserAssignedMSI)", "empty"},
+	{"MicrosoftAppTenantId", "the bot's home tenant", "empty"},
+	{"MicrosoftAppType", "MultiTenant, SingleTenant or UserAssignedMSI", "SingleTenant when a tenant is set"},
+	{"BotOpenIdMetadata", "OpenID metadata URL for inbound tokens", bot.PublicOpenIDMetadata},
+	{"MVMBOT_DB", "bbolt database file", "mvmbot.db"},
+	{"GRAPH_BASE_URL", "Microsoft Graph root", "https://graph.microsoft.com/v1.0"},
+	{"AZURE_AUTHORITY_HOST", "Entra authority (sovereign clouds, tests); turns instance discovery off", "the public cloud"},
+	{"MVMBOT_LOG_FORMAT", "text or json", "text on a terminal, else json"},
+	{"MVMBOT_LOG_LEVEL", "debug, info, warn or error", "info"},
+	{"MVMBOT_ORGANIZER", "mailbox (UPN or id) that organizes MST workshops", "empty: no Graph calls for workshops"},
+}
+
+func loadConfig(getenv func(string) string) (config, error) {
+	c := config{
+		Port:           getenv("PORT"),
+		AppID:          strings.TrimSpace(getenv("MicrosoftAppId")),
+		AppPassword:    identity.Secret(getenv("MicrosoftAppPassword")),
+		TenantID:       strings.TrimSpace(getenv("MicrosoftAppTenantId")),
+		AppType:        strings.TrimSpace(getenv("MicrosoftAppType")),
+		OpenIDMetadata: getenv("BotOpenIdMetadata"),
+		DBPath:         getenv("MVMBOT_DB"),
+		GraphBaseURL:   getenv("GRAPH_BASE_URL"),
+		AuthorityHost:  getenv("AZURE_AUTHORITY_HOST"),
+		LogFormat:      strings.ToLower(getenv("MVMBOT_LOG_FORMAT")),
+		Organizer:      getenv("MVMBOT_ORGANIZER"),
+	}
+	if c.Port == "" {
+		c.Port = "3978"
+	}
+	if p, err := strconv.Atoi(c.Port); err != nil || p < 0 || p > 65535 {
+		return c, fmt.Errorf("PORT %q is not a port number", c.Port)
+	}
+	if c.OpenIDMetadata == "" {
+		c.OpenIDMetadata = bot.PublicOpenIDMetadata
+	}
+	if c.DBPath == "" {
+		c.DBPath = "mvmbot.db"
+	}
+	if c.GraphBaseURL == "" {
+		c.GraphBaseURL = "https://graph.microsoft.com/v1.0"
+	}
+	switch c.LogFormat {
+	case "", "text", "json":
+	default:
+		return c, fmt.Errorf("MVMBOT_LOG_FORMAT %q: want text or json", c.LogFormat)
+	}
+	if lvl := getenv("MVMBOT_LOG_LEVEL"); lvl != "" {
+		if err := c.LogLevel.UnmarshalText([]byte(lvl)); err != nil {
+			return c, fmt.Errorf("MVMBOT_LOG_LEVEL %q: want debug, info, warn or error", lvl)
+		}
+	}
+	if c.AppID != "" {
+		t, err := identity.ResolveAppType(c.AppType, c.TenantID)
+		if err != nil {
+			return c, err
+		}
+		c.AppType = t
+	}
+	return c, nil
+}
+
+// localMode is on when no app id is set: no inbound auth, as in the SDKs,
+// so the Agents Playground can talk to the bot.
+func (c config) localMode() bool { return c.AppID == "" }
+
+func (c config) identity() identity.Config {
+	return identity.Config{
+		AppID:         c.AppID,
+		Secret:        c.AppPassword,
+		TenantID:      c.TenantID,
+		AppType:       c.AppType,
+		AuthorityHost: c.AuthorityHost,
+	}
+}
+
+func newLogger(c config, stderr io.Writer) *slog.Logger {
+	format := c.LogFormat
+	if format == "" {
+		format = "json"
+		if f, ok := stderr.(*os.File); ok && isTerminal(f) {
+			format = "text"
+		}
+	}
+	opts := &slog.HandlerOptions{Level: c.LogLevel}
+	if format == "text" {
+		return slog.New(slog.NewTextHandler(stderr, opts))
+	}
+	return slog.New(slog.NewJSONHandler(stderr, opts))
+}
+
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

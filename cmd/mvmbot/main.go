@@ -1,0 +1,97 @@
+// Command mvmbot is the Microsoft Teams bot that runs the FastTrack
+// data-migration onboarding playbook. See README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=…"; without
+// it the module version from the build info is used.
+var version = ""
+
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	m := &Main{Getenv: os.Getenv, Stdout: os.Stdout, Stderr: os.Stderr}
+	if err := m.Run(ctx, os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "mvmbot:", err)
+		if errors.Is(err, errUsage) {
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}
+
+// errUsage marks a mistake in the command line.
+var errUsage = errors.New("usage")
+
+// Main is the program: main wires it to the process, tests drive it
+// directly.
+type Main struct {
+	Getenv func(string) string
+	Stdout io.Writer
+	Stderr io.Writer
+	// OnListen, when set, is told the server's address once it listens
+	// (tests use PORT=0).
+	OnListen func(addr string)
+}
+
+// Run runs the sub-command in args; serve when there is none.
+func (m *Main) Run(ctx context.Context, args []string) error {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return m.serve(ctx, args)
+	case "version", "--version", "-version":
+		fmt.Fprintln(m.Stdout, "mvmbot", buildVersion())
+		return nil
+	case "help", "-h", "-help", "--help":
+		m.usage(m.Stdout)
+		return nil
+	case "healthcheck":
+		return m.healthcheck(ctx, args)
+	}
+	m.usage(m.Stderr)
+	return fmt.Errorf("%w: unknown command %q", errUsage, cmd)
+}
+
+func (m *Main) usage(w io.Writer) {
+	fmt.Fprint(w, `mvmbot runs the FastTrack data-migration onboarding playbook in Microsoft Teams.
+
+Usage:
+  mvmbot [serve]        run the bot: POST /api/messages, GET /healthz, GET /readyz
+  mvmbot version        print the version
+  mvmbot healthcheck    exit 0 when the local bot answers /healthz (for containers)
+  mvmbot help           this text
+
+Without MicrosoftAppId the bot runs in local mode: no token checks, and it
+listens on 127.0.0.1 only, for the Microsoft 365 Agents Playground:
+  npx @microsoft/m365agentsplayground -e http://localhost:3978/api/messages -c msteams
+
+Environment:
+`)
+	for _, v := range envVars {
+		fmt.Fprintf(w, "  %-22s %s (default: %s)\n", v.name, v.meaning, v.def)
+	}
+}

@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/mvmbot/mvmbot/bot"
+	"github.com/mvmbot/mvmbot/identity"
+	"github.com/mvmbot/mvmbot/store"
+)
+
+// shutdownGrace bounds how long in-flight requests and jobs may take to
+// finish at SIGINT/SIGTERM before they are cancelled.
+const shutdownGrace = 10 * time.Second
+
+func (m *Main) serve(ctx context.Context, args []string) error {
+	if len(args) > 0 {
+		return fmt.Errorf("%w: serve takes no arguments (configuration is in the environment; see mvmbot help)", errUsage)
+	}
+	cfg, err := loadConfig(m.Getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, m.Stderr)
+
+	db, err := store.Open(cfg.DBPath, &store.Options{Timeout: time.Second})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := db.Close(); err != nil {
+			log.Error("close database", "err", err)
+		}
+	}()
+
+	// bg ends the background loops (key refresh, sweeps) at shutdown.
+	bg, stopBackground := context.WithCancel(context.Background())
+	defer stopBackground()
+
+	srv := &bot.Server{Store: db, Handler: bot.Conversation{}, Log: log}
+	connector := &bot.Connector{HTTP: &http.Client{Timeout: 30 * time.Second}, Log: log}
+	host := "" // all interfaces
+	if cfg.localMode() {
+		host = "127.0.0.1"
+		srv.LocalOnly = true
+		log.Warn("LOCAL MODE: MicrosoftAppId is not set, so inbound requests are NOT authenticated. " +
+			"Listening on 127.0.0.1 only and refusing other peers. Set MicrosoftAppId to serve Teams.")
+	} else {
+		keys := &bot.OpenIDKeys{MetadataURL: cfg.OpenIDMetadata, Client: &http.Client{Timeout: 15 * time.Second}, Log: log}
+		if err := keys.Load(ctx); err != nil {
+			// Not fatal: /readyz says so and the refresh loop keeps trying.
+			log.Error("load OpenID signing keys; requests will be refused until they load", "url", cfg.OpenIDMetadata, "err", err)
+		}
+		go keys.Run(bg)
+		srv.Auth = bot.NewTokenValidator(cfg.AppID, keys, nil)
+		srv.Ready = func() error {
+			if !keys.Ready() {
+				return errors.New("signing keys not loaded")
+			}
+			return nil
+		}
+		cred, err := identity.Credential(cfg.identity())
+		if err != nil {
+			return fmt.Errorf("bot credential: %w", err)
+		}
+		connector.Tokens = identity.TokenSource{Cred: cred, Scope: identity.BotConnectorScope}
+		log.Info("auth on", "app_id", cfg.AppID, "app_type", cfg.AppType, "openid_metadata", cfg.OpenIDMetadata)
+	}
+
+	runner := &bot.Runner{
+		Store:   db,
+		Workers: map[string]bot.WorkFunc{bot.KindSend: bot.NewSendWorker(connector, &bot.RateLimiter{})},
+		Log:     log,
+	}
+	srv.Runner = runner
+	runner.Start()
+	go bot.SweepProcessed(bg, db, bot.DedupTTL, 10*time.Minute, time.Now, log)
+
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, cfg.Port))
+	if err != nil {
+		_ = runner.Stop(context.Background())
+		return fmt.Errorf("listen on port %s: %w", cfg.Port, err)
+	}
+	hs := &http.Server{
+		Handler:           srv.Routes(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	log.Info("mvmbot listening", "addr", ln.Addr().String(), "endpoint", "/api/messages",
+		"db", cfg.DBPath, "version", buildVersion(), "local_mode", cfg.localMode())
+	if m.OnListen != nil {
+		m.OnListen(ln.Addr().String())
+	}
+
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	select {
+	case err := <-served:
+		_ = runner.Stop(context.Background())
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+
+	// Reverse of start-up: stop taking requests and let in-flight ones
+	// finish, then drain the jobs, then close the store (deferred).
+	log.Info("shutting down", "grace", shutdownGrace)
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		log.Warn("http shutdown", "err", err)
+	}
+	if err := runner.Stop(sctx); err != nil {
+		log.Warn("job runner stop", "err", err)
+	}
+	stopBackground()
+	log.Info("stopped")
+	return nil
+}
+
+func (m *Main) healthcheck(ctx context.Context, args []string) error {
+	if len(args) > 0 {
+		return fmt.Errorf("%w: healthcheck takes no arguments", errUsage)
+	}
+	cfg, err := loadConfig(m.Getenv)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://127.0.0.1:"+cfg.Port+"/healthz", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthcheck: /healthz answered %s", resp.Status)
+	}
+	fmt.Fprintln(m.Stdout, "ok")
+	return nil
+}
