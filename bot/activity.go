@@ -99,26 +99,32 @@ func (a *Activity) ref() *playbook.ConversationRef {
 	}
 }
 
-var atTag = regexp.MustCompile(`(?is)<at[^>]*>.*?</at>`)
+// leadingAt is an @mention at the start of the text.
+var leadingAt = regexp.MustCompile(`(?is)^\s*<at[^>]*>.*?</at>`)
 
 // CommandText is the message text with the bot's @mention removed and
-// spaces trimmed, so commands work with or without the mention.
+// spaces trimmed, so commands work with or without the mention. Mentions of
+// other people stay: they are arguments ("role @Grace FRP").
 func (a *Activity) CommandText() string {
 	text := a.Text
+	described := false
 	for _, e := range a.Entities {
 		if e["type"] != "mention" {
 			continue
 		}
 		m, _ := e["mentioned"].(map[string]any)
 		tag, _ := e["text"].(string)
+		if tag != "" {
+			described = true
+		}
 		if id, _ := m["id"].(string); id != "" && id == a.Recipient.ID && tag != "" {
 			text = strings.ReplaceAll(text, tag, "")
 		}
 	}
-	// A mention of the bot that the entities did not describe (some clients
-	// omit them) is still not part of the command.
-	if strings.HasPrefix(strings.TrimSpace(text), "<at") {
-		text = atTag.ReplaceAllString(text, "")
+	// Some clients send the mention without entities; in a channel the
+	// bot's mention comes first, so a leading one is taken to be it.
+	if !described {
+		text = leadingAt.ReplaceAllString(text, "")
 	}
 	return strings.Join(strings.Fields(text), " ")
 }

@@ -21,7 +21,7 @@ const PublicOpenIDMetadata = "https://login.botframework.com/v1/.well-known/open
 // AuthError says which check an inbound token failed. Its text goes to the
 // log only; the caller gets a bare 401.
 type AuthError struct {
-	Check string // missing, scheme, malformed, algorithm, unknown-key, signature, expired, not-yet-valid, issuer, audience, endorsement, serviceurl
+	Check string // missing, scheme, malformed, algorithm, unknown-key, signature, expired, not-yet-valid, issuer, audience, claims, unverifiable, endorsement, serviceurl
 	Err   error
 }
 

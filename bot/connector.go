@@ -53,6 +53,7 @@ type ConnectorError struct {
 	Message    string
 	RetryAfter time.Duration // from Retry-After, when present
 	Err        error         // transport error, when no response came
+	final      bool          // retrying cannot help (a bad serviceUrl, an unencodable activity)
 }
 
 func (e *ConnectorError) Error() string {
@@ -78,6 +79,9 @@ func (e *ConnectorError) Unwrap() error { return e.Err }
 // Temporary reports whether trying again later may succeed: throttling,
 // gateway errors and transport failures. Other 4xx answers are final.
 func (e *ConnectorError) Temporary() bool {
+	if e.final {
+		return false
+	}
 	return e.Status == 0 || retryableStatus(e.Status) || e.Status >= 500
 }
 
@@ -185,13 +189,13 @@ func activityPath(conversationID, id string) string {
 func (c *Connector) call(ctx context.Context, op, method, serviceURL, path string, in, out any) error {
 	base, err := url.Parse(serviceURL)
 	if err != nil || (base.Scheme != "https" && base.Scheme != "http") || base.Host == "" {
-		return &ConnectorError{Op: op, Err: fmt.Errorf("bad serviceUrl %q", serviceURL)}
+		return &ConnectorError{Op: op, Err: fmt.Errorf("bad serviceUrl %q", serviceURL), final: true}
 	}
 	endpoint := strings.TrimSuffix(serviceURL, "/") + "/" + path
 	var body []byte
 	if in != nil {
 		if body, err = json.Marshal(in); err != nil {
-			return &ConnectorError{Op: op, Err: fmt.Errorf("encode: %w", err)}
+			return &ConnectorError{Op: op, Err: fmt.Errorf("encode: %w", err), final: true}
 		}
 	}
 	attempts := c.MaxAttempts

@@ -238,20 +238,20 @@ func (r *Runner) worker() {
 
 func (r *Runner) run(j playbook.Job) {
 	log := r.Log.With("job", j.ID, "kind", j.Kind, "attempt", j.Attempt+1)
+	// Bookkeeping uses a context of its own: a job cancelled at shutdown must
+	// still have its failure recorded.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
 	work, ok := r.Workers[j.Kind]
 	if !ok {
 		log.Error("no worker for job kind; dead-lettering")
-		if err := r.Store.Fail(r.jobCtx, j.ID, "no worker for kind "+j.Kind); err != nil {
+		if err := r.Store.Fail(ctx, j.ID, "no worker for kind "+j.Kind); err != nil {
 			log.Error("bury job", "err", err)
 		}
 		return
 	}
 	start := r.Now()
 	err := r.safeWork(work, j)
-	// Bookkeeping uses a context of its own: a job cancelled at shutdown must
-	// still have its failure recorded.
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
 	if err == nil {
 		if err := r.Store.Complete(ctx, j.ID); err != nil {
 			log.Error("complete job", "err", err)

@@ -36,8 +36,12 @@ type OpenIDKeys struct {
 
 	current atomic.Pointer[keySet]
 
-	mu          sync.Mutex // guards lastAttempt and serialises fetches
+	mu          sync.Mutex // guards lastAttempt
 	lastAttempt time.Time
+
+	// fetchMu serialises fetches, so a slow one cannot store an older key
+	// set over a newer one.
+	fetchMu sync.Mutex
 }
 
 type keySet struct {
@@ -156,6 +160,8 @@ func (k *OpenIDKeys) mayRefresh() bool {
 }
 
 func (k *OpenIDKeys) refresh(ctx context.Context) error {
+	k.fetchMu.Lock()
+	defer k.fetchMu.Unlock()
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	var meta struct {

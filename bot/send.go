@@ -141,12 +141,28 @@ func (l *RateLimiter) limiters(tenant, conv string) []*rate.Limiter {
 }
 
 // Wait blocks until one more post to conv in tenant fits every window, or
-// ctx ends.
+// ctx ends. The budget is reserved in all windows at once and handed back
+// when ctx ends first, so a cancelled wait costs nothing.
 func (l *RateLimiter) Wait(ctx context.Context, tenant, conv string) error {
-	for _, lim := range l.limiters(tenant, conv) {
-		if err := lim.Wait(ctx); err != nil {
-			return fmt.Errorf("wait for rate limit: %w", err)
-		}
+	lims := l.limiters(tenant, conv)
+	reservations := make([]*rate.Reservation, len(lims))
+	var delay time.Duration
+	for i, lim := range lims {
+		reservations[i] = lim.Reserve()
+		delay = max(delay, reservations[i].Delay())
 	}
-	return nil
+	if delay == 0 {
+		return nil
+	}
+	t := time.NewTimer(delay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		for _, r := range reservations {
+			r.Cancel()
+		}
+		return fmt.Errorf("wait for rate limit: %w", ctx.Err())
+	}
 }
