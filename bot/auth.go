@@ -5,10 +5,14 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 )
+
+// clockSkew is the leeway on exp and nbf the Bot Framework SDKs allow.
+const clockSkew = 5 * time.Minute
 
 // BotFrameworkIssuer is the issuer of every token the Bot Connector sends to
 // a bot, single- or multi-tenant alike.
@@ -52,7 +56,25 @@ type TokenValidator struct {
 	Now   func() time.Time
 
 	parser *jwt.Parser
+
+	// Teams sends the same token with every activity for up to an hour, and
+	// checking an RS256 signature is the dearest part of a request, so a
+	// token that passed every check is remembered until it expires. Its
+	// lifetime, and that its key is still published, are checked on every
+	// use; activity-dependent checks (CheckActivity) are never cached.
+	mu    sync.RWMutex
+	cache map[string]cachedToken
 }
+
+type cachedToken struct {
+	claims              *Claims
+	kid                 string
+	notBefore, notAfter time.Time // nbf and exp, widened by the allowed skew
+}
+
+// maxCachedTokens bounds the cache; when it is full it starts afresh,
+// which costs one signature check per live token.
+const maxCachedTokens = 1024
 
 // NewTokenValidator returns a validator for tokens addressed to appID.
 func NewTokenValidator(appID string, keys *OpenIDKeys, now func() time.Time) *TokenValidator {
@@ -65,7 +87,7 @@ func NewTokenValidator(appID string, keys *OpenIDKeys, now func() time.Time) *To
 		Now:   now,
 		parser: jwt.NewParser(
 			jwt.WithValidMethods([]string{"RS256", "RS384", "RS512"}),
-			jwt.WithLeeway(5*time.Minute),
+			jwt.WithLeeway(clockSkew),
 			jwt.WithIssuer(BotFrameworkIssuer),
 			jwt.WithAudience(appID),
 			jwt.WithExpirationRequired(),
@@ -89,10 +111,15 @@ func (v *TokenValidator) Verify(ctx context.Context, header string) (*Claims, er
 	if !ok || !strings.EqualFold(scheme, "Bearer") || raw == "" {
 		return nil, &AuthError{Check: "scheme"}
 	}
+	raw = strings.TrimSpace(raw)
+	if c, ok := v.cached(raw); ok {
+		return c, nil
+	}
 	var key signingKey
+	var kid string
 	var tc tokenClaims
-	_, err := v.parser.ParseWithClaims(strings.TrimSpace(raw), &tc, func(t *jwt.Token) (any, error) {
-		kid, _ := t.Header["kid"].(string)
+	_, err := v.parser.ParseWithClaims(raw, &tc, func(t *jwt.Token) (any, error) {
+		kid, _ = t.Header["kid"].(string)
 		k, err := v.Keys.key(ctx, kid)
 		if err != nil {
 			return nil, err
@@ -103,7 +130,36 @@ func (v *TokenValidator) Verify(ctx context.Context, header string) (*Claims, er
 	if err != nil {
 		return nil, classify(err)
 	}
-	return &Claims{ServiceURL: tc.ServiceURL, endorsements: key.endorsements}, nil
+	c := &Claims{ServiceURL: tc.ServiceURL, endorsements: key.endorsements}
+	entry := cachedToken{claims: c, kid: kid, notAfter: tc.ExpiresAt.Time.Add(clockSkew)}
+	if tc.NotBefore != nil {
+		entry.notBefore = tc.NotBefore.Time.Add(-clockSkew)
+	}
+	v.remember(raw, entry)
+	return c, nil
+}
+
+func (v *TokenValidator) cached(raw string) (*Claims, bool) {
+	v.mu.RLock()
+	c, ok := v.cache[raw]
+	v.mu.RUnlock()
+	if !ok {
+		return nil, false
+	}
+	now := v.Now()
+	if now.Before(c.notBefore) || !now.Before(c.notAfter) || !v.Keys.published(c.kid) {
+		return nil, false
+	}
+	return c.claims, true
+}
+
+func (v *TokenValidator) remember(raw string, c cachedToken) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.cache == nil || len(v.cache) >= maxCachedTokens {
+		v.cache = make(map[string]cachedToken)
+	}
+	v.cache[raw] = c
 }
 
 // CheckActivity checks the claims against the activity they came with: the

@@ -148,6 +148,16 @@ func (k *OpenIDKeys) key(ctx context.Context, kid string) (signingKey, error) {
 	return signingKey{}, errUnknownKey
 }
 
+// published reports whether kid is in the current key set.
+func (k *OpenIDKeys) published(kid string) bool {
+	set := k.current.Load()
+	if set == nil {
+		return false
+	}
+	_, ok := set.keys[kid]
+	return ok
+}
+
 func (k *OpenIDKeys) mayRefresh() bool {
 	k.mu.Lock()
 	defer k.mu.Unlock()

@@ -243,7 +243,7 @@ func (s *Server) process(ctx context.Context, w http.ResponseWriter, act *Activi
 	if err != nil {
 		return s.internal(w, act, err)
 	}
-	jobs, err := s.replyJobs(act, key, out.Replies)
+	jobs, err := s.replyJobs(act, out.Replies)
 	if err != nil {
 		return s.internal(w, act, err)
 	}
@@ -320,13 +320,15 @@ func resultOf(act *Activity, out Outcome) (playbook.Result, error) {
 	return res, nil
 }
 
-func (s *Server) replyJobs(act *Activity, key string, replies []Outgoing) ([]playbook.Job, error) {
+func (s *Server) replyJobs(act *Activity, replies []Outgoing) ([]playbook.Job, error) {
 	jobs := make([]playbook.Job, 0, len(replies))
-	for i, out := range replies {
+	for _, out := range replies {
 		out.From = &act.Recipient
 		out.Recipient = &act.From
 		out.Conversation = &act.Conversation
-		j, err := sendJob(key+"|reply|"+strconv.Itoa(i), sendArgs{
+		// No unique job key: the turn's dedup record already makes these
+		// jobs exist once, and a key would cost two more writes a reply.
+		j, err := sendJob("", sendArgs{
 			Op:             "reply",
 			ServiceURL:     act.ServiceURL,
 			ConversationID: act.Conversation.ID,

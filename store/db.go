@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -58,10 +57,9 @@ type DB struct {
 	lease       time.Duration
 	maxAttempts int
 	sweepChunk  int  // records deleted per transaction by SweepProcessed
-	noBatch     bool // benchmarks: always use Update instead of Batch
+	noBatch     bool // benchmarks: always use Update instead of the group commit
 
-	// batchers counts calls inside batch(); see there.
-	batchers atomic.Int32
+	group *groupCommitter
 }
 
 // Bucket names. Every bucket in buckets is created when the file is opened,
@@ -161,6 +159,7 @@ func Open(path string, opts *Options) (*DB, error) {
 		_ = bdb.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
+	db.group = newGroupCommitter(bdb)
 	return db, nil
 }
 
@@ -171,6 +170,7 @@ func (db *DB) Path() string { return db.path }
 // releasing its lock. Methods called afterwards return ErrClosed. Closing a
 // closed DB returns nil.
 func (db *DB) Close() error {
+	db.group.close()
 	if err := db.bolt.Close(); err != nil {
 		return fmt.Errorf("close database %s: %w", db.path, err)
 	}
@@ -213,26 +213,20 @@ func (db *DB) update(ctx context.Context, fn func(*bolt.Tx) error) error {
 }
 
 // batch runs fn in a read-write transaction that concurrent batch calls may
-// share, so that they pay for one fsync between them.
+// share, so that they pay for one fsync between them (see groupCommitter).
 //
-// fn may run more than once (bbolt rolls the shared transaction back and runs
-// the survivors again when one fn fails), so it must reset whatever it
-// captures at its start, and must have no effect outside the transaction.
-// Its writes are committed exactly once or not at all.
-//
-// bbolt's Batch waits up to MaxBatchDelay (10ms) for company before it
-// commits, which a lone caller would pay for nothing. So when no other batch
-// call is in flight, batch uses a plain Update; callers that arrive while
-// one is running (committing or fsyncing) queue up in a Batch together.
+// fn may run more than once (the shared transaction is rolled back and the
+// others run again when one fn fails), so it must reset whatever it captures
+// at its start, and must have no effect outside the transaction. Its writes
+// are committed exactly once or not at all.
 func (db *DB) batch(ctx context.Context, fn func(*bolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	defer db.batchers.Add(-1)
-	if db.batchers.Add(1) == 1 || db.noBatch {
+	if db.noBatch {
 		return mapErr(db.bolt.Update(fn))
 	}
-	return mapErr(db.bolt.Batch(fn))
+	return db.group.run(ctx, fn)
 }
 
 // mapErr turns bbolt's errors that callers may act on into this package's

@@ -394,10 +394,12 @@ func assertBucketLen(t *testing.T, db *DB, name []byte, want int) {
 	}
 }
 
-// TestCommitTurnBatchRerun makes CommitTurn share bbolt batches with
-// functions that fail, so bbolt rolls the batch back and runs CommitTurn's
-// function again: every turn must still apply exactly once and report
-// exactly its own jobs.
+// TestCommitTurnBatchRerun makes CommitTurn share group commits with
+// functions that fail, so the group is rolled back and CommitTurn's function
+// runs again: every turn must still apply exactly once and report exactly
+// its own jobs.
+var errSpoil = errors.New("spoil the batch")
+
 func TestCommitTurnBatchRerun(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
@@ -405,7 +407,7 @@ func TestCommitTurnBatchRerun(t *testing.T) {
 	const workers, perWorker = 8, 25
 	var wg sync.WaitGroup
 	ids := make(chan uint64, workers*perWorker*2)
-	errs := make(chan error, workers*perWorker)
+	errs := make(chan error, workers*perWorker+1<<16)
 	stop := make(chan struct{})
 	var spoilers sync.WaitGroup
 	for range 4 {
@@ -416,9 +418,10 @@ func TestCommitTurnBatchRerun(t *testing.T) {
 					return
 				default:
 				}
-				db.batchers.Add(1) // look busy, so CommitTurn batches
-				_ = db.bolt.Batch(func(*bolt.Tx) error { return errors.New("spoil the batch") })
-				db.batchers.Add(-1)
+				err := db.batch(ctx, func(*bolt.Tx) error { return errSpoil })
+				if !errors.Is(err, errSpoil) {
+					errs <- fmt.Errorf("spoiler got %v, want its own error", err)
+				}
 			}
 		})
 	}

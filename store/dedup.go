@@ -65,7 +65,7 @@ func (db *DB) CommitTurn(ctx context.Context, t playbook.Turn) (jobs []playbook.
 			}
 		}
 		if t.Ref != nil {
-			if err := putRef(tx, *t.Ref, now); err != nil {
+			if err := refreshRef(tx, *t.Ref, now); err != nil {
 				return err
 			}
 		}

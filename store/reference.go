@@ -77,3 +77,30 @@ func putRef(tx *bolt.Tx, ref playbook.ConversationRef, now time.Time) error {
 	}
 	return putJSON(tx.Bucket(bucketRefs), []byte(ref.Key), ref)
 }
+
+// refRefreshInterval is how often CommitTurn rewrites an unchanged
+// conversation reference just to move its UpdatedAt: every activity carries
+// one, and rewriting it each time would add a write to every turn for
+// nothing.
+const refRefreshInterval = time.Hour
+
+// refreshRef stores ref unless the stored one says the same and is recent.
+func refreshRef(tx *bolt.Tx, ref playbook.ConversationRef, now time.Time) error {
+	if ref.UpdatedAt.IsZero() {
+		ref.UpdatedAt = now
+	}
+	var old playbook.ConversationRef
+	ok, err := getJSON(tx.Bucket(bucketRefs), []byte(ref.Key), &old)
+	if err != nil {
+		return err
+	}
+	if ok && ref.UpdatedAt.Sub(old.UpdatedAt) < refRefreshInterval {
+		stamp := old.UpdatedAt
+		old.UpdatedAt = ref.UpdatedAt
+		if old == ref {
+			return nil
+		}
+		old.UpdatedAt = stamp
+	}
+	return putRef(tx, ref, now)
+}

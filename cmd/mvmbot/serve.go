@@ -43,7 +43,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	defer stopBackground()
 
 	srv := &bot.Server{Store: db, Handler: bot.Conversation{}, Log: log}
-	connector := &bot.Connector{HTTP: &http.Client{Timeout: 30 * time.Second}, Log: log}
+	connector := &bot.Connector{HTTP: connectorClient(), Log: log}
 	host := "" // all interfaces
 	if cfg.localMode() {
 		host = "127.0.0.1"
@@ -149,4 +149,15 @@ func (m *Main) healthcheck(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintln(m.Stdout, "ok")
 	return nil
+}
+
+// connectorClient is the HTTP client for the Bot Connector. Replies go to a
+// handful of serviceUrl hosts with many requests in flight, so it keeps more
+// idle connections per host than net/http's default of two, which would
+// open and close a connection for most sends under load.
+func connectorClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 256
+	t.MaxIdleConnsPerHost = 64
+	return &http.Client{Transport: t, Timeout: 30 * time.Second}
 }

@@ -1,0 +1,173 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// groupCommitter runs the write functions of concurrent callers in shared
+// transactions, so that they pay for one fsync between them (group commit).
+//
+// It takes bbolt's Batch idea without its timer: Batch waits up to
+// MaxBatchDelay (10ms) for company before committing, which caps a request
+// that needs two writes at roughly a hundred a second per caller. Here one
+// goroutine commits whatever has queued while the previous commit was
+// fsyncing, at once: a lone caller waits for its own commit only, and under
+// load each commit carries everyone who arrived during the last one.
+type groupCommitter struct {
+	db    *bolt.DB
+	calls chan *groupCall
+
+	stopOnce sync.Once
+	stop     chan struct{}
+	done     chan struct{}
+}
+
+type groupCall struct {
+	fn   func(*bolt.Tx) error
+	err  error
+	done chan struct{}
+}
+
+// maxGroup bounds one transaction's size, so a burst commits in several
+// rounds instead of one huge transaction that holds everyone back.
+const maxGroup = 256
+
+func newGroupCommitter(db *bolt.DB) *groupCommitter {
+	g := &groupCommitter{
+		db:    db,
+		calls: make(chan *groupCall, maxGroup),
+		stop:  make(chan struct{}),
+		done:  make(chan struct{}),
+	}
+	go g.loop()
+	return g
+}
+
+// run queues fn and waits until it is committed, failed, or the committer
+// stopped. fn may run more than once (see DB.batch).
+func (g *groupCommitter) run(ctx context.Context, fn func(*bolt.Tx) error) error {
+	c := &groupCall{fn: fn, done: make(chan struct{})}
+	select {
+	case <-g.stop:
+		return ErrClosed
+	default:
+	}
+	select {
+	case g.calls <- c:
+	case <-g.stop:
+		return ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	// Once queued, the call is waited for even if ctx ends: it may already
+	// be part of a transaction, and its outcome must not be guessed. A call
+	// queued as the loop stopped is never picked up: the loop's end says so.
+	select {
+	case <-c.done:
+		return c.err
+	case <-g.done:
+		select {
+		case <-c.done:
+			return c.err
+		default:
+			return ErrClosed
+		}
+	}
+}
+
+// close stops the loop after the group in progress; calls still queued fail
+// with ErrClosed.
+func (g *groupCommitter) close() {
+	g.stopOnce.Do(func() { close(g.stop) })
+	<-g.done
+}
+
+func (g *groupCommitter) loop() {
+	defer close(g.done)
+	for {
+		var first *groupCall
+		select {
+		case first = <-g.calls:
+		case <-g.stop:
+			g.failQueued()
+			return
+		}
+		group := []*groupCall{first}
+	more:
+		for len(group) < maxGroup {
+			select {
+			case c := <-g.calls:
+				group = append(group, c)
+			default:
+				break more
+			}
+		}
+		g.commit(group)
+	}
+}
+
+func (g *groupCommitter) failQueued() {
+	for {
+		select {
+		case c := <-g.calls:
+			c.err = ErrClosed
+			close(c.done)
+		default:
+			return
+		}
+	}
+}
+
+// memberError marks which member of a group failed, so that only it is told
+// and the others run again without it.
+type memberError struct {
+	index int
+	err   error
+}
+
+func (e *memberError) Error() string { return e.err.Error() }
+
+// commit runs group in one transaction. When a member fails, the
+// transaction rolls back; the member gets its error and the rest are
+// committed again without it.
+func (g *groupCommitter) commit(group []*groupCall) {
+	for len(group) > 0 {
+		err := g.db.Update(func(tx *bolt.Tx) error {
+			for i, c := range group {
+				if err := safeCall(c.fn, tx); err != nil {
+					return &memberError{index: i, err: err}
+				}
+			}
+			return nil
+		})
+		var me *memberError
+		if !errors.As(err, &me) {
+			// Committed, or the commit itself failed: the same for all.
+			for _, c := range group {
+				c.err = mapErr(err)
+				close(c.done)
+			}
+			return
+		}
+		failed := group[me.index]
+		failed.err = mapErr(me.err)
+		close(failed.done)
+		group = append(group[:me.index:me.index], group[me.index+1:]...)
+	}
+}
+
+// safeCall turns a panic in fn into an error, so that one bad write cannot
+// take down the committer (and with it every writer).
+func safeCall(fn func(*bolt.Tx) error, tx *bolt.Tx) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("write panicked: %v", p)
+		}
+	}()
+	return fn(tx)
+}
