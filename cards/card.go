@@ -1,5 +1,7 @@
 package cards
 
+import "strconv"
+
 // ContentType is the attachment content type of an Adaptive Card, as Teams
 // and the Bot Framework SDKs spell it.
 const ContentType = "application/vnd.microsoft.card.adaptive"
@@ -75,3 +77,5 @@ func Execute(title, verb string, data map[string]any) Element {
 	}
 	return e
 }
+
+func parseFloat(s string) (float64, error) { return strconv.ParseFloat(s, 64) }

@@ -37,3 +37,26 @@ func TestEveryCardValidates(t *testing.T) {
 		})
 	}
 }
+
+func TestInputsValidate(t *testing.T) {
+	lo, hi := 1.0, 100.0
+	c := cards.New(cards.Body(
+		cards.TextInput("customer", cards.InputOpts{Label: "Customer", Value: "Contoso", Required: true}, false, 100),
+		cards.TextInput("notes", cards.InputOpts{Label: "Notes", Error: "Too long."}, true, 0),
+		cards.NumberInput("users", cards.InputOpts{Label: "Users", Value: "250"}, &lo, &hi),
+		cards.NumberInput("bad", cards.InputOpts{Label: "Bad", Value: "lots", Error: "Not a number: lots"}, nil, nil),
+		cards.DateInput("start", cards.InputOpts{Label: "Start", Value: "2027-01-15"}),
+		cards.ChoiceInput("sources", cards.InputOpts{Label: "Sources", Value: "IMAP,Box"}, []cards.Choice{{"IMAP", "IMAP"}, {"Box", "Box"}}, true),
+		cards.ChoiceInput("role", cards.InputOpts{Label: "Role"}, []cards.Choice{{"FRP", "FRP"}}, false),
+		cards.ToggleInput("hybrid", cards.InputOpts{Label: "Exchange"}, "On-premises Exchange"),
+		cards.One(cards.Text("end")),
+	)...)
+	c.Actions = []cards.Element{cards.Execute("Save", "save", map[string]any{"engagement": "e1"})}
+	raw, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := schema.ValidateCard(raw); err != nil {
+		t.Fatalf("inputs card invalid: %v\n%s", err, raw)
+	}
+}
