@@ -71,6 +71,10 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return nil
 	case "healthcheck":
 		return m.healthcheck(ctx, args)
+	case "package":
+		return m.pkg(ctx, args)
+	case "backup":
+		return m.backup(ctx, args)
 	}
 	m.usage(m.Stderr)
 	return fmt.Errorf("%w: unknown command %q", errUsage, cmd)
@@ -83,6 +87,10 @@ Usage:
   mvmbot [serve]        run the bot: POST /api/messages, GET /healthz, GET /readyz
   mvmbot version        print the version
   mvmbot healthcheck    exit 0 when the local bot answers /healthz (for containers)
+  mvmbot package --app-id ID --name NAME [--out mvmbot.zip] [--domain HOST]
+                        build the Teams app package (mvmbot package -h for all flags)
+  mvmbot backup --out FILE
+                        write a consistent copy of the database, also while serving
   mvmbot help           this text
 
 Without MicrosoftAppId the bot runs in local mode: no token checks, and it
