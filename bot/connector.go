@@ -193,7 +193,9 @@ func (c *Connector) call(ctx context.Context, op, method, serviceURL, path strin
 	}
 	endpoint := strings.TrimSuffix(serviceURL, "/") + "/" + path
 	var body []byte
-	if in != nil {
+	if raw, ok := in.(json.RawMessage); ok {
+		body = raw // already the wire form (stored jobs)
+	} else if in != nil {
 		if body, err = json.Marshal(in); err != nil {
 			return &ConnectorError{Op: op, Err: fmt.Errorf("encode: %w", err), final: true}
 		}

@@ -84,14 +84,15 @@ type Runner struct {
 	PollInterval time.Duration // longest sleep between claims; default 5s
 	JobTimeout   time.Duration // default 2m
 
-	once     sync.Once
-	work     chan playbook.Job
-	wake     chan struct{}
-	stopping chan struct{}
-	jobCtx   context.Context
-	cancel   context.CancelFunc
-	workers  sync.WaitGroup
-	claimer  sync.WaitGroup
+	once        sync.Once
+	work        chan playbook.Job
+	wake        chan struct{}
+	stopping    chan struct{}
+	jobCtx      context.Context
+	cancel      context.CancelFunc
+	workers     sync.WaitGroup
+	claimer     sync.WaitGroup
+	completions sync.WaitGroup
 }
 
 func (r *Runner) init() {
@@ -174,15 +175,17 @@ func (r *Runner) Stop(ctx context.Context) error {
 	r.claimer.Wait()
 	done := make(chan struct{})
 	go func() { r.workers.Wait(); close(done) }()
+	var err error
 	select {
 	case <-done:
-		r.cancel()
-		return nil
 	case <-ctx.Done():
 		r.cancel()
 		<-done
-		return fmt.Errorf("stop job runner: %w", ctx.Err())
+		err = fmt.Errorf("stop job runner: %w", ctx.Err())
 	}
+	r.cancel()
+	r.completions.Wait()
+	return err
 }
 
 func (r *Runner) claimLoop() {
@@ -253,10 +256,8 @@ func (r *Runner) run(j playbook.Job) {
 	start := r.Now()
 	err := r.safeWork(work, j)
 	if err == nil {
-		if err := r.Store.Complete(ctx, j.ID); err != nil {
-			log.Error("complete job", "err", err)
-		}
 		log.Debug("job done", "latency", time.Since(start))
+		r.complete(j.ID)
 		return
 	}
 	var perm *permanentError
@@ -281,6 +282,22 @@ func (r *Runner) run(j playbook.Job) {
 	default:
 		log.Warn("job failed; will retry", "err", err, "retry_in", delay)
 	}
+}
+
+// complete records a finished job without holding up the worker: the
+// delete waits for a commit (and its fsync), which the worker would
+// otherwise spend idle instead of sending the next reply. Should the process
+// die first, the job runs again after restart, as jobs are at least once.
+func (r *Runner) complete(id uint64) {
+	r.completions.Add(1)
+	go func() {
+		defer r.completions.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := r.Store.Complete(ctx, id); err != nil {
+			r.Log.Error("complete job", "job", id, "err", err)
+		}
+	}()
 }
 
 func (r *Runner) safeWork(work WorkFunc, j playbook.Job) (err error) {

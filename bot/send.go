@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"sync"
 	"time"
 
@@ -17,19 +18,42 @@ import (
 // carry it, so it is never renamed.
 const KindSend = "connector.send"
 
-// sendArgs is the stored input of a KindSend job.
+// sendArgs is what a KindSend job sends.
 type sendArgs struct {
-	Op             string   `json:"op"` // reply, send, update
-	ServiceURL     string   `json:"serviceUrl"`
-	ConversationID string   `json:"conversationId"`
-	ActivityID     string   `json:"activityId,omitempty"` // replied to (reply) or replaced (update)
-	TenantID       string   `json:"tenantId,omitempty"`
-	Proactive      bool     `json:"proactive,omitempty"`
-	Activity       Outgoing `json:"activity"`
+	Op             string // reply, send, update
+	ServiceURL     string
+	ConversationID string
+	ActivityID     string // replied to (reply) or replaced (update)
+	TenantID       string
+	Proactive      bool
+	Activity       Outgoing
+}
+
+// sendRecord is the stored form of sendArgs. The activity is kept as the
+// JSON it will be posted as, so the worker sends it without decoding and
+// encoding it again (a card is most of a job's bytes).
+type sendRecord struct {
+	Op             string          `json:"op"`
+	ServiceURL     string          `json:"serviceUrl"`
+	ConversationID string          `json:"conversationId"`
+	ActivityID     string          `json:"activityId,omitempty"`
+	TenantID       string          `json:"tenantId,omitempty"`
+	Proactive      bool            `json:"proactive,omitempty"`
+	Activity       json.RawMessage `json:"activity"`
 }
 
 func sendJob(key string, a sendArgs) (playbook.Job, error) {
-	args, err := json.Marshal(a)
+	if a.Op == "reply" {
+		a.Activity.ReplyToID = a.ActivityID
+	}
+	act, err := json.Marshal(a.Activity)
+	if err != nil {
+		return playbook.Job{}, fmt.Errorf("encode send job: %w", err)
+	}
+	args, err := json.Marshal(sendRecord{
+		Op: a.Op, ServiceURL: a.ServiceURL, ConversationID: a.ConversationID, ActivityID: a.ActivityID,
+		TenantID: a.TenantID, Proactive: a.Proactive, Activity: act,
+	})
 	if err != nil {
 		return playbook.Job{}, fmt.Errorf("encode send job: %w", err)
 	}
@@ -43,7 +67,7 @@ type sender struct {
 }
 
 func (s *sender) work(ctx context.Context, j playbook.Job) error {
-	var a sendArgs
+	var a sendRecord
 	if err := json.Unmarshal(j.Args, &a); err != nil {
 		return Permanent(fmt.Errorf("decode send job: %w", err))
 	}
@@ -55,11 +79,11 @@ func (s *sender) work(ctx context.Context, j playbook.Job) error {
 	var err error
 	switch a.Op {
 	case "reply":
-		_, err = s.connector.Reply(ctx, a.ServiceURL, a.ConversationID, a.ActivityID, &a.Activity)
+		err = s.connector.call(ctx, "reply", http.MethodPost, a.ServiceURL, activityPath(a.ConversationID, a.ActivityID), a.Activity, nil)
 	case "send":
-		_, err = s.connector.Send(ctx, a.ServiceURL, a.ConversationID, &a.Activity)
+		err = s.connector.call(ctx, "send", http.MethodPost, a.ServiceURL, activityPath(a.ConversationID, ""), a.Activity, nil)
 	case "update":
-		err = s.connector.Update(ctx, a.ServiceURL, a.ConversationID, a.ActivityID, &a.Activity)
+		err = s.connector.call(ctx, "update", http.MethodPut, a.ServiceURL, activityPath(a.ConversationID, a.ActivityID), a.Activity, nil)
 	default:
 		return Permanent(fmt.Errorf("unknown send op %q", a.Op))
 	}

@@ -111,11 +111,18 @@ func (db *DB) ClaimDue(ctx context.Context, now time.Time, limit int) ([]playboo
 // concurrent calls share a transaction.
 func (db *DB) Complete(ctx context.Context, id uint64) error {
 	err := db.batch(ctx, func(tx *bolt.Tx) error {
-		j, ok, err := getJob(tx, id)
+		// Only the fields that locate the job's index entries are decoded:
+		// Complete runs once per reply, and Args is most of a job's bytes.
+		var j struct {
+			ID    uint64    `json:"id"`
+			Key   string    `json:"key"`
+			RunAt time.Time `json:"runAt"`
+		}
+		ok, err := getJSON(tx.Bucket(bucketJobs), idKey(id), &j)
 		if err != nil || !ok {
 			return err
 		}
-		return removeJob(tx, j)
+		return removeJob(tx, playbook.Job{ID: j.ID, Key: j.Key, RunAt: j.RunAt})
 	})
 	if err != nil {
 		return fmt.Errorf("complete job %d: %w", id, err)

@@ -68,7 +68,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		if err != nil {
 			return fmt.Errorf("bot credential: %w", err)
 		}
-		connector.Tokens = identity.TokenSource{Cred: cred, Scope: identity.BotConnectorScope}
+		connector.Tokens = identity.NewTokenSource(cred, identity.BotConnectorScope)
 		log.Info("auth on", "app_id", cfg.AppID, "app_type", cfg.AppType, "openid_metadata", cfg.OpenIDMetadata)
 	}
 
