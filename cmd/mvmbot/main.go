@@ -75,6 +75,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.pkg(ctx, args)
 	case "backup":
 		return m.backup(ctx, args)
+	case "doctor":
+		return m.doctor(ctx, args)
 	}
 	m.usage(m.Stderr)
 	return fmt.Errorf("%w: unknown command %q", errUsage, cmd)
@@ -89,6 +91,7 @@ Usage:
   mvmbot healthcheck    exit 0 when the local bot answers /healthz (for containers)
   mvmbot package --app-id ID --name NAME [--out mvmbot.zip] [--domain HOST]
                         build the Teams app package (mvmbot package -h for all flags)
+  mvmbot doctor         check the configuration a deployment needs, one line per check
   mvmbot backup --out FILE
                         write a consistent copy of the database, also while serving
   mvmbot help           this text

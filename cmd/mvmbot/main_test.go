@@ -419,3 +419,38 @@ func TestPackage(t *testing.T) {
 		t.Errorf("manifest commands %+v do not follow the bot's table", cmds)
 	}
 }
+
+func TestDoctor(t *testing.T) {
+	w := newWorld(t)
+	good := w.authEnv()
+	tests := []struct {
+		name     string
+		env      env
+		prepare  func()
+		wantErr  bool
+		wantLine string
+	}{
+		{"all good", good, nil, false, "ok   Bot Connector token"},
+		{"local mode", env{"MVMBOT_DB": w.dbPath}, nil, false, "warn app identity"},
+		{"secret refused", good, func() { w.authority.FailNext(1) }, true, "FAIL Bot Connector token"},
+		{"metadata unreachable", func() env { e := w.authEnv(); e["BotOpenIdMetadata"] = "http://127.0.0.1:1/none"; return e }(), nil, true, "FAIL inbound signing keys"},
+		{"no secret", func() env { e := w.authEnv(); delete(e, "MicrosoftAppPassword"); return e }(), nil, true, "FAIL app credential"},
+		{"database directory missing", env{"MVMBOT_DB": "/nonexistent/x/mvmbot.db"}, nil, true, "FAIL database"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.prepare != nil {
+				tt.prepare()
+			}
+			var out bytes.Buffer
+			m := &Main{Getenv: tt.env.get, Stdout: &out, Stderr: io.Discard}
+			err := m.Run(context.Background(), []string{"doctor"})
+			if (err != nil) != tt.wantErr {
+				t.Errorf("doctor error = %v, want error %v\n%s", err, tt.wantErr, out.String())
+			}
+			if !strings.Contains(out.String(), tt.wantLine) {
+				t.Errorf("doctor output lacks %q:\n%s", tt.wantLine, out.String())
+			}
+		})
+	}
+}

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/mvmbot/mvmbot/bot"
+	"github.com/mvmbot/mvmbot/identity"
+	"github.com/mvmbot/mvmbot/store"
+)
+
+// check is one line of `mvmbot doctor`: what was checked, what was found,
+// and, when it failed, what to do about it.
+type check struct {
+	name   string
+	status string // ok, FAIL, warn, skip
+	detail string
+	fix    string
+}
+
+// doctor checks what a deployment needs, one line per check, and fails when
+// any check fails. It only reads: it asks for tokens and metadata and opens
+// the database, but changes nothing.
+func (m *Main) doctor(ctx context.Context, args []string) error {
+	if len(args) > 0 {
+		return fmt.Errorf("%w: doctor takes no arguments", errUsage)
+	}
+	cfg, err := loadConfig(m.Getenv)
+	if err != nil {
+		m.printChecks([]check{{name: "configuration", status: "FAIL", detail: err.Error(), fix: "see mvmbot help for the variables"}})
+		return errors.New("doctor found problems")
+	}
+	checks := []check{checkDatabase(cfg)}
+	if cfg.localMode() {
+		checks = append(checks, check{name: "app identity", status: "warn",
+			detail: "MicrosoftAppId is not set: local mode (no inbound auth, loopback only)",
+			fix:    "set MicrosoftAppId (and MicrosoftAppType, MicrosoftAppTenantId, MicrosoftAppPassword) to serve Teams"})
+	} else {
+		checks = append(checks, checkIdentity(ctx, cfg)...)
+		checks = append(checks, checkOpenID(ctx, cfg))
+	}
+	if cfg.Organizer == "" {
+		checks = append(checks, check{name: "workshop organizer", status: "warn",
+			detail: "MVMBOT_ORGANIZER is not set: workshops are recorded and offered as .ics, no Teams meetings are created",
+			fix:    "set MVMBOT_ORGANIZER to the mailbox that organizes MST workshops"})
+	}
+	m.printChecks(checks)
+	for _, c := range checks {
+		if c.status == "FAIL" {
+			return errors.New("doctor found problems")
+		}
+	}
+	return nil
+}
+
+func (m *Main) printChecks(checks []check) {
+	for _, c := range checks {
+		fmt.Fprintf(m.Stdout, "%-4s %s: %s\n", c.status, c.name, c.detail)
+		if c.fix != "" && c.status != "ok" {
+			fmt.Fprintf(m.Stdout, "     fix: %s\n", c.fix)
+		}
+	}
+}
+
+func checkDatabase(cfg config) check {
+	c := check{name: "database"}
+	db, err := store.Open(cfg.DBPath, &store.Options{Timeout: 200 * time.Millisecond})
+	switch {
+	case errors.Is(err, store.ErrInUse):
+		c.status, c.detail = "ok", cfg.DBPath+" is open in a running mvmbot"
+		return c
+	case err != nil:
+		c.status, c.detail = "FAIL", err.Error()
+		c.fix = "point MVMBOT_DB at a file in a writable directory (in a container: the /data volume)"
+		return c
+	}
+	defer db.Close()
+	if err := db.Ping(context.Background()); err != nil {
+		c.status, c.detail = "FAIL", err.Error()
+		return c
+	}
+	// bbolt can open a file it cannot later grow; a probe file in the same
+	// directory tells whether writes will work.
+	probe, err := os.CreateTemp(filepath.Dir(cfg.DBPath), ".mvmbot-doctor-*")
+	if err != nil {
+		c.status, c.detail = "FAIL", "directory not writable: "+err.Error()
+		c.fix = "give the bot's user write access to " + filepath.Dir(cfg.DBPath)
+		return c
+	}
+	probe.Close()
+	os.Remove(probe.Name())
+	c.status, c.detail = "ok", cfg.DBPath+" opens and its directory is writable"
+	return c
+}
+
+func checkIdentity(ctx context.Context, cfg config) []check {
+	c := check{name: "app credential"}
+	cred, err := identity.Credential(cfg.identity())
+	if err != nil {
+		c.status, c.detail = "FAIL", err.Error()
+		c.fix = "set the variables of your MicrosoftAppType (docs/deploy.md §1)"
+		return []check{c}
+	}
+	c.status, c.detail = "ok", fmt.Sprintf("%s app %s", cfg.AppType, cfg.AppID)
+	t := check{name: "Bot Connector token"}
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if _, err := identity.NewTokenSource(cred, identity.BotConnectorScope).Token(ctx); err != nil {
+		t.status, t.detail = "FAIL", err.Error()
+		t.fix = "check the client secret (expired? rotated?), the tenant id, and that the app registration exists (docs/deploy.md §5)"
+	} else {
+		t.status, t.detail = "ok", "Entra issued a token for "+identity.BotConnectorScope
+	}
+	return []check{c, t}
+}
+
+func checkOpenID(ctx context.Context, cfg config) check {
+	c := check{name: "inbound signing keys"}
+	keys := &bot.OpenIDKeys{MetadataURL: cfg.OpenIDMetadata, Client: &http.Client{Timeout: 15 * time.Second}}
+	if err := keys.Load(ctx); err != nil {
+		c.status, c.detail = "FAIL", err.Error()
+		c.fix = "the bot must reach " + cfg.OpenIDMetadata + " (outbound HTTPS) to check Teams' tokens"
+		return c
+	}
+	c.status, c.detail = "ok", "loaded from "+cfg.OpenIDMetadata
+	return c
+}
