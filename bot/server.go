@@ -236,22 +236,47 @@ func (s *Server) process(ctx context.Context, w http.ResponseWriter, act *Activi
 	}
 
 	out, herr := s.Handler.Handle(ctx, act)
-	if herr != nil {
-		out = s.errorOutcome(act, herr)
-	}
-	result, err := resultOf(act, out)
-	if err != nil {
-		return s.internal(w, act, err)
-	}
-	jobs, err := s.replyJobs(act, out.Replies)
-	if err != nil {
-		return s.internal(w, act, err)
-	}
-	ref := act.ref()
-	ref.UpdatedAt = s.now()
-	leased, dup, err := s.Store.CommitTurn(ctx, playbook.Turn{DedupKey: key, Result: result, Ref: ref, Jobs: jobs})
-	if err != nil {
-		return s.internal(w, act, fmt.Errorf("commit turn: %w", err))
+	var (
+		result playbook.Result
+		leased []playbook.Job
+		dup    *playbook.Result
+	)
+	for attempt := 1; ; attempt++ {
+		if herr != nil {
+			out = s.errorOutcome(act, herr)
+		}
+		var err error
+		if result, err = resultOf(act, out); err != nil {
+			return s.internal(w, act, err)
+		}
+		jobs, err := s.replyJobs(act, out.Replies)
+		if err != nil {
+			return s.internal(w, act, err)
+		}
+		ref := act.ref()
+		ref.UpdatedAt = s.now()
+		t := playbook.Turn{DedupKey: key, Result: result, Ref: ref, Jobs: jobs}
+		if out.Engagement != nil {
+			t.Engagement, t.ExpectVersion = out.Engagement, out.Engagement.Version-1
+		}
+		leased, dup, err = s.Store.CommitTurn(ctx, t)
+		if err != nil && out.Engagement != nil && playbook.ErrorCode(err) == playbook.ECONFLICT {
+			// The engagement changed between the handler's read and this
+			// commit (another person, another click). Nothing was saved:
+			// decide once more on the fresh state; if it moves again, say
+			// so rather than loop.
+			s.log().Info("engagement changed during the turn", "activity", act.ID, "engagement", out.Engagement.ID, "attempt", attempt)
+			if attempt == 1 {
+				out, herr = s.Handler.Handle(ctx, act)
+			} else {
+				out, herr = Outcome{}, errBusy
+			}
+			continue
+		}
+		if err != nil {
+			return s.internal(w, act, fmt.Errorf("commit turn: %w", err))
+		}
+		break
 	}
 	if dup != nil {
 		// A redelivery raced this one and won; its answer stands.
@@ -268,6 +293,9 @@ func (s *Server) process(ctx context.Context, w http.ResponseWriter, act *Activi
 	}
 	return outcome{status: result.Status, result: res, act: act}
 }
+
+// errBusy answers an activity whose engagement changed under it twice.
+var errBusy = playbook.Errorf(playbook.ECONFLICT, "Others changed this engagement at the same moment, so nothing was changed. Please try again.")
 
 // errorOutcome turns a handler error into what the person sees: the
 // playbook message for their mistakes, "Internal error." for ours (whose

@@ -38,6 +38,7 @@ type harness struct {
 type harnessOpts struct {
 	auth    bool
 	handler bot.Handler
+	now     func() time.Time // the conversation's clock; nil: time.Now
 }
 
 func newHarness(t *testing.T, o harnessOpts) *harness {
@@ -57,7 +58,9 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 	h := &harness{t: t, db: db, conn: conn, runner: runner}
 	handler := o.handler
 	if handler == nil {
-		handler = bot.Conversation{}
+		// The roster is read through a real Connector from the fake one.
+		roster := &bot.Connector{BaseDelay: time.Millisecond, MaxAttempts: 1}
+		handler = bot.Conversation{Engagements: db, Roster: roster, Now: o.now}
 	}
 	srv := &bot.Server{Store: db, Handler: handler, Runner: runner, Log: log}
 	if o.auth {
@@ -175,7 +178,7 @@ func TestMessageGetsReply(t *testing.T) {
 		text     string
 		wantText string // substring of the reply text; "" when a card is expected
 	}{
-		{"hello", "mvmbot is running; type **help**"},
+		{"hello", "mvmbot is running. Type **next** for your tasks"},
 		{"<at>mvmbot</at> HELP ", ""},
 		{"help", ""},
 	}
@@ -540,4 +543,51 @@ func TestHealthAndReady(t *testing.T) {
 	if resp.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("readyz with a closed store: %d, want 503", resp.StatusCode)
 	}
+}
+
+// person is someone in the harness's group chat.
+type person struct{ id, name, aad string }
+
+// groupChat is the conversation id of the harness's group chat.
+const groupChat = "19:group-1@thread.v2"
+
+// groupMessage is a message from p in the group chat, @mentioning the bot
+// and, for each of mentions, that person (their <at> tags must be in text).
+func (h *harness) groupMessage(id string, p person, text string, mentions ...person) map[string]any {
+	a := h.message(id, "<at>mvmbot</at> "+text)
+	a["from"] = map[string]any{"id": p.id, "name": p.name, "aadObjectId": p.aad}
+	a["conversation"] = map[string]any{"id": groupChat, "conversationType": "groupChat", "isGroup": true, "tenantId": "tenant-1"}
+	ents := []any{map[string]any{"type": "mention", "text": "<at>mvmbot</at>", "mentioned": map[string]any{"id": "28:" + testAppID, "name": "mvmbot"}}}
+	for _, m := range mentions {
+		ents = append(ents, map[string]any{"type": "mention", "text": "<at>" + m.name + "</at>", "mentioned": map[string]any{"id": m.id, "name": m.name}})
+	}
+	a["entities"] = ents
+	return a
+}
+
+// groupInvoke is p clicking an Action.Execute button in the group chat.
+func (h *harness) groupInvoke(id string, p person, verb string, data any) map[string]any {
+	a := h.groupMessage(id, p, "")
+	a["type"] = "invoke"
+	a["name"] = "adaptiveCard/action"
+	a["value"] = map[string]any{"action": map[string]any{"type": "Action.Execute", "verb": verb, "data": data}, "trigger": "manual"}
+	delete(a, "text")
+	delete(a, "entities")
+	return a
+}
+
+// replyTo waits for the bot's reply to activity id and returns it.
+func (h *harness) replyTo(id string) map[string]any {
+	h.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, c := range h.conn.Calls() {
+			if c.Method == http.MethodPost && c.ActivityID == id {
+				return c.Activity()
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	h.t.Fatalf("no reply to %s", id)
+	return nil
 }

@@ -22,6 +22,9 @@ func TestEveryCardValidates(t *testing.T) {
 		"welcome, personal": cards.Welcome(true),
 		"message":           cards.Message("Done", "Task 1699 is done."),
 	}
+	for name, card := range engagementCards(t) {
+		builders[name] = card
+	}
 	for name, card := range builders {
 		t.Run(name, func(t *testing.T) {
 			raw, err := json.Marshal(card)

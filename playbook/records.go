@@ -56,11 +56,21 @@ type Result struct {
 
 // Turn is everything handling one inbound activity changes, committed in one
 // transaction: the activity is recorded as processed, the conversation
-// reference refreshed, and the outbound jobs enqueued (an outbox), or none of
-// it happens.
+// reference refreshed, the engagement it changed saved, and the outbound
+// jobs enqueued (an outbox), or none of it happens.
 type Turn struct {
 	DedupKey string           // "" when the activity needs no dedup record
 	Result   Result           // stored under DedupKey
 	Ref      *ConversationRef // nil: leave references alone
 	Jobs     []Job
+
+	// Engagement, when not nil, is saved whole (optimistic concurrency):
+	// the stored engagement with its ID must have Version ExpectVersion (0:
+	// there must be none), and Engagement.Version must be ExpectVersion+1,
+	// the version it is saved with. A stored version that differs makes
+	// the whole turn fail with ECONFLICT, so that the caller can handle the
+	// activity again on the fresh state; so does binding a conversation
+	// that an open engagement of another ID is bound to.
+	Engagement    *Engagement
+	ExpectVersion int
 }

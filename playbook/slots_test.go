@@ -21,7 +21,9 @@ func TestFreeSlots(t *testing.T) {
 	// Monday 7 June 2027, 00:00 in Berlin.
 	mon := time.Date(2027, 6, 7, 0, 0, 0, 0, berlin)
 	at := func(day int, hh, mm int) time.Time { return time.Date(2027, 6, 7+day, hh, mm, 0, 0, berlin) }
-	slot := func(day, hh, mm int, d time.Duration) Interval { return Interval{at(day, hh, mm), at(day, hh, mm).Add(d)} }
+	slot := func(day, hh, mm int, d time.Duration) Interval {
+		return Interval{at(day, hh, mm), at(day, hh, mm).Add(d)}
+	}
 	customer := DailyHours{From: 9 * time.Hour, To: 17 * time.Hour, Location: berlin}
 	tests := []struct {
 		name string

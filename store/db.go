@@ -76,6 +76,10 @@ var (
 	bucketJobKeys     = []byte("job_keys")     // Job.Key → idKey(Job.ID), while the job is queued
 	bucketDead        = []byte("dead")         // idKey(Job.ID) → JSON playbook.Job, dead-lettered
 
+	bucketEngagements       = []byte("engagements")        // Engagement.ID → JSON playbook.Engagement
+	bucketEngagementConv    = []byte("engagement_conv")    // Engagement.Conversation → Engagement.ID
+	bucketEngagementMembers = []byte("engagement_members") // member id + 0x00 + Engagement.ID → empty
+
 	keySchemaVersion = []byte("schema_version")
 )
 
@@ -90,6 +94,9 @@ var buckets = [][]byte{
 	bucketJobDue,
 	bucketJobKeys,
 	bucketDead,
+	bucketEngagements,
+	bucketEngagementConv,
+	bucketEngagementMembers,
 }
 
 // Open opens the database file at path, creating the file (not its

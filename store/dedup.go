@@ -27,13 +27,22 @@ import (
 //     runs them at once and reports each with Complete or Retry; jobs due
 //     later (a reminder) come back unleased and are left to the runner. So:
 //     run the returned jobs whose LeaseUntil is not zero.
+//   - When t.Engagement is not nil it is saved, with its indexes, in the
+//     same transaction: only if the stored engagement with its ID has
+//     Version t.ExpectVersion (absent when 0). Otherwise, or when it binds a
+//     conversation an open engagement of another ID holds, CommitTurn
+//     returns ECONFLICT and nothing of the turn is applied: no dedup
+//     record, no reference, no jobs, so that the caller may handle the
+//     activity again on the fresh state.
 //
 // Concurrent calls with the same DedupKey apply exactly once; the others
 // return dup. Concurrent calls share one transaction and one fsync (a bbolt
 // batch), which is what makes this cheap under load.
 //
 // Returns EINVALID, before touching the file, when t.Result.Body is not
-// valid JSON, t.Ref has an empty Key, or a job is invalid (see Enqueue).
+// valid JSON, t.Ref has an empty Key, a job is invalid (see Enqueue), or
+// t.Engagement has no ID, a member without id, or a Version other than
+// t.ExpectVersion+1.
 func (db *DB) CommitTurn(ctx context.Context, t playbook.Turn) (jobs []playbook.Job, dup *playbook.Result, err error) {
 	if t.Ref != nil {
 		if err := validateRef(*t.Ref); err != nil {
@@ -45,6 +54,11 @@ func (db *DB) CommitTurn(ctx context.Context, t playbook.Turn) (jobs []playbook.
 	}
 	if err := validateJobs(t.Jobs); err != nil {
 		return nil, nil, fmt.Errorf("commit turn: %w", err)
+	}
+	if t.Engagement != nil {
+		if err := validateEngagement(t.Engagement, t.ExpectVersion); err != nil {
+			return nil, nil, fmt.Errorf("commit turn: %w", err)
+		}
 	}
 	now := db.clock()
 	err = db.batch(ctx, func(tx *bolt.Tx) error {
@@ -61,6 +75,11 @@ func (db *DB) CommitTurn(ctx context.Context, t playbook.Turn) (jobs []playbook.
 				return nil
 			}
 			if err := putProcessed(tx, t.DedupKey, t.Result, now); err != nil {
+				return err
+			}
+		}
+		if t.Engagement != nil {
+			if err := putEngagement(tx, t.Engagement, t.ExpectVersion); err != nil {
 				return err
 			}
 		}

@@ -135,7 +135,18 @@ func (e *memberError) Error() string { return e.err.Error() }
 // commit runs group in one transaction. When a member fails, the
 // transaction rolls back; the member gets its error and the rest are
 // committed again without it.
+//
+// A failed member is told only after the rest are committed: its failure
+// may have been judged against their writes (a version conflict with
+// another member of the group), and a caller that reacts by reading again
+// must then see those writes.
 func (g *groupCommitter) commit(group []*groupCall) {
+	var failed []*groupCall
+	defer func() {
+		for _, c := range failed {
+			close(c.done)
+		}
+	}()
 	for len(group) > 0 {
 		err := g.db.Update(func(tx *bolt.Tx) error {
 			for i, c := range group {
@@ -154,9 +165,9 @@ func (g *groupCommitter) commit(group []*groupCall) {
 			}
 			return
 		}
-		failed := group[me.index]
-		failed.err = mapErr(me.err)
-		close(failed.done)
+		f := group[me.index]
+		f.err = mapErr(me.err)
+		failed = append(failed, f)
 		group = append(group[:me.index:me.index], group[me.index+1:]...)
 	}
 }

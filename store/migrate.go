@@ -24,6 +24,9 @@ var migrations = []migration{
 	// 0 → 1: the first schema. A new file has nothing to convert; its
 	// buckets were just created.
 	func(*bolt.Tx) error { return nil },
+	// The engagement buckets (engagements, engagement_conv,
+	// engagement_members) came later without a migration: Open creates
+	// missing buckets, and no existing record changed meaning.
 }
 
 // SchemaVersion is the schema version this build writes.

@@ -42,8 +42,8 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	bg, stopBackground := context.WithCancel(context.Background())
 	defer stopBackground()
 
-	srv := &bot.Server{Store: db, Handler: bot.Conversation{}, Log: log}
 	connector := &bot.Connector{HTTP: connectorClient(), Log: log}
+	srv := &bot.Server{Store: db, Handler: bot.Conversation{Engagements: db, Roster: connector}, Log: log}
 	host := "" // all interfaces
 	if cfg.localMode() {
 		host = "127.0.0.1"

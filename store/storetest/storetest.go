@@ -1,7 +1,8 @@
 // Package storetest is the conformance suite for mvmbot's store backends.
 // Every backend (bbolt in package store today, PostgreSQL later) runs the
 // same Run from its own tests, so they behave alike wherever the bot relies
-// on it: dedup, conversation references, and the durable job queue.
+// on it: dedup, conversation references, engagements, and the durable job
+// queue.
 //
 // It imports only playbook and the standard library, so a backend's tests do
 // not pull in another backend.
@@ -31,6 +32,11 @@ type Backend interface {
 	PutRef(ctx context.Context, ref playbook.ConversationRef) error
 	Ref(ctx context.Context, key string) (playbook.ConversationRef, error)
 	Refs(ctx context.Context) ([]playbook.ConversationRef, error)
+
+	// Engagements (written by CommitTurn).
+	Engagement(ctx context.Context, id string) (*playbook.Engagement, error)
+	EngagementByConversation(ctx context.Context, key string) (*playbook.Engagement, error)
+	EngagementsOf(ctx context.Context, memberID string) ([]*playbook.Engagement, error)
 
 	// Durable jobs.
 	Enqueue(ctx context.Context, jobs ...playbook.Job) ([]playbook.Job, error)
@@ -105,6 +111,7 @@ func Run(t *testing.T, open Opener) {
 		{"Dedup", dedupTests},
 		{"Refs", refTests},
 		{"Jobs", jobTests},
+		{"Engagements", engagementTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -1,0 +1,91 @@
+package bot
+
+import (
+	"strings"
+
+	"github.com/mvmbot/mvmbot/cards"
+)
+
+// Command is one entry of the command table: the help card, help for one
+// command, and the Teams app manifest's command lists are all built from
+// it, so they cannot drift from what the bot understands.
+type Command struct {
+	Name        string   // the first word, lower case
+	Usage       string   // how to type it
+	Description string   // one line, at most 128 characters (manifest limit)
+	Scopes      []string // Teams scopes where it works: team, groupChat, personal
+	Help        string   // what "help <name>" adds: details, examples, who may
+}
+
+var (
+	allScopes   = []string{"team", "groupChat", "personal"}
+	sharedScope = []string{"team", "groupChat"}
+)
+
+// Commands returns the command table, most useful first (the manifest
+// takes at most 10 per scope, in this order).
+func Commands() []Command {
+	return []Command{
+		{Name: "next", Usage: "next steps", Scopes: allScopes,
+			Description: "Your tasks now, each with a Done button, and what your other tasks wait for",
+			Help: "In a channel or group chat: your tasks in its engagement, for your roles. In our personal chat: your tasks in every engagement you belong to. " +
+				"Each person sees their own view of the card, and it stays current."},
+		{Name: "done", Usage: "done <task id>", Scopes: allScopes,
+			Description: "Mark a task done, e.g. done 1699",
+			Help: "Name the task by its playbook id (1699) or, where an id names two tasks, by its key (workshop-box). " +
+				"The task's owner role may do it; the lead, the MVM and helper roles may do it on the owner's behalf. A task waits until the tasks it needs are settled."},
+		{Name: "status", Usage: "status", Scopes: allScopes,
+			Description: "Progress by phase, overdue tasks, the next milestone and the people",
+			Help:        "Anyone in the engagement may look. Due dates come from the target start and end given at set-up."},
+		{Name: "setup", Usage: "setup", Scopes: sharedScope,
+			Description: "Set up this conversation's migration engagement, or see and edit it",
+			Help: "Opens a form: customer, tenant domain, sources, on-premises Exchange, target dates and your own role (FRP, MST or MVM; the customer is invited later). " +
+				"You become the lead. In a conversation that has an engagement, shows it with an Edit button for the lead and the MVM."},
+		{Name: "roles", Usage: "roles", Scopes: allScopes,
+			Description: "Who holds which role in the engagement",
+			Help:        "Lists the members, their roles and the lead, and the roles nobody holds yet."},
+		{Name: "role", Usage: "role @person FRP", Scopes: sharedScope,
+			Description: "Give a person a role (FRP, Customer, MST, MVM), or take it away with -FRP",
+			Help: "Mention the person: **role @Grace MST** gives the role, **role @Grace -MST** takes it away. The lead or the MVM may do it. " +
+				"MVM exists only in IMAP engagements."},
+		{Name: "undo", Usage: "undo <task id>", Scopes: allScopes,
+			Description: "Reopen a task marked done or not applicable",
+			Help:        "Those who may mark the task may reopen it. A task cannot be reopened while a task that needs it is settled: reopen that first."},
+		{Name: "na", Usage: "na <task id> <reason>", Scopes: allScopes,
+			Description: "Mark an optional or conditional task not applicable, with the reason",
+			Help: "Only optional and conditional tasks (3614, 3217, hybrid 3160, 1370) may be marked; the reason goes into the history. " +
+				"Example: **na 3217 the customer has enough licenses**."},
+		{Name: "history", Usage: "history", Scopes: allScopes,
+			Description: "The last 20 changes to the engagement, who made them and when",
+			Help:        "Every change is recorded, and nothing removes an entry."},
+		{Name: "help", Usage: "help [command]", Scopes: allScopes,
+			Description: "Show what mvmbot can do, or how one command works",
+			Help:        "Commands work with or without @mvmbot in front, in any case."},
+	}
+}
+
+// lookupCommand returns the command named name (lower case).
+func lookupCommand(name string) (Command, bool) {
+	for _, c := range Commands() {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return Command{}, false
+}
+
+// splitCommand returns the first word of text, lower-cased, and the rest
+// as typed.
+func splitCommand(text string) (string, string) {
+	name, rest, _ := strings.Cut(strings.TrimSpace(text), " ")
+	return strings.ToLower(name), strings.TrimSpace(rest)
+}
+
+func helpCard() *cards.Card {
+	cmds := Commands()
+	lines := make([]cards.Command, len(cmds))
+	for i, c := range cmds {
+		lines[i] = cards.Command{Usage: c.Usage, Description: c.Description}
+	}
+	return cards.Help(lines)
+}

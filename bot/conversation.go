@@ -1,0 +1,520 @@
+package bot
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/infracloudio/msbotbuilder-go/schema"
+
+	"github.com/mvmbot/mvmbot/cards"
+	"github.com/mvmbot/mvmbot/playbook"
+)
+
+// EngagementReader is what the conversation needs from storage: engagements
+// are read here and written only through Outcome.Engagement, which the
+// server commits with the turn. The store package implements it on bbolt.
+type EngagementReader interface {
+	// Engagement returns the engagement with that ID, or ENOTFOUND.
+	Engagement(ctx context.Context, id string) (*playbook.Engagement, error)
+	// EngagementByConversation returns the engagement bound to a
+	// conversation key (Activity.ConversationKey), or ENOTFOUND.
+	EngagementByConversation(ctx context.Context, key string) (*playbook.Engagement, error)
+	// EngagementsOf returns the engagements a Teams user id belongs to.
+	EngagementsOf(ctx context.Context, memberID string) ([]*playbook.Engagement, error)
+}
+
+// Roster reads a conversation's members from Teams (the Bot Connector's GET
+// /v3/conversations/{id}/members); *Connector implements it.
+type Roster interface {
+	Members(ctx context.Context, serviceURL, conversationID string) ([]Member, error)
+}
+
+// rosterTimeout bounds the one outside read a turn may make: Teams waits
+// only seconds for an answer.
+const rosterTimeout = 3 * time.Second
+
+// historyShown is how many audit entries the history card shows.
+const historyShown = 20
+
+// Conversation is the bot's conversation logic: the commands of the
+// command table, the engagement cards' buttons, and the welcome on install.
+// It reads engagements and the roster and returns what should change; it
+// never writes.
+type Conversation struct {
+	Engagements EngagementReader // nil: only help and the welcome work
+	Roster      Roster           // nil: mentioned people are taken as mentioned
+	Now         func() time.Time // nil: time.Now
+	NewID       func() string    // engagement ids; nil: random
+}
+
+// Handle implements Handler.
+func (c Conversation) Handle(ctx context.Context, a *Activity) (Outcome, error) {
+	t := &turn{c: c, ctx: ctx, a: a, now: c.now()}
+	switch a.Type {
+	case schema.Message:
+		return t.message()
+	case schema.Invoke:
+		return t.invoke()
+	case schema.ConversationUpdate:
+		return t.membersAdded(), nil
+	}
+	return Outcome{}, nil
+}
+
+func (c Conversation) now() time.Time {
+	if c.Now != nil {
+		return c.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (c Conversation) newID() string {
+	if c.NewID != nil {
+		return c.NewID()
+	}
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return "e-" + hex.EncodeToString(b)
+}
+
+// turn is one activity being handled.
+type turn struct {
+	c   Conversation
+	ctx context.Context
+	a   *Activity
+	now time.Time
+}
+
+// answer is what a command or a button comes to, before it is shaped as a
+// reply (message) or an invoke response (button).
+type answer struct {
+	card *cards.Card
+	text string
+	save *playbook.Engagement // changed; Version already bumped
+}
+
+func (t *turn) personal() bool { return t.a.Conversation.ConversationType == "personal" }
+
+func (t *turn) me() playbook.Member {
+	return playbook.Member{ID: t.a.From.ID, Name: t.a.From.Name, AADObjectID: t.a.From.AadObjectID}
+}
+
+// message handles typed commands and Action.Submit posts.
+func (t *turn) message() (Outcome, error) {
+	text := t.a.CommandText()
+	if text == "" && len(t.a.Value) > 0 {
+		// Action.Submit (a client without Universal Actions): the verb is
+		// in the data, and the answer can only be a new message.
+		d, err := cards.DecodeAction(t.a.Value)
+		if err != nil {
+			return Outcome{}, err
+		}
+		ans, err := t.action(d.Verb, d, t.a.Value)
+		if err != nil {
+			return Outcome{}, err
+		}
+		return ans.asReply(), nil
+	}
+	ans, err := t.command(text)
+	if err != nil {
+		return Outcome{}, err
+	}
+	return ans.asReply(), nil
+}
+
+func (a answer) asReply() Outcome {
+	out := Outcome{Engagement: a.save}
+	if a.text != "" {
+		out.Replies = append(out.Replies, textReply(a.text))
+	}
+	if a.card != nil {
+		out.Replies = append(out.Replies, cardReply(a.card))
+	}
+	return out
+}
+
+func (a answer) asInvoke() Outcome {
+	out := Outcome{Engagement: a.save}
+	if a.card != nil {
+		out.Invoke = CardResponse(a.card)
+	} else {
+		out.Invoke = MessageResponse(a.text)
+	}
+	return out
+}
+
+func (t *turn) invoke() (Outcome, error) {
+	if t.a.Name != "adaptiveCard/action" {
+		return Outcome{Invoke: &InvokeResponse{Status: http.StatusNotImplemented}}, nil
+	}
+	var inv actionInvoke
+	if err := json.Unmarshal(t.a.Value, &inv); err != nil || inv.Action.Type != "Action.Execute" {
+		return Outcome{Invoke: ErrorResponse(http.StatusBadRequest, "BadRequest", "This card action is not one mvmbot understands.")}, nil
+	}
+	d, err := cards.DecodeAction(inv.Action.Data)
+	if err != nil {
+		return Outcome{}, err
+	}
+	ans, err := t.action(inv.Action.Verb, d, inv.Action.Data)
+	if err != nil {
+		return Outcome{}, err
+	}
+	return ans.asInvoke(), nil
+}
+
+func (t *turn) membersAdded() Outcome {
+	added := slices.ContainsFunc(t.a.MembersAdded, func(m schema.ChannelAccount) bool {
+		return m.ID == t.a.Recipient.ID
+	})
+	if !added {
+		return Outcome{}
+	}
+	return reply(cardReply(cards.Installed(t.personal())))
+}
+
+// command runs a typed command.
+func (t *turn) command(text string) (answer, error) {
+	name, args := splitCommand(text)
+	switch name {
+	case "", "hi", "hello":
+		return answer{text: "mvmbot is running. Type **next** for your tasks, **status** for the engagement's progress, or **help** for everything I understand."}, nil
+	case "help", "?":
+		return t.help(args)
+	case "setup", "set-up":
+		return t.setup(cards.ActionData{})
+	case "next":
+		return t.next(cards.ActionData{}, "", false, nil)
+	case "done", "undo", "na":
+		return t.taskCommand(name, args)
+	case "status":
+		return t.view(cards.VerbStatus, cards.ActionData{})
+	case "history":
+		return t.view(cards.VerbHistory, cards.ActionData{})
+	case "roles":
+		return t.view(cards.VerbRoles, cards.ActionData{})
+	case "role":
+		return t.role(args)
+	}
+	return answer{text: fmt.Sprintf("I don't know %q. Try **next**, **status** or **done 1699**; **help** lists everything.", truncate(text, 40))}, nil
+}
+
+func (t *turn) help(args string) (answer, error) {
+	name, _ := splitCommand(args)
+	if name == "" {
+		return answer{card: helpCard()}, nil
+	}
+	c, ok := lookupCommand(name)
+	if !ok {
+		return answer{text: fmt.Sprintf("There is no %q command. Type **help** for the list.", truncate(name, 40))}, nil
+	}
+	where := "in channels, group chats and our personal chat"
+	if !slices.Contains(c.Scopes, "personal") {
+		where = "in the engagement's channel or group chat"
+	}
+	return answer{text: fmt.Sprintf("**%s**: %s (%s).\n\n%s", c.Usage, c.Description, where, c.Help)}, nil
+}
+
+// action runs a card button: verb with its data d (raw also holds the
+// card's inputs).
+func (t *turn) action(verb string, d cards.ActionData, raw json.RawMessage) (answer, error) {
+	switch verb {
+	case cards.VerbHelp:
+		return answer{card: helpCard()}, nil
+	case cards.VerbSetup:
+		return t.setup(d)
+	case cards.VerbSetupSave:
+		return t.setupSave(d, raw)
+	case cards.VerbNext:
+		return t.next(d, "", false, nil)
+	case cards.VerbDone, cards.VerbUndo, cards.VerbNA:
+		return t.taskButton(verb, d, raw)
+	case cards.VerbStatus, cards.VerbRoles, cards.VerbHistory:
+		return t.view(verb, d)
+	}
+	return answer{}, playbook.Errorf(playbook.EINVALID, "This button (%q) is not one mvmbot knows. The card may be from an older version: type help.", truncate(verb, 40))
+}
+
+// here returns the engagement a command is about: in a channel or group
+// chat, the one bound to it; in personal chat, the person's only open one.
+func (t *turn) here() (*playbook.Engagement, error) {
+	if err := t.needStore(); err != nil {
+		return nil, err
+	}
+	if !t.personal() {
+		e, err := t.c.Engagements.EngagementByConversation(t.ctx, t.a.ConversationKey())
+		if playbook.ErrorCode(err) == playbook.ENOTFOUND {
+			return nil, playbook.Errorf(playbook.ENOTFOUND, "No engagement is set up in this conversation yet. The FRP, the MST or the MVM types **setup** to start one.")
+		}
+		return e, err
+	}
+	es, err := t.mine()
+	if err != nil {
+		return nil, err
+	}
+	switch len(es) {
+	case 0:
+		return nil, playbook.Errorf(playbook.ENOTFOUND, "You belong to no open engagement. An engagement's lead adds you with **role @you ROLE** in its channel.")
+	case 1:
+		return es[0], nil
+	}
+	ns := make([]string, len(es))
+	for i, e := range es {
+		ns[i] = e.Customer
+	}
+	return nil, playbook.Errorf(playbook.EINVALID, "You belong to %d engagements (%s). Type this in the engagement's channel, or use the buttons on **next**.", len(es), strings.Join(ns, ", "))
+}
+
+// mine returns the open engagements the person belongs to.
+func (t *turn) mine() ([]*playbook.Engagement, error) {
+	es, err := t.c.Engagements.EngagementsOf(t.ctx, t.a.From.ID)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(es, (*playbook.Engagement).IsClosed), nil
+}
+
+// target returns the engagement a button names: it must be this
+// conversation's (a card from elsewhere, or forged data, changes nothing);
+// in personal chat, one the person belongs to. No engagement in d means
+// here().
+func (t *turn) target(d cards.ActionData) (*playbook.Engagement, error) {
+	if d.Engagement == "" {
+		return t.here()
+	}
+	if err := t.needStore(); err != nil {
+		return nil, err
+	}
+	if !t.personal() {
+		e, err := t.here()
+		if err != nil {
+			return nil, err
+		}
+		if e.ID != d.Engagement {
+			return nil, playbook.Errorf(playbook.EFORBIDDEN, "This card belongs to another engagement than this conversation's (%s), so nothing was changed. Type **next** for a current card.", e.Customer)
+		}
+		return e, nil
+	}
+	e, err := t.c.Engagements.Engagement(t.ctx, d.Engagement)
+	if playbook.ErrorCode(err) == playbook.ENOTFOUND {
+		return nil, playbook.Errorf(playbook.ENOTFOUND, "That engagement no longer exists. Type **next** for a current card.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := e.Member(t.a.From.ID); !ok {
+		return nil, playbook.Errorf(playbook.EFORBIDDEN, "You are not a member of the %s engagement.", e.Customer)
+	}
+	return e, nil
+}
+
+func (t *turn) needStore() error {
+	if t.c.Engagements == nil {
+		return errors.New("conversation has no engagement store")
+	}
+	return nil
+}
+
+// save bumps e's version for the commit and returns the answer.
+func save(e *playbook.Engagement, ans answer) answer {
+	ans.save = e
+	return ans
+}
+
+// bump marks e as changed: it is saved as the next version.
+func bump(e *playbook.Engagement) {
+	e.Version++
+}
+
+// view answers status, roles and history.
+func (t *turn) view(verb string, d cards.ActionData) (answer, error) {
+	e, err := t.target(d)
+	if err != nil {
+		return answer{}, err
+	}
+	switch verb {
+	case cards.VerbStatus:
+		return answer{card: cards.Status(e, t.now)}, nil
+	case cards.VerbRoles:
+		return answer{card: cards.Roles(e, "")}, nil
+	}
+	return answer{card: cards.History(e, historyShown)}, nil
+}
+
+// next answers with the person's task card; notice and undo come from a
+// change just made.
+func (t *turn) next(d cards.ActionData, notice string, attention bool, undo *cards.ActionData) (answer, error) {
+	v := cards.NextView{PersonID: t.a.From.ID, Name: t.a.From.Name, Notice: notice, Attention: attention, Undo: undo, Personal: t.personal()}
+	if t.personal() && d.Engagement == "" {
+		if err := t.needStore(); err != nil {
+			return answer{}, err
+		}
+		es, err := t.mine()
+		if err != nil {
+			return answer{}, err
+		}
+		v.Sections = es
+		return answer{card: cards.Next(v)}, nil
+	}
+	e, err := t.target(d)
+	if err != nil {
+		return answer{}, err
+	}
+	if t.personal() {
+		// A section of the personal card was clicked: show them all.
+		if es, err := t.mine(); err == nil {
+			v.Sections = es
+			if !slices.ContainsFunc(es, func(x *playbook.Engagement) bool { return x.ID == e.ID }) {
+				v.Sections = append(v.Sections, e)
+			}
+			return answer{card: cards.Next(v)}, nil
+		}
+	}
+	v.Sections = []*playbook.Engagement{e}
+	return answer{card: cards.Next(v)}, nil
+}
+
+// taskCommand runs done, undo and na typed as text.
+func (t *turn) taskCommand(verb, args string) (answer, error) {
+	ref, reason, _ := strings.Cut(args, " ")
+	if ref == "" {
+		c, _ := lookupCommand(verb)
+		return answer{}, playbook.Errorf(playbook.EINVALID, "Say which task: **%s**, e.g. %s.", c.Usage, strings.Replace(c.Usage, "<task id>", "1699", 1))
+	}
+	e, err := t.here()
+	if err != nil {
+		return answer{}, err
+	}
+	task, err := t.apply(e, verb, ref, reason)
+	if err != nil {
+		return answer{}, err
+	}
+	bump(e)
+	return save(e, answer{text: t.doneText(e, verb, task)}), nil
+}
+
+// apply runs one task transition on e.
+func (t *turn) apply(e *playbook.Engagement, verb, ref, reason string) (playbook.Task, error) {
+	switch verb {
+	case cards.VerbDone:
+		return playbook.MarkDone(e, t.a.From.ID, ref, t.now)
+	case cards.VerbUndo:
+		return playbook.Reopen(e, t.a.From.ID, ref, t.now)
+	}
+	return playbook.MarkNotApplicable(e, t.a.From.ID, ref, reason, t.now)
+}
+
+func (t *turn) doneText(e *playbook.Engagement, verb string, task playbook.Task) string {
+	who := t.a.From.Name
+	if who == "" {
+		who = "You"
+	}
+	var what string
+	switch verb {
+	case cards.VerbDone:
+		what = "marked **" + task.Ref() + "** " + task.Title + " done"
+		if st := e.State(task.Key); st.OnBehalfOf != "" {
+			what += " on behalf of the " + string(st.OnBehalfOf)
+		}
+	case cards.VerbUndo:
+		what = "reopened **" + task.Ref() + "** " + task.Title
+	default:
+		what = "marked **" + task.Ref() + "** " + task.Title + " not applicable: " + e.State(task.Key).Reason
+	}
+	p := playbook.Progress(e)
+	return fmt.Sprintf("%s %s. The %s engagement is %d%% done.", who, what, e.Customer, p.Overall.Percent())
+}
+
+// taskButton runs Done, Undo and Not applicable clicked on a task card.
+// The card's version must be the engagement's: a stale card answers with
+// the current state and changes nothing.
+func (t *turn) taskButton(verb string, d cards.ActionData, raw json.RawMessage) (answer, error) {
+	if d.Task == "" || d.Version == 0 {
+		return answer{}, playbook.Errorf(playbook.EINVALID, "This button does not say which task or which version of the engagement it was made for, so nothing was changed. Type **next** for a current card.")
+	}
+	e, err := t.target(d)
+	if err != nil {
+		return answer{}, err
+	}
+	if d.Version != e.Version {
+		return t.next(cards.ActionData{Engagement: e.ID}, staleNotice(e, d), true, nil)
+	}
+	reason := ""
+	if verb == cards.VerbNA {
+		m, _ := decodeObject(raw)
+		s, ok := m[cards.ReasonInput(d.Task)].(string)
+		if _, present := m[cards.ReasonInput(d.Task)]; present && !ok {
+			return answer{}, playbook.Errorf(playbook.EINVALID, "The reason must be text; nothing was changed.")
+		}
+		reason = s
+	}
+	task, err := t.apply(e, verb, d.Task, reason)
+	if err != nil {
+		return answer{}, err
+	}
+	bump(e)
+	notice := t.doneText(e, verb, task)
+	var undo *cards.ActionData
+	if verb != cards.VerbUndo {
+		undo = &cards.ActionData{Engagement: e.ID, Version: e.Version, Task: task.Key}
+	}
+	return save(e, answer{card: t.nextCard(e, notice, undo)}), nil
+}
+
+// nextCard is the task card of e as it will be once saved.
+func (t *turn) nextCard(e *playbook.Engagement, notice string, undo *cards.ActionData) *cards.Card {
+	v := cards.NextView{PersonID: t.a.From.ID, Name: t.a.From.Name, Notice: notice, Undo: undo, Personal: t.personal(), Sections: []*playbook.Engagement{e}}
+	if t.personal() {
+		if es, err := t.mine(); err == nil {
+			for i, x := range es {
+				if x.ID == e.ID {
+					es[i] = e
+				}
+			}
+			v.Sections = es
+		}
+	}
+	return cards.Next(v)
+}
+
+// staleNotice says why a click on an old card changed nothing.
+func staleNotice(e *playbook.Engagement, d cards.ActionData) string {
+	msg := "This card was out of date (the engagement changed since it was made), so nothing was changed. Here is the current state."
+	if st := e.State(d.Task); st.Status != playbook.StatusOpen {
+		by := st.By
+		if m, ok := e.Member(st.By); ok && m.Name != "" {
+			by = m.Name
+		}
+		ref := d.Task
+		if ts, err := playbook.LookupTask(d.Task); err == nil && len(ts) == 1 {
+			ref = ts[0].Ref()
+		}
+		msg = fmt.Sprintf("%s was already marked %s by %s on %s, so nothing was changed. Here is the current state.",
+			ref, strings.ReplaceAll(string(st.Status), "_", " "), by, st.At.Format("2 Jan 15:04"))
+	}
+	return msg
+}
+
+func decodeObject(raw json.RawMessage) (map[string]any, error) {
+	m := map[string]any{}
+	if len(raw) == 0 {
+		return m, nil
+	}
+	err := json.Unmarshal(raw, &m)
+	return m, err
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}

@@ -1,0 +1,130 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/mvmbot/mvmbot/cards"
+	"github.com/mvmbot/mvmbot/playbook"
+)
+
+// mentionedPerson is a person @mentioned in a message (a Teams mention entity).
+type mentionedPerson struct {
+	ID, Name, Text string
+}
+
+// mentions returns the people mentioned in the activity, the bot excluded,
+// in entity order.
+func (a *Activity) mentions() []mentionedPerson {
+	var out []mentionedPerson
+	for _, e := range a.Entities {
+		if e["type"] != "mention" {
+			continue
+		}
+		m, _ := e["mentioned"].(map[string]any)
+		id, _ := m["id"].(string)
+		name, _ := m["name"].(string)
+		text, _ := e["text"].(string)
+		if id == "" || id == a.Recipient.ID {
+			continue
+		}
+		out = append(out, mentionedPerson{ID: id, Name: name, Text: text})
+	}
+	return out
+}
+
+var errRoleUsage = playbook.Errorf(playbook.EINVALID,
+	"Mention one person and name one role: **role @Grace MST** gives the role, **role @Grace -MST** takes it away. Roles: FRP, Customer, MST, MVM.")
+
+// role runs "role @person ROLE" and "role @person -ROLE".
+func (t *turn) role(args string) (answer, error) {
+	if t.personal() {
+		return answer{}, playbook.Errorf(playbook.EINVALID, "Roles are given in the engagement's channel or group chat, where the person can be @mentioned.")
+	}
+	var people []mentionedPerson
+	rest := args
+	for _, m := range t.a.mentions() {
+		if m.Text != "" && strings.Contains(rest, m.Text) {
+			people = append(people, m)
+			rest = strings.Replace(rest, m.Text, " ", 1)
+		}
+	}
+	words := strings.Fields(rest)
+	if len(people) != 1 || len(words) != 1 {
+		return answer{}, errRoleUsage
+	}
+	word := words[0]
+	remove := strings.HasPrefix(word, "-")
+	r, err := playbook.ParseRole(strings.TrimLeft(word, "+-"))
+	if err != nil {
+		return answer{}, err
+	}
+	e, err := t.here()
+	if err != nil {
+		return answer{}, err
+	}
+	p := playbook.Member{ID: people[0].ID, Name: people[0].Name}
+	if remove {
+		if err := playbook.RemoveRole(e, t.a.From.ID, p.ID, r, t.now); err != nil {
+			return answer{}, err
+		}
+		bump(e)
+		return save(e, answer{card: cards.Roles(e, displayName(p)+" no longer holds "+string(r)+".")}), nil
+	}
+	// Ask the playbook first, so that a refused person costs no roster read.
+	if err := playbook.Can(e, t.a.From.ID, playbook.ActionAssignRole, nil); err != nil {
+		return answer{}, err
+	}
+	p, note, err := t.resolve(p)
+	if err != nil {
+		return answer{}, err
+	}
+	if err := playbook.AssignRole(e, t.a.From.ID, p, r, t.now); err != nil {
+		return answer{}, err
+	}
+	bump(e)
+	notice := displayName(p) + " now holds " + string(r) + "."
+	if note != "" {
+		notice += " " + note
+	}
+	return save(e, answer{card: cards.Roles(e, notice)}), nil
+}
+
+// resolve completes a mentioned person from the Teams roster: the name
+// Teams has for them and their Entra object id. A person not in the
+// conversation is refused; when the roster cannot be read, the mention is
+// used as it came and note says so.
+func (t *turn) resolve(p playbook.Member) (playbook.Member, string, error) {
+	if t.c.Roster == nil {
+		return p, "", nil
+	}
+	ctx, cancel := context.WithTimeout(t.ctx, rosterTimeout)
+	defer cancel()
+	ms, err := t.c.Roster.Members(ctx, t.a.ServiceURL, t.a.ConversationKey())
+	if err != nil {
+		var cerr *ConnectorError
+		if errors.As(err, &cerr) && (cerr.Status == http.StatusForbidden || cerr.Status == http.StatusUnauthorized) {
+			return p, "(Teams did not allow me to read this conversation's member list, so I took the mention as it came and could not record their Entra object id.)", nil
+		}
+		return p, "(I could not read this conversation's member list from Teams just now, so I took the mention as it came.)", nil
+	}
+	for _, m := range ms {
+		if m.ID == p.ID {
+			if m.Name != "" {
+				p.Name = m.Name
+			}
+			p.AADObjectID = m.AADObjectID
+			return p, "", nil
+		}
+	}
+	return p, "", playbook.Errorf(playbook.EINVALID, "%s is not a member of this conversation, so I cannot give them a role here. Add them to the chat or team first.", displayName(p))
+}
+
+func displayName(m playbook.Member) string {
+	if m.Name != "" {
+		return m.Name
+	}
+	return m.ID
+}

@@ -1,0 +1,204 @@
+package cards_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mvmbot/mvmbot/cards"
+	"github.com/mvmbot/mvmbot/playbook"
+)
+
+var t0 = time.Date(2027, time.January, 4, 9, 0, 0, 0, time.UTC)
+
+// sample returns an IMAP + Box engagement with on-premises Exchange, target
+// dates, the four roles held, and some work done.
+func sample(t *testing.T) *playbook.Engagement {
+	t.Helper()
+	e, err := playbook.NewEngagement(playbook.NewEngagementParams{
+		ID: "e1", Customer: "Contoso", TenantDomain: "contoso.onmicrosoft.com",
+		Sources: []playbook.Source{playbook.IMAP, playbook.Box}, OnPremExchange: true,
+		TargetStart: t0, TargetEnd: t0.AddDate(0, 0, 100), Conversation: "19:chan",
+	}, playbook.Member{ID: "29:pat", Name: "Pat Partner", Roles: []playbook.Role{playbook.FRP}}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []struct {
+		id, name string
+		r        playbook.Role
+	}{{"29:cy", "Cy Customer", playbook.Customer}, {"29:mo", "Mo Support", playbook.MST}, {"29:vi", "Vi Velocity", playbook.MVM}} {
+		if err := playbook.AssignRole(e, "29:pat", playbook.Member{ID: m.id, Name: m.name}, m.r, t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := playbook.MarkDone(e, "29:pat", "1699", t0); err != nil {
+		t.Fatal(err)
+	}
+	e.Version = 6
+	return e
+}
+
+// big returns an engagement at its largest: every source, 80 members, a
+// long history.
+func big(t *testing.T) *playbook.Engagement {
+	t.Helper()
+	e := sample(t)
+	if err := playbook.Update(e, "29:pat", playbook.EngagementUpdate{Sources: playbook.Sources()}, t0); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 80 {
+		m := playbook.Member{ID: fmt.Sprintf("29:member-%02d", i), Name: strings.Repeat("Long Name ", 5) + fmt.Sprint(i)}
+		if err := playbook.AssignRole(e, "29:pat", m, playbook.Roles()[i%4], t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 200 {
+		e.History = append(e.History, playbook.AuditEntry{At: t0, Actor: "29:pat", Action: playbook.ActionMarkDone, Task: "assessment", Detail: strings.Repeat("x", 300) + fmt.Sprint(i)})
+	}
+	return e
+}
+
+// engagementCards is every engagement card builder in the states worth
+// checking; TestEveryCardValidates walks them.
+func engagementCards(t *testing.T) map[string]*cards.Card {
+	e, b := sample(t), big(t)
+	closed := sample(t)
+	if err := playbook.Close(closed, "29:vi", "cancelled", t0); err != nil {
+		t.Fatal(err)
+	}
+	bad, err := cards.DecodeSetup(json.RawMessage(`{"customer":"Fabrikam","sources":"IMAP,Lotus","targetStart":"soon","role":"boss","onPremExchange":7}`), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad.Problem = "Give the customer's tenant domain."
+	undo := cards.ActionData{Engagement: "e1", Version: 7, Task: "assessment"}
+	m := map[string]*cards.Card{
+		"setup, empty":         cards.Setup(cards.SetupForm{}, cards.SetupParams{}),
+		"setup, errors kept":   cards.Setup(bad, cards.SetupParams{Notice: "Fix the fields below."}),
+		"setup, edit":          cards.Setup(cards.SetupFormOf(e), cards.SetupParams{Target: cards.ActionData{Engagement: "e1", Version: 6}}),
+		"existing":             cards.Existing(e, "This conversation already has an engagement.", true),
+		"existing, closed":     cards.Existing(closed, "", false),
+		"roles":                cards.Roles(e, "Mo Support now holds MST."),
+		"roles, big":           cards.Roles(b, ""),
+		"next, FRP":            cards.Next(cards.NextView{PersonID: "29:pat", Name: "Pat Partner", Sections: []*playbook.Engagement{e}, Notice: "1699 is done.", Undo: &undo}),
+		"next, MST big":        cards.Next(cards.NextView{PersonID: "29:member-02", Sections: []*playbook.Engagement{b}}),
+		"next, MVM":            cards.Next(cards.NextView{PersonID: "29:vi", Sections: []*playbook.Engagement{e}}),
+		"next, not a member":   cards.Next(cards.NextView{PersonID: "29:stranger", Sections: []*playbook.Engagement{e}, Notice: "Stale card.", Attention: true}),
+		"next, closed":         cards.Next(cards.NextView{PersonID: "29:pat", Sections: []*playbook.Engagement{closed}}),
+		"next, personal":       cards.Next(cards.NextView{PersonID: "29:pat", Personal: true, Sections: []*playbook.Engagement{e, b, closed}}),
+		"next, personal, none": cards.Next(cards.NextView{PersonID: "29:pat", Personal: true}),
+		"status":               cards.Status(e, t0.AddDate(0, 2, 0)),
+		"status, no dates":     cards.Status(closed, t0),
+		"status, big, overdue": cards.Status(b, t0.AddDate(1, 0, 0)),
+		"history":              cards.History(e, 20),
+		"history, big":         cards.History(b, 20),
+		"installed, team":      cards.Installed(false),
+		"installed, personal":  cards.Installed(true),
+	}
+	return m
+}
+
+func TestNextCardRefreshesForMembers(t *testing.T) {
+	e := big(t)
+	c := cards.Next(cards.NextView{PersonID: "29:pat", Sections: []*playbook.Engagement{e}})
+	if c.Refresh == nil || len(c.Refresh.UserIDs) != cards.MaxRefreshUsers {
+		t.Fatalf("refresh = %+v; want userIds capped at %d", c.Refresh, cards.MaxRefreshUsers)
+	}
+	if c.Refresh.Action["verb"] != cards.VerbNext {
+		t.Errorf("refresh verb = %v, want %s", c.Refresh.Action["verb"], cards.VerbNext)
+	}
+	p := cards.Next(cards.NextView{PersonID: "29:pat", Personal: true, Sections: []*playbook.Engagement{e}})
+	if got := p.Refresh.UserIDs; len(got) != 1 || got[0] != "29:pat" {
+		t.Errorf("personal refresh userIds = %v, want only the person", got)
+	}
+}
+
+func TestNextCardButtons(t *testing.T) {
+	e := sample(t)
+	raw, _ := json.Marshal(cards.Next(cards.NextView{PersonID: "29:pat", Sections: []*playbook.Engagement{e}}))
+	s := string(raw)
+	// The FRP's ready task after 1699 is core onboarding, with a Done button
+	// carrying the engagement, its version and the task key.
+	if !strings.Contains(s, `"data":{"engagement":"e1","task":"core-onboarding","version":6}`) {
+		t.Errorf("no Done button for core-onboarding with engagement and version:\n%s", s)
+	}
+	// The customer has no Done button for the FRP's tasks.
+	raw, _ = json.Marshal(cards.Next(cards.NextView{PersonID: "29:cy", Sections: []*playbook.Engagement{e}}))
+	if strings.Contains(string(raw), "core-onboarding") {
+		t.Error("the customer's card offers the FRP's task")
+	}
+}
+
+func TestDecodeAction(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    cards.ActionData
+		wantErr bool
+	}{
+		{`{"engagement":"e1","version":3,"task":"assessment","reason-x":"y"}`, cards.ActionData{Engagement: "e1", Version: 3, Task: "assessment"}, false},
+		{`{"verb":"done","engagement":" e1 "}`, cards.ActionData{Verb: "done", Engagement: "e1"}, false},
+		{`{}`, cards.ActionData{}, false},
+		{`null`, cards.ActionData{}, false},
+		{``, cards.ActionData{}, false},
+		{`{"engagement":7}`, cards.ActionData{}, true},
+		{`{"version":"3"}`, cards.ActionData{}, true},
+		{`{"version":2.5}`, cards.ActionData{}, true},
+		{`{"version":-1}`, cards.ActionData{}, true},
+		{`{"task":["a"]}`, cards.ActionData{}, true},
+		{`[1,2]`, cards.ActionData{}, true},
+		{`"done"`, cards.ActionData{}, true},
+	}
+	for _, tt := range tests {
+		got, err := cards.DecodeAction(json.RawMessage(tt.in))
+		if (err != nil) != tt.wantErr || got != tt.want {
+			t.Errorf("DecodeAction(%s) = %+v, %v; want %+v, error %v", tt.in, got, err, tt.want, tt.wantErr)
+		}
+		if err != nil && playbook.ErrorCode(err) != playbook.EINVALID {
+			t.Errorf("DecodeAction(%s): code %s, want invalid", tt.in, playbook.ErrorCode(err))
+		}
+	}
+}
+
+func TestDecodeSetup(t *testing.T) {
+	tests := []struct {
+		name       string
+		in         string
+		withRole   bool
+		wantErrors []string // field ids with an error
+		check      func(cards.SetupForm) bool
+	}{
+		{"complete", `{"customer":" Contoso ","tenantDomain":"contoso.com","sources":"IMAP,Box","onPremExchange":"true","targetStart":"2027-01-04","targetEnd":"2027-04-14","role":"frp"}`, true, nil,
+			func(f cards.SetupForm) bool {
+				return f.Customer == "Contoso" && len(f.Sources) == 2 && f.OnPremExchange && f.Role == playbook.FRP && f.TargetEnd.Equal(time.Date(2027, 4, 14, 0, 0, 0, 0, time.UTC))
+			}},
+		{"missing fields read empty", `{}`, false, nil, func(f cards.SetupForm) bool { return f.Customer == "" && len(f.Sources) == 0 }},
+		{"role required at set-up", `{"customer":"C"}`, true, []string{"role"}, nil},
+		{"wrong types", `{"customer":5,"sources":["IMAP"],"onPremExchange":true}`, false, []string{"customer", "sources", "onPremExchange"}, nil},
+		{"unparsable values", `{"sources":"IMAP,Lotus Notes","targetStart":"next week","onPremExchange":"maybe","role":"boss"}`, true, []string{"sources", "targetStart", "onPremExchange", "role"},
+			func(f cards.SetupForm) bool { return f.Raw["targetStart"] == "next week" && len(f.Sources) == 1 }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := cards.DecodeSetup(json.RawMessage(tt.in), tt.withRole)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, k := range tt.wantErrors {
+				if f.Errors[k] == "" {
+					t.Errorf("no error for %s; errors %v", k, f.Errors)
+				}
+			}
+			if len(f.Errors) != len(tt.wantErrors) {
+				t.Errorf("errors %v, want only %v", f.Errors, tt.wantErrors)
+			}
+			if tt.check != nil && !tt.check(f) {
+				t.Errorf("decoded %+v", f)
+			}
+		})
+	}
+	if _, err := cards.DecodeSetup(json.RawMessage(`[]`), true); playbook.ErrorCode(err) != playbook.EINVALID {
+		t.Errorf("DecodeSetup([]) error %v, want invalid", err)
+	}
+}

@@ -1,0 +1,144 @@
+package cards
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/mvmbot/mvmbot/playbook"
+)
+
+// Status is the progress card: each phase with a bar, its percentage and due
+// date, the overdue tasks, the next milestone and the people.
+func Status(e *playbook.Engagement, now time.Time) *Card {
+	rep := playbook.Progress(e)
+	body := []Element{Title(e.Customer + ": progress")}
+	if e.IsClosed() {
+		body = append(body, Notice("Closed on "+e.Closed.Format(day)+" by "+memberName(e, e.ClosedBy)+".", false))
+	}
+	body = append(body, Text(fmt.Sprintf("**%d%%** overall: %d of %d tasks done.", rep.Overall.Percent(), rep.Overall.Done, rep.Overall.Applicable)))
+	var phases []Fact
+	for _, p := range rep.Phases {
+		title := p.Phase.Title()
+		if !p.Due.IsZero() {
+			title += " (due " + p.Due.Format("2 Jan") + ")"
+		}
+		v := bar(p.Percent()) + fmt.Sprintf(" %d%% (%d/%d)", p.Percent(), p.Done, p.Applicable)
+		if p.Applicable == 0 {
+			v = "nothing applies"
+		}
+		phases = append(phases, Fact{title, v})
+	}
+	body = append(body, Facts(phases...))
+
+	if late := playbook.Overdue(e, now); len(late) > 0 {
+		body = append(body, Heading(fmt.Sprintf("Overdue (%d)", len(late))))
+		var fs []Fact
+		for i, o := range late {
+			if i == maxOverdue {
+				fs = append(fs, Fact{"…", fmt.Sprintf("and %d more", len(late)-i)})
+				break
+			}
+			who := string(o.Owner) + ": " + names(o.Holders)
+			if len(o.BlockedBy) > 0 {
+				who += "; waits for " + blockers(o.BlockedBy)
+			}
+			fs = append(fs, Fact{o.Task.Ref(), truncate(o.Task.Title, 80) + " (due " + o.Due.Format("2 Jan") + "; " + who + ")"})
+		}
+		body = append(body, Facts(fs...))
+	}
+	if ms, ok := playbook.NextMilestone(e); ok {
+		h := "Next milestone: " + ms.Phase.Title() + " complete"
+		if !ms.Due.IsZero() {
+			h += " by " + ms.Due.Format(day)
+		}
+		body = append(body, Heading(h))
+		refs := make([]string, 0, len(ms.Remaining))
+		for _, s := range ms.Remaining {
+			refs = append(refs, s.Task.Ref()+" ("+string(s.Owner)+")")
+		}
+		body = append(body, Text(fmt.Sprintf("%d open: %s", len(ms.Remaining), strings.Join(refs, ", "))))
+	} else if !e.IsClosed() {
+		body = append(body, Heading("Every task is settled: the engagement can be closed."))
+	}
+	body = append(body, Heading("People"))
+	var people []Fact
+	for _, r := range playbook.Roles() {
+		if r == playbook.MVM && !hasIMAP(e) {
+			continue
+		}
+		people = append(people, Fact{string(r), names(e.Holders(r))})
+	}
+	body = append(body, Facts(people...))
+	c := New(body...)
+	d := ActionData{Engagement: e.ID}
+	c.Actions = []Element{quiet(Button("Refresh", VerbStatus, d)), quiet(Button("My next steps", VerbNext, d)), quiet(Button("History", VerbHistory, d))}
+	return c
+}
+
+// maxOverdue bounds the overdue tasks listed on the status card.
+const maxOverdue = 12
+
+// bar draws a percentage as ten blocks.
+func bar(pct int) string {
+	n := max(0, min(10, pct/10))
+	return strings.Repeat("█", n) + strings.Repeat("░", 10-n)
+}
+
+// History lists the last n entries of the audit history, newest first.
+func History(e *playbook.Engagement, n int) *Card {
+	body := []Element{Title(e.Customer + ": history")}
+	h := e.History
+	if len(h) > n {
+		body = append(body, Subtle(fmt.Sprintf("The last %d of %d entries, newest first.", n, len(h))))
+		h = h[len(h)-n:]
+	}
+	var fs []Fact
+	for i := len(h) - 1; i >= 0; i-- {
+		a := h[i]
+		what := actionTitle(a.Action)
+		if a.Task != "" {
+			what += " " + taskRef(a.Task)
+		}
+		if a.Detail != "" {
+			what += ": " + truncate(a.Detail, 160)
+		}
+		fs = append(fs, Fact{a.At.Format("2 Jan 15:04"), memberName(e, a.Actor) + " · " + what})
+	}
+	body = append(body, Facts(fs...))
+	c := New(body...)
+	c.Actions = []Element{quiet(Button("Refresh", VerbHistory, ActionData{Engagement: e.ID}))}
+	return c
+}
+
+func actionTitle(a playbook.Action) string {
+	switch a {
+	case playbook.ActionSetUp:
+		return "set up"
+	case playbook.ActionUpdate:
+		return "changed details"
+	case playbook.ActionAssignRole:
+		return "assigned"
+	case playbook.ActionRemoveRole:
+		return "removed"
+	case playbook.ActionSetLead:
+		return "handed the lead"
+	case playbook.ActionMarkDone:
+		return "done"
+	case playbook.ActionReopen:
+		return "reopened"
+	case playbook.ActionMarkNotApplicable:
+		return "not applicable"
+	case playbook.ActionClose:
+		return "closed"
+	}
+	return string(a)
+}
+
+// taskRef names a task key as people type it.
+func taskRef(key string) string {
+	if ts, err := playbook.LookupTask(key); err == nil && len(ts) == 1 {
+		return ts[0].Ref()
+	}
+	return key
+}

@@ -1,0 +1,178 @@
+package cards
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/mvmbot/mvmbot/playbook"
+)
+
+// MaxRefreshUsers is the most users Teams refreshes a card for
+// automatically (refresh.userIds).
+const MaxRefreshUsers = 60
+
+// NextView is what the task card shows: one person's next steps in one
+// engagement (a channel or group chat) or in each of theirs (personal chat).
+type NextView struct {
+	PersonID string // whose view: the buttons shown are those they may use
+	Name     string
+	Sections []*playbook.Engagement
+	// Notice says what just happened ("1699 is done.") or why nothing did;
+	// Attention colours it as a refusal.
+	Notice    string
+	Attention bool
+	// Undo, when set, offers to reopen the task just marked.
+	Undo *ActionData
+	// Personal is true in the 1:1 chat: the refresh asks for every
+	// engagement of the person, and sections name their engagement.
+	Personal bool
+}
+
+// Next is the task card: for each engagement, the person's ready tasks,
+// each with a Done button (and, for optional or conditional ones, a
+// not-applicable form), then the tasks still waiting with what they wait
+// for. Its refresh gives each member their own view (Universal Actions),
+// for at most MaxRefreshUsers members.
+func Next(v NextView) *Card {
+	title := "Your next steps"
+	if v.Name != "" {
+		title = "Next steps for " + v.Name
+	}
+	body := []Element{Title(title)}
+	if v.Notice != "" {
+		body = append(body, Notice(v.Notice, v.Attention))
+	}
+	if v.Undo != nil {
+		body = append(body, Actions(quiet(Button("Undo", VerbUndo, *v.Undo))))
+	}
+	if len(v.Sections) == 0 {
+		body = append(body, Text("You belong to no engagement yet. Ask an engagement's lead to give you a role with **role @you ROLE**, or add me to a team channel or group chat and type **setup** there."))
+	}
+	var users []string
+	for _, e := range v.Sections {
+		body = append(body, section(e, v.PersonID, v.Personal || len(v.Sections) > 1)...)
+		for _, m := range e.Members {
+			users = appendUnique(users, m.ID)
+		}
+	}
+	c := New(body...)
+	refresh := ActionData{}
+	if !v.Personal && len(v.Sections) == 1 {
+		refresh.Engagement = v.Sections[0].ID
+	}
+	if v.Personal {
+		users = []string{v.PersonID}
+	}
+	if len(users) > MaxRefreshUsers {
+		users = users[:MaxRefreshUsers]
+	}
+	c.Refresh = &Refresh{Action: Button("Refresh", VerbNext, refresh), UserIDs: users}
+	return c
+}
+
+func appendUnique(s []string, v string) []string {
+	for _, x := range s {
+		if x == v {
+			return s
+		}
+	}
+	return append(s, v)
+}
+
+// section is one engagement's part of the task card.
+func section(e *playbook.Engagement, personID string, named bool) []Element {
+	var out []Element
+	if named {
+		out = append(out, Heading(e.Customer))
+	}
+	m, member := e.Member(personID)
+	switch {
+	case e.IsClosed():
+		return append(out, Text("This engagement is closed."))
+	case !member:
+		return append(out, Text("You have no role in the "+e.Customer+" engagement. The lead, "+leadName(e)+", can give you one with **role @you ROLE**."))
+	case len(m.Roles) == 0:
+		return append(out, Text("You hold no role in this engagement now, so no task is yours."))
+	}
+	steps := playbook.NextStepsForRoles(e, m.Roles...)
+	if len(steps.Ready) == 0 && len(steps.Waiting) == 0 {
+		return append(out, Text("Nothing is open for "+roleList(m.Roles)+". 🎉"))
+	}
+	out = append(out, Subtle("As "+roleList(m.Roles)+" · "+strconv.Itoa(len(steps.Ready))+" to do now, "+strconv.Itoa(len(steps.Waiting))+" waiting"))
+	listed := 0
+	const maxTasks = 15
+	if len(steps.Ready) > 0 {
+		out = append(out, Heading("To do now"))
+	}
+	for _, s := range steps.Ready {
+		if listed == maxTasks {
+			break
+		}
+		listed++
+		out = append(out, Text("**"+s.Task.Ref()+"** "+s.Task.Title))
+		buttons := []Element{quiet(Button("Done", VerbDone, ActionData{Engagement: e.ID, Version: e.Version, Task: s.Task.Key}))}
+		if na := naAction(e, personID, s.Task); na != nil {
+			buttons = append(buttons, na)
+		}
+		out = append(out, Actions(buttons...))
+	}
+	if len(steps.Waiting) > 0 {
+		out = append(out, Heading("Waiting"))
+	}
+	for _, s := range steps.Waiting {
+		if listed == maxTasks {
+			out = append(out, Subtle("… and more: type **status** for the whole engagement."))
+			break
+		}
+		listed++
+		out = append(out, Text("**"+s.Task.Ref()+"** "+s.Task.Title), Subtle("waits for "+blockers(s.BlockedBy)))
+		if na := naAction(e, personID, s.Task); na != nil {
+			out = append(out, Actions(na))
+		}
+	}
+	return out
+}
+
+// naAction is the not-applicable form of a task the person may mark so,
+// nil for any other.
+func naAction(e *playbook.Engagement, personID string, t playbook.Task) Element {
+	if !t.Skippable() || playbook.Can(e, personID, playbook.ActionMarkNotApplicable, &t) != nil {
+		return nil
+	}
+	form := Element{
+		"type": "AdaptiveCard",
+		"body": []Element{{
+			"type": "Input.Text", "id": ReasonInput(t.Key), "label": "Why does " + t.Ref() + " not apply?",
+			"isRequired": true, "errorMessage": "Say why.", "maxLength": 500,
+		}},
+		"actions": []Element{Button("Mark not applicable", VerbNA, ActionData{Engagement: e.ID, Version: e.Version, Task: t.Key})},
+	}
+	return Element{"type": "Action.ShowCard", "title": "Not applicable…", "card": form}
+}
+
+// blockers says what a step waits for: "1699 (FRP: Pat), 4027 (MST:
+// nobody yet)".
+func blockers(ss []playbook.Step) string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = s.Task.Ref() + " (" + string(s.Owner) + ": " + names(s.Holders) + ")"
+	}
+	return strings.Join(out, ", ")
+}
+
+func roleList(rs []playbook.Role) string {
+	s := make([]string, len(rs))
+	for i, r := range rs {
+		s[i] = string(r)
+	}
+	return strings.Join(s, " and ")
+}
+
+func leadName(e *playbook.Engagement) string {
+	if l, ok := e.Lead(); ok && l.Name != "" {
+		return l.Name
+	}
+	return "the lead"
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -1,0 +1,211 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/mvmbot/mvmbot/playbook"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Engagements.
+//
+// An engagement is one JSON record in bucket engagements, under its ID. Two
+// indexes are kept in the same transaction as every save:
+//
+//	engagement_conv     Engagement.Conversation → Engagement.ID: the
+//	                    engagement bound to a channel or group chat
+//	engagement_members  member id + 0x00 + Engagement.ID → empty: the
+//	                    engagements a person belongs to
+//
+// Engagements are written only by CommitTurn (Turn.Engagement), so that an
+// engagement changes together with the dedup record of the activity that
+// changed it and the replies that report it.
+
+// memberSep separates the member id from the engagement id in the keys of
+// engagement_members; Teams ids never contain it.
+const memberSep = 0x00
+
+// Engagement returns the engagement with that ID, or ENOTFOUND. The value is
+// the caller's.
+func (db *DB) Engagement(ctx context.Context, id string) (*playbook.Engagement, error) {
+	var e *playbook.Engagement
+	err := db.view(ctx, func(tx *bolt.Tx) error {
+		var err error
+		e, err = getEngagement(tx, id)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("engagement %q: %w", id, err)
+	}
+	return e, nil
+}
+
+// EngagementByConversation returns the engagement bound to the conversation
+// key (a Teams channel id or group chat id), or ENOTFOUND when none is. A
+// closed engagement stays bound until a new one is set up there.
+func (db *DB) EngagementByConversation(ctx context.Context, key string) (*playbook.Engagement, error) {
+	var e *playbook.Engagement
+	err := db.view(ctx, func(tx *bolt.Tx) error {
+		id := tx.Bucket(bucketEngagementConv).Get([]byte(key))
+		if id == nil {
+			return playbook.Errorf(playbook.ENOTFOUND, "No engagement is set up in this conversation.")
+		}
+		var err error
+		e, err = getEngagement(tx, string(id))
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("engagement of conversation %q: %w", key, err)
+	}
+	return e, nil
+}
+
+// EngagementsOf returns the engagements the person with that Teams id is a
+// member of, closed ones included, ordered by engagement ID (byte order).
+// None is an empty slice and no error.
+func (db *DB) EngagementsOf(ctx context.Context, memberID string) ([]*playbook.Engagement, error) {
+	var es []*playbook.Engagement
+	err := db.view(ctx, func(tx *bolt.Tx) error {
+		es = nil
+		if memberID == "" {
+			return nil
+		}
+		prefix := append([]byte(memberID), memberSep)
+		c := tx.Bucket(bucketEngagementMembers).Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			e, err := getEngagement(tx, string(k[len(prefix):]))
+			if err != nil {
+				return err
+			}
+			es = append(es, e)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("engagements of %q: %w", memberID, err)
+	}
+	if es == nil {
+		es = []*playbook.Engagement{}
+	}
+	return es, nil
+}
+
+func getEngagement(tx *bolt.Tx, id string) (*playbook.Engagement, error) {
+	e := new(playbook.Engagement)
+	ok, err := getJSON(tx.Bucket(bucketEngagements), []byte(id), e)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, playbook.Errorf(playbook.ENOTFOUND, "No engagement %q.", id)
+	}
+	return e, nil
+}
+
+// validateEngagement checks what can be checked before a transaction.
+func validateEngagement(e *playbook.Engagement, expect int) error {
+	switch {
+	case strings.TrimSpace(e.ID) == "":
+		return playbook.Errorf(playbook.EINVALID, "An engagement needs an ID.")
+	case expect < 0:
+		return playbook.Errorf(playbook.EINVALID, "ExpectVersion %d is negative.", expect)
+	case e.Version != expect+1:
+		return playbook.Errorf(playbook.EINVALID, "Engagement %s is saved as version %d, so its Version must be %d, not %d.", e.ID, expect+1, expect+1, e.Version)
+	}
+	for _, m := range e.Members {
+		if m.ID == "" || strings.IndexByte(m.ID, memberSep) >= 0 {
+			return playbook.Errorf(playbook.EINVALID, "Engagement %s has a member without a valid id.", e.ID)
+		}
+	}
+	return nil
+}
+
+// errStale is the conflict of an engagement saved from an old version.
+func errStale(id string) error {
+	return playbook.Errorf(playbook.ECONFLICT, "Engagement %s changed while this was handled; nothing was saved.", id)
+}
+
+// putEngagement saves e if the stored version is expect, and keeps the
+// indexes in step. The caller has validated e.
+func putEngagement(tx *bolt.Tx, e *playbook.Engagement, expect int) error {
+	recs := tx.Bucket(bucketEngagements)
+	convs := tx.Bucket(bucketEngagementConv)
+	mems := tx.Bucket(bucketEngagementMembers)
+
+	old := new(playbook.Engagement)
+	ok, err := getJSON(recs, []byte(e.ID), old)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		old = nil
+	}
+	switch {
+	case old == nil && expect != 0:
+		return errStale(e.ID)
+	case old != nil && old.Version != expect:
+		return errStale(e.ID)
+	}
+
+	// The conversation binding: one engagement per conversation, and a new
+	// one only once the bound one is closed.
+	if e.Conversation != "" {
+		if bound := convs.Get([]byte(e.Conversation)); bound != nil && string(bound) != e.ID {
+			other, err := getEngagement(tx, string(bound))
+			if err != nil && playbook.ErrorCode(err) != playbook.ENOTFOUND {
+				return err
+			}
+			if other != nil && !other.IsClosed() {
+				return playbook.Errorf(playbook.ECONFLICT, "This conversation already has the %s engagement; nothing was saved.", other.Customer)
+			}
+		}
+		if err := convs.Put([]byte(e.Conversation), []byte(e.ID)); err != nil {
+			return err
+		}
+	}
+	if old != nil && old.Conversation != "" && old.Conversation != e.Conversation {
+		if bound := convs.Get([]byte(old.Conversation)); string(bound) == e.ID {
+			if err := convs.Delete([]byte(old.Conversation)); err != nil {
+				return err
+			}
+		}
+	}
+
+	// The member index: drop those who left, add those who joined.
+	var was []string
+	if old != nil {
+		for _, m := range old.Members {
+			was = append(was, m.ID)
+		}
+	}
+	now := make([]string, 0, len(e.Members))
+	for _, m := range e.Members {
+		now = append(now, m.ID)
+	}
+	for _, id := range was {
+		if !slices.Contains(now, id) {
+			if err := mems.Delete(memberKey(id, e.ID)); err != nil {
+				return err
+			}
+		}
+	}
+	for _, id := range now {
+		if !slices.Contains(was, id) {
+			if err := mems.Put(memberKey(id, e.ID), nil); err != nil {
+				return err
+			}
+		}
+	}
+	return putJSON(recs, []byte(e.ID), e)
+}
+
+func memberKey(memberID, engagementID string) []byte {
+	k := make([]byte, 0, len(memberID)+1+len(engagementID))
+	k = append(k, memberID...)
+	k = append(k, memberSep)
+	return append(k, engagementID...)
+}

@@ -1,0 +1,323 @@
+package storetest
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mvmbot/mvmbot/playbook"
+)
+
+var engagementTests = []test{
+	{"CreateAndRead", testEngagementCreate},
+	{"Missing", testEngagementMissing},
+	{"UpdateBumpsVersion", testEngagementUpdate},
+	{"StaleVersionChangesNothing", testEngagementStale},
+	{"NewOverExistingConflicts", testEngagementNewOverExisting},
+	{"InvalidRefused", testEngagementInvalid},
+	{"ConversationBoundOnce", testEngagementConversationBound},
+	{"MemberIndexFollowsMembers", testEngagementMembers},
+	{"ConcurrentSameVersionAppliesOnce", testEngagementConcurrent},
+	{"DuplicateTurnDoesNotSave", testEngagementDuplicateTurn},
+}
+
+// engagement returns a new IMAP engagement (version 1) with lead "29:lead"
+// in conversation conv.
+func engagement(t *testing.T, id, conv string, now time.Time) *playbook.Engagement {
+	t.Helper()
+	e, err := playbook.NewEngagement(playbook.NewEngagementParams{
+		ID: id, Customer: "Contoso " + id, TenantDomain: "contoso.onmicrosoft.com",
+		Sources: []playbook.Source{playbook.IMAP}, Conversation: conv,
+	}, playbook.Member{ID: "29:lead", Name: "Lee Lead", Roles: []playbook.Role{playbook.FRP}}, now)
+	must(t, err)
+	e.Version = 1
+	return e
+}
+
+// save commits e from version expect in a turn of its own and returns the
+// error.
+func save(e env, key string, eng *playbook.Engagement, expect int) error {
+	_, _, err := e.b.CommitTurn(e.ctx, playbook.Turn{DedupKey: key, Result: playbook.Result{Status: 200}, Engagement: eng, ExpectVersion: expect})
+	return err
+}
+
+// sameEngagement compares through JSON, the form every backend stores.
+func sameEngagement(t *testing.T, what string, got, want *playbook.Engagement) {
+	t.Helper()
+	g, _ := json.Marshal(got)
+	w, _ := json.Marshal(want)
+	var gm, wm any
+	_ = json.Unmarshal(g, &gm)
+	_ = json.Unmarshal(w, &wm)
+	if !reflect.DeepEqual(gm, wm) {
+		t.Errorf("%s:\n got %s\nwant %s", what, g, w)
+	}
+}
+
+func ids(es []*playbook.Engagement) []string {
+	out := []string{}
+	for _, e := range es {
+		out = append(out, e.ID)
+	}
+	return out
+}
+
+func testEngagementCreate(t *testing.T, e env) {
+	in := engagement(t, "e1", "19:chan", e.clock.Now())
+	must(t, save(e, "a1", in, 0))
+	got, err := e.b.Engagement(e.ctx, "e1")
+	must(t, err)
+	sameEngagement(t, "Engagement", got, in)
+	got, err = e.b.EngagementByConversation(e.ctx, "19:chan")
+	must(t, err)
+	sameEngagement(t, "EngagementByConversation", got, in)
+	es, err := e.b.EngagementsOf(e.ctx, "29:lead")
+	must(t, err)
+	if g := ids(es); !reflect.DeepEqual(g, []string{"e1"}) {
+		t.Errorf("EngagementsOf(lead) = %v, want [e1]", g)
+	}
+	// The value returned is the caller's: changing it changes nothing stored.
+	got.Customer = "changed"
+	again, err := e.b.Engagement(e.ctx, "e1")
+	must(t, err)
+	if again.Customer != in.Customer {
+		t.Errorf("stored engagement changed through a returned value: %q", again.Customer)
+	}
+}
+
+func testEngagementMissing(t *testing.T, e env) {
+	_, err := e.b.Engagement(e.ctx, "nope")
+	wantCode(t, "Engagement(missing)", err, playbook.ENOTFOUND)
+	_, err = e.b.EngagementByConversation(e.ctx, "19:nothing")
+	wantCode(t, "EngagementByConversation(missing)", err, playbook.ENOTFOUND)
+	es, err := e.b.EngagementsOf(e.ctx, "29:nobody")
+	if err != nil || es == nil || len(es) != 0 {
+		t.Errorf("EngagementsOf(nobody) = %v, %v; want an empty slice, nil", es, err)
+	}
+}
+
+func testEngagementUpdate(t *testing.T, e env) {
+	in := engagement(t, "e1", "19:chan", e.clock.Now())
+	must(t, save(e, "a1", in, 0))
+	next := in.Clone()
+	_, err := playbook.MarkDone(next, "29:lead", "1699", e.clock.Now())
+	must(t, err)
+	next.Version = 2
+	must(t, save(e, "a2", next, 1))
+	got, err := e.b.Engagement(e.ctx, "e1")
+	must(t, err)
+	if got.Version != 2 || got.State("assessment").Status != playbook.StatusDone || len(got.History) != 2 {
+		t.Errorf("after update: version %d, assessment %s, %d history entries; want 2, done, 2", got.Version, got.State("assessment").Status, len(got.History))
+	}
+}
+
+func testEngagementStale(t *testing.T, e env) {
+	in := engagement(t, "e1", "19:chan", e.clock.Now())
+	must(t, save(e, "a1", in, 0))
+	stale := in.Clone()
+	stale.Customer = "Stale"
+	stale.Version = 2
+	turn := playbook.Turn{
+		DedupKey: "a2", Result: playbook.Result{Status: 200},
+		Ref:        &playbook.ConversationRef{Key: "19:chan", ServiceURL: "https://x/"},
+		Jobs:       []playbook.Job{{Kind: "post", Args: json.RawMessage(`{}`)}},
+		Engagement: stale, ExpectVersion: 1,
+	}
+	must(t, save(e, "a1b", func() *playbook.Engagement { c := in.Clone(); c.Version = 2; return c }(), 1))
+	_, _, err := e.b.CommitTurn(e.ctx, turn)
+	wantCode(t, "CommitTurn with a stale version", err, playbook.ECONFLICT)
+	got, err := e.b.Engagement(e.ctx, "e1")
+	must(t, err)
+	if got.Customer == "Stale" || got.Version != 2 {
+		t.Errorf("stale save applied: %+v", got)
+	}
+	if _, ok, _ := e.b.Processed(e.ctx, "a2"); ok {
+		t.Error("a refused turn recorded its dedup key")
+	}
+	if _, err := e.b.Ref(e.ctx, "19:chan"); errorCode(err) != playbook.ENOTFOUND {
+		t.Errorf("a refused turn stored its reference (err %v)", err)
+	}
+	if n, _ := e.b.Pending(e.ctx); n != 0 {
+		t.Errorf("a refused turn enqueued %d jobs", n)
+	}
+	// The same turn from the right version applies.
+	turn.ExpectVersion, stale.Version = 2, 3
+	_, _, err = e.b.CommitTurn(e.ctx, turn)
+	must(t, err)
+}
+
+func testEngagementNewOverExisting(t *testing.T, e env) {
+	must(t, save(e, "a1", engagement(t, "e1", "19:chan", e.clock.Now()), 0))
+	err := save(e, "a2", engagement(t, "e1", "19:other", e.clock.Now()), 0)
+	wantCode(t, "a new engagement with a taken ID", err, playbook.ECONFLICT)
+	// Expecting a version of an engagement that does not exist conflicts too.
+	ghost := engagement(t, "e2", "", e.clock.Now())
+	ghost.Version = 4
+	wantCode(t, "update of a missing engagement", save(e, "a3", ghost, 3), playbook.ECONFLICT)
+}
+
+func testEngagementInvalid(t *testing.T, e env) {
+	ok := engagement(t, "e1", "19:chan", e.clock.Now())
+	tests := []struct {
+		name   string
+		mod    func(*playbook.Engagement)
+		expect int
+	}{
+		{"no id", func(x *playbook.Engagement) { x.ID = "" }, 0},
+		{"version not expect+1", func(x *playbook.Engagement) { x.Version = 5 }, 0},
+		{"negative expect", func(x *playbook.Engagement) { x.Version = 0 }, -1},
+		{"member without id", func(x *playbook.Engagement) { x.Members = append(x.Members, playbook.Member{Name: "x"}) }, 0},
+	}
+	for i, tt := range tests {
+		x := ok.Clone()
+		tt.mod(x)
+		wantCode(t, tt.name, save(e, fmt.Sprintf("i%d", i), x, tt.expect), playbook.EINVALID)
+		if _, ok, _ := e.b.Processed(e.ctx, fmt.Sprintf("i%d", i)); ok {
+			t.Errorf("%s: invalid turn recorded", tt.name)
+		}
+	}
+	if _, err := e.b.Engagement(e.ctx, "e1"); errorCode(err) != playbook.ENOTFOUND {
+		t.Errorf("an invalid engagement was stored (err %v)", err)
+	}
+}
+
+func testEngagementConversationBound(t *testing.T, e env) {
+	first := engagement(t, "e1", "19:chan", e.clock.Now())
+	must(t, save(e, "a1", first, 0))
+	second := engagement(t, "e2", "19:chan", e.clock.Now())
+	wantCode(t, "second engagement in a bound conversation", save(e, "a2", second, 0), playbook.ECONFLICT)
+	if _, err := e.b.Engagement(e.ctx, "e2"); errorCode(err) != playbook.ENOTFOUND {
+		t.Errorf("refused engagement stored (err %v)", err)
+	}
+	// Once the first is closed, a new one may take the conversation over.
+	closed := first.Clone()
+	must(t, playbook.Close(closed, "29:lead", "customer cancelled", e.clock.Now()))
+	closed.Version = 2
+	must(t, save(e, "a3", closed, 1))
+	must(t, save(e, "a4", second, 0))
+	got, err := e.b.EngagementByConversation(e.ctx, "19:chan")
+	must(t, err)
+	if got.ID != "e2" {
+		t.Errorf("conversation bound to %s, want e2", got.ID)
+	}
+	// Moving an engagement to another conversation frees the old key.
+	moved := second.Clone()
+	moved.Conversation, moved.Version = "19:new", 2
+	must(t, save(e, "a5", moved, 1))
+	if _, err := e.b.EngagementByConversation(e.ctx, "19:chan"); errorCode(err) != playbook.ENOTFOUND {
+		t.Errorf("old conversation still bound after a move (err %v)", err)
+	}
+	if got, err := e.b.EngagementByConversation(e.ctx, "19:new"); err != nil || got.ID != "e2" {
+		t.Errorf("new conversation: %v, %v", got, err)
+	}
+}
+
+func testEngagementMembers(t *testing.T, e env) {
+	now := e.clock.Now()
+	a := engagement(t, "e-a", "19:a", now)
+	b := engagement(t, "e-b", "19:b", now)
+	must(t, playbook.AssignRole(b, "29:lead", playbook.Member{ID: "29:grace", Name: "Grace"}, playbook.MST, now))
+	must(t, save(e, "a1", a, 0))
+	must(t, save(e, "a2", b, 0))
+	check := func(member string, want ...string) {
+		t.Helper()
+		es, err := e.b.EngagementsOf(e.ctx, member)
+		must(t, err)
+		if want == nil {
+			want = []string{}
+		}
+		if g := ids(es); !reflect.DeepEqual(g, want) {
+			t.Errorf("EngagementsOf(%s) = %v, want %v", member, g, want)
+		}
+	}
+	check("29:lead", "e-a", "e-b")
+	check("29:grace", "e-b")
+	check("29:gra") // a prefix of an id is not that id
+
+	// Grace joins a, leaves b.
+	a2 := a.Clone()
+	must(t, playbook.AssignRole(a2, "29:lead", playbook.Member{ID: "29:grace"}, playbook.Customer, now))
+	a2.Version = 2
+	must(t, save(e, "a3", a2, 1))
+	b2 := b.Clone()
+	must(t, playbook.RemoveRole(b2, "29:lead", "29:grace", playbook.MST, now))
+	b2.Version = 2
+	must(t, save(e, "a4", b2, 1))
+	check("29:grace", "e-a")
+	check("29:lead", "e-a", "e-b")
+}
+
+func testEngagementConcurrent(t *testing.T, e env) {
+	base := engagement(t, "e1", "19:chan", e.clock.Now())
+	must(t, save(e, "a0", base, 0))
+	const n = 12
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			x := base.Clone()
+			x.Customer = fmt.Sprintf("writer %d", i)
+			x.Version = 2
+			errs[i] = save(e, fmt.Sprintf("c%d", i), x, 1)
+			if errorCode(errs[i]) == playbook.ECONFLICT {
+				// A loser that reads at once sees the winner: the caller's
+				// retry works on the fresh state.
+				if got, err := e.b.Engagement(e.ctx, "e1"); err != nil || got.Version != 2 {
+					t.Errorf("writer %d read after its conflict: %v, %v; want version 2", i, got, err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	won := -1
+	for i, err := range errs {
+		switch errorCode(err) {
+		case "":
+			if won >= 0 {
+				t.Fatalf("writers %d and %d both saved version 2", won, i)
+			}
+			won = i
+		case playbook.ECONFLICT:
+		default:
+			t.Errorf("writer %d: %v, want nil or ECONFLICT", i, err)
+		}
+	}
+	if won < 0 {
+		t.Fatal("no writer saved")
+	}
+	got, err := e.b.Engagement(e.ctx, "e1")
+	must(t, err)
+	if got.Customer != fmt.Sprintf("writer %d", won) || got.Version != 2 {
+		t.Errorf("stored %q v%d, want the winner's (writer %d) v2", got.Customer, got.Version, won)
+	}
+	for i := range n {
+		_, ok, _ := e.b.Processed(e.ctx, fmt.Sprintf("c%d", i))
+		if ok != (i == won) {
+			t.Errorf("writer %d: dedup record present = %v, want %v", i, ok, i == won)
+		}
+	}
+}
+
+func testEngagementDuplicateTurn(t *testing.T, e env) {
+	in := engagement(t, "e1", "19:chan", e.clock.Now())
+	must(t, save(e, "a1", in, 0))
+	// A redelivery of an activity already handled saves nothing, even with
+	// a version that would fit.
+	again := in.Clone()
+	again.Customer, again.Version = "Twice", 2
+	_, dup, err := e.b.CommitTurn(e.ctx, playbook.Turn{DedupKey: "a1", Result: playbook.Result{Status: 200}, Engagement: again, ExpectVersion: 1})
+	must(t, err)
+	if dup == nil {
+		t.Fatal("redelivered turn not reported as a duplicate")
+	}
+	got, err := e.b.Engagement(e.ctx, "e1")
+	must(t, err)
+	if got.Version != 1 || got.Customer == "Twice" {
+		t.Errorf("duplicate turn saved its engagement: v%d %q", got.Version, got.Customer)
+	}
+}
