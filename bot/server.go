@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/infracloudio/msbotbuilder-go/schema"
@@ -54,6 +56,16 @@ type Server struct {
 	Ready     func() error // extra readiness check (keys loaded); nil for none
 	Log       *slog.Logger
 	Now       func() time.Time
+
+	// Inline, when set, posts the replies of a turn that changes nothing
+	// stored (help, next steps, status, a refusal) during the request, as
+	// the Bot Framework SDKs do, instead of through a durable job: see
+	// replyInline.
+	Inline WorkFunc
+
+	inflight    sync.Map       // dedup keys of activities being answered inline
+	background  sync.WaitGroup // their dedup records being written
+	backgroundN atomic.Int32
 }
 
 // Routes returns the HTTP handler for every route of the bot.
@@ -236,6 +248,9 @@ func (s *Server) process(ctx context.Context, w http.ResponseWriter, act *Activi
 	}
 
 	out, herr := s.Handler.Handle(ctx, act)
+	if s.Inline != nil && out.Engagement == nil && act.Type != schema.Invoke && len(out.Replies) > 0 {
+		return s.replyInline(ctx, w, act, key, out, herr)
+	}
 	var (
 		result playbook.Result
 		leased []playbook.Job
@@ -413,3 +428,101 @@ func isLoopback(remoteAddr string) bool {
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }
+
+// inlineTimeout bounds the inline replies of one turn; what is not sent by
+// then goes to a durable job, well within the time Teams waits for the
+// HTTP answer.
+const inlineTimeout = 5 * time.Second
+
+// replyInline answers a turn that changes nothing stored. Its replies need
+// no durable outbox: should they not go out, the activity is not recorded
+// and a redelivery answers it afresh. So they are posted during the request,
+// then the activity is answered and recorded as processed in the
+// background, and the turn costs no job write, no job read and no second
+// commit. While that is under way, the in-flight set turns a concurrent
+// redelivery away. A reply that cannot be posted now (throttled, connector
+// down) and the ones after it fall back to durable jobs, committed before
+// the answer as on the usual path.
+func (s *Server) replyInline(ctx context.Context, w http.ResponseWriter, act *Activity, key string, out Outcome, herr error) outcome {
+	if _, busy := s.inflight.LoadOrStore(key, struct{}{}); busy {
+		w.WriteHeader(http.StatusOK)
+		return outcome{status: http.StatusOK, result: "duplicate (in flight)", act: act}
+	}
+	release := func() { s.inflight.Delete(key) }
+	if herr != nil {
+		out = s.errorOutcome(act, herr)
+	}
+	jobs, err := s.replyJobs(act, out.Replies)
+	if err != nil {
+		release()
+		return s.internal(w, act, err)
+	}
+	sctx, cancel := context.WithTimeout(ctx, inlineTimeout)
+	sent := 0
+	for _, j := range jobs {
+		if err := s.Inline(sctx, j); err != nil {
+			s.log().Warn("inline reply failed; handing it to a durable job", "activity", act.ID, "err", err)
+			break
+		}
+		sent++
+	}
+	cancel()
+	ref := act.ref()
+	ref.UpdatedAt = s.now()
+	result := playbook.Result{Status: http.StatusOK}
+	t := playbook.Turn{DedupKey: key, Result: result, Ref: ref, Jobs: jobs[sent:]}
+	res := "handled"
+	if herr != nil {
+		res = "refused: " + playbook.ErrorCode(herr)
+	}
+	if sent == len(jobs) && s.tryBackground() {
+		writeResult(w, result)
+		go func() {
+			defer s.endBackground()
+			defer release()
+			bctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if _, _, err := s.Store.CommitTurn(bctx, t); err != nil {
+				s.log().Error("record an answered activity", "activity", act.ID, "err", err)
+			}
+		}()
+		return outcome{status: result.Status, result: res, act: act}
+	}
+	defer release()
+	leased, dup, err := s.Store.CommitTurn(ctx, t)
+	if err != nil {
+		return s.internal(w, act, fmt.Errorf("commit turn: %w", err))
+	}
+	if dup != nil {
+		writeResult(w, *dup)
+		return outcome{status: dup.Status, result: "duplicate", act: act}
+	}
+	writeResult(w, result)
+	if s.Runner != nil {
+		s.Runner.Submit(leased)
+	}
+	return outcome{status: result.Status, result: res, act: act}
+}
+
+// maxBackground bounds the records written behind answered requests. When
+// the store falls that far behind, a request waits for its own record
+// instead, so a burst slows the callers down rather than queueing memory.
+const maxBackground = 64
+
+func (s *Server) tryBackground() bool {
+	if s.backgroundN.Add(1) > maxBackground {
+		s.backgroundN.Add(-1)
+		return false
+	}
+	s.background.Add(1)
+	return true
+}
+
+func (s *Server) endBackground() {
+	s.backgroundN.Add(-1)
+	s.background.Done()
+}
+
+// Wait waits until the records of inline-answered activities are written;
+// call it after the HTTP server has shut down.
+func (s *Server) Wait() { s.background.Wait() }

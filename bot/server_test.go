@@ -33,12 +33,14 @@ type harness struct {
 	conn   *fakes.Connector
 	issuer *fakes.Issuer
 	runner *bot.Runner
+	srv    *bot.Server
 }
 
 type harnessOpts struct {
 	auth    bool
 	handler bot.Handler
 	now     func() time.Time // the conversation's clock; nil: time.Now
+	inline  bool             // answer read-only turns inline, as serve does
 }
 
 func newHarness(t *testing.T, o harnessOpts) *harness {
@@ -63,6 +65,10 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 		handler = bot.Conversation{Engagements: db, Roster: roster, Now: o.now}
 	}
 	srv := &bot.Server{Store: db, Handler: handler, Runner: runner, Log: log}
+	if o.inline {
+		srv.Inline = bot.NewSendWorker(&bot.Connector{BaseDelay: time.Millisecond}, nil)
+	}
+	h.srv = srv
 	if o.auth {
 		issuer, err := fakes.NewIssuer()
 		if err != nil {
@@ -590,4 +596,71 @@ func (h *harness) replyTo(id string) map[string]any {
 	}
 	h.t.Fatalf("no reply to %s", id)
 	return nil
+}
+
+func TestInlineReplies(t *testing.T) {
+	t.Run("delivered during the request, then recorded", func(t *testing.T) {
+		h := newHarness(t, harnessOpts{inline: true})
+		if status, _ := h.post(h.message("in-1", "help"), ""); status != 200 {
+			t.Fatalf("status %d", status)
+		}
+		// Inline means the reply is there when the POST returns.
+		if calls := h.conn.Calls(); len(calls) != 1 || calls[0].ActivityID != "in-1" {
+			t.Fatalf("connector calls when the POST returned: %d, want the reply", len(calls))
+		}
+		h.srv.Wait()
+		if _, ok, _ := h.db.Processed(context.Background(), "msteams|a:conv-1|in-1"); !ok {
+			t.Error("inline-answered activity not recorded as processed")
+		}
+		if _, err := h.db.Ref(context.Background(), "a:conv-1"); err != nil {
+			t.Errorf("conversation reference not stored: %v", err)
+		}
+		// A redelivery afterwards gets no second reply.
+		h.post(h.message("in-1", "help"), "")
+		h.srv.Wait()
+		if n := len(h.conn.Calls()); n != 1 {
+			t.Errorf("redelivery made %d replies in all, want 1", n)
+		}
+	})
+	t.Run("connector failure falls back to a durable job", func(t *testing.T) {
+		h := newHarness(t, harnessOpts{inline: true})
+		h.conn.FailNext(http.StatusServiceUnavailable, "")
+		if status, _ := h.post(h.message("in-2", "hello"), ""); status != 200 {
+			t.Fatalf("status %d", status)
+		}
+		calls := h.conn.WaitCalls(2, 10*time.Second)
+		if len(calls) != 2 || calls[1].ActivityID != "in-2" {
+			t.Fatalf("%d connector calls, want the failed one and the job's", len(calls))
+		}
+		h.drain()
+	})
+	t.Run("concurrent redeliveries answer once", func(t *testing.T) {
+		h := newHarness(t, harnessOpts{inline: true})
+		msg := h.message("in-3", "status")
+		var wg sync.WaitGroup
+		for range 16 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if status, _ := h.post(msg, ""); status != 200 {
+					t.Errorf("status %d", status)
+				}
+			}()
+		}
+		wg.Wait()
+		h.srv.Wait()
+		h.drain()
+		if n := len(h.conn.Calls()); n != 1 {
+			t.Errorf("16 deliveries made %d replies, want 1", n)
+		}
+	})
+	t.Run("a change is still committed before it is answered", func(t *testing.T) {
+		h := newHarness(t, harnessOpts{inline: true})
+		inv := h.invoke("in-4", "help")
+		s1, b1 := h.post(inv, "")
+		s2, b2 := h.post(inv, "")
+		if s1 != 200 || s2 != 200 || !bytes.Equal(b1, b2) {
+			t.Errorf("invokes keep the durable path: %d %s / %d %s", s1, b1, s2, b2)
+		}
+	})
 }

@@ -208,9 +208,46 @@ func TestMigrations(t *testing.T) {
 func TestDefaultSchemaVersion(t *testing.T) {
 	t.Parallel()
 	db := mustOpen(t, filepath.Join(t.TempDir(), "mvmbot.db"), nil)
-	if v := schemaVersion(t, db); v != 1 || SchemaVersion() != 1 {
-		t.Errorf("schema version = %d, SchemaVersion() = %d; want 1", v, SchemaVersion())
+	if v := schemaVersion(t, db); v != 2 || SchemaVersion() != 2 {
+		t.Errorf("schema version = %d, SchemaVersion() = %d; want 2", v, SchemaVersion())
 	}
+}
+
+// TestMigrateHashedDedupKeys writes dedup records the way schema 1 did
+// (plain keys) and checks that after the upgrade they are still found and
+// still swept.
+func TestMigrateHashedDedupKeys(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "mvmbot.db")
+	at := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	old := mustOpen(t, path, &Options{migrations: migrations[:1]})
+	if err := old.bolt.Update(func(tx *bolt.Tx) error {
+		for _, key := range []string{"msteams|a:conv-1|act-1", "msteams|19:c@thread.tacv2;messageid=1|act-2"} {
+			if err := tx.Bucket(bucketProcessed).Put([]byte(key), []byte(`{"status":200,"at":"2026-11-23T10:00:00Z"}`)); err != nil {
+				return err
+			}
+			if err := tx.Bucket(bucketProcessedAt).Put(append(timeKey(at), key...), nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+
+	db := mustOpen(t, path, nil)
+	for _, key := range []string{"msteams|a:conv-1|act-1", "msteams|19:c@thread.tacv2;messageid=1|act-2"} {
+		r, ok, err := db.Processed(t.Context(), key)
+		if err != nil || !ok || r.Status != 200 {
+			t.Errorf("after the upgrade Processed(%q) = %+v, %v, %v", key, r, ok, err)
+		}
+	}
+	if n, err := db.SweepProcessed(t.Context(), at.Add(time.Hour)); err != nil || n != 2 {
+		t.Errorf("sweep after the upgrade removed %d (%v), want 2", n, err)
+	}
+	assertBucketLen(t, db, bucketProcessed, 0)
+	assertBucketLen(t, db, bucketProcessedAt, 0)
 }
 
 func TestBackup(t *testing.T) {

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -66,7 +67,7 @@ func (db *DB) CommitTurn(ctx context.Context, t playbook.Turn) (jobs []playbook.
 		jobs, dup = nil, nil
 		if t.DedupKey != "" {
 			var prev playbook.Result
-			ok, err := getJSON(tx.Bucket(bucketProcessed), []byte(t.DedupKey), &prev)
+			ok, err := getJSON(tx.Bucket(bucketProcessed), processedKey(t.DedupKey), &prev)
 			if err != nil {
 				return err
 			}
@@ -104,10 +105,21 @@ func putProcessed(tx *bolt.Tx, key string, r playbook.Result, now time.Time) err
 		r.At = now
 	}
 	r.Body = bytes.Clone(r.Body)
-	if err := putJSON(tx.Bucket(bucketProcessed), []byte(key), r); err != nil {
+	pk := processedKey(key)
+	if err := putJSON(tx.Bucket(bucketProcessed), pk, r); err != nil {
 		return fmt.Errorf("put processed %q: %w", key, err)
 	}
-	return tx.Bucket(bucketProcessedAt).Put(append(timeKey(r.At), key...), nil)
+	return tx.Bucket(bucketProcessedAt).Put(append(timeKey(r.At), pk...), nil)
+}
+
+// processedKey is the stored form of a dedup key: the first 16 bytes of its
+// SHA-256. Teams' conversation and activity ids make keys of 100 bytes and
+// more, written twice per activity (record and time index) for a day; a
+// 128-bit hash keeps the bucket a fraction of the size, and with it the
+// pages the dedup lookup touches, with no practical chance of collision.
+func processedKey(key string) []byte {
+	sum := sha256.Sum256([]byte(key))
+	return sum[:16]
 }
 
 // Processed returns the Result recorded for key by CommitTurn, and whether
@@ -118,7 +130,7 @@ func (db *DB) Processed(ctx context.Context, key string) (playbook.Result, bool,
 	var ok bool
 	err := db.view(ctx, func(tx *bolt.Tx) error {
 		var err error
-		ok, err = getJSON(tx.Bucket(bucketProcessed), []byte(key), &r)
+		ok, err = getJSON(tx.Bucket(bucketProcessed), processedKey(key), &r)
 		return err
 	})
 	if err != nil {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 
@@ -27,6 +28,45 @@ var migrations = []migration{
 	// The engagement buckets (engagements, engagement_conv,
 	// engagement_members) came later without a migration: Open creates
 	// missing buckets, and no existing record changed meaning.
+
+	// 1 → 2: dedup records are keyed by a hash of the dedup key
+	// (processedKey). Records still under their plain key are re-keyed, so
+	// a redelivery in the upgrade window is still recognised.
+	hashProcessedKeys,
+}
+
+func hashProcessedKeys(tx *bolt.Tx) error {
+	recs, idx := tx.Bucket(bucketProcessed), tx.Bucket(bucketProcessedAt)
+	type entry struct{ at, key, val []byte }
+	var old []entry
+	err := idx.ForEach(func(k, _ []byte) error {
+		if len(k) < 8 {
+			return nil
+		}
+		if v := recs.Get(k[8:]); v != nil {
+			old = append(old, entry{bytes.Clone(k[:8]), bytes.Clone(k[8:]), bytes.Clone(v)})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, e := range old {
+		if err := recs.Delete(e.key); err != nil {
+			return err
+		}
+		if err := idx.Delete(append(bytes.Clone(e.at), e.key...)); err != nil {
+			return err
+		}
+		pk := processedKey(string(e.key))
+		if err := recs.Put(pk, e.val); err != nil {
+			return err
+		}
+		if err := idx.Put(append(e.at, pk...), nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // SchemaVersion is the schema version this build writes.

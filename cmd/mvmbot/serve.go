@@ -78,6 +78,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		Log:     log,
 	}
 	srv.Runner = runner
+	srv.Inline = bot.NewSendWorker(connector, nil)
 	runner.Start()
 	go bot.SweepProcessed(bg, db, bot.DedupTTL, 10*time.Minute, time.Now, log)
 
@@ -124,6 +125,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	if err := hs.Shutdown(sctx); err != nil {
 		log.Warn("http shutdown", "err", err)
 	}
+	srv.Wait()
 	if err := runner.Stop(sctx); err != nil {
 		log.Warn("job runner stop", "err", err)
 	}
