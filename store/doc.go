@@ -1,7 +1,7 @@
 // Package store is mvmbot's persistence on bbolt: one file, opened by one
 // process. It keeps the records of package playbook: processed activities
-// (dedup), conversation references, and the durable job queue; engagements
-// and the audit log are to follow in the same file.
+// (dedup), conversation references, the durable job queue, and engagements
+// (whose audit history travels inside each engagement record).
 //
 // It imports playbook and bbolt, nothing else of the project, and no bbolt
 // type appears in its API: package bot declares the small interfaces it
@@ -31,13 +31,16 @@
 // # Buckets
 //
 //	meta          schema_version → big-endian uint64 (see migrate.go)
-//	processed     dedup key → Result (JSON)
-//	processed_at  At (8 bytes) + dedup key → empty: SweepProcessed's index
+//	processed     processedKey(dedup key) (16 bytes) → Result (JSON)
+//	processed_at  At (8 bytes) + processedKey → empty: SweepProcessed's index
 //	refs          ConversationRef.Key → ConversationRef (JSON)
 //	jobs          ID (big-endian uint64) → Job (JSON); the bucket sequence assigns IDs
 //	job_due       RunAt (8 bytes) + ID → empty: ClaimDue's order
 //	job_keys      Job.Key → ID, while the job is queued
 //	dead          ID → Job (JSON), dead-lettered
+//	engagements         Engagement.ID → Engagement (JSON), with its audit history
+//	engagement_conv     conversation key → Engagement.ID, for open engagements
+//	engagement_members  member id + 0x00 + Engagement.ID → empty
 //
 // Values are the JSON of the playbook types, so a change to their JSON tags
 // is a schema change and needs a migration. Times are stored in UTC.
