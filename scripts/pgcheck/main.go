@@ -1,9 +1,10 @@
 // Command pgcheck drives a running Microsoft 365 Agents Playground the way
-// its web UI does and checks mvmbot's answers: a message gets the
-// placeholder reply, "help" gets the help card, the card's button (an
-// Action.Execute invoke) gets the card back in the invoke response, and
-// installing the bot gets the welcome card. scripts/playground-smoke.sh
-// starts the bot and the Playground and then runs it.
+// its web UI does and checks mvmbot's answers. In the personal chat: a
+// message gets a hint, "help" the help card, the card's button (an
+// Action.Execute invoke) the card back in the invoke response, installing
+// the bot the welcome card. In the group chat, as an engagement: @mvmbot
+// setup, the form submitted, next steps, the Done button, status.
+// scripts/playground-smoke.sh starts the bot and the Playground and runs it.
 package main
 
 import (
@@ -39,6 +40,9 @@ type checker struct {
 	ws      *websocket.Conn
 	conv    string
 	user    string
+	group   string
+	botID   string
+	botName string
 }
 
 // logEntry is one activity as the Playground's log stream reports it.
@@ -65,14 +69,21 @@ type logEntry struct {
 func (c *checker) run() error {
 	var cfg struct {
 		Config struct {
-			CurrentUser  struct{ ID string } `json:"currentUser"`
-			PersonalChat struct{ ID string } `json:"personalChat"`
+			Bot          struct{ ID, Name string } `json:"bot"`
+			CurrentUser  struct{ ID string }       `json:"currentUser"`
+			PersonalChat struct{ ID string }       `json:"personalChat"`
+			GroupChats   []struct{ ID string }     `json:"groupChats"`
 		} `json:"config"`
 	}
 	if err := c.getJSON("/_internal/v1/testConfig", &cfg); err != nil {
 		return err
 	}
 	c.conv, c.user = cfg.Config.PersonalChat.ID, cfg.Config.CurrentUser.ID
+	c.botID, c.botName = cfg.Config.Bot.ID, cfg.Config.Bot.Name
+	if len(cfg.Config.GroupChats) == 0 {
+		return errors.New("the Playground has no group chat")
+	}
+	c.group = cfg.Config.GroupChats[0].ID
 	ws, err := websocket.Dial(strings.Replace(c.base, "http", "ws", 1)+"/_ws/log/stream", "", c.base+"/")
 	if err != nil {
 		return fmt.Errorf("open the Playground's log stream: %w", err)
@@ -136,7 +147,152 @@ func (c *checker) run() error {
 		return fmt.Errorf("welcome on install: %w", err)
 	}
 	fmt.Println("ok   install -> welcome card")
+	return c.engagement()
+}
+
+// engagement walks an engagement in the group chat as its FRP would.
+func (c *checker) engagement() error {
+	c.conv = c.group
+	if err := c.postJSON("/_debug/conversation/"+c.conv+"/installation", nil, nil); err != nil {
+		return fmt.Errorf("install the bot in the group chat: %w", err)
+	}
+	if _, err := c.nextFromBot(); err != nil {
+		return fmt.Errorf("welcome in the group chat: %w", err)
+	}
+	if err := c.mention("setup"); err != nil {
+		return err
+	}
+	form, err := c.nextFromBot()
+	if err != nil {
+		return fmt.Errorf("reply to setup: %w", err)
+	}
+	save, err := findAction(form, "setupSave")
+	if err != nil {
+		return fmt.Errorf("setup form: %w", err)
+	}
+	data := save["data"].(map[string]any)
+	for k, v := range map[string]any{
+		"customer": "Contoso", "tenantDomain": "contoso.onmicrosoft.com", "sources": "IMAP",
+		"onPremExchange": "false", "targetStart": "2027-01-04", "targetEnd": "2027-04-14", "role": "FRP",
+	} {
+		data[k] = v
+	}
+	card, err := c.invoke("setupSave", data, form.Log.MessageID)
+	if err != nil {
+		return fmt.Errorf("submit the setup form: %w", err)
+	}
+	if !strings.Contains(mustJSON(card), "Contoso") {
+		return fmt.Errorf("setup answered a card without the customer: %s", mustJSON(card))
+	}
+	fmt.Println("ok   group chat: setup form submitted -> engagement Contoso")
+
+	if err := c.mention("next steps"); err != nil {
+		return err
+	}
+	next, err := c.nextFromBot()
+	if err != nil {
+		return fmt.Errorf("reply to next steps: %w", err)
+	}
+	done, err := findAction(next, "done")
+	if err != nil {
+		return fmt.Errorf("next steps card: %w", err)
+	}
+	fmt.Printf("ok   group chat: next steps -> a Done button for %v\n", done["data"].(map[string]any)["task"])
+	card, err = c.invoke("done", done["data"].(map[string]any), next.Log.MessageID)
+	if err != nil {
+		return fmt.Errorf("click Done: %w", err)
+	}
+	if !strings.Contains(mustJSON(card), "AdaptiveCard") {
+		return fmt.Errorf("Done answered %s", mustJSON(card))
+	}
+	fmt.Println("ok   group chat: Done -> card updated in place")
+
+	if err := c.mention("status"); err != nil {
+		return err
+	}
+	status, err := c.nextFromBot()
+	if err != nil {
+		return fmt.Errorf("reply to status: %w", err)
+	}
+	if err := isCard(status); err != nil {
+		return fmt.Errorf("reply to status: %w", err)
+	}
+	fmt.Println("ok   group chat: status -> progress card")
 	return nil
+}
+
+// mention says text to the bot in the group chat, @mentioning it as Teams
+// requires there.
+func (c *checker) mention(text string) error {
+	tag := "<at>" + c.botName + "</at>"
+	err := c.postJSON("/_conversation/v1/conversations/"+c.conv+"/messages", map[string]any{
+		"from": map[string]any{"id": c.user}, "text": tag + " " + text, "textFormat": "plain",
+		"mentions": []any{map[string]any{"mentioned": map[string]any{"id": c.botID}, "text": tag}},
+	}, nil)
+	if err != nil {
+		return fmt.Errorf("say %q: %w", text, err)
+	}
+	return nil
+}
+
+// invoke clicks an Action.Execute button and returns the card it answers.
+func (c *checker) invoke(verb string, data map[string]any, replyTo string) (map[string]any, error) {
+	var inv struct {
+		Type  string         `json:"type"`
+		Value map[string]any `json:"value"`
+	}
+	err := c.postJSON("/_conversation/v1/invoke", map[string]any{
+		"name":         "adaptiveCard/action",
+		"value":        map[string]any{"action": map[string]any{"type": "Action.Execute", "verb": verb, "data": data}, "trigger": "manual"},
+		"from":         map[string]any{"id": c.user},
+		"conversation": map[string]any{"id": c.conv},
+		"replyToId":    replyTo,
+	}, &inv)
+	if err != nil {
+		return nil, err
+	}
+	if inv.Type != "application/vnd.microsoft.card.adaptive" {
+		return nil, fmt.Errorf("answered %s: %v", inv.Type, inv.Value)
+	}
+	return inv.Value, nil
+}
+
+// findAction finds the first Action.Execute with verb in the bot's card.
+func findAction(e logEntry, verb string) (map[string]any, error) {
+	if err := isCard(e); err != nil {
+		return nil, err
+	}
+	var found map[string]any
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if found == nil && v["type"] == "Action.Execute" && v["verb"] == verb {
+				found = v
+				return
+			}
+			for _, x := range v {
+				walk(x)
+			}
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		}
+	}
+	walk(e.Log.Request.Body.Attachments[0].Content)
+	if found == nil {
+		return nil, fmt.Errorf("no %q button", verb)
+	}
+	if _, ok := found["data"].(map[string]any); !ok {
+		found["data"] = map[string]any{}
+	}
+	return found, nil
+}
+
+func mustJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
 }
 
 func isCard(e logEntry) error {
