@@ -38,6 +38,12 @@ type Engagement struct {
 	// History is append-only: every accepted change adds one entry, and
 	// nothing removes or edits one.
 	History []AuditEntry `json:"history"`
+	// Questionnaire holds the submitted questionnaire versions (task 1034),
+	// v1 first. Append-only: a version never changes once submitted.
+	Questionnaire []QuestionnaireVersion `json:"questionnaire,omitempty"`
+	// QuestionnaireDraft is the questionnaire in progress, not validated;
+	// nil when there is none.
+	QuestionnaireDraft *QuestionnaireDraft `json:"questionnaireDraft,omitempty"`
 }
 
 // Member is a person in the engagement.
@@ -117,6 +123,7 @@ func (e *Engagement) Clone() *Engagement {
 		}
 	}
 	c.History = slices.Clone(e.History)
+	c.cloneQuestionnaire(e)
 	return &c
 }
 
