@@ -44,6 +44,17 @@ type Engagement struct {
 	// QuestionnaireDraft is the questionnaire in progress, not validated;
 	// nil when there is none.
 	QuestionnaireDraft *QuestionnaireDraft `json:"questionnaireDraft,omitempty"`
+	// The migration records (issue 8; schedule.go, events.go and their
+	// neighbours): accepted plan versions, v1 first and append-only; the
+	// events of the latest plan, by number; post-migration issues;
+	// escalations; the close-out checklist's checks and waivers by item;
+	// satisfaction survey answers.
+	Plans       []Plan                `json:"plans,omitempty"`
+	Events      []Event               `json:"events,omitempty"`
+	Issues      []Issue               `json:"issues,omitempty"`
+	Escalations []Escalation          `json:"escalations,omitempty"`
+	CloseChecks map[string]CloseCheck `json:"closeChecks,omitempty"`
+	Survey      []SurveyResponse      `json:"survey,omitempty"`
 }
 
 // Member is a person in the engagement.
@@ -124,6 +135,7 @@ func (e *Engagement) Clone() *Engagement {
 	}
 	c.History = slices.Clone(e.History)
 	c.cloneQuestionnaire(e)
+	c.cloneMigration(e)
 	return &c
 }
 
