@@ -22,8 +22,9 @@ var (
 	sharedScope = []string{"team", "groupChat"}
 )
 
-// Commands returns the command table, most useful first (the manifest
-// takes at most 10 per scope, in this order).
+// Commands returns the command table, most useful first: the manifest's
+// command menu takes at most 10 per scope, in this order, so the last ones
+// of a scope past 10 are left out of the menu; help lists them all.
 func Commands() []Command {
 	return []Command{
 		{Name: "next", Usage: "next steps", Scopes: allScopes,
@@ -34,6 +35,12 @@ func Commands() []Command {
 			Description: "Mark a task done, e.g. done 1699",
 			Help: "Name the task by its playbook id (1699) or, where an id names two tasks, by its key (workshop-box). " +
 				"The task's owner role may do it; the lead, the MVM and helper roles may do it on the owner's behalf. A task waits until the tasks it needs are settled."},
+		{Name: "questionnaire", Usage: "questionnaire [show|diff|export]", Scopes: allScopes,
+			Description: "Fill in the migration questionnaire (1034), or show, compare or export the latest version",
+			Help: "**questionnaire** opens the form at the saved draft or the latest version: Next and Back move between sections, Save draft keeps your values unchecked, Submit checks everything and makes a new version. " +
+				"The customer fills it in, the MST helps; the MVM (the MST without IMAP) validates it or asks for changes (1672). " +
+				"**questionnaire show** is the latest version, **questionnaire diff** what changed from the one before, **questionnaire export** the answers as JSON and CSV. " +
+				"Never put passwords or keys in it: they go through the secure credential process (3614)."},
 		{Name: "status", Usage: "status", Scopes: allScopes,
 			Description: "Progress by phase, overdue tasks, the next milestone and the people",
 			Help:        "Anyone in the engagement may look. Due dates come from the target start and end given at set-up."},
@@ -48,6 +55,9 @@ func Commands() []Command {
 			Description: "Give a person a role (FRP, Customer, MST, MVM), or take it away with -FRP",
 			Help: "Mention the person: **role @Grace MST** gives the role, **role @Grace -MST** takes it away. The lead or the MVM may do it. " +
 				"MVM exists only in IMAP engagements."},
+		{Name: "help", Usage: "help [command]", Scopes: allScopes,
+			Description: "Show what mvmbot can do, or how one command works",
+			Help:        "Commands work with or without @mvmbot in front, in any case."},
 		{Name: "undo", Usage: "undo <task id>", Scopes: allScopes,
 			Description: "Reopen a task marked done or not applicable",
 			Help:        "Those who may mark the task may reopen it. A task cannot be reopened while a task that needs it is settled: reopen that first."},
@@ -58,9 +68,6 @@ func Commands() []Command {
 		{Name: "history", Usage: "history", Scopes: allScopes,
 			Description: "The last 20 changes to the engagement, who made them and when",
 			Help:        "Every change is recorded, and nothing removes an entry."},
-		{Name: "help", Usage: "help [command]", Scopes: allScopes,
-			Description: "Show what mvmbot can do, or how one command works",
-			Help:        "Commands work with or without @mvmbot in front, in any case."},
 	}
 }
 

@@ -99,6 +99,9 @@ type answer struct {
 	card *cards.Card
 	text string
 	save *playbook.Engagement // changed; Version already bumped
+	// posts are messages to the conversation besides the answer (a
+	// button's answer replaces its card; these are new messages).
+	posts []Outgoing
 }
 
 func (t *turn) personal() bool { return t.a.Conversation.ConversationType == "personal" }
@@ -109,6 +112,11 @@ func (t *turn) me() playbook.Member {
 
 // message handles typed commands and Action.Submit posts.
 func (t *turn) message() (Outcome, error) {
+	// Before anything reads the text: a message with a credential is
+	// refused whole, so no part of it is acted on, stored or logged.
+	if err := refuseSecret(t.a.Text); err != nil {
+		return Outcome{}, err
+	}
 	text := t.a.CommandText()
 	if text == "" && len(t.a.Value) > 0 {
 		// Action.Submit (a client without Universal Actions): the verb is
@@ -138,6 +146,7 @@ func (a answer) asReply() Outcome {
 	if a.card != nil {
 		out.Replies = append(out.Replies, cardReply(a.card))
 	}
+	out.Replies = append(out.Replies, a.posts...)
 	return out
 }
 
@@ -148,6 +157,7 @@ func (a answer) asInvoke() Outcome {
 	} else {
 		out.Invoke = MessageResponse(a.text)
 	}
+	out.Replies = a.posts
 	return out
 }
 
@@ -202,6 +212,8 @@ func (t *turn) command(text string) (answer, error) {
 		return t.view(cards.VerbRoles, cards.ActionData{})
 	case "role":
 		return t.role(args)
+	case "questionnaire":
+		return t.questionnaireCommand(args)
 	}
 	return answer{text: fmt.Sprintf("I don't know %q. Try **next**, **status** or **done 1699**; **help** lists everything.", truncate(text, 40))}, nil
 }
@@ -225,6 +237,13 @@ func (t *turn) help(args string) (answer, error) {
 // action runs a card button: verb with its data d (raw also holds the
 // card's inputs).
 func (t *turn) action(verb string, d cards.ActionData, raw json.RawMessage) (answer, error) {
+	if !questionnaireForm[verb] {
+		// The questionnaire's own inputs are scanned field by field, so
+		// that the rest of a page is kept; any other card is refused whole.
+		if err := refuseSecretIn(raw); err != nil {
+			return answer{}, err
+		}
+	}
 	switch verb {
 	case cards.VerbHelp:
 		return answer{card: helpCard()}, nil
@@ -238,6 +257,11 @@ func (t *turn) action(verb string, d cards.ActionData, raw json.RawMessage) (ans
 		return t.taskButton(verb, d, raw)
 	case cards.VerbStatus, cards.VerbRoles, cards.VerbHistory:
 		return t.view(verb, d)
+	case cards.VerbQuestionnaire, cards.VerbQuestionnaireNext, cards.VerbQuestionnaireBack, cards.VerbQuestionnaireGoto,
+		cards.VerbQuestionnaireSave, cards.VerbQuestionnaireSubmit, cards.VerbQuestionnaireShow, cards.VerbQuestionnaireDiff:
+		return t.questionnaireAction(verb, raw)
+	case cards.VerbQuestionnaireValidate, cards.VerbQuestionnaireChanges:
+		return t.questionnaireReview(verb, raw)
 	}
 	return answer{}, playbook.Errorf(playbook.EINVALID, "This button (%q) is not one mvmbot knows. The card may be from an older version: type help.", truncate(verb, 40))
 }

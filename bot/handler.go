@@ -20,14 +20,15 @@ type Outcome struct {
 	// the same transaction; nil when nothing changed. Its Version is the
 	// one it is saved with: one more than the version the handler read (1
 	// for a new engagement). When the stored version moved meanwhile, the
-	// server handles the activity once more on the fresh state.
+	// server handles the activity again on the fresh state (a few times at
+	// most, see Server.process).
 	Engagement *playbook.Engagement
 }
 
 // Handler decides what to do with an activity. It must not post or change
 // anything itself: it returns an Outcome (or an error carrying a playbook
-// code, which the server turns into a reply once). It may be called twice
-// for one activity (see Outcome.Engagement).
+// code, which the server turns into a reply once). It may be called several
+// times for one activity (see Outcome.Engagement).
 type Handler interface {
 	Handle(ctx context.Context, a *Activity) (Outcome, error)
 }

@@ -278,10 +278,11 @@ func (s *Server) process(ctx context.Context, w http.ResponseWriter, act *Activi
 		if err != nil && out.Engagement != nil && playbook.ErrorCode(err) == playbook.ECONFLICT {
 			// The engagement changed between the handler's read and this
 			// commit (another person, another click). Nothing was saved:
-			// decide once more on the fresh state; if it moves again, say
-			// so rather than loop.
+			// decide again on the fresh state, a few times at most (people
+			// submitting the questionnaire at once each need their turn);
+			// if it keeps moving, say so rather than loop.
 			s.log().Info("engagement changed during the turn", "activity", act.ID, "engagement", out.Engagement.ID, "attempt", attempt)
-			if attempt == 1 {
+			if attempt <= maxReruns {
 				out, herr = s.Handler.Handle(ctx, act)
 			} else {
 				out, herr = Outcome{}, errBusy
@@ -309,7 +310,11 @@ func (s *Server) process(ctx context.Context, w http.ResponseWriter, act *Activi
 	return outcome{status: result.Status, result: res, act: act}
 }
 
-// errBusy answers an activity whose engagement changed under it twice.
+// maxReruns bounds how often one activity is handled again because its
+// engagement changed between the handler's read and the commit.
+const maxReruns = 3
+
+// errBusy answers an activity whose engagement kept changing under it.
 var errBusy = playbook.Errorf(playbook.ECONFLICT, "Others changed this engagement at the same moment, so nothing was changed. Please try again.")
 
 // errorOutcome turns a handler error into what the person sees: the

@@ -41,6 +41,7 @@ type harnessOpts struct {
 	handler bot.Handler
 	now     func() time.Time // the conversation's clock; nil: time.Now
 	inline  bool             // answer read-only turns inline, as serve does
+	log     io.Writer        // the server's and runner's log, as text at debug level; nil: discarded
 }
 
 func newHarness(t *testing.T, o harnessOpts) *harness {
@@ -51,6 +52,9 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 	}
 	conn := fakes.NewConnector()
 	log := slog.New(slog.DiscardHandler)
+	if o.log != nil {
+		log = slog.New(slog.NewTextHandler(o.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	runner := &bot.Runner{
 		Store:   db,
 		Workers: map[string]bot.WorkFunc{bot.KindSend: bot.NewSendWorker(&bot.Connector{BaseDelay: time.Millisecond}, nil)},

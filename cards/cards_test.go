@@ -2,10 +2,12 @@ package cards_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/mvmbot/mvmbot/cards"
 	"github.com/mvmbot/mvmbot/internal/schema"
+	"github.com/mvmbot/mvmbot/playbook"
 )
 
 // maxCardBytes is about Teams' limit on a message with a card (28 KB);
@@ -23,6 +25,9 @@ func TestEveryCardValidates(t *testing.T) {
 		"message":           cards.Message("Done", "Task 1699 is done."),
 	}
 	for name, card := range engagementCards(t) {
+		builders[name] = card
+	}
+	for name, card := range reviewCards(t) {
 		builders[name] = card
 	}
 	for name, card := range builders {
@@ -61,5 +66,31 @@ func TestInputsValidate(t *testing.T) {
 	}
 	if err := schema.ValidateCard(raw); err != nil {
 		t.Fatalf("inputs card invalid: %v\n%s", err, raw)
+	}
+}
+
+// reviewCards are the questionnaire review card in each state, the worst
+// case included (every field changed at its cap, a comment at its cap), and
+// the task card offering Fill in for 1034.
+func reviewCards(t *testing.T) map[string]*cards.Card {
+	t.Helper()
+	e := qEngagement(t, false, playbook.IMAP, playbook.Box)
+	if err := playbook.AssignRole(e, "29:fay", playbook.Member{ID: "29:vi", Name: "Vi"}, playbook.MVM, qNow); err != nil {
+		t.Fatal(err)
+	}
+	big, _ := worst(e)
+	v1 := playbook.QuestionnaireVersion{N: 1, By: "29:carol", At: qNow, Answers: typical(e)}
+	v2 := playbook.QuestionnaireVersion{N: 2, By: "29:carol", At: qNow, Answers: big}
+	e.Questionnaire = []playbook.QuestionnaireVersion{v1, v2}
+	pending := playbook.QuestionnaireReview{Version: 2, Status: playbook.ReviewPending}
+	asked := playbook.QuestionnaireReview{Version: 2, Status: playbook.ReviewChangesRequested, By: "29:vi", At: qNow, Comment: strings.Repeat("c", playbook.MaxReviewComment)}
+	return map[string]*cards.Card{
+		"questionnaire review, v1":                cards.QuestionnaireReviewCard(e, v1, nil, playbook.QuestionnaireReview{Version: 1, Status: playbook.ReviewPending}, ""),
+		"questionnaire review, every field":       cards.QuestionnaireReviewCard(e, v2, &v1, pending, "Submitted."),
+		"questionnaire review, changes requested": cards.QuestionnaireReviewCard(e, v2, &v1, asked, "Your comment was sent."),
+		"questionnaire review, validated":         cards.QuestionnaireReviewCard(e, v2, &v1, playbook.QuestionnaireReview{Version: 2, Status: playbook.ReviewValidated, By: "29:vi", At: qNow}, ""),
+		"questionnaire review, superseded":        cards.QuestionnaireReviewCard(e, v1, nil, pending, ""),
+		"questionnaire form, stale with problem":  cards.QuestionnaireCard(e, "imap", big, nil, cards.QuestionnaireOpts{Version: 3, Base: 2, Problem: strings.Repeat("p", 700)}),
+		"next steps with Fill in":                 cards.Next(cards.NextView{PersonID: "29:carol", Sections: []*playbook.Engagement{e}}),
 	}
 }

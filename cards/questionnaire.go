@@ -22,7 +22,16 @@ const (
 	VerbQuestionnaireSubmit = "questionnaireSubmit" // draft plus this section's inputs, validated, as a new version
 	VerbQuestionnaireShow   = "questionnaireShow"   // the latest version, read-only
 	VerbQuestionnaireDiff   = "questionnaireDiff"   // what changed between the last two versions
+
+	// The review of a submitted version (task 1672): data.engagement and
+	// data.n, the questionnaire version reviewed; Request changes also
+	// sends the ReviewCommentInput.
+	VerbQuestionnaireValidate = "questionnaireValidate"
+	VerbQuestionnaireChanges  = "questionnaireChanges"
 )
+
+// ReviewCommentInput is the id of the change request's comment field.
+const ReviewCommentInput = "comment"
 
 // QuestionnaireOpts are what a questionnaire card needs besides the
 // engagement and the answers.
@@ -33,6 +42,13 @@ type QuestionnaireOpts struct {
 	// Notice is a line at the top saying what just happened ("Draft
 	// saved."); empty for none.
 	Notice string
+	// Problem is a line at the top, in the attention colour, saying why
+	// nothing was kept or what the reviewer asked for; empty for none.
+	Problem string
+	// Base is the number of the latest submitted version when the card is
+	// built (0: none yet). Buttons carry it as data.base, so a click on a
+	// card made before a later version was submitted is detected.
+	Base int
 }
 
 // QuestionnaireCard is one section of e's questionnaire as a form: every
@@ -63,8 +79,11 @@ func QuestionnaireCard(e *playbook.Engagement, section string, answers playbook.
 	if o.Notice != "" {
 		body = append(body, Element{"type": "TextBlock", "text": o.Notice, "wrap": true, "weight": "Bolder", "color": "Good"})
 	}
+	if o.Problem != "" {
+		body = append(body, Notice(o.Problem, true))
+	}
 	data := func(extra ...string) map[string]any {
-		d := map[string]any{"engagement": e.ID, "section": sec.ID}
+		d := map[string]any{"engagement": e.ID, "section": sec.ID, "base": o.Base}
 		if o.Version != 0 {
 			d["version"] = o.Version
 		}
@@ -327,6 +346,10 @@ type QuestionnaireAction struct {
 	Version    int    // the engagement's version the card was built from; 0 if absent
 	Section    string // the section the card showed
 	To         string // the section to go to (VerbQuestionnaireGoto)
+	// Base is the latest version's number when the card was built (see
+	// QuestionnaireOpts.Base); 0 when there was none, or the card did not
+	// say.
+	Base int
 }
 
 // maxSubmitKeys bounds the keys of one submission: a section has a dozen
@@ -334,7 +357,7 @@ type QuestionnaireAction struct {
 const maxSubmitKeys = 200
 
 // DecodeQuestionnaire reads a questionnaire button's data: the action fields
-// (engagement, version, section, to) and the card's inputs as answers.
+// (engagement, version, base, section, to) and the card's inputs as answers.
 // Inputs arrive as strings; numbers and booleans (which some clients send)
 // are turned into their text. Returns EINVALID, with a message a person can
 // read, for data that is not an object, action fields of the wrong type, an
@@ -371,12 +394,16 @@ func DecodeQuestionnaire(raw json.RawMessage) (QuestionnaireAction, playbook.Ans
 			case "to":
 				a.To = strings.TrimSpace(s)
 			}
-		case "version":
+		case "version", "base":
 			f, ok := v.(float64)
 			if v != nil && (!ok || f != math.Trunc(f) || f < 0 || f > math.MaxInt32) {
 				return QuestionnaireAction{}, nil, badData()
 			}
-			a.Version = int(f)
+			if k == "version" {
+				a.Version = int(f)
+			} else {
+				a.Base = int(f)
+			}
 		default:
 			switch x := v.(type) {
 			case string:
@@ -422,3 +449,85 @@ func truncateText(s string, n int) string {
 
 // dayTime is how the questionnaire cards show a moment.
 const dayTime = "2 Jan 2006 15:04 UTC"
+
+// maxReviewChanges bounds the changes a review card lists; the diff card
+// (Changes from vN) has them all.
+const maxReviewChanges = 10
+
+// QuestionnaireReviewCard tells the reviewers (the MVM, or the MST where no
+// source has an MVM) that version v of e's questionnaire was submitted:
+// who and when, how many answers, what changed from prev (nil for v1), and
+// where the review stands (r). While r is pending and open is true, it
+// offers Validate and Request changes… (a comment for the customer);
+// otherwise it says what was decided. Show answers opens the version.
+func QuestionnaireReviewCard(e *playbook.Engagement, v playbook.QuestionnaireVersion, prev *playbook.QuestionnaireVersion, r playbook.QuestionnaireReview, notice string) *Card {
+	body := []Element{
+		Title(fmt.Sprintf("Questionnaire v%d submitted — %s", v.N, e.Customer)),
+		Subtle(fmt.Sprintf("By %s on %s; %d answers.", personName(e, v.By), v.At.UTC().Format(dayTime), len(v.Answers))),
+	}
+	if notice != "" {
+		body = append(body, Notice(notice, false))
+	}
+	if prev != nil {
+		changes := playbook.Diff(prev.Answers, v.Answers)
+		switch len(changes) {
+		case 0:
+			body = append(body, Text(fmt.Sprintf("No answer changed from v%d.", prev.N)))
+		default:
+			body = append(body, Text(fmt.Sprintf("%d changes from v%d:", len(changes), prev.N)))
+			var facts []Fact
+			for i, c := range changes {
+				if i == maxReviewChanges {
+					facts = append(facts, Fact{Title: "…", Value: fmt.Sprintf("and %d more: see Changes from v%d", len(changes)-i, prev.N)})
+					break
+				}
+				f, _ := playbook.FieldByID(c.Field)
+				facts = append(facts, Fact{Title: c.Label, Value: truncateText(shownValue(f, c.From), 120) + " → " + truncateText(shownValue(f, c.To), 120)})
+			}
+			body = append(body, Facts(facts...))
+		}
+	}
+	d := map[string]any{"engagement": e.ID, "n": v.N}
+	actions := []Element{Execute("Show answers", VerbQuestionnaireShow, map[string]any{"engagement": e.ID})}
+	if prev != nil {
+		actions = append(actions, Execute(fmt.Sprintf("Changes from v%d", prev.N), VerbQuestionnaireDiff, map[string]any{"engagement": e.ID}))
+	}
+	switch {
+	case r.Version != v.N:
+		body = append(body, Subtle(fmt.Sprintf("A later version was submitted since: type **questionnaire show** for v%d.", r.Version)))
+	case r.Status == playbook.ReviewValidated:
+		body = append(body, Notice(fmt.Sprintf("Validated by %s on %s.", personName(e, r.By), r.At.UTC().Format(dayTime)), false))
+	case r.Status == playbook.ReviewChangesRequested:
+		body = append(body, Notice(fmt.Sprintf("%s asked for changes on %s:", personName(e, r.By), r.At.UTC().Format(dayTime)), true),
+			Text(truncateText(r.Comment, 1000)))
+	default:
+		body = append(body, Text(reviewerLine(e)))
+		ask := Element{
+			"type": "AdaptiveCard",
+			"body": []Element{{
+				"type": "Input.Text", "id": ReviewCommentInput, "label": "What should the customer change?", "isMultiline": true,
+				"isRequired": true, "errorMessage": "Say what should change.", "maxLength": playbook.MaxReviewComment,
+			}},
+			"actions": []Element{Execute("Send to the customer", VerbQuestionnaireChanges, d)},
+		}
+		validate := Execute("Validate", VerbQuestionnaireValidate, d)
+		validate["style"] = "positive"
+		validate["associatedInputs"] = "none"
+		actions = append([]Element{validate, {"type": "Action.ShowCard", "title": "Request changes…", "card": ask}}, actions...)
+	}
+	c := New(body...)
+	c.Actions = actions
+	return c
+}
+
+// reviewerLine names who reviews: the MVM in an IMAP engagement, else the
+// MST.
+func reviewerLine(e *playbook.Engagement) string {
+	role := playbook.MST
+	for _, s := range e.Sources {
+		if s == playbook.IMAP {
+			role = playbook.MVM
+		}
+	}
+	return fmt.Sprintf("For review by the %s (%s): **Validate** marks 1672 done; **Request changes** sends your comment to the customer and reopens 1034.", role, names(e.Holders(role)))
+}

@@ -111,6 +111,10 @@ func section(e *playbook.Engagement, personID string, named bool) []Element {
 		listed++
 		out = append(out, Text("**"+s.Task.Ref()+"** "+s.Task.Title))
 		buttons := []Element{quiet(Button("Done", VerbDone, ActionData{Engagement: e.ID, Version: e.Version, Task: s.Task.Key}))}
+		if s.Task.Key == questionnaireTask {
+			// Submitting the questionnaire marks it done.
+			buttons = []Element{fillButton(e)}
+		}
 		if na := naAction(e, personID, s.Task); na != nil {
 			buttons = append(buttons, na)
 		}
@@ -126,11 +130,28 @@ func section(e *playbook.Engagement, personID string, named bool) []Element {
 		}
 		listed++
 		out = append(out, Text("**"+s.Task.Ref()+"** "+s.Task.Title), Subtle("waits for "+blockers(s.BlockedBy)))
+		if s.Task.Key == questionnaireTask {
+			// It can be filled in before the workshops; submitting
+			// marks it done once they are.
+			out = append(out, Actions(fillButton(e)))
+		}
 		if na := naAction(e, personID, s.Task); na != nil {
 			out = append(out, Actions(na))
 		}
 	}
 	return out
+}
+
+// questionnaireTask is the key of task 1034, whose card offers Fill in
+// rather than Done.
+const questionnaireTask = "questionnaire"
+
+// fillButton opens the questionnaire of e, pre-filled with the latest saved
+// values.
+func fillButton(e *playbook.Engagement) Element {
+	b := quiet(Execute("Fill in the questionnaire", VerbQuestionnaire, map[string]any{"engagement": e.ID}))
+	b["style"] = "positive"
+	return b
 }
 
 // naAction is the not-applicable form of a task the person may mark so,

@@ -77,6 +77,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.backup(ctx, args)
 	case "doctor":
 		return m.doctor(ctx, args)
+	case "export":
+		return m.export(ctx, args)
 	}
 	m.usage(m.Stderr)
 	return fmt.Errorf("%w: unknown command %q", errUsage, cmd)
@@ -92,6 +94,8 @@ Usage:
   mvmbot package --app-id ID --name NAME [--out mvmbot.zip] [--domain HOST]
                         build the Teams app package (mvmbot package -h for all flags)
   mvmbot doctor         check the configuration a deployment needs, one line per check
+  mvmbot export questionnaire --engagement ID [--format json|csv] [--out FILE]
+                        the latest questionnaire version of an engagement (bot stopped, or a backup with --db)
   mvmbot backup --out FILE
                         write a consistent copy of the database, also while serving
   mvmbot help           this text
