@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/mvmbot/mvmbot/bot"
+	"github.com/mvmbot/mvmbot/graph"
 	"github.com/mvmbot/mvmbot/identity"
+	"github.com/mvmbot/mvmbot/playbook"
 	"github.com/mvmbot/mvmbot/store"
 )
 
@@ -43,6 +45,9 @@ func (m *Main) doctor(ctx context.Context, args []string) error {
 	} else {
 		checks = append(checks, checkIdentity(ctx, cfg)...)
 		checks = append(checks, checkOpenID(ctx, cfg))
+		if cfg.Organizer != "" {
+			checks = append(checks, checkOrganizer(ctx, cfg))
+		}
 	}
 	if cfg.Organizer == "" {
 		checks = append(checks, check{name: "workshop organizer", status: "warn",
@@ -128,5 +133,40 @@ func checkOpenID(ctx context.Context, cfg config) check {
 		return c
 	}
 	c.status, c.detail = "ok", "loaded from "+cfg.OpenIDMetadata
+	return c
+}
+
+// checkOrganizer reads the organizer's free/busy for the next hour: the
+// harmless read that proves the organizer mailbox exists and the app holds
+// the calendar permission workshops need. Graph's refusal names the
+// permission.
+func checkOrganizer(ctx context.Context, cfg config) check {
+	c := check{name: "workshop organizer"}
+	cred, err := identity.Credential(cfg.identity())
+	if err != nil {
+		c.status, c.detail = "skip", "no app credential (see above)"
+		return c
+	}
+	g, err := graph.New(graph.Config{BaseURL: cfg.GraphBaseURL, Credential: cred, Organizer: cfg.Organizer, MaxRetries: -1})
+	if err != nil {
+		c.status, c.detail = "FAIL", err.Error()
+		return c
+	}
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	now := time.Now().Truncate(time.Hour)
+	if _, err := g.Schedule(ctx, cfg.Organizer, []string{cfg.Organizer}, now, now.Add(time.Hour), 30*time.Minute); err != nil {
+		c.status, c.detail = "FAIL", playbook.ErrorMessage(err)
+		switch playbook.ErrorCode(err) {
+		case playbook.EFORBIDDEN:
+			c.fix = "grant the application permission named above and give admin consent (docs/deploy.md §2)"
+		case playbook.ENOTFOUND:
+			c.fix = "MVMBOT_ORGANIZER must be an Exchange Online mailbox (UPN or object id) the app may read"
+		default:
+			c.fix = "check GRAPH_BASE_URL and the network path to Microsoft Graph"
+		}
+		return c
+	}
+	c.status, c.detail = "ok", cfg.Organizer+": free/busy readable through Microsoft Graph"
 	return c
 }

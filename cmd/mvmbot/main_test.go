@@ -420,9 +420,20 @@ func TestPackage(t *testing.T) {
 	}
 }
 
+func withGraph(e env, g *fakes.Graph, organizer string) env {
+	out := env{}
+	for k, v := range e {
+		out[k] = v
+	}
+	out["GRAPH_BASE_URL"], out["MVMBOT_ORGANIZER"] = g.URL(), organizer
+	return out
+}
+
 func TestDoctor(t *testing.T) {
 	w := newWorld(t)
 	good := w.authEnv()
+	g := fakes.NewGraph()
+	t.Cleanup(g.Close)
 	tests := []struct {
 		name     string
 		env      env
@@ -436,6 +447,10 @@ func TestDoctor(t *testing.T) {
 		{"metadata unreachable", func() env { e := w.authEnv(); e["BotOpenIdMetadata"] = "http://127.0.0.1:1/none"; return e }(), nil, true, "FAIL inbound signing keys"},
 		{"no secret", func() env { e := w.authEnv(); delete(e, "MicrosoftAppPassword"); return e }(), nil, true, "FAIL app credential"},
 		{"database directory missing", env{"MVMBOT_DB": "/nonexistent/x/mvmbot.db"}, nil, true, "FAIL database"},
+		{"organizer readable", withGraph(good, g, "mst@contoso.example"), nil, false, "ok   workshop organizer"},
+		{"organizer permission missing", withGraph(good, g, "mst@contoso.example"), func() {
+			g.Fail(fakes.GraphFault{Path: "/users/mst@contoso.example/calendar/getSchedule", Status: 403, Code: "ErrorAccessDenied", Message: "Access is denied."})
+		}, true, "Calendars.Read"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
