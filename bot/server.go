@@ -60,8 +60,8 @@ type Server struct {
 	// Inline, when set, posts the replies of a turn that changes nothing
 	// stored (help, next steps, status, a refusal) during the request, as
 	// the Bot Framework SDKs do, instead of through a durable job: see
-	// replyInline.
-	Inline WorkFunc
+	// replyInline. *Connector is one.
+	Inline ReplyPoster
 
 	inflight    sync.Map       // dedup keys of activities being answered inline
 	background  sync.WaitGroup // their dedup records being written
@@ -434,6 +434,11 @@ func isLoopback(remoteAddr string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// ReplyPoster posts a reply to an activity at once.
+type ReplyPoster interface {
+	Reply(ctx context.Context, serviceURL, conversationID, replyTo string, act *Outgoing) (string, error)
+}
+
 // inlineTimeout bounds the inline replies of one turn; what is not sent by
 // then goes to a durable job, well within the time Teams waits for the
 // HTTP answer.
@@ -457,30 +462,32 @@ func (s *Server) replyInline(ctx context.Context, w http.ResponseWriter, act *Ac
 	if herr != nil {
 		out = s.errorOutcome(act, herr)
 	}
-	jobs, err := s.replyJobs(act, out.Replies)
-	if err != nil {
-		release()
-		return s.internal(w, act, err)
-	}
 	sctx, cancel := context.WithTimeout(ctx, inlineTimeout)
 	sent := 0
-	for _, j := range jobs {
-		if err := s.Inline(sctx, j); err != nil {
+	for _, r := range out.Replies {
+		r.From, r.Recipient, r.Conversation = &act.Recipient, &act.From, &act.Conversation
+		if _, err := s.Inline.Reply(sctx, act.ServiceURL, act.Conversation.ID, act.ID, &r); err != nil {
 			s.log().Warn("inline reply failed; handing it to a durable job", "activity", act.ID, "err", err)
 			break
 		}
 		sent++
 	}
 	cancel()
+	// Only what was not posted becomes a job.
+	jobs, err := s.replyJobs(act, out.Replies[sent:])
+	if err != nil {
+		release()
+		return s.internal(w, act, err)
+	}
 	ref := act.ref()
 	ref.UpdatedAt = s.now()
 	result := playbook.Result{Status: http.StatusOK}
-	t := playbook.Turn{DedupKey: key, Result: result, Ref: ref, Jobs: jobs[sent:]}
+	t := playbook.Turn{DedupKey: key, Result: result, Ref: ref, Jobs: jobs}
 	res := "handled"
 	if herr != nil {
 		res = "refused: " + playbook.ErrorCode(herr)
 	}
-	if sent == len(jobs) && s.tryBackground() {
+	if len(jobs) == 0 && s.tryBackground() {
 		writeResult(w, result)
 		go func() {
 			defer s.endBackground()

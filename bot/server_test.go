@@ -70,7 +70,7 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 	}
 	srv := &bot.Server{Store: db, Handler: handler, Runner: runner, Log: log}
 	if o.inline {
-		srv.Inline = bot.NewSendWorker(&bot.Connector{BaseDelay: time.Millisecond}, nil)
+		srv.Inline = &bot.Connector{BaseDelay: time.Millisecond}
 	}
 	h.srv = srv
 	if o.auth {

@@ -78,7 +78,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		Log:     log,
 	}
 	srv.Runner = runner
-	srv.Inline = bot.NewSendWorker(connector, nil)
+	srv.Inline = connector
 	runner.Start()
 	go bot.SweepProcessed(bg, db, bot.DedupTTL, 10*time.Minute, time.Now, log)
 
