@@ -131,8 +131,27 @@ func actionTitle(a playbook.Action) string {
 		return "not applicable"
 	case playbook.ActionClose:
 		return "closed"
+	case playbook.ActionSubmitQuestionnaire:
+		return "submitted the questionnaire"
+	case playbook.ActionValidateQuestionnaire:
+		return "validated the questionnaire"
+	case playbook.ActionRequestChanges:
+		return "asked for questionnaire changes"
+	case playbook.ActionNote:
+		return "note"
+	case playbook.ActionEscalate:
+		return "escalated"
+	case playbook.ActionEscalationAck:
+		return "acknowledged an escalation"
+	case playbook.ActionEscalationSolve:
+		return "resolved an escalation"
+	case playbook.ActionCloseCheck:
+		return "checked a close-out item"
+	case playbook.ActionCloseWaive:
+		return "waived a close-out item"
 	}
-	return string(a)
+	// Actions added later read acceptably as words until they get a title.
+	return strings.ReplaceAll(string(a), "_", " ")
 }
 
 // taskRef names a task key as people type it.
