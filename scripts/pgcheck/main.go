@@ -203,7 +203,7 @@ func (c *checker) engagement() error {
 		return fmt.Errorf("click Done: %w", err)
 	}
 	if !strings.Contains(mustJSON(card), "AdaptiveCard") {
-		return fmt.Errorf("Done answered %s", mustJSON(card))
+		return fmt.Errorf("the Done button answered %s", mustJSON(card))
 	}
 	fmt.Println("ok   group chat: Done -> card updated in place")
 
