@@ -2,7 +2,6 @@ package graph
 
 import (
 	"context"
-	"crypto/sha256"
 	"fmt"
 	"net/mail"
 	"strings"
@@ -290,11 +289,7 @@ func (c *Client) CancelMeeting(ctx context.Context, organizer, eventID, comment 
 // The result has the form of a GUID (36 characters), which Graph's own
 // examples use.
 func TransactionID(engagementID, workshopKey string, slot time.Time) string {
-	sum := sha256.Sum256([]byte("mvmbot/workshop\x00" + engagementID + "\x00" + workshopKey + "\x00" + slot.UTC().Format(time.RFC3339)))
-	b := sum[:16]
-	b[6] = b[6]&0x0f | 0x80 // RFC 9562 version 8: custom, name-based
-	b[8] = b[8]&0x3f | 0x80 // variant 10
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+	return playbook.MeetingTransactionID(engagementID, workshopKey, slot)
 }
 
 func toEvent(ev models.Eventable) (Event, error) {

@@ -1,77 +1,36 @@
 package graph
 
-import "time"
+import (
+	"time"
 
-// The values the client takes and returns. They are plain Go structs with
-// no msgraph type inside, so that they can move to playbook unchanged when
-// bot needs to name them.
+	"github.com/mvmbot/mvmbot/playbook"
+)
 
-// Availability is one person's free/busy answer from getSchedule.
-type Availability struct {
-	Person string // the address asked for
-	// View has one digit per interval from the requested start: 0 free,
-	// 1 tentative, 2 busy, 3 out of office, 4 working elsewhere.
-	View         string
-	Busy         []Busy        // every non-free item, in UTC, in Graph's order
-	WorkingHours *WorkingHours // nil when Graph gave none
-	// Error is Graph's per-person failure (e.g. "ErrorMailRecipientNotFound:
-	// ..."); the other fields are then empty. One unknown address does not
-	// fail the whole call.
-	Error string
-}
+// The values the client takes and returns. The calendar ones live in
+// playbook (meetings.go, slots.go), so that bot can name them without
+// importing this package; these aliases keep graph's own names.
 
-// Busy is one calendar item that is not free.
-type Busy struct {
-	Start, End time.Time
-	Status     string // tentative, busy, oof, workingElsewhere, unknown
-}
+// Availability is one person's free/busy answer from getSchedule. Schedule
+// fills Person, View, Busy, WorkingHours and Error (not Hours, which is
+// FreeSlots' input).
+type Availability = playbook.Availability
+
+// Busy is one calendar item that is not free, in UTC, with its Status
+// (tentative, busy, oof, workingElsewhere, unknown).
+type Busy = playbook.Interval
 
 // WorkingHours are a person's working days and hours in their own time
-// zone.
-type WorkingHours struct {
-	Days       []time.Weekday
-	Start, End time.Duration // since local midnight
-	// TimeZone is the mailbox's zone as Graph names it: usually a Windows
-	// id ("W. Europe Standard Time"), sometimes IANA. Location resolves
-	// both.
-	TimeZone string
-}
+// zone; Location resolves its TimeZone.
+type WorkingHours = playbook.WorkingHours
 
 // Attendee is a person invited to a meeting.
-type Attendee struct {
-	Email    string
-	Name     string
-	Optional bool
-}
+type Attendee = playbook.Attendee
 
 // Meeting is a Teams meeting to create in the organizer's calendar.
-type Meeting struct {
-	Organizer string // mailbox (UPN or id); "" means Config.Organizer
-	Subject   string
-	BodyHTML  string
-	Start     time.Time
-	End       time.Time
-	// TimeZone is the IANA ("Europe/Berlin") or Windows ("W. Europe
-	// Standard Time") zone the invitation shows; "" means UTC.
-	TimeZone  string
-	Attendees []Attendee
-	// TransactionID makes the create safe to repeat: Graph returns the
-	// event already made with it. Required; see TransactionID.
-	TransactionID string
-}
+type Meeting = playbook.Meeting
 
 // Event is a calendar event as Graph returned it.
-type Event struct {
-	ID            string
-	ICalUID       string
-	Subject       string
-	Start, End    time.Time // instants (UTC)
-	TimeZone      string    // the zone it was created in
-	JoinURL       string    // Teams join link; "" if Graph has not filled it yet
-	WebLink       string    // opens the event in Outlook on the web
-	TransactionID string
-	Cancelled     bool
-}
+type Event = playbook.CalendarEvent
 
 // Site is a SharePoint site.
 type Site struct {

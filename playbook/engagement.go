@@ -55,6 +55,9 @@ type Engagement struct {
 	Escalations []Escalation          `json:"escalations,omitempty"`
 	CloseChecks map[string]CloseCheck `json:"closeChecks,omitempty"`
 	Survey      []SurveyResponse      `json:"survey,omitempty"`
+	// Workshops holds the MST workshops' meetings (issue 6; meetings.go),
+	// by workshop key; a workshop absent is not scheduled.
+	Workshops []Workshop `json:"workshops,omitempty"`
 }
 
 // Member is a person in the engagement.
@@ -136,6 +139,7 @@ func (e *Engagement) Clone() *Engagement {
 	c.History = slices.Clone(e.History)
 	c.cloneQuestionnaire(e)
 	c.cloneMigration(e)
+	c.Workshops = cloneWorkshops(e.Workshops)
 	return &c
 }
 

@@ -11,9 +11,12 @@ import (
 // working hours (getSchedule works with application permissions) and finds
 // the slots here.
 
-// Interval is a span of time, start inclusive, end exclusive.
+// Interval is a span of time, start inclusive, end exclusive. As a busy
+// time from Graph it also says how busy: tentative, busy, oof,
+// workingElsewhere or unknown (FreeSlots treats all alike).
 type Interval struct {
 	Start, End time.Time
+	Status     string
 }
 
 func (i Interval) overlaps(j Interval) bool { return i.Start.Before(j.End) && j.Start.Before(i.End) }
@@ -71,11 +74,22 @@ func wallClock(midnight time.Time, since time.Duration) time.Time {
 	return time.Date(midnight.Year(), midnight.Month(), midnight.Day(), h, min, 0, 0, midnight.Location())
 }
 
-// Availability is one required attendee's calendar over the search window.
+// Availability is one required attendee's calendar over the search window:
+// what Graph's getSchedule answers for one person (graph fills Person, View,
+// Busy, WorkingHours and Error) and what FreeSlots needs (Hours, which the
+// caller derives from WorkingHours with the zone resolved, or
+// DefaultWorkingHours).
 type Availability struct {
 	Person string     // a name or address, for messages
-	Hours  DailyHours // their working hours
-	Busy   []Interval // busy, tentative or out of office
+	Hours  DailyHours // their working hours, as FreeSlots takes them
+	Busy   []Interval // busy, tentative or out of office, in UTC
+	// View has one digit per interval from the requested start: 0 free,
+	// 1 tentative, 2 busy, 3 out of office, 4 working elsewhere.
+	View         string
+	WorkingHours *WorkingHours // as the calendar states them; nil when Graph gave none
+	// Error is Graph's per-person failure (e.g. "ErrorMailRecipientNotFound:
+	// ..."); the other fields are then empty.
+	Error string
 }
 
 // SlotQuery asks for free slots for a workshop.
@@ -140,7 +154,7 @@ func FreeSlots(q SlotQuery, now time.Time) ([]Interval, error) {
 	var out []Interval
 	count := map[string]int{}
 	for s := start; !s.Add(q.Duration).After(q.To) && len(out) < max; s = s.Add(step) {
-		iv := Interval{s, s.Add(q.Duration)}
+		iv := Interval{Start: s, End: s.Add(q.Duration)}
 		day := s.In(loc).Format(time.DateOnly)
 		if count[day] >= perDay || !q.Customer.contains(iv) || !allFree(iv, q.Attendees, busy) {
 			continue

@@ -22,7 +22,7 @@ func TestFreeSlots(t *testing.T) {
 	mon := time.Date(2027, 6, 7, 0, 0, 0, 0, berlin)
 	at := func(day int, hh, mm int) time.Time { return time.Date(2027, 6, 7+day, hh, mm, 0, 0, berlin) }
 	slot := func(day, hh, mm int, d time.Duration) Interval {
-		return Interval{at(day, hh, mm), at(day, hh, mm).Add(d)}
+		return Interval{Start: at(day, hh, mm), End: at(day, hh, mm).Add(d)}
 	}
 	customer := DailyHours{From: 9 * time.Hour, To: 17 * time.Hour, Location: berlin}
 	tests := []struct {
@@ -150,7 +150,7 @@ func BenchmarkFreeSlots(b *testing.B) {
 		var busy []Interval
 		for d := range 14 {
 			s := from.Add(time.Duration(d)*24*time.Hour + time.Duration(9+p%4)*time.Hour)
-			busy = append(busy, Interval{s, s.Add(90 * time.Minute)})
+			busy = append(busy, Interval{Start: s, End: s.Add(90 * time.Minute)})
 		}
 		people = append(people, Availability{Hours: DefaultWorkingHours(loc), Busy: busy})
 	}
