@@ -68,6 +68,38 @@ func Commands() []Command {
 		{Name: "history", Usage: "history", Scopes: allScopes,
 			Description: "The last 20 changes to the engagement, who made them and when",
 			Help:        "Every change is recorded, and nothing removes an entry."},
+		{Name: "note", Usage: "note <text>", Scopes: allScopes,
+			Description: "Write a dated status note into the engagement's history",
+			Help: "The MVM, the MST or the FRP may write notes; they are never edited nor removed. " +
+				"A note that looks like it holds a password or key is refused."},
+		{Name: "escalate", Usage: "escalate [low|medium|high|critical] <text>", Scopes: allScopes,
+			Description: "Escalate a problem to the single point of contact (the MVM, else the MST lead)",
+			Help: "Anyone in the engagement may escalate; the severity is medium unless the first word says otherwise. " +
+				"The point of contact is @mentioned and reminded until they acknowledge it. Example: **escalate high pre-flight keeps failing for 40 mailboxes**."},
+		{Name: "escalations", Usage: "escalations", Scopes: allScopes,
+			Description: "The engagement's escalations with their age, to acknowledge and resolve",
+			Help:        "Anyone may look; the point of contact gets Acknowledge and Resolve buttons."},
+		{Name: "report", Usage: "report [csv]", Scopes: allScopes,
+			Description: "The weekly status report now, or the engagement exported as CSV",
+			Help: "Units against the plan and this month's forecast, the next events, pre-flight failures, issues, escalations, overdue tasks, notes and the success metrics. " +
+				"It is also posted every week (Monday 09:00 in the customer's time zone from the questionnaire). **report csv** gives months, events, units, issues and tasks for a spreadsheet."},
+		{Name: "workshops", Usage: "workshops", Scopes: sharedScope,
+			Description: "The MST workshops with their state; schedule, reschedule, cancel or mark them held",
+			Help: "Lists the migration workshop of each source, Migration Hub (4027), secure connectivity (3312), Power BI (4008) and, when the questionnaire asks for it or someone adds it, the credential review (3614). " +
+				"**Schedule** asks for a duration, the earliest date and a daily window in the customer's time zone, then proposes slots; **Schedule together** books the migration and Migration Hub workshops as one meeting. " +
+				"The MST, the MVM, the FRP and the lead may schedule; Mark held completes the workshop's tasks."},
+		{Name: "plan", Usage: "plan", Scopes: allScopes,
+			Description: "Propose the migration schedule from the validated questionnaire, adjust it and accept it",
+			Help: "The MVM (the MST where there is no IMAP) gets a card with the proposed pilot and velocity batches, why the batch size was chosen and the units per month. " +
+				"Adjust the pilot size, the batch size, the most units per day and weekends, then Recalculate or Accept: each accepted plan is a new version, and events keep their numbers."},
+		{Name: "events", Usage: "events", Scopes: allScopes,
+			Description: "The migration events with their state, pre-flight results and the next step of each",
+			Help: "The MVM and the MST start pre-flight, paste its results as CSV (unit,result,reason), mark events ready, start and complete them; the MVM waives pre-flight or cancels, with a reason. " +
+				"Failed units are matched to the known errors and their remediation is posted to the customer. Member lists come from **mvmbot import batch**."},
+		{Name: "close", Usage: "close", Scopes: allScopes,
+			Description: "The close-out checklist (2323): check or waive each item, send the survey, then close",
+			Help: "The MVM (the MST without IMAP) checks the items or waives them with a reason and sends the satisfaction survey to the customer; the lead or the MVM closes once every item is settled. " +
+				"A closed engagement is read-only."},
 	}
 }
 

@@ -53,6 +53,11 @@ type Conversation struct {
 	Roster      Roster           // nil: mentioned people are taken as mentioned
 	Now         func() time.Time // nil: time.Now
 	NewID       func() string    // engagement ids; nil: random
+	// Workshops schedules the MST workshops through Graph; nil is local
+	// mode (recorded, with an .ics invitation). See conversation_workshops.go.
+	Workshops Workshops
+	Organizer string // the workshop organizer's mailbox (MVMBOT_ORGANIZER)
+	BaseURL   string // the bot's public root, for the .ics links; "" shows the path
 }
 
 // Handle implements Handler.
@@ -214,6 +219,22 @@ func (t *turn) command(text string) (answer, error) {
 		return t.role(args)
 	case "questionnaire":
 		return t.questionnaireCommand(args)
+	case "note":
+		return t.note(args)
+	case "escalate":
+		return t.escalate(args)
+	case "escalations":
+		return t.escalations(cards.ActionData{}, "")
+	case "report":
+		return t.reportCommand(args)
+	case "workshops", "workshop":
+		return t.workshops(cards.ActionData{}, "", false)
+	case "plan":
+		return t.plan("", cards.ActionData{}, nil)
+	case "events":
+		return t.events(cards.ActionData{}, "", false)
+	case "close", "close-out", "closeout":
+		return t.closeCard(cards.ActionData{})
 	}
 	return answer{text: fmt.Sprintf("I don't know %q. Try **next**, **status** or **done 1699**; **help** lists everything.", truncate(text, 40))}, nil
 }
@@ -262,6 +283,42 @@ func (t *turn) action(verb string, d cards.ActionData, raw json.RawMessage) (ans
 		return t.questionnaireAction(verb, raw)
 	case cards.VerbQuestionnaireValidate, cards.VerbQuestionnaireChanges:
 		return t.questionnaireReview(verb, raw)
+	case cards.VerbEscalations:
+		return t.escalations(d, "")
+	case cards.VerbReport:
+		return t.report(d)
+	case cards.VerbWorkshops:
+		return t.workshops(d, "", false)
+	case cards.VerbWorkshopSchedule:
+		return t.workshopSchedule(d)
+	case cards.VerbWorkshopSlots:
+		return t.workshopSlots(d, raw)
+	case cards.VerbWorkshopPick:
+		return t.workshopPick(d, raw)
+	case cards.VerbWorkshopHeld:
+		return t.workshopHeld(d)
+	case cards.VerbWorkshopCancel:
+		return t.workshopCancel(d)
+	case cards.VerbWorkshopAdd:
+		return t.workshopAdd(d)
+	case cards.VerbPlan, cards.VerbPlanRecalc, cards.VerbPlanAccept:
+		if verb == cards.VerbPlan {
+			verb = ""
+		}
+		return t.plan(verb, d, raw)
+	case cards.VerbEvents:
+		return t.events(d, "", false)
+	case cards.VerbEventPreflight, cards.VerbEventResults, cards.VerbEventReady, cards.VerbEventWaive,
+		cards.VerbEventStart, cards.VerbEventComplete, cards.VerbEventCancel:
+		return t.eventButton(verb, d, raw)
+	case cards.VerbClose:
+		return t.closeCard(d)
+	case cards.VerbCloseCheck, cards.VerbCloseWaive, cards.VerbSurveySend, cards.VerbCloseOut:
+		return t.closeButton(verb, d, raw)
+	case cards.VerbSurveySubmit:
+		return t.surveySubmit(d, raw)
+	case cards.VerbEscalationAck, cards.VerbEscalationResolve:
+		return t.escalationButton(verb, d, raw)
 	}
 	return answer{}, playbook.Errorf(playbook.EINVALID, "This button (%q) is not one mvmbot knows. The card may be from an older version: type help.", truncate(verb, 40))
 }

@@ -74,6 +74,9 @@ func (s *Server) Routes() http.Handler {
 	mux.HandleFunc("POST /api/messages", s.serveMessages)
 	mux.HandleFunc("GET /healthz", s.serveHealth)
 	mux.HandleFunc("GET /readyz", s.serveReady)
+	if c, ok := s.Handler.(Conversation); ok && c.Engagements != nil {
+		mux.HandleFunc("GET /ics/{token}", serveICS(c.Engagements))
+	}
 	return s.recoverPanics(mux)
 }
 

@@ -30,6 +30,12 @@ func TestEveryCardValidates(t *testing.T) {
 	for name, card := range reviewCards(t) {
 		builders[name] = card
 	}
+	for name, card := range migrationCards(t) {
+		builders[name] = card
+	}
+	for name, card := range workshopCards(t) {
+		builders[name] = card
+	}
 	for name, card := range builders {
 		t.Run(name, func(t *testing.T) {
 			raw, err := json.Marshal(card)

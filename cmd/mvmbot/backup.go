@@ -65,11 +65,8 @@ func (m *Main) backup(ctx context.Context, args []string) error {
 			"is taken by the running process through its admin socket beside the database.\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return fmt.Errorf("%w: %v", errUsage, err)
+	if help, err := parseFlags(fs, args); help || err != nil {
+		return err
 	}
 	if *out == "" || fs.NArg() > 0 {
 		fs.Usage()

@@ -32,11 +32,8 @@ func (m *Main) export(ctx context.Context, args []string) error {
 		fmt.Fprint(m.Stderr, exportUsage)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return fmt.Errorf("%w: %v", errUsage, err)
+	if help, err := parseFlags(fs, args[1:]); help || err != nil {
+		return err
 	}
 	if *id == "" || fs.NArg() > 0 {
 		fs.Usage()

@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -79,6 +80,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.doctor(ctx, args)
 	case "export":
 		return m.export(ctx, args)
+	case "import":
+		return m.importCmd(ctx, args)
 	}
 	m.usage(m.Stderr)
 	return fmt.Errorf("%w: unknown command %q", errUsage, cmd)
@@ -96,6 +99,8 @@ Usage:
   mvmbot doctor         check the configuration a deployment needs, one line per check
   mvmbot export questionnaire --engagement ID [--format json|csv] [--out FILE]
                         the latest questionnaire version of an engagement (bot stopped, or a backup with --db)
+  mvmbot import batch --engagement ID --event N [--kind users|paths] FILE.csv
+                        set a migration event's members from a CSV (bot stopped)
   mvmbot backup --out FILE
                         write a consistent copy of the database, also while serving
   mvmbot help           this text
@@ -109,4 +114,16 @@ Environment:
 	for _, v := range envVars {
 		fmt.Fprintf(w, "  %-22s %s (default: %s)\n", v.name, v.meaning, v.def)
 	}
+}
+
+// parseFlags parses a sub-command's flags. help is true when -h was asked
+// for (the flag set has printed the usage); a mistake is an errUsage error.
+func parseFlags(fs *flag.FlagSet, args []string) (help bool, err error) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return true, nil
+		}
+		return false, fmt.Errorf("%w: %v", errUsage, err)
+	}
+	return false, nil
 }

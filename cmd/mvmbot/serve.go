@@ -42,8 +42,12 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	bg, stopBackground := context.WithCancel(context.Background())
 	defer stopBackground()
 
+	workshops, err := newWorkshops(cfg, log)
+	if err != nil {
+		return err
+	}
 	connector := &bot.Connector{HTTP: connectorClient(), Log: log}
-	srv := &bot.Server{Store: db, Handler: bot.Conversation{Engagements: db, Roster: connector}, Log: log}
+	srv := &bot.Server{Store: db, Handler: bot.Conversation{Engagements: db, Roster: connector, Workshops: workshops, Organizer: cfg.Organizer}, Log: log}
 	host := "" // all interfaces
 	if cfg.localMode() {
 		host = "127.0.0.1"
@@ -72,14 +76,33 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		log.Info("auth on", "app_id", cfg.AppID, "app_type", cfg.AppType, "openid_metadata", cfg.OpenIDMetadata)
 	}
 
+	// One MigrationJobs both works the weekly reports and escalation
+	// reminders and keeps them queued; it hands the posts it commits to the
+	// runner, so they go out at once rather than when their lease ends.
+	migration := &bot.MigrationJobs{Store: db, Log: log}
+	// WorkshopJobs creates the workshops' Teams meetings and posts their
+	// reminders (issue 6); it queues its jobs every few seconds, so a
+	// picked slot is booked soon after the click.
+	workshopJobs := &bot.WorkshopJobs{Store: db, Graph: workshops, Organizer: cfg.Organizer, Log: log}
 	runner := &bot.Runner{
-		Store:   db,
-		Workers: map[string]bot.WorkFunc{bot.KindSend: bot.NewSendWorker(connector, &bot.RateLimiter{})},
-		Log:     log,
+		Store: db,
+		Workers: map[string]bot.WorkFunc{
+			bot.KindSend:             bot.NewSendWorker(connector, &bot.RateLimiter{}),
+			bot.KindReportWeekly:     migration.WorkReport,
+			bot.KindEscalationRemind: migration.WorkRemind,
+			bot.KindWorkshopCreate:   workshopJobs.WorkCreate,
+			bot.KindWorkshopRemind:   workshopJobs.WorkRemind,
+			bot.KindWorkshopCancel:   workshopJobs.WorkCancel,
+		},
+		Log: log,
 	}
+	migration.Runner = runner
+	workshopJobs.Runner = runner
 	srv.Runner = runner
 	srv.Inline = connector
 	runner.Start()
+	go migration.Run(bg, 5*time.Minute)
+	go workshopJobs.Run(bg, workshopReconcile)
 	go bot.SweepProcessed(bg, db, bot.DedupTTL, 10*time.Minute, time.Now, log)
 
 	ln, err := net.Listen("tcp", net.JoinHostPort(host, cfg.Port))

@@ -1,0 +1,165 @@
+package bot
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/infracloudio/msbotbuilder-go/schema"
+
+	"github.com/mvmbot/mvmbot/cards"
+	"github.com/mvmbot/mvmbot/playbook"
+)
+
+// The MVM's work in the conversation (issue 8): status notes and
+// escalations to the single point of contact. The rules are playbook's
+// (AddNote, Escalate, AcknowledgeEscalation, ResolveEscalation); this file
+// decides what answers and what is posted. Every message has already been
+// scanned for credentials (turn.message), every card's data too
+// (turn.action), so a note or an escalation never holds one.
+
+// note runs "note <text>".
+func (t *turn) note(args string) (answer, error) {
+	e, err := t.here()
+	if err != nil {
+		return answer{}, err
+	}
+	n, err := playbook.AddNote(e, t.a.From.ID, args, t.now)
+	if err != nil {
+		return answer{}, err
+	}
+	bump(e)
+	return save(e, answer{text: fmt.Sprintf("Noted in the %s engagement's history (%s UTC): %s", e.Customer, n.At.Format("2 Jan 15:04"), n.Text)}), nil
+}
+
+// escalate runs "escalate [severity] <text>": the point of contact is
+// @mentioned in the reply.
+func (t *turn) escalate(args string) (answer, error) {
+	first, rest := splitCommand(args)
+	sev := playbook.Severity("")
+	switch playbook.Severity(first) {
+	case playbook.SeverityLow, playbook.SeverityMedium, playbook.SeverityHigh, playbook.SeverityCritical:
+		if rest == "" {
+			return answer{}, playbook.Errorf(playbook.EINVALID, "Say what is escalated after the severity: **escalate %s <what is wrong>**.", first)
+		}
+		sev, args = playbook.Severity(first), rest
+	}
+	e, err := t.here()
+	if err != nil {
+		return answer{}, err
+	}
+	x, err := playbook.Escalate(e, t.a.From.ID, sev, args, 0, t.now)
+	if err != nil {
+		return answer{}, err
+	}
+	bump(e)
+	msg := fmt.Sprintf("Escalation **#%d** (%s) raised by %s: %s\n\n", x.ID, x.Severity, displayName(t.me()), x.Text)
+	out := Outgoing{Type: string(schema.Message), TextFormat: "markdown"}
+	if m, ok := e.Member(x.Contact); ok && x.Contact != "" {
+		at := "<at>" + displayName(m) + "</at>"
+		msg += fmt.Sprintf("%s, you are the single point of contact (%s): please acknowledge it; **escalations** lists them with the buttons.", at, x.ContactRole)
+		out.Entities = []map[string]any{mentionEntity(m, at)}
+	} else {
+		msg += fmt.Sprintf("Nobody holds the %s role yet, so nobody was told: the lead gives it with **role @person %s**.", x.ContactRole, x.ContactRole)
+	}
+	out.Text = msg
+	return save(e, answer{posts: t.addressed(out)}), nil
+}
+
+// addressed returns posts as they can go to this conversation: in a
+// personal chat, the people are named in bold instead of @mentioned (Teams
+// mentions only members of the conversation).
+func (t *turn) addressed(posts ...Outgoing) []Outgoing {
+	if !t.personal() {
+		return posts
+	}
+	out := make([]Outgoing, len(posts))
+	for i, p := range posts {
+		p.Entities = nil
+		p.Text = strings.NewReplacer("<at>", "**", "</at>", "**").Replace(p.Text)
+		out[i] = p
+	}
+	return out
+}
+
+// mentionEntity is a Teams mention entity of m; at is the "<at>Name</at>" that
+// the message text holds.
+func mentionEntity(m playbook.Member, at string) map[string]any {
+	return map[string]any{"type": "mention", "text": at, "mentioned": map[string]any{"id": m.ID, "name": displayName(m)}}
+}
+
+// escalations answers the escalations card.
+func (t *turn) escalations(d cards.ActionData, notice string) (answer, error) {
+	e, err := t.target(d)
+	if err != nil {
+		return answer{}, err
+	}
+	return answer{card: t.escalationsCard(e, notice)}, nil
+}
+
+func (t *turn) escalationsCard(e *playbook.Engagement, notice string) *cards.Card {
+	return cards.Escalations(e, cards.EscalationsView{
+		List:   playbook.Escalations(e, t.now),
+		Notice: notice,
+		CanAct: !e.IsClosed() && playbook.CanMigration(e, t.a.From.ID, playbook.ActionEscalationAck) == nil,
+	})
+}
+
+// escalationButton runs Acknowledge and Resolve.
+func (t *turn) escalationButton(verb string, d cards.ActionData, raw json.RawMessage) (answer, error) {
+	m, err := decodeObject(raw)
+	if err != nil {
+		return answer{}, playbook.Errorf(playbook.EINVALID, "This card's data is malformed, so nothing was changed. Type **escalations** for a fresh card.")
+	}
+	f, ok := m[cards.EscalationKey].(float64)
+	if !ok || f != math.Trunc(f) || f < 1 || f > math.MaxInt32 {
+		return answer{}, playbook.Errorf(playbook.EINVALID, "This button does not say which escalation it is for, so nothing was changed. Type **escalations** for a fresh card.")
+	}
+	id := int(f)
+	e, err := t.target(d)
+	if err != nil {
+		return answer{}, err
+	}
+	var what string
+	if verb == cards.VerbEscalationAck {
+		if err := playbook.AcknowledgeEscalation(e, t.a.From.ID, id, t.now); err != nil {
+			return answer{}, err
+		}
+		what = fmt.Sprintf("%s acknowledged escalation #%d and is on it.", displayName(t.me()), id)
+	} else {
+		res, present := m[cards.ResolutionInput(id)]
+		s, isText := res.(string)
+		if present && !isText {
+			return answer{}, playbook.Errorf(playbook.EINVALID, "The resolution must be text; nothing was changed.")
+		}
+		if err := playbook.ResolveEscalation(e, t.a.From.ID, id, s, t.now); err != nil {
+			return answer{}, err
+		}
+		what = fmt.Sprintf("%s resolved escalation #%d: %s", displayName(t.me()), id, strings.TrimSpace(s))
+	}
+	bump(e)
+	ans := answer{card: t.escalationsCard(e, what), posts: t.addressed(t.toRaiser(e, id, what))}
+	return save(e, ans), nil
+}
+
+// toRaiser is a message telling the person who raised escalation id what
+// happened to it, @mentioning them.
+func (t *turn) toRaiser(e *playbook.Engagement, id int, what string) Outgoing {
+	out := textReply(what)
+	i := -1
+	for j, x := range e.Escalations {
+		if x.ID == id {
+			i = j
+		}
+	}
+	if i < 0 {
+		return out
+	}
+	if m, ok := e.Member(e.Escalations[i].By); ok && m.ID != t.a.From.ID {
+		at := "<at>" + displayName(m) + "</at>"
+		out.Text = at + ": " + what
+		out.Entities = []map[string]any{mentionEntity(m, at)}
+	}
+	return out
+}

@@ -1,0 +1,117 @@
+package bot
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/mvmbot/mvmbot/cards"
+	"github.com/mvmbot/mvmbot/playbook"
+)
+
+// Offboarding in the conversation (task 2323): the close-out checklist
+// with Check, Waive and Close, and the satisfaction survey sent to the
+// customer. The rules are playbook's (closeout.go, survey.go); a closed
+// engagement refuses every change there, so it answers read-only.
+
+// closeView is the close-out card's permissions for the person asking.
+func (t *turn) closeView(e *playbook.Engagement, notice string) cards.CloseView {
+	return cards.CloseView{Notice: notice,
+		CanCheck: playbook.CanMigration(e, t.a.From.ID, playbook.ActionCloseCheck) == nil,
+		CanClose: playbook.Can(e, t.a.From.ID, playbook.ActionClose, nil) == nil}
+}
+
+// closeCard answers the close-out checklist to the MVM or the lead.
+func (t *turn) closeCard(d cards.ActionData) (answer, error) {
+	e, err := t.target(d)
+	if err != nil {
+		return answer{}, err
+	}
+	v := t.closeView(e, "")
+	if !v.CanCheck && !v.CanClose {
+		return answer{}, playbook.CanMigration(e, t.a.From.ID, playbook.ActionCloseCheck)
+	}
+	return answer{card: cards.Close(e, v)}, nil
+}
+
+// closeButton runs Check, Waive, Send the survey and Close.
+func (t *turn) closeButton(verb string, d cards.ActionData, raw json.RawMessage) (answer, error) {
+	m, err := decodeObject(raw)
+	if err != nil {
+		return answer{}, playbook.Errorf(playbook.EINVALID, "This card's data is malformed, so nothing was changed. Type **close** for a fresh card.")
+	}
+	e, err := t.target(d)
+	if err != nil {
+		return answer{}, err
+	}
+	text := func(key string) (string, error) {
+		v, present := m[key]
+		s, ok := v.(string)
+		if present && !ok {
+			return "", playbook.Errorf(playbook.EINVALID, "The field must be text; nothing was changed.")
+		}
+		return s, nil
+	}
+	who := displayName(t.me())
+	var notice string
+	var posts []Outgoing
+	switch verb {
+	case cards.VerbCloseCheck:
+		err = playbook.CheckCloseItem(e, t.a.From.ID, d.Task, t.now)
+		notice = fmt.Sprintf("%s checked %q.", who, d.Task)
+	case cards.VerbCloseWaive:
+		var reason string
+		if reason, err = text(cards.CloseWaiveInput(d.Task)); err == nil {
+			err = playbook.WaiveCloseItem(e, t.a.From.ID, d.Task, reason, t.now)
+			notice = fmt.Sprintf("%s waived %q: %s", who, d.Task, strings.TrimSpace(reason))
+		}
+	case cards.VerbSurveySend:
+		// Sending the survey settles its item.
+		if err = playbook.CheckCloseItem(e, t.a.From.ID, playbook.CloseSurvey, t.now); err == nil {
+			notice = "The survey was sent to the customer."
+			intro := mentionAll(e, playbook.Customer, "the migration is finishing: please tell us how it went (one question and a comment).")
+			// One message, so that the mention and the card arrive together.
+			intro.Attachments = cardReply(cards.Survey(e)).Attachments
+			posts = append(posts, intro)
+		}
+	case cards.VerbCloseOut:
+		if d.Version != e.Version {
+			return answer{card: cards.Close(e, t.closeView(e, "The engagement changed since this card was made, so it was not closed. Check the list and close again."))}, nil
+		}
+		var reason string
+		if reason, err = text(cards.CloseReasonInput); err == nil {
+			err = playbook.CloseOut(e, t.a.From.ID, reason, t.now)
+			notice = fmt.Sprintf("%s closed the %s engagement. It is read-only now; thank you all.", who, e.Customer)
+			posts = append(posts, textReply(notice))
+		}
+	}
+	if err != nil {
+		return answer{}, err
+	}
+	bump(e)
+	return save(e, answer{card: cards.Close(e, t.closeView(e, notice)), posts: t.addressed(posts...)}), nil
+}
+
+// surveySubmit records a customer's survey answer.
+func (t *turn) surveySubmit(d cards.ActionData, raw json.RawMessage) (answer, error) {
+	m, err := decodeObject(raw)
+	if err != nil {
+		return answer{}, playbook.Errorf(playbook.EINVALID, "This card's data is malformed, so nothing was recorded.")
+	}
+	e, err := t.target(d)
+	if err != nil {
+		return answer{}, err
+	}
+	s, _ := m[cards.SurveyScoreInput].(string)
+	score, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		return answer{}, playbook.Errorf(playbook.EINVALID, "Choose a score from 0 to 10; nothing was recorded.")
+	}
+	comment, _ := m[cards.SurveyCommentInput].(string)
+	if _, err := playbook.RecordSurvey(e, t.a.From.ID, score, comment, "", t.now); err != nil {
+		return answer{}, err
+	}
+	bump(e)
+	return save(e, answer{card: cards.Message("Thank you", fmt.Sprintf("Your answer (%d) was recorded. You may answer again: your latest answer counts.", score))}), nil
+}

@@ -1,0 +1,178 @@
+package bot
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/infracloudio/msbotbuilder-go/schema"
+
+	"github.com/mvmbot/mvmbot/cards"
+	"github.com/mvmbot/mvmbot/playbook"
+)
+
+// The migration events in the conversation (task 1871): the events card
+// with a button per allowed next step, pre-flight results pasted as CSV
+// (the failed units' remediations posted to the customer), waivers,
+// completion with counts and the FRP's DNS reminder (1370). The rules are
+// playbook's (events.go).
+
+// maxRowErrors bounds the CSV row errors one answer lists.
+const maxRowErrors = 15
+
+// events answers the events card for the person asking.
+func (t *turn) events(d cards.ActionData, notice string, attention bool) (answer, error) {
+	e, err := t.target(d)
+	if err != nil {
+		return answer{}, err
+	}
+	return answer{card: t.eventsCard(e, notice, attention)}, nil
+}
+
+func (t *turn) eventsCard(e *playbook.Engagement, notice string, attention bool) *cards.Card {
+	who := t.a.From.ID
+	return cards.Events(e, cards.EventsView{Notice: notice, Attention: attention,
+		May: func(a playbook.Action) bool { return playbook.CanMigration(e, who, a) == nil }})
+}
+
+// eventButton runs the events card's buttons.
+func (t *turn) eventButton(verb string, d cards.ActionData, raw json.RawMessage) (answer, error) {
+	m, err := decodeObject(raw)
+	if err != nil {
+		return answer{}, playbook.Errorf(playbook.EINVALID, "This card's data is malformed, so nothing was changed. Type **events** for a fresh card.")
+	}
+	f, ok := m[cards.EventKey].(float64)
+	if !ok || f != math.Trunc(f) || f < 1 || f > math.MaxInt32 {
+		return answer{}, playbook.Errorf(playbook.EINVALID, "This button does not say which event it is for, so nothing was changed. Type **events** for a fresh card.")
+	}
+	n := int(f)
+	text := func(key string) (string, error) {
+		v, present := m[key]
+		s, ok := v.(string)
+		if present && !ok {
+			return "", playbook.Errorf(playbook.EINVALID, "The field must be text; nothing was changed.")
+		}
+		return s, nil
+	}
+	e, err := t.target(d)
+	if err != nil {
+		return answer{}, err
+	}
+	who := displayName(t.me())
+	var notice string
+	var posts []Outgoing
+	switch verb {
+	case cards.VerbEventPreflight:
+		err = playbook.StartPreflight(e, t.a.From.ID, n, t.now)
+		notice = fmt.Sprintf("%s started pre-flight of event %d.", who, n)
+	case cards.VerbEventReady:
+		err = playbook.MarkReady(e, t.a.From.ID, n, t.now)
+		notice = fmt.Sprintf("%s marked event %d ready.", who, n)
+	case cards.VerbEventStart:
+		err = playbook.StartEvent(e, t.a.From.ID, n, t.now)
+		notice = fmt.Sprintf("%s started event %d.", who, n)
+	case cards.VerbEventWaive:
+		var reason string
+		if reason, err = text(cards.EventReasonInput(n)); err == nil {
+			err = playbook.WaivePreflight(e, t.a.From.ID, n, reason, t.now)
+			notice = fmt.Sprintf("%s waived pre-flight of event %d: %s", who, n, strings.TrimSpace(reason))
+		}
+	case cards.VerbEventCancel:
+		var reason string
+		if reason, err = text(cards.CancelReasonInput(n)); err == nil {
+			var out playbook.EventOutcome
+			out, err = playbook.CancelEvent(e, t.a.From.ID, n, reason, t.now)
+			notice = fmt.Sprintf("%s cancelled event %d: %s", who, n, strings.TrimSpace(reason))
+			if err == nil && out.RemindDNS {
+				posts = append(posts, dnsReminder(e))
+			}
+		}
+	case cards.VerbEventComplete:
+		migrated, _, err1 := intValue(m, cards.MigratedInput(n))
+		failed, _, err2 := intValue(m, cards.FailedInput(n))
+		if err1 != nil || err2 != nil {
+			return answer{}, playbook.Errorf(playbook.EINVALID, "Units migrated and failed are whole numbers; nothing was changed.")
+		}
+		var out playbook.EventOutcome
+		out, err = playbook.CompleteEvent(e, t.a.From.ID, n, migrated, failed, t.now)
+		notice = fmt.Sprintf("%s completed event %d: %d migrated, %d failed.", who, n, migrated, failed)
+		if err == nil && out.RemindDNS {
+			posts = append(posts, dnsReminder(e))
+		}
+	case cards.VerbEventResults:
+		var csv string
+		if csv, err = text(cards.PreflightInput(n)); err != nil {
+			return answer{}, err
+		}
+		results, rowErrs, perr := playbook.ParsePreflightCSV([]byte(csv))
+		if perr != nil {
+			return answer{}, perr
+		}
+		if len(rowErrs) > 0 {
+			return answer{}, playbook.Errorf(playbook.EINVALID, "Nothing was recorded: %d rows of the pre-flight results are wrong.\n\n%s", len(rowErrs), playbook.RowErrorsText(rowErrs, maxRowErrors))
+		}
+		var s playbook.PreflightSummary
+		s, err = playbook.RecordPreflight(e, t.a.From.ID, n, results, t.now)
+		notice = fmt.Sprintf("%s recorded pre-flight of event %d: %d passed, %d failed, %d unchecked.", who, n, s.Passed, s.Failed, s.Unchecked)
+		if err == nil && len(s.Remediations) > 0 {
+			posts = append(posts, remediationPost(e, s))
+		}
+	default:
+		return answer{}, playbook.Errorf(playbook.EINVALID, "This button (%q) is not one mvmbot knows.", truncate(verb, 40))
+	}
+	if err != nil {
+		return answer{}, err
+	}
+	bump(e)
+	return save(e, answer{card: t.eventsCard(e, notice, false), posts: t.addressed(posts...)}), nil
+}
+
+// mentionAll is a message to the holders of role r: their <at> tags
+// prefixed to text, with the mention entities.
+func mentionAll(e *playbook.Engagement, r playbook.Role, text string) Outgoing {
+	out := Outgoing{Type: string(schema.Message), TextFormat: "markdown"}
+	var ats []string
+	for _, m := range e.Holders(r) {
+		at := "<at>" + displayName(m) + "</at>"
+		ats = append(ats, at)
+		out.Entities = append(out.Entities, mentionEntity(m, at))
+	}
+	if len(ats) > 0 {
+		text = strings.Join(ats, ", ") + ": " + text
+	}
+	out.Text = text
+	return out
+}
+
+// maxRemediationsPosted bounds the failed units one post lists.
+const maxRemediationsPosted = 20
+
+// remediationPost tells the customer which units failed pre-flight and
+// what fixes each: the customer remediates, never the FRP.
+func remediationPost(e *playbook.Engagement, s playbook.PreflightSummary) Outgoing {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d units of event %d failed pre-flight. Please remediate them; the MST helps with platform issues, and a re-check that passes clears them.\n\n", s.Failed, s.Event)
+	for i, r := range s.Remediations {
+		if i == maxRemediationsPosted {
+			fmt.Fprintf(&b, "- and %d more: **events** lists them.\n", len(s.Remediations)-i)
+			break
+		}
+		fix := "no known error matches; the MST will look at it."
+		if r.Matched {
+			fix = r.Known.Meaning + " " + r.Known.Remediation
+			if r.Known.Remediates != "" && r.Known.Remediates != playbook.Customer {
+				fix += " (the " + string(r.Known.Remediates) + " does this)"
+			}
+		}
+		fmt.Fprintf(&b, "- **%s**: %s → %s\n", truncate(r.Unit, 80), truncate(oneLine(r.Reason), 160), fix)
+	}
+	return mentionAll(e, playbook.Customer, b.String())
+}
+
+// dnsReminder tells the FRP that the mail events are done and 1370 is next.
+func dnsReminder(e *playbook.Engagement) Outgoing {
+	return mentionAll(e, playbook.FRP, "the mail migration events are done: the DNS records and mail flow (**1370**) are yours now. Mark them with **done 1370** when mail flows to Exchange Online.")
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -1,0 +1,102 @@
+package bot_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mvmbot/mvmbot/playbook"
+)
+
+// validatedQuestionnaire takes the harness's engagement through a
+// submitted (Cy) and, when validate, validated (Vi) questionnaire v1.
+func validatedQuestionnaire(t *testing.T, c *conv, validate bool) {
+	t.Helper()
+	readyForQuestionnaire(t, c)
+	fill := action(t, replyCard(t, c.say(cy, "questionnaire")), "questionnaireSubmit", "")
+	ans, id := c.clickID(cy, "questionnaireSubmit", with(fill, qAnswers()))
+	if s := cardText(t, ans.card(t)); !strings.Contains(s, "Submitted as v1") {
+		t.Fatalf("submit: %s", s)
+	}
+	review := replyCard(t, c.h.replyTo(id))
+	if !validate {
+		return
+	}
+	if s := text(c.say(cy, "done migration-decision")); !strings.Contains(s, "marked") {
+		t.Fatalf("decision: %q", s)
+	}
+	if s := cardText(t, c.click(vi, "questionnaireValidate", action(t, review, "questionnaireValidate", "")).card(t)); !strings.Contains(s, "You validated v1") {
+		t.Fatalf("validate: %s", s)
+	}
+}
+
+// TestPlan: the MVM's plan card is proposed from the validated
+// questionnaire, adjusted, recalculated and accepted (plan v1 and its
+// events); others are refused; no plan without a validated questionnaire.
+func TestPlan(t *testing.T) {
+	h := newHarness(t, harnessOpts{auth: true, now: func() time.Time { return qNow }})
+	c := &conv{t: t, h: h}
+	setUp(t, c)
+	if s := text(c.say(vi, "plan")); !strings.Contains(s, "No questionnaire has been submitted yet") {
+		t.Errorf("plan without a questionnaire: %q", s)
+	}
+	// A fresh chat for each state of the questionnaire.
+	h = newHarness(t, harnessOpts{auth: true, now: func() time.Time { return qNow }})
+	c = &conv{t: t, h: h}
+	validatedQuestionnaire(t, c, false)
+	if s := text(c.say(vi, "plan")); !strings.Contains(s, "Questionnaire v1 is not validated yet (pending)") {
+		t.Errorf("plan before validation: %q", s)
+	}
+
+	h = newHarness(t, harnessOpts{auth: true, now: func() time.Time { return qNow }})
+	c = &conv{t: t, h: h}
+	validatedQuestionnaire(t, c, true)
+	for _, p := range []person{cy, pat, mo} {
+		if s := text(c.say(p, "plan")); !strings.Contains(s, "Only the MVM can accept the migration plan") {
+			t.Errorf("plan by %s: %q", p.name, s)
+		}
+	}
+	card := replyCard(t, c.say(vi, "plan"))
+	s := cardText(t, card)
+	for _, want := range []string{"Contoso: migration plan", "questionnaire v1", "Europe/London", "pilot, 20 units", "Monthly forecast", `"id":"pilotSize"`, `"value":20`, `"value":50`, "planAccept"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("plan card lacks %s: %s", want, s)
+		}
+	}
+
+	// Recalculate with a bigger batch: fewer events; bad input says why.
+	recalc := action(t, card, "planRecalc", "")
+	bigger := c.click(vi, "planRecalc", with(recalc, map[string]any{"pilotSize": "10", "batchSize": "115", "maxBatch": "0", "weekends": "false"})).card(t)
+	if s := cardText(t, bigger); !strings.Contains(s, "pilot, 10 units") || !strings.Contains(s, `"value":115`) {
+		t.Errorf("recalculated card: %s", s)
+	}
+	bad := c.click(vi, "planRecalc", with(recalc, map[string]any{"batchSize": "lots"})).card(t)
+	if s := cardText(t, bad); !strings.Contains(s, "The batch size must be a whole number") || strings.Contains(s, "planAccept") {
+		t.Errorf("bad batch size: %s", s)
+	}
+	before := c.engagement()
+	if ans := c.click(cy, "planAccept", with(recalc, map[string]any{"batchSize": "115"})); ans.StatusCode != 403 {
+		t.Errorf("customer accepts: %d %s", ans.StatusCode, ans.Value)
+	}
+	assertUnchanged(t, c, before)
+
+	// Accept the bigger batches: plan v1, events planned.
+	accept := action(t, bigger, "planAccept", "")
+	done := c.click(vi, "planAccept", with(accept, map[string]any{"pilotSize": "10", "batchSize": "115", "maxBatch": "0", "weekends": "false"})).card(t)
+	if s := cardText(t, done); !strings.Contains(s, "Plan v1 accepted") {
+		t.Errorf("accept: %s", s)
+	}
+	e := c.engagement()
+	p, ok := playbook.LatestPlan(e)
+	if !ok || p.Version != 1 || p.AcceptedBy != vi.id || len(e.Events) != len(p.Events) || e.Events[0].Units != 10 || p.Units != 250 {
+		t.Fatalf("plan = %+v, %d events", p, len(e.Events))
+	}
+	// The same Accept again is stale: nothing more is accepted.
+	again := c.click(vi, "planAccept", with(accept, map[string]any{"pilotSize": "10", "batchSize": "115"})).card(t)
+	if s := cardText(t, again); !strings.Contains(s, "nothing was accepted") {
+		t.Errorf("stale accept: %s", s)
+	}
+	if e2 := c.engagement(); len(e2.Plans) != 1 {
+		t.Errorf("stale accept made plan v%d", len(e2.Plans))
+	}
+}

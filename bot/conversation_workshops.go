@@ -1,0 +1,420 @@
+package bot
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mvmbot/mvmbot/cards"
+	"github.com/mvmbot/mvmbot/playbook"
+)
+
+// Workshops is what the conversation needs from Microsoft Graph to schedule
+// the MST workshops as Teams meetings; *graph.Client implements it
+// (cmd/mvmbot passes it in when MVMBOT_ORGANIZER is set). nil is local mode:
+// workshops are recorded and offered as an .ics invitation, with no Graph
+// call. An organizer of "" means the configured one. Errors carry playbook
+// codes (a 403 names the missing permission in its message) and, when
+// Graph asks to come back later, a retry hint: the error has the methods
+// Retryable() bool and RetryDelay() time.Duration.
+type Workshops interface {
+	Schedule(ctx context.Context, organizer string, people []string, start, end time.Time, interval time.Duration) ([]playbook.Availability, error)
+	CreateMeeting(ctx context.Context, m playbook.Meeting) (playbook.CalendarEvent, error)
+	RescheduleMeeting(ctx context.Context, organizer, eventID string, start, end time.Time, tz string) (playbook.CalendarEvent, error)
+	CancelMeeting(ctx context.Context, organizer, eventID, comment string) error
+}
+
+// scheduleTimeout bounds the free/busy read a turn makes: Teams waits only
+// seconds for the answer.
+const scheduleTimeout = 4 * time.Second
+
+// slotSearchDays is how far after the earliest date slots are looked for.
+const slotSearchDays = 14
+
+// workshops answers "workshops" and the card's Refresh: the engagement's
+// workshops with their state.
+func (t *turn) workshops(d cards.ActionData, notice string, attention bool) (answer, error) {
+	e, err := t.workshopEngagement(d)
+	if err != nil {
+		return answer{}, err
+	}
+	return answer{card: t.workshopsCard(e, notice, attention)}, nil
+}
+
+func (t *turn) workshopsCard(e *playbook.Engagement, notice string, attention bool) *cards.Card {
+	can := playbook.CanScheduleWorkshop(e, t.a.From.ID) == nil
+	return cards.Workshops(e, cards.WorkshopsView{Notice: notice, Attention: attention, CanSchedule: can})
+}
+
+// workshopEngagement is the engagement of a workshop command or button:
+// the one the button names, else the conversation's.
+func (t *turn) workshopEngagement(d cards.ActionData) (*playbook.Engagement, error) {
+	if d.Engagement != "" {
+		return t.target(d)
+	}
+	if t.personal() {
+		return nil, playbook.Errorf(playbook.EINVALID, "Workshops are scheduled in the engagement's channel or group chat: type **workshops** there.")
+	}
+	return t.here()
+}
+
+// workshopTarget checks that the person may schedule, and that key is a
+// workshop of e; it returns the tasks the workshop covers.
+func (t *turn) workshopTarget(e *playbook.Engagement, key string) ([]string, error) {
+	if err := playbook.CanScheduleWorkshop(e, t.a.From.ID); err != nil {
+		return nil, err
+	}
+	if key == playbook.WorkshopTogether {
+		tasks := playbook.TogetherTasks(e)
+		if tasks == nil {
+			return nil, playbook.Errorf(playbook.EINVALID, "This engagement has no migration workshop to hold together with the Migration Hub workshop.")
+		}
+		return tasks, nil
+	}
+	for _, tk := range playbook.WorkshopTasks(e) {
+		if tk.Key == key {
+			return []string{key}, nil
+		}
+	}
+	return nil, playbook.Errorf(playbook.EINVALID, "%q is not one of this engagement's workshops: type **workshops** for the list.", truncate(key, 40))
+}
+
+// customerZone is the customer's time zone from the latest questionnaire,
+// "" (UTC) when none is known.
+func customerZone(e *playbook.Engagement) string {
+	if q, ok := playbook.LatestQuestionnaire(e); ok {
+		if z := q.Answers["time-zone"]; z != "" {
+			if _, err := time.LoadLocation(z); err == nil {
+				return z
+			}
+		}
+	}
+	return ""
+}
+
+func zoneLocation(name string) *time.Location {
+	if name == "" {
+		return time.UTC
+	}
+	if loc, err := time.LoadLocation(name); err == nil {
+		return loc
+	}
+	return time.UTC
+}
+
+// workshopAttendees are the people invited: the questionnaire's contacts
+// that have an email.
+func workshopAttendees(e *playbook.Engagement) []playbook.Attendee {
+	q, ok := playbook.LatestQuestionnaire(e)
+	if !ok {
+		return nil
+	}
+	var out []playbook.Attendee
+	for _, f := range []struct{ email, name string }{{"tech-contact-email", "tech-contact"}, {"business-contact-email", "business-contact"}, {"comms-owner-email", "comms-owner"}} {
+		addr := strings.TrimSpace(q.Answers[f.email])
+		if addr == "" || slices.ContainsFunc(out, func(a playbook.Attendee) bool { return strings.EqualFold(a.Email, addr) }) {
+			continue
+		}
+		out = append(out, playbook.Attendee{Email: addr, Name: q.Answers[f.name]})
+	}
+	return out
+}
+
+// workshopSchedule opens the schedule form of workshop d.Task.
+func (t *turn) workshopSchedule(d cards.ActionData) (answer, error) {
+	e, err := t.workshopEngagement(d)
+	if err != nil {
+		return answer{}, err
+	}
+	if _, err := t.workshopTarget(e, d.Task); err != nil {
+		return answer{}, err
+	}
+	zone := customerZone(e)
+	earliest := t.now.In(zoneLocation(zone)).AddDate(0, 0, 1)
+	return answer{card: cards.WorkshopSchedule(e, cards.WorkshopForm{Key: d.Task, Minutes: 60, Earliest: earliest, From: 9, To: 17, Zone: zone})}, nil
+}
+
+// workshopSlots takes the schedule form and proposes slots: with Graph,
+// from the organizer's and the attendees' free/busy; without, from the
+// daily window and working hours only.
+func (t *turn) workshopSlots(d cards.ActionData, raw json.RawMessage) (answer, error) {
+	e, err := t.workshopEngagement(d)
+	if err != nil {
+		return answer{}, err
+	}
+	tasks, err := t.workshopTarget(e, d.Task)
+	if err != nil {
+		return answer{}, err
+	}
+	zone := customerZone(e)
+	f, err := cards.DecodeWorkshopForm(raw)
+	f.Key, f.Zone = d.Task, zone
+	if err != nil {
+		if !personError(err) {
+			return answer{}, err
+		}
+		f.Problem = playbook.ErrorMessage(err)
+		return answer{card: cards.WorkshopSchedule(e, f)}, nil
+	}
+	loc := zoneLocation(zone)
+	from := time.Date(f.Earliest.Year(), f.Earliest.Month(), f.Earliest.Day(), 0, 0, 0, 0, loc)
+	q := playbook.SlotQuery{
+		Duration: time.Duration(f.Minutes) * time.Minute,
+		From:     from, To: from.AddDate(0, 0, slotSearchDays),
+		Customer: playbook.DailyHours{From: time.Duration(f.From) * time.Hour, To: time.Duration(f.To) * time.Hour, Location: loc},
+		Max:      5,
+	}
+	notice := "From the daily window and working hours only: no calendars were read (no Graph organizer configured)."
+	if t.c.Workshops != nil {
+		people := []string{}
+		if t.c.Organizer != "" {
+			people = append(people, t.c.Organizer)
+		}
+		for _, a := range workshopAttendees(e) {
+			people = append(people, a.Email)
+		}
+		if len(people) > 0 {
+			ctx, cancel := context.WithTimeout(t.ctx, scheduleTimeout)
+			avail, err := t.c.Workshops.Schedule(ctx, "", people, q.From, q.To, 30*time.Minute)
+			cancel()
+			if err != nil {
+				notice = "Free/busy could not be read (" + playbook.ErrorMessage(err) + "), so these are from working hours only."
+			} else {
+				notice = "Everyone invited is free at these times: " + strings.Join(people, ", ") + "."
+				for _, a := range avail {
+					if a.Error != "" {
+						continue // an unknown address does not block a slot
+					}
+					a.Hours = playbook.DefaultWorkingHours(loc)
+					if a.WorkingHours != nil {
+						if l, err := time.LoadLocation(a.WorkingHours.TimeZone); err == nil {
+							a.Hours = a.WorkingHours.Daily(l)
+						}
+					}
+					q.Attendees = append(q.Attendees, a)
+				}
+			}
+		}
+	}
+	slots, err := playbook.FreeSlots(q, t.now)
+	if err != nil {
+		if !personError(err) {
+			return answer{}, err
+		}
+		f.Problem = playbook.ErrorMessage(err)
+		return answer{card: cards.WorkshopSchedule(e, f)}, nil
+	}
+	card := cards.WorkshopSlots(e, d.Task, slots, zone, notice)
+	if cur := e.Workshop(d.Task); cur == nil || cur.Status == playbook.WorkshopNotScheduled || cur.Status == playbook.WorkshopCancelled {
+		w := playbook.Workshop{Key: d.Task, Tasks: tasks, Status: playbook.WorkshopProposed, TimeZone: zone}
+		if cur != nil {
+			w.Token, w.Added = cur.Token, cur.Added
+		}
+		if err := playbook.SetWorkshop(e, t.a.From.ID, w, t.now); err != nil {
+			return answer{}, err
+		}
+		bump(e)
+		card = cards.WorkshopSlots(e, d.Task, slots, zone, notice)
+		return save(e, answer{card: card}), nil
+	}
+	return answer{card: card}, nil
+}
+
+// workshopPick books the slot a person picked. Without Graph the workshop
+// is recorded as scheduled at once and the invitation card says there is
+// no Teams meeting; the .ics link adds it to calendars.
+func (t *turn) workshopPick(d cards.ActionData, raw json.RawMessage) (answer, error) {
+	e, err := t.workshopEngagement(d)
+	if err != nil {
+		return answer{}, err
+	}
+	tasks, err := t.workshopTarget(e, d.Task)
+	if err != nil {
+		return answer{}, err
+	}
+	start, dur, err := cards.DecodeWorkshopPick(raw)
+	if err != nil {
+		return answer{}, err
+	}
+	if !start.After(t.now) {
+		return answer{}, playbook.Errorf(playbook.EINVALID, "That slot has passed: pick another, or find new slots.")
+	}
+	cur := e.Workshop(d.Task)
+	if cur != nil && cur.Status == playbook.WorkshopScheduled && cur.Start.Equal(start) {
+		return answer{card: t.invitation(e, *cur, "")}, nil // a second click on the same slot
+	}
+	if cur != nil && cur.Status == playbook.WorkshopScheduling {
+		return answer{card: t.workshopsCard(e, "This workshop is being scheduled already; the invitation follows here.", false)}, nil
+	}
+	w := playbook.Workshop{Key: d.Task, Tasks: tasks, Status: playbook.WorkshopScheduled, Start: start, End: start.Add(dur),
+		TimeZone: customerZone(e), Attendees: workshopAttendees(e)}
+	verb := "scheduled"
+	if cur != nil {
+		w.Token, w.Added = cur.Token, cur.Added
+		if cur.Status == playbook.WorkshopScheduled {
+			verb = "rescheduled"
+		}
+	}
+	if w.Token == "" {
+		w.Token = newToken(e.ID)
+	}
+	if t.c.Workshops != nil {
+		// The meeting is created (or, when it exists, moved) by a durable
+		// job (jobs_workshops.go); its invitation card is posted here.
+		w.Status = playbook.WorkshopScheduling
+		if cur != nil && cur.Status == playbook.WorkshopScheduled {
+			w.EventID, w.JoinURL = cur.EventID, cur.JoinURL
+		}
+	}
+	if err := playbook.SetWorkshop(e, t.a.From.ID, w, t.now); err != nil {
+		return answer{}, err
+	}
+	bump(e)
+	if w.Status == playbook.WorkshopScheduling {
+		return save(e, answer{card: t.workshopsCard(e, "Scheduling… I am creating the Teams meeting; the invitation follows here.", false)}), nil
+	}
+	return save(e, answer{card: t.invitation(e, w, "The workshop is "+verb+".")}), nil
+}
+
+// invitation is the invitation card of w as the person sees it.
+func (t *turn) invitation(e *playbook.Engagement, w playbook.Workshop, notice string) *cards.Card {
+	v := cards.InvitationView{Notice: notice, Now: t.now, CanAct: playbook.CanScheduleWorkshop(e, t.a.From.ID) == nil,
+		Graph: w.EventID != "", ICSPath: "/ics/" + w.Token}
+	if t.c.BaseURL != "" && w.Token != "" {
+		v.ICSURL = strings.TrimRight(t.c.BaseURL, "/") + v.ICSPath
+	}
+	return cards.Invitation(e, w, v)
+}
+
+// workshopHeld marks a workshop held, after its start, and completes its
+// playbook tasks as done by the person.
+func (t *turn) workshopHeld(d cards.ActionData) (answer, error) {
+	e, err := t.workshopEngagement(d)
+	if err != nil {
+		return answer{}, err
+	}
+	if _, err := t.workshopTarget(e, d.Task); err != nil {
+		return answer{}, err
+	}
+	cur := e.Workshop(d.Task)
+	switch {
+	case cur == nil || cur.Status != playbook.WorkshopScheduled:
+		return answer{card: t.workshopsCard(e, "Only a scheduled workshop can be marked held.", true)}, nil
+	case t.now.Before(cur.Start):
+		return answer{card: t.workshopsCard(e, "The workshop has not started yet: mark it held once it has taken place.", true)}, nil
+	}
+	w := cur.Clone()
+	w.Status = playbook.WorkshopHeld
+	if err := playbook.SetWorkshop(e, t.a.From.ID, w, t.now); err != nil {
+		return answer{}, err
+	}
+	var done []string
+	for _, key := range w.Tasks {
+		if e.State(key).Status != playbook.StatusOpen {
+			continue
+		}
+		task, err := playbook.MarkDone(e, t.a.From.ID, key, t.now)
+		if err != nil {
+			return answer{}, err
+		}
+		done = append(done, task.Ref())
+	}
+	bump(e)
+	notice := "The workshop is marked held."
+	if len(done) > 0 {
+		notice += " Done: " + strings.Join(done, ", ") + "."
+	}
+	return save(e, answer{card: t.workshopsCard(e, notice, false)}), nil
+}
+
+// workshopCancel cancels a workshop's meeting.
+func (t *turn) workshopCancel(d cards.ActionData) (answer, error) {
+	e, err := t.workshopEngagement(d)
+	if err != nil {
+		return answer{}, err
+	}
+	if _, err := t.workshopTarget(e, d.Task); err != nil {
+		return answer{}, err
+	}
+	cur := e.Workshop(d.Task)
+	if cur == nil || (cur.Status != playbook.WorkshopScheduled && cur.Status != playbook.WorkshopProposed) {
+		return answer{card: t.workshopsCard(e, "There is no scheduled workshop to cancel.", true)}, nil
+	}
+	w := cur.Clone()
+	w.Status = playbook.WorkshopCancelled
+	notice := "The workshop is cancelled. Those who added the .ics invitation remove it from their calendars."
+	if w.EventID != "" && t.c.Workshops != nil {
+		// A job cancels the Graph event, which tells the attendees.
+		w.CancelEvent = true
+		notice = "The workshop is cancelled; I am cancelling the Teams meeting, which tells the attendees."
+	}
+	if err := playbook.SetWorkshop(e, t.a.From.ID, w, t.now); err != nil {
+		return answer{}, err
+	}
+	bump(e)
+	return save(e, answer{card: t.workshopsCard(e, notice, false)}), nil
+}
+
+// workshopAdd adds the optional credential review (3614) to the workshops.
+func (t *turn) workshopAdd(d cards.ActionData) (answer, error) {
+	e, err := t.workshopEngagement(d)
+	if err != nil {
+		return answer{}, err
+	}
+	if err := playbook.CanScheduleWorkshop(e, t.a.From.ID); err != nil {
+		return answer{}, err
+	}
+	if d.Task != "credential-review" {
+		return answer{}, playbook.Errorf(playbook.EINVALID, "Only the credential review (3614) is added by hand.")
+	}
+	if w := e.Workshop(d.Task); w != nil && w.Added {
+		return answer{card: t.workshopsCard(e, "The credential review is already in the list.", false)}, nil
+	}
+	w := playbook.Workshop{Key: d.Task, Tasks: []string{d.Task}, Added: true}
+	if cur := e.Workshop(d.Task); cur != nil {
+		w = cur.Clone()
+		w.Added = true
+	}
+	if err := playbook.SetWorkshop(e, t.a.From.ID, w, t.now); err != nil {
+		return answer{}, err
+	}
+	bump(e)
+	return save(e, answer{card: t.workshopsCard(e, "The credential review (3614) is added.", false)}), nil
+}
+
+// newToken is the unguessable name of a workshop's .ics download: the
+// engagement id, then 128 random bits.
+func newToken(engagementID string) string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return engagementID + "." + base64.RawURLEncoding.EncodeToString(b)
+}
+
+// errNoWorkshop is ENOTFOUND for an unknown .ics token.
+var errNoWorkshop = errors.New("no workshop has that calendar token")
+
+// workshopByToken finds the engagement and workshop of an .ics token.
+func workshopByToken(ctx context.Context, r EngagementReader, token string) (*playbook.Engagement, playbook.Workshop, error) {
+	id, _, ok := strings.Cut(token, ".")
+	if !ok || id == "" {
+		return nil, playbook.Workshop{}, errNoWorkshop
+	}
+	e, err := r.Engagement(ctx, id)
+	if err != nil {
+		if playbook.ErrorCode(err) == playbook.ENOTFOUND {
+			return nil, playbook.Workshop{}, errNoWorkshop
+		}
+		return nil, playbook.Workshop{}, fmt.Errorf("read engagement for .ics: %w", err)
+	}
+	w := e.WorkshopByToken(token)
+	if w == nil {
+		return nil, playbook.Workshop{}, errNoWorkshop
+	}
+	return e, w.Clone(), nil
+}

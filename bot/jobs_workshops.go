@@ -1,0 +1,459 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/infracloudio/msbotbuilder-go/schema"
+
+	"github.com/mvmbot/mvmbot/cards"
+	"github.com/mvmbot/mvmbot/playbook"
+)
+
+// Job kinds of the workshops (issue 6). Stored with the jobs: never rename
+// one.
+const (
+	// KindWorkshopCreate creates the Teams meeting of a workshop whose slot
+	// was picked (status scheduling), records it on the engagement and
+	// posts the invitation card.
+	KindWorkshopCreate = "workshop.create"
+	// KindWorkshopRemind posts a reminder before a scheduled workshop.
+	KindWorkshopRemind = "workshop.remind"
+	// KindWorkshopCancel cancels the Graph event of a cancelled workshop.
+	KindWorkshopCancel = "workshop.cancel"
+)
+
+// WorkshopReminders are how long before a workshop the reminders are
+// posted.
+var WorkshopReminders = []time.Duration{24 * time.Hour, time.Hour}
+
+// workshopCreateAttempts bounds the attempts at creating one meeting;
+// throttling snoozes (Retry-After), other transient failures back off
+// (jobs.go). After the last, the channel is told what to do.
+const workshopCreateAttempts = 8
+
+// WorkshopJobStore is what the workshop jobs need from storage. The store
+// package implements it on bbolt.
+type WorkshopJobStore interface {
+	Engagement(ctx context.Context, id string) (*playbook.Engagement, error)
+	EngagementByConversation(ctx context.Context, key string) (*playbook.Engagement, error)
+	Ref(ctx context.Context, key string) (playbook.ConversationRef, error)
+	Refs(ctx context.Context) ([]playbook.ConversationRef, error)
+	// Enqueue inserts jobs; a job whose Key is queued already is skipped.
+	Enqueue(ctx context.Context, jobs ...playbook.Job) ([]playbook.Job, error)
+	// CommitTurn saves an engagement (optimistic concurrency) with jobs.
+	CommitTurn(ctx context.Context, t playbook.Turn) ([]playbook.Job, *playbook.Result, error)
+	// Cancel removes the queued job with that key, or returns ENOTFOUND.
+	Cancel(ctx context.Context, key string) error
+}
+
+// WorkshopJobs creates the workshops' Teams meetings and posts their
+// reminders. Run keeps a create job queued for every workshop being
+// scheduled and the reminders of every scheduled one; the jobs' keys name
+// the engagement, the workshop and the slot, so each exists once however
+// often Run queues it.
+type WorkshopJobs struct {
+	Store     WorkshopJobStore
+	Graph     Workshops // nil: local mode, no meetings to create
+	Organizer string
+	BaseURL   string           // the bot's public root, for the .ics links
+	Now       func() time.Time // nil: time.Now
+	Log       *slog.Logger     // nil: discarded
+	Runner    *Runner          // when set, runs at once the posts a worker commits
+}
+
+func (w *WorkshopJobs) now() time.Time {
+	if w.Now != nil {
+		return w.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (w *WorkshopJobs) log() *slog.Logger {
+	if w.Log != nil {
+		return w.Log
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+type workshopArgs struct {
+	Engagement string        `json:"engagement"`
+	Workshop   string        `json:"workshop"`
+	Start      time.Time     `json:"start"`
+	Before     time.Duration `json:"before,omitempty"` // reminders: how long before the start
+}
+
+func workshopJobKey(kind string, a workshopArgs) string {
+	k := fmt.Sprintf("%s|%s|%s|%s", kind, a.Engagement, a.Workshop, a.Start.UTC().Format(time.RFC3339))
+	if a.Before > 0 {
+		k += "|" + a.Before.String()
+	}
+	return k
+}
+
+// Jobs returns the jobs e's workshops want now: a create job for each one
+// being scheduled (with Graph), and the reminders still ahead of each
+// scheduled one.
+func (w *WorkshopJobs) Jobs(e *playbook.Engagement) ([]playbook.Job, error) {
+	if e.IsClosed() {
+		return nil, nil
+	}
+	now := w.now()
+	var jobs []playbook.Job
+	for _, ws := range e.Workshops {
+		switch {
+		case ws.Status == playbook.WorkshopScheduling && w.Graph != nil:
+			a := workshopArgs{Engagement: e.ID, Workshop: ws.Key, Start: ws.Start}
+			args, err := json.Marshal(a)
+			if err != nil {
+				return nil, err
+			}
+			jobs = append(jobs, playbook.Job{Kind: KindWorkshopCreate, Key: workshopJobKey(KindWorkshopCreate, a), Args: args, MaxAttempts: workshopCreateAttempts})
+		case ws.Status == playbook.WorkshopCancelled && ws.CancelEvent && ws.EventID != "" && w.Graph != nil:
+			a := workshopArgs{Engagement: e.ID, Workshop: ws.Key, Start: ws.Start}
+			args, err := json.Marshal(a)
+			if err != nil {
+				return nil, err
+			}
+			jobs = append(jobs, playbook.Job{Kind: KindWorkshopCancel, Key: workshopJobKey(KindWorkshopCancel, a) + "|" + ws.EventID, Args: args, MaxAttempts: workshopCreateAttempts})
+		case ws.Status == playbook.WorkshopScheduled:
+			for _, before := range WorkshopReminders {
+				at := ws.Start.Add(-before)
+				if !at.After(now) {
+					continue
+				}
+				a := workshopArgs{Engagement: e.ID, Workshop: ws.Key, Start: ws.Start, Before: before}
+				args, err := json.Marshal(a)
+				if err != nil {
+					return nil, err
+				}
+				jobs = append(jobs, playbook.Job{Kind: KindWorkshopRemind, Key: workshopJobKey(KindWorkshopRemind, a), Args: args, RunAt: at})
+			}
+		}
+	}
+	return jobs, nil
+}
+
+// Reconcile queues the jobs of every engagement bound to a known
+// conversation.
+func (w *WorkshopJobs) Reconcile(ctx context.Context) error {
+	refs, err := w.Store.Refs(ctx)
+	if err != nil {
+		return err
+	}
+	var all []playbook.Job
+	for _, ref := range refs {
+		e, err := w.Store.EngagementByConversation(ctx, ref.Key)
+		if playbook.ErrorCode(err) == playbook.ENOTFOUND {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		jobs, err := w.Jobs(e)
+		if err != nil {
+			return err
+		}
+		all = append(all, jobs...)
+	}
+	if len(all) == 0 {
+		return nil
+	}
+	queued, err := w.Store.Enqueue(ctx, all...)
+	if err == nil && w.Runner != nil && len(queued) > 0 {
+		w.Runner.Wake()
+	}
+	return err
+}
+
+// Run reconciles at once and then every interval until ctx ends.
+func (w *WorkshopJobs) Run(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if err := w.Reconcile(ctx); err != nil && ctx.Err() == nil {
+			w.log().Warn("queue workshop jobs", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (w *WorkshopJobs) proactive(ctx context.Context, e *playbook.Engagement, key string, act Outgoing) (playbook.Job, error) {
+	ref, err := w.Store.Ref(ctx, e.Conversation)
+	if err != nil {
+		return playbook.Job{}, err
+	}
+	return sendJob(key, sendArgs{Op: "send", ServiceURL: ref.ServiceURL, ConversationID: ref.Key, TenantID: ref.TenantID, Proactive: true, Activity: act})
+}
+
+// retryHint is how Graph's errors say they may succeed later; bot names
+// the methods, not the graph type.
+type retryHint interface {
+	Retryable() bool
+	RetryDelay() time.Duration
+}
+
+// WorkCreate is the KindWorkshopCreate worker.
+func (w *WorkshopJobs) WorkCreate(ctx context.Context, j playbook.Job) error {
+	var a workshopArgs
+	if err := json.Unmarshal(j.Args, &a); err != nil {
+		return Permanent(fmt.Errorf("decode workshop job: %w", err))
+	}
+	if w.Graph == nil {
+		return Permanent(errors.New("workshop meeting to create, but no Graph client is configured"))
+	}
+	e, err := w.Store.Engagement(ctx, a.Engagement)
+	if playbook.ErrorCode(err) == playbook.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	ws := e.Workshop(a.Workshop)
+	if ws == nil || ws.Status != playbook.WorkshopScheduling || !ws.Start.Equal(a.Start) || e.IsClosed() {
+		return nil // picked again, cancelled or done meanwhile
+	}
+	m := playbook.Meeting{
+		Organizer: w.Organizer,
+		Subject:   e.Customer + ": " + cards.WorkshopTitle(ws.Key),
+		BodyHTML:  "<p>FastTrack migration workshop for " + e.Customer + ", scheduled by mvmbot.</p>",
+		Start:     ws.Start, End: ws.End, TimeZone: ws.TimeZone,
+		Attendees:     ws.Attendees,
+		TransactionID: playbook.MeetingTransactionID(e.ID, ws.Key, ws.Start),
+	}
+	if len(m.Attendees) == 0 && w.Organizer != "" {
+		m.Attendees = []playbook.Attendee{{Email: w.Organizer}}
+	}
+	var ev playbook.CalendarEvent
+	if ws.EventID != "" {
+		// A reschedule: the meeting exists, move it (Graph tells the
+		// attendees).
+		ev, err = w.Graph.RescheduleMeeting(ctx, w.Organizer, ws.EventID, ws.Start, ws.End, ws.TimeZone)
+	} else {
+		ev, err = w.Graph.CreateMeeting(ctx, m)
+	}
+	if err != nil {
+		var hint retryHint
+		last := j.Attempt+1 >= workshopCreateAttempts
+		if errors.As(err, &hint) && hint.Retryable() && !last {
+			if d := hint.RetryDelay(); d > 0 {
+				return Snooze(d)
+			}
+			return err // the runner's backoff
+		}
+		if ctx.Err() != nil {
+			return err
+		}
+		return w.createFailed(ctx, e, a, err)
+	}
+	for attempt := 0; ; attempt++ {
+		ws := e.Workshop(a.Workshop)
+		if ws == nil || ws.Status != playbook.WorkshopScheduling || !ws.Start.Equal(a.Start) {
+			return nil
+		}
+		up := ws.Clone()
+		up.Status, up.EventID = playbook.WorkshopScheduled, ev.ID
+		if ev.JoinURL != "" {
+			up.JoinURL = ev.JoinURL
+		}
+		if up.Token == "" {
+			up.Token = newToken(e.ID)
+		}
+		if err := playbook.SetWorkshop(e, ws.By, up, w.now()); err != nil {
+			return Permanent(err)
+		}
+		v := cards.InvitationView{Notice: "The Teams meeting is created and the invitations are sent.", Now: w.now(), CanAct: true, Graph: true, ICSPath: "/ics/" + up.Token}
+		if w.BaseURL != "" {
+			v.ICSURL = w.BaseURL + v.ICSPath
+		}
+		send, err := w.proactive(ctx, e, workshopJobKey("workshop.send", a), cardReply(cards.Invitation(e, up, v)))
+		if err != nil {
+			return err
+		}
+		jobs, err := w.Jobs(e)
+		if err != nil {
+			return err
+		}
+		e.Version++
+		leased, _, err := w.Store.CommitTurn(ctx, playbook.Turn{Engagement: e, ExpectVersion: e.Version - 1, Jobs: append([]playbook.Job{send}, jobs...)})
+		if playbook.ErrorCode(err) == playbook.ECONFLICT && attempt < 5 {
+			if e, err = w.Store.Engagement(ctx, a.Engagement); err != nil {
+				return err
+			}
+			continue // the same meeting (transaction id) on the fresh engagement
+		}
+		if err != nil {
+			return err
+		}
+		if w.Runner != nil {
+			w.Runner.Submit(leased)
+		}
+		return nil
+	}
+}
+
+// createFailed puts the workshop back to proposed and tells the channel
+// why and what to do; the job is then dead-lettered.
+func (w *WorkshopJobs) createFailed(ctx context.Context, e *playbook.Engagement, a workshopArgs, cause error) error {
+	what := playbook.ErrorMessage(cause)
+	text := fmt.Sprintf("I could not create the Teams meeting for **%s** (%s): %s", cards.WorkshopTitle(a.Workshop), a.Start.UTC().Format("Mon 2 Jan 15:04 UTC"), what)
+	switch playbook.ErrorCode(cause) {
+	case playbook.EFORBIDDEN:
+		text += "\n\nAn administrator grants the application permission named above to mvmbot's app registration (see docs/graph.md); then type **workshops** and pick the slot again."
+	default:
+		text += "\n\nType **workshops** and pick the slot again; if it keeps failing, check **mvmbot doctor** and Microsoft Graph's health."
+	}
+	for attempt := 0; attempt < 5; attempt++ {
+		ws := e.Workshop(a.Workshop)
+		if ws == nil || ws.Status != playbook.WorkshopScheduling || !ws.Start.Equal(a.Start) {
+			return Permanent(cause)
+		}
+		up := ws.Clone()
+		up.Status = playbook.WorkshopProposed
+		if err := playbook.SetWorkshop(e, ws.By, up, w.now()); err != nil {
+			return Permanent(cause)
+		}
+		send, err := w.proactive(ctx, e, workshopJobKey("workshop.failed", a), textReply(text))
+		if err != nil {
+			return err
+		}
+		e.Version++
+		leased, _, err := w.Store.CommitTurn(ctx, playbook.Turn{Engagement: e, ExpectVersion: e.Version - 1, Jobs: []playbook.Job{send}})
+		if playbook.ErrorCode(err) == playbook.ECONFLICT {
+			if e, err = w.Store.Engagement(ctx, a.Engagement); err != nil {
+				return err
+			}
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if w.Runner != nil {
+			w.Runner.Submit(leased)
+		}
+		break
+	}
+	w.log().Error("workshop meeting not created", "engagement", a.Engagement, "workshop", a.Workshop, "err", cause)
+	return Permanent(cause)
+}
+
+// WorkRemind is the KindWorkshopRemind worker: it posts the reminder when
+// the workshop is still scheduled at that slot.
+func (w *WorkshopJobs) WorkRemind(ctx context.Context, j playbook.Job) error {
+	var a workshopArgs
+	if err := json.Unmarshal(j.Args, &a); err != nil {
+		return Permanent(fmt.Errorf("decode workshop reminder: %w", err))
+	}
+	e, err := w.Store.Engagement(ctx, a.Engagement)
+	if playbook.ErrorCode(err) == playbook.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	ws := e.Workshop(a.Workshop)
+	if ws == nil || ws.Status != playbook.WorkshopScheduled || !ws.Start.Equal(a.Start) || e.IsClosed() {
+		return nil // cancelled or moved: its own reminders are queued
+	}
+	in := "tomorrow"
+	if a.Before < 24*time.Hour {
+		in = "in " + a.Before.String()
+		if a.Before == time.Hour {
+			in = "in one hour"
+		}
+	}
+	text := fmt.Sprintf("Reminder: the **%s** starts %s, %s.", cards.WorkshopTitle(ws.Key), in, cards.WorkshopState(*ws))
+	send, err := w.proactive(ctx, e, workshopJobKey("workshop.remindsend", a), Outgoing{Type: string(schema.Message), Text: text, TextFormat: "markdown"})
+	if err != nil {
+		return err
+	}
+	if _, err := w.Store.Enqueue(ctx, send); err != nil {
+		return err
+	}
+	if w.Runner != nil {
+		w.Runner.Wake()
+	}
+	return nil
+}
+
+// WorkCancel is the KindWorkshopCancel worker: it cancels the Graph event
+// of a cancelled workshop (the attendees get Graph's cancellation), then
+// clears the event from the engagement and removes the pending reminders.
+func (w *WorkshopJobs) WorkCancel(ctx context.Context, j playbook.Job) error {
+	var a workshopArgs
+	if err := json.Unmarshal(j.Args, &a); err != nil {
+		return Permanent(fmt.Errorf("decode workshop cancel job: %w", err))
+	}
+	if w.Graph == nil {
+		return Permanent(errors.New("workshop meeting to cancel, but no Graph client is configured"))
+	}
+	e, err := w.Store.Engagement(ctx, a.Engagement)
+	if playbook.ErrorCode(err) == playbook.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	ws := e.Workshop(a.Workshop)
+	if ws == nil || ws.Status != playbook.WorkshopCancelled || !ws.CancelEvent || ws.EventID == "" {
+		return nil
+	}
+	eventID := ws.EventID
+	if err := w.Graph.CancelMeeting(ctx, w.Organizer, eventID, "The workshop is cancelled."); err != nil && playbook.ErrorCode(err) != playbook.ENOTFOUND {
+		var hint retryHint
+		if errors.As(err, &hint) && hint.Retryable() && j.Attempt+1 < workshopCreateAttempts {
+			if d := hint.RetryDelay(); d > 0 {
+				return Snooze(d)
+			}
+			return err
+		}
+		// Give up: say so, and stop asking (CancelEvent cleared, so the
+		// job is not queued again; the event id stays for the record).
+		text := fmt.Sprintf("I could not cancel the Teams meeting of **%s**: %s\n\nCancel it in the organizer's calendar.", cards.WorkshopTitle(a.Workshop), playbook.ErrorMessage(err))
+		send, serr := w.proactive(ctx, e, workshopJobKey("workshop.cancelfailed", a), textReply(text))
+		if serr != nil {
+			return serr
+		}
+		ws.CancelEvent = false
+		e.Version++
+		leased, _, serr := w.Store.CommitTurn(ctx, playbook.Turn{Engagement: e, ExpectVersion: e.Version - 1, Jobs: []playbook.Job{send}})
+		if serr != nil {
+			return serr // ECONFLICT: the job runs again on the fresh engagement
+		}
+		if w.Runner != nil {
+			w.Runner.Submit(leased)
+		}
+		return Permanent(err)
+	}
+	for _, before := range WorkshopReminders {
+		key := workshopJobKey(KindWorkshopRemind, workshopArgs{Engagement: a.Engagement, Workshop: a.Workshop, Start: a.Start, Before: before})
+		if err := w.Store.Cancel(ctx, key); err != nil && playbook.ErrorCode(err) != playbook.ENOTFOUND {
+			w.log().Warn("remove workshop reminder", "key", key, "err", err)
+		}
+	}
+	for attempt := 0; attempt < 5; attempt++ {
+		ws := e.Workshop(a.Workshop)
+		if ws == nil || ws.EventID != eventID || !ws.CancelEvent {
+			return nil
+		}
+		ws.CancelEvent, ws.EventID = false, ""
+		e.Version++
+		_, _, err := w.Store.CommitTurn(ctx, playbook.Turn{Engagement: e, ExpectVersion: e.Version - 1})
+		if playbook.ErrorCode(err) == playbook.ECONFLICT {
+			if e, err = w.Store.Engagement(ctx, a.Engagement); err != nil {
+				return err
+			}
+			continue
+		}
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,160 @@
+package cards
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/mvmbot/mvmbot/playbook"
+)
+
+// Verbs of the events card. Stored in cards: never rename one.
+const (
+	VerbEvents          = "events"         // the events card
+	VerbEventPreflight  = "eventPreflight" // start pre-flight of data.event
+	VerbEventResults    = "eventResults"   // record the pre-flight CSV of data.event
+	VerbEventReady      = "eventReady"     // pre-flight done: ready
+	VerbEventWaive      = "eventWaive"     // ready without a complete pre-flight, with a reason
+	VerbEventStart      = "eventStart"     // start the event
+	VerbEventComplete   = "eventComplete"  // completed, with counts
+	VerbEventCancel     = "eventCancel"    // cancelled, with a reason
+	EventKey            = "event"          // the data key naming the event
+	maxEventsListed     = 20               // events with their buttons on one card
+	maxRemediationsRows = 5                // failed units listed per event
+)
+
+// Input ids of the events card, per event n.
+func PreflightInput(n int) string   { return "preflight-" + strconv.Itoa(n) }
+func EventReasonInput(n int) string { return "eventReason-" + strconv.Itoa(n) }
+func MigratedInput(n int) string    { return "migrated-" + strconv.Itoa(n) }
+func FailedInput(n int) string      { return "failed-" + strconv.Itoa(n) }
+
+// EventsView is what the events card shows, for one viewer.
+type EventsView struct {
+	Notice    string
+	Attention bool
+	// May says whether the viewer may take a migration action.
+	May func(playbook.Action) bool
+}
+
+func eventButton(title, verb string, e *playbook.Engagement, n int) Element {
+	d := ActionData{Engagement: e.ID, Version: e.Version}.data()
+	d[EventKey] = n
+	return Execute(title, verb, d)
+}
+
+// showCard is a button that opens a small form inside the card.
+func showCard(title string, body []Element, submit Element) Element {
+	c := New(body...)
+	c.Actions = []Element{submit}
+	return Element{"type": "Action.ShowCard", "title": title, "card": map[string]any{
+		"type": "AdaptiveCard", "body": c.Body, "actions": c.Actions,
+	}}
+}
+
+// Events lists the events of the latest plan with their state, pre-flight
+// results and, for those who may, a button per allowed next step.
+func Events(e *playbook.Engagement, v EventsView) *Card {
+	body := []Element{Title(e.Customer + ": migration events")}
+	if v.Notice != "" {
+		body = append(body, Notice(v.Notice, v.Attention))
+	}
+	may := func(a playbook.Action) bool { return v.May != nil && v.May(a) && !e.IsClosed() }
+	if len(e.Events) == 0 {
+		body = append(body, Text("No events yet: the MVM accepts a plan with **plan**."))
+	}
+	shown := 0
+	for _, ev := range e.Events {
+		if shown == maxEventsListed {
+			body = append(body, Subtle(fmt.Sprintf("and %d more events.", len(e.Events)-shown)))
+			break
+		}
+		shown++
+		state := string(ev.State)
+		if ev.Waiver != nil {
+			state += " (pre-flight waived)"
+		}
+		head := fmt.Sprintf("Event %d, %s: %s, %s units, %s", ev.N, ev.Date.Format("Mon 2 Jan"), ev.Kind, count(ev.Size()), state)
+		body = append(body, Element{"type": "TextBlock", "text": head, "wrap": true, "weight": "Bolder", "spacing": "Medium"})
+		switch {
+		case ev.State == playbook.EventCompleted:
+			body = append(body, Subtle(fmt.Sprintf("%s migrated, %s failed.", count(ev.Migrated), count(ev.Failed))))
+		case ev.State == playbook.EventCancelled:
+			body = append(body, Subtle("Cancelled: "+truncate(ev.Reason, 200)))
+		case len(ev.Members) == 0:
+			body = append(body, Subtle("No member list yet: import it with **mvmbot import batch**."))
+		}
+		if s, err := playbook.Preflight(e, ev.N); err == nil && s.Checked > 0 {
+			body = append(body, Subtle(fmt.Sprintf("Pre-flight: %d passed, %d failed, %d unchecked.", s.Passed, s.Failed, s.Unchecked)))
+			for i, r := range s.Remediations {
+				if i == maxRemediationsRows {
+					body = append(body, Subtle(fmt.Sprintf("and %d more failed units.", len(s.Remediations)-i)))
+					break
+				}
+				fix := "no known error matches: the MST looks at it"
+				if r.Matched {
+					fix = truncate(r.Known.Remediation, 200)
+				}
+				body = append(body, Subtle(truncate(r.Unit, 80)+": "+truncate(r.Reason, 120)+" → "+fix))
+			}
+		}
+		if bs := eventButtons(e, ev, may); len(bs) > 0 {
+			body = append(body, Actions(bs...))
+		}
+	}
+	c := New(body...)
+	c.Actions = []Element{quiet(Button("Refresh", VerbEvents, ActionData{Engagement: e.ID}))}
+	return c
+}
+
+func eventButtons(e *playbook.Engagement, ev playbook.Event, may func(playbook.Action) bool) []Element {
+	n := ev.N
+	var bs []Element
+	results := func() {
+		if may(playbook.ActionPreflightResults) {
+			bs = append(bs, showCard("Record pre-flight results", Body(
+				One(Subtle("Paste the pre-flight CSV: a header with unit, result and reason, then one unit a row (result passed or failed; a failure needs its reason).")),
+				TextInput(PreflightInput(n), InputOpts{Label: "Pre-flight results (CSV)", Placeholder: "unit,result,reason", Required: true}, true, 0),
+			), eventButton("Record", VerbEventResults, e, n)))
+		}
+	}
+	waive := func() {
+		if may(playbook.ActionPreflightWaive) {
+			bs = append(bs, showCard("Waive pre-flight", TextInput(EventReasonInput(n), InputOpts{Label: "Why the event may start without a complete pre-flight", Required: true}, true, playbook.MaxReasonLen),
+				eventButton("Waive", VerbEventWaive, e, n)))
+		}
+	}
+	switch ev.State {
+	case playbook.EventPlanned:
+		if may(playbook.ActionPreflightStart) && len(ev.Members) > 0 {
+			bs = append(bs, quiet(eventButton("Start pre-flight", VerbEventPreflight, e, n)))
+		}
+		waive()
+	case playbook.EventPreflight:
+		results()
+		if may(playbook.ActionEventReady) {
+			bs = append(bs, quiet(eventButton("Mark ready", VerbEventReady, e, n)))
+		}
+		waive()
+	case playbook.EventReady:
+		if may(playbook.ActionEventStart) {
+			bs = append(bs, quiet(eventButton("Start", VerbEventStart, e, n)))
+		}
+		results()
+	case playbook.EventRunning:
+		if may(playbook.ActionEventComplete) {
+			zero := 0.0
+			bs = append(bs, showCard("Complete", Body(
+				NumberInput(MigratedInput(n), InputOpts{Label: "Units migrated", Required: true}, &zero, nil),
+				NumberInput(FailedInput(n), InputOpts{Label: "Units failed", Value: "0", Required: true}, &zero, nil),
+			), eventButton("Complete", VerbEventComplete, e, n)))
+		}
+	}
+	if !ev.State.Terminal() && may(playbook.ActionEventCancel) {
+		bs = append(bs, showCard("Cancel", TextInput(CancelReasonInput(n), InputOpts{Label: "Why the event is cancelled", Required: true}, true, playbook.MaxReasonLen),
+			eventButton("Cancel event", VerbEventCancel, e, n)))
+	}
+	return bs
+}
+
+// CancelReasonInput is the id of event n's cancel reason field.
+func CancelReasonInput(n int) string { return EventReasonInput(n) + "-cancel" }

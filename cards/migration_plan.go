@@ -1,0 +1,121 @@
+package cards
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/mvmbot/mvmbot/playbook"
+)
+
+// Verbs of the plan card. Stored in cards: never rename one.
+const (
+	VerbPlan       = "plan"       // the plan card, proposed from the questionnaire
+	VerbPlanRecalc = "planRecalc" // propose again with the card's adjustments
+	VerbPlanAccept = "planAccept" // accept the proposal the card's adjustments give
+)
+
+// Input ids of the plan card's adjustments.
+const (
+	PlanPilotInput    = "pilotSize"
+	PlanBatchInput    = "batchSize"
+	PlanMaxBatchInput = "maxBatch"
+	PlanWeekendsInput = "weekends"
+)
+
+// PlanKey is the data key naming the questionnaire version a plan card was
+// proposed from.
+const PlanKey = "questionnaire"
+
+// PlanAdjust is what the MVM may adjust on the plan card; the rest comes
+// from the validated questionnaire.
+type PlanAdjust struct {
+	PilotSize, PreferredBatch, MaxBatch int
+	AllowWeekends                       bool
+}
+
+// PlanView is what the plan card shows.
+type PlanView struct {
+	Questionnaire int            // the version the proposal is made from
+	Adjust        PlanAdjust     // the values in the inputs
+	Plan          *playbook.Plan // the proposal; nil when Problem says why there is none
+	Problem       string         // why the adjustments give no plan, or ""
+	Notice        string         // what just happened, or ""
+	Accepted      *playbook.Plan // the latest accepted version, if any
+}
+
+// maxPlanEvents bounds the events listed on the plan card.
+const maxPlanEvents = 40
+
+// PlanCard is the migration plan proposed from the questionnaire: its
+// events, the sizing explanation and the monthly forecast, with inputs to
+// adjust it and Recalculate and Accept.
+func PlanCard(e *playbook.Engagement, v PlanView) *Card {
+	body := []Element{Title(e.Customer + ": migration plan")}
+	if v.Notice != "" {
+		body = append(body, Notice(v.Notice, false))
+	}
+	if v.Accepted != nil {
+		body = append(body, Subtle(fmt.Sprintf("Plan v%d was accepted on %s by %s; accepting this proposal makes v%d.",
+			v.Accepted.Version, v.Accepted.AcceptedAt.Format(day), truncate(memberName(e, v.Accepted.AcceptedBy), 40), v.Accepted.Version+1)))
+	}
+	body = append(body, Subtle(fmt.Sprintf("Proposed from questionnaire v%d (units, window, blackout dates, time zone). Change those in the questionnaire; adjust the rest below.", v.Questionnaire)))
+	if v.Problem != "" {
+		body = append(body, Notice(v.Problem, true))
+	}
+	if p := v.Plan; p != nil {
+		tz := p.TimeZone
+		if tz == "" {
+			tz = "UTC"
+		}
+		body = append(body, Facts(
+			Fact{"Units", count(p.Units)},
+			Fact{"Window", p.Window.Start.Format(day) + " to " + p.Window.End.Format(day) + " (" + tz + ")"},
+			Fact{"Batch size", count(p.BatchSize)},
+			Fact{"Events", strconv.Itoa(len(p.Events))},
+		))
+		if p.Sizing != "" {
+			body = append(body, Text(truncate(p.Sizing, 600)))
+		}
+		body = append(body, Heading("Events"))
+		var fs []Fact
+		for i, ev := range p.Events {
+			if i == maxPlanEvents {
+				fs = append(fs, Fact{"…", fmt.Sprintf("and %d more", len(p.Events)-i)})
+				break
+			}
+			v := fmt.Sprintf("%s, %s units", ev.Kind, count(ev.Units))
+			if ev.Source != "" {
+				v += ", " + string(ev.Source)
+			}
+			if ev.EstimatedGB > 0 {
+				v += fmt.Sprintf(", about %s GB", count(int(ev.EstimatedGB+0.5)))
+			}
+			fs = append(fs, Fact{fmt.Sprintf("%d. %s", ev.N, ev.Date.Format("Mon 2 Jan 2006")), v})
+		}
+		body = append(body, Facts(fs...))
+		if len(p.Forecast) > 0 {
+			var ms []string
+			for _, m := range p.Forecast {
+				ms = append(ms, m.Month+": "+count(m.Units))
+			}
+			body = append(body, Heading("Monthly forecast"), Text(truncate(strings.Join(ms, " · "), 1500)))
+		}
+	}
+	lo := 0.0
+	body = append(body, Heading("Adjust"))
+	body = append(body, Body(
+		NumberInput(PlanPilotInput, InputOpts{Label: "Pilot size (units; 0 for no pilot)", Value: strconv.Itoa(v.Adjust.PilotSize)}, &lo, nil),
+		NumberInput(PlanBatchInput, InputOpts{Label: "Preferred batch size (units per batch day)", Value: strconv.Itoa(v.Adjust.PreferredBatch)}, &lo, nil),
+		NumberInput(PlanMaxBatchInput, InputOpts{Label: "Most units one batch day may take (0: the preferred size)", Value: strconv.Itoa(v.Adjust.MaxBatch)}, &lo, nil),
+		ToggleInput(PlanWeekendsInput, InputOpts{Label: "Weekends", Value: strconv.FormatBool(v.Adjust.AllowWeekends)}, "Events may run on Saturdays and Sundays"),
+	)...)
+	d := ActionData{Engagement: e.ID, Version: e.Version}.data()
+	d[PlanKey] = v.Questionnaire
+	c := New(body...)
+	c.Actions = []Element{Execute("Recalculate", VerbPlanRecalc, d)}
+	if v.Plan != nil {
+		c.Actions = append(c.Actions, Execute("Accept", VerbPlanAccept, d))
+	}
+	return c
+}

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/mvmbot/mvmbot/playbook"
+	"github.com/mvmbot/mvmbot/store"
+)
+
+// importCmd reads data into the database: for now an event's batch, the
+// users or paths it migrates, from a CSV file (playbook.ParseBatchCSV). All
+// or nothing: any bad row lists every bad row with its line and imports
+// nothing. The change is saved as a turn is, under optimistic concurrency,
+// and recorded in the history as made by the engagement's migration manager
+// (or --as).
+func (m *Main) importCmd(ctx context.Context, args []string) error {
+	if len(args) == 0 || args[0] != "batch" {
+		fmt.Fprint(m.Stderr, importUsage)
+		return fmt.Errorf("%w: import needs what to import: mvmbot import batch --engagement ID --event N FILE.csv", errUsage)
+	}
+	fs := flag.NewFlagSet("import batch", flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	id := fs.String("engagement", "", "engagement id (required)")
+	event := fs.Int("event", 0, "event number (required; the events card shows them)")
+	kind := fs.String("kind", "users", "users or paths")
+	as := fs.String("as", "", "member id recorded as making the change; the engagement's MVM (else the MST lead) when empty")
+	db := fs.String("db", "", "database file; MVMBOT_DB when empty")
+	fs.Usage = func() {
+		fmt.Fprint(m.Stderr, importUsage)
+		fs.PrintDefaults()
+	}
+	if help, err := parseFlags(fs, args[1:]); help || err != nil {
+		return err
+	}
+	if *id == "" || *event < 1 || fs.NArg() != 1 {
+		fs.Usage()
+		return fmt.Errorf("%w: import batch needs --engagement ID, --event N and one CSV file (flags before the file)", errUsage)
+	}
+	var bk playbook.BatchKind
+	switch *kind {
+	case "users", "user":
+		bk = playbook.BatchUsers
+	case "paths", "path":
+		bk = playbook.BatchPaths
+	default:
+		return fmt.Errorf("%w: --kind must be users or paths, not %q", errUsage, *kind)
+	}
+	file := fs.Arg(0)
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	members, rowErrs, err := playbook.ParseBatchCSV(data, bk)
+	if len(rowErrs) > 0 {
+		fmt.Fprintf(m.Stderr, "%s:\n%s", file, playbook.RowErrorsText(rowErrs, playbook.MaxRowErrors))
+		return fmt.Errorf("import: %d rows of %s are invalid; nothing was imported. Fix them and import the whole file again", len(rowErrs), file)
+	}
+	if err != nil {
+		return fmt.Errorf("import: %s: %s", file, playbook.ErrorMessage(err))
+	}
+
+	path := *db
+	if path == "" {
+		cfg, err := loadConfig(m.Getenv)
+		if err != nil {
+			return err
+		}
+		path = cfg.DBPath
+	}
+	if _, err := os.Stat(path); err != nil {
+		return fmt.Errorf("import: no database at %s (set MVMBOT_DB or pass --db)", path)
+	}
+	st, err := store.Open(path, &store.Options{Timeout: 200 * time.Millisecond})
+	if errors.Is(err, store.ErrInUse) {
+		return fmt.Errorf("import: %s is in use by a running mvmbot, which holds it alone. Stop the bot, import, and start it again", path)
+	}
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	e, err := st.Engagement(ctx, *id)
+	if playbook.ErrorCode(err) == playbook.ENOTFOUND {
+		return fmt.Errorf("import: no engagement %q in %s", *id, path)
+	}
+	if err != nil {
+		return err
+	}
+	actor := *as
+	if actor == "" {
+		mgr, role, ok := playbook.SinglePointOfContact(e)
+		if !ok {
+			return fmt.Errorf("import: nobody holds %s in the %s engagement; give the role first, or pass --as MEMBER_ID", role, e.Customer)
+		}
+		actor = mgr.ID
+	}
+	if err := playbook.SetEventMembers(e, actor, *event, bk, members, time.Now()); err != nil {
+		return fmt.Errorf("import: %s", playbook.ErrorMessage(err))
+	}
+	e.Version++
+	if _, _, err := st.CommitTurn(ctx, playbook.Turn{Engagement: e, ExpectVersion: e.Version - 1}); err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	fmt.Fprintf(m.Stderr, "imported %d %ss into event %d of %s\n", len(members), bk, *event, e.Customer)
+	return nil
+}
+
+const importUsage = `Usage: mvmbot import batch --engagement ID --event N [--kind users|paths] [--as MEMBER_ID] [--db FILE] FILE.csv
+
+Sets the members of a migration event from a CSV file: a header naming the
+columns (users: user and optionally target; paths: path and optionally
+target), then one unit a row. Every row is checked; when any is bad, each
+bad row is listed with its line number and nothing is imported. It writes
+the database directly, so the bot must not be serving from it.
+`

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mvmbot/mvmbot/playbook"
+	"github.com/mvmbot/mvmbot/store"
+)
+
+// importDB is a database with one IMAP engagement whose plan v1 (a pilot
+// of 10, then batches) is accepted; it returns the file and the id.
+func importDB(t *testing.T) (string, string) {
+	t.Helper()
+	now := time.Now().UTC()
+	e, err := playbook.NewEngagement(playbook.NewEngagementParams{
+		ID: "e-import", Customer: "Contoso", TenantDomain: "contoso.onmicrosoft.com", Sources: []playbook.Source{playbook.IMAP},
+		Conversation: "19:import@thread.v2",
+	}, playbook.Member{ID: "29:vi", Name: "Vi Velocity", Roles: []playbook.Role{playbook.MVM}}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := playbook.ProposePlan(playbook.PlanInput{Units: 100, PilotSize: 10, PreferredBatch: 30, PilotReviewDays: 2,
+		WindowStart: now.AddDate(0, 0, 7), WindowEnd: now.AddDate(0, 0, 90), TimeZone: time.UTC}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := playbook.AcceptPlan(e, "29:vi", p, now); err != nil {
+		t.Fatal(err)
+	}
+	e.Version = 1
+	path := filepath.Join(t.TempDir(), "mvmbot.db")
+	db, err := store.Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.CommitTurn(context.Background(), playbook.Turn{Engagement: e}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path, e.ID
+}
+
+func readEngagement(t *testing.T, path, id string) *playbook.Engagement {
+	t.Helper()
+	db, err := store.Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	e, err := db.Engagement(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func TestImportBatch(t *testing.T) {
+	path, id := importDB(t)
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		f := filepath.Join(dir, name)
+		if err := os.WriteFile(f, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	run := func(args ...string) (string, error) {
+		var stdout, stderr bytes.Buffer
+		m := &Main{Getenv: env{"MVMBOT_DB": path}.get, Stdout: &stdout, Stderr: &stderr}
+		err := m.importCmd(context.Background(), args)
+		return stderr.String(), err
+	}
+
+	// Bad rows: every one listed with its line, nothing imported.
+	bad := write("bad.csv", "user,target\nann@contoso.com,\nnot-an-email,\nbo@contoso.com,\nANN@contoso.com,\n")
+	out, err := run("batch", "--engagement", id, "--event", "1", bad)
+	if err == nil || !strings.Contains(err.Error(), "nothing was imported") {
+		t.Errorf("bad file: %v", err)
+	}
+	for _, want := range []string{"line 3", "line 5"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stderr lacks %s: %s", want, out)
+		}
+	}
+	if e := readEngagement(t, path, id); len(e.Events[0].Members) != 0 || e.Version != 1 {
+		t.Fatalf("a bad file imported something: v%d, %d members", e.Version, len(e.Events[0].Members))
+	}
+
+	// A good file: the members are set, by the MVM, in the history.
+	var b strings.Builder
+	b.WriteString("User,Target\n")
+	for i := range 10 {
+		fmt.Fprintf(&b, "user%d@contoso.com,user%d@contoso.onmicrosoft.com\n", i, i)
+	}
+	good := write("good.csv", b.String())
+	if out, err := run("batch", "--engagement", id, "--event", "1", "--kind", "users", good); err != nil || !strings.Contains(out, "imported 10 users into event 1 of Contoso") {
+		t.Fatalf("good file: %v %s", err, out)
+	}
+	e := readEngagement(t, path, id)
+	if len(e.Events[0].Members) != 10 || e.Events[0].Members[9].Target != "user9@contoso.onmicrosoft.com" || e.Version != 2 || e.History[len(e.History)-1].Actor != "29:vi" {
+		t.Errorf("after import: v%d, members %+v", e.Version, e.Events[0].Members)
+	}
+	// The same users in another event are refused by the playbook.
+	if _, err := run("batch", "--engagement", id, "--event", "2", good); err == nil || !strings.Contains(err.Error(), "already in another event") {
+		t.Errorf("units in two events: %v", err)
+	}
+
+	// Usage mistakes.
+	for _, args := range [][]string{{}, {"users"}, {"batch", "--engagement", id, good}, {"batch", "--event", "1", good}, {"batch", "--engagement", id, "--event", "1", "--kind", "mailboxes", good}} {
+		if _, err := run(args...); !errors.Is(err, errUsage) {
+			t.Errorf("%v: %v, want a usage error", args, err)
+		}
+	}
+	if _, err := run("batch", "--engagement", "e-none", "--event", "1", good); err == nil || !strings.Contains(err.Error(), `no engagement "e-none"`) {
+		t.Errorf("unknown engagement: %v", err)
+	}
+
+	// While the bot holds the database.
+	db, err := store.Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := run("batch", "--engagement", id, "--event", "1", good); err == nil || !strings.Contains(err.Error(), "in use by a running mvmbot") {
+		t.Errorf("in use: %v", err)
+	}
+}
