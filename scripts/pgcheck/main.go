@@ -218,7 +218,93 @@ func (c *checker) engagement() error {
 		return fmt.Errorf("reply to status: %w", err)
 	}
 	fmt.Println("ok   group chat: status -> progress card")
+	return c.workshop()
+}
+
+// workshop schedules the first workshop the way the MST would, in local
+// mode (no organizer mailbox): Schedule, the proposed slots, pick one.
+func (c *checker) workshop() error {
+	if err := c.mention("workshops"); err != nil {
+		return err
+	}
+	list, err := c.nextFromBot()
+	if err != nil {
+		return fmt.Errorf("reply to workshops: %w", err)
+	}
+	schedule, err := findAction(list, "workshopSchedule")
+	if err != nil {
+		return fmt.Errorf("workshops card: %w", err)
+	}
+	form, err := c.invoke("workshopSchedule", schedule["data"].(map[string]any), list.Log.MessageID)
+	if err != nil {
+		return fmt.Errorf("click Schedule: %w", err)
+	}
+	slots, err := findInCard(form, "workshopSlots")
+	if err != nil {
+		return fmt.Errorf("schedule form: %w", err)
+	}
+	data := slots["data"].(map[string]any)
+	for id, v := range inputsOf(form) {
+		data[id] = v // what the form shows, as a person who accepts it sends it
+	}
+	proposals, err := c.invoke("workshopSlots", data, list.Log.MessageID)
+	if err != nil {
+		return fmt.Errorf("ask for slots: %w", err)
+	}
+	pick, err := findInCard(proposals, "workshopPick")
+	if err != nil {
+		return fmt.Errorf("proposed slots: %w", err)
+	}
+	booked, err := c.invoke("workshopPick", pick["data"].(map[string]any), list.Log.MessageID)
+	if err != nil {
+		return fmt.Errorf("pick a slot: %w", err)
+	}
+	if !strings.Contains(mustJSON(booked), "/ics/") {
+		return fmt.Errorf("booking answered a card without the calendar file: %s", mustJSON(booked))
+	}
+	fmt.Println("ok   group chat: workshops -> Schedule -> slots -> picked, invitation with .ics")
 	return nil
+}
+
+// findInCard finds the first Action.Execute with verb in a card.
+func findInCard(card map[string]any, verb string) (map[string]any, error) {
+	return findAction(cardEntry(card), verb)
+}
+
+// cardEntry wraps a card returned by an invoke like a message's, for
+// findAction.
+func cardEntry(card map[string]any) logEntry {
+	var e logEntry
+	e.Log.Request.Body.Attachments = append(e.Log.Request.Body.Attachments, struct {
+		ContentType string         `json:"contentType"`
+		Content     map[string]any `json:"content"`
+	}{"application/vnd.microsoft.card.adaptive", card})
+	return e
+}
+
+// inputsOf returns the ids and shown values of a card's inputs.
+func inputsOf(card map[string]any) map[string]any {
+	out := map[string]any{}
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if t, _ := v["type"].(string); strings.HasPrefix(t, "Input.") {
+				if id, _ := v["id"].(string); id != "" && v["value"] != nil {
+					out[id] = fmt.Sprint(v["value"])
+				}
+			}
+			for _, x := range v {
+				walk(x)
+			}
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		}
+	}
+	walk(card)
+	return out
 }
 
 // mention says text to the bot in the group chat, @mentioning it as Teams
