@@ -206,25 +206,46 @@ func (e *Engagement) hasMail() bool {
 // condition match. A task that applies may still be marked not applicable
 // later, if it is Skippable.
 func Applies(e *Engagement, t Task) bool {
-	return whyNot(e, t) == ""
+	return notApplying(e, t) == applies
+}
+
+// Why a task is not part of an engagement; applies when it is.
+type applicability int
+
+const (
+	applies applicability = iota
+	otherSource
+	noOnPremExchange
+	noMail
+)
+
+// notApplying is the reason t is not part of e. Applies runs for every
+// task on every next-steps question, so it only classifies; whyNot turns
+// the reason into a sentence when someone needs one.
+func notApplying(e *Engagement, t Task) applicability {
+	if len(t.Sources) > 0 && !slices.ContainsFunc(t.Sources, func(s Source) bool { return hasSource(e.Sources, s) }) {
+		return otherSource
+	}
+	switch {
+	case t.Condition == IfOnPremExchange && !e.OnPremExchange:
+		return noOnPremExchange
+	case t.Condition == IfMail && !e.hasMail():
+		return noMail
+	}
+	return applies
 }
 
 // whyNot says, for a person, why t is not part of e; "" if it is.
 func whyNot(e *Engagement, t Task) string {
-	if len(t.Sources) > 0 && !slices.ContainsFunc(t.Sources, func(s Source) bool { return hasSource(e.Sources, s) }) {
+	switch notApplying(e, t) {
+	case otherSource:
 		return fmt.Sprintf("%s (%s) applies only to %s migrations; this engagement migrates %s.",
 			t.Ref(), t.Title, joinOr(t.Sources), joinSources(e.Sources))
-	}
-	switch t.Condition {
-	case IfOnPremExchange:
-		if !e.OnPremExchange {
-			return fmt.Sprintf("%s (%s) applies only when the customer has on-premises Exchange, and this engagement has none.", t.Ref(), t.Title)
-		}
-	case IfMail:
-		if !e.hasMail() {
-			return fmt.Sprintf("%s (%s) applies only when mail is migrated (IMAP or on-premises Exchange); this engagement migrates %s.",
-				t.Ref(), t.Title, joinSources(e.Sources))
-		}
+	case noOnPremExchange:
+		return fmt.Sprintf("%s (%s) applies only when the customer has on-premises Exchange, and this engagement has none.", t.Ref(), t.Title)
+	case noMail:
+		return fmt.Sprintf("%s (%s) applies only when mail is migrated (IMAP or on-premises Exchange); this engagement migrates %s.",
+			t.Ref(), t.Title, joinSources(e.Sources))
 	}
 	return ""
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -60,6 +61,9 @@ type DB struct {
 	noBatch     bool // benchmarks: always use Update instead of the group commit
 
 	group *groupCommitter
+
+	decodedMu sync.Mutex
+	decoded   map[string]decodedEngagement // see readEngagement
 }
 
 // Bucket names. Every bucket in buckets is created when the file is opened,

@@ -35,7 +35,7 @@ func (db *DB) Engagement(ctx context.Context, id string) (*playbook.Engagement, 
 	var e *playbook.Engagement
 	err := db.view(ctx, func(tx *bolt.Tx) error {
 		var err error
-		e, err = getEngagement(tx, id)
+		e, err = db.readEngagement(tx, id)
 		return err
 	})
 	if err != nil {
@@ -55,7 +55,7 @@ func (db *DB) EngagementByConversation(ctx context.Context, key string) (*playbo
 			return playbook.Errorf(playbook.ENOTFOUND, "No engagement is set up in this conversation.")
 		}
 		var err error
-		e, err = getEngagement(tx, string(id))
+		e, err = db.readEngagement(tx, string(id))
 		return err
 	})
 	if err != nil {
@@ -77,7 +77,7 @@ func (db *DB) EngagementsOf(ctx context.Context, memberID string) ([]*playbook.E
 		prefix := append([]byte(memberID), memberSep)
 		c := tx.Bucket(bucketEngagementMembers).Cursor()
 		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-			e, err := getEngagement(tx, string(k[len(prefix):]))
+			e, err := db.readEngagement(tx, string(k[len(prefix):]))
 			if err != nil {
 				return err
 			}
@@ -92,6 +92,46 @@ func (db *DB) EngagementsOf(ctx context.Context, memberID string) ([]*playbook.E
 		es = []*playbook.Engagement{}
 	}
 	return es, nil
+}
+
+// decodedEngagement is an engagement as decoded from exactly raw.
+type decodedEngagement struct {
+	raw []byte
+	e   *playbook.Engagement
+}
+
+// maxDecoded bounds the decoded-engagement cache; past it the cache starts
+// afresh.
+const maxDecoded = 1024
+
+// readEngagement is getEngagement for the read paths, with a cache of
+// decoded engagements: every command reads its engagement, and decoding its
+// JSON (history, tasks, questionnaire versions) is most of a read's cost.
+// An entry is used only while the stored bytes are exactly the ones it was
+// decoded from, so a write by anyone, in any way, simply misses the cache;
+// callers get their own clone either way.
+func (db *DB) readEngagement(tx *bolt.Tx, id string) (*playbook.Engagement, error) {
+	raw := tx.Bucket(bucketEngagements).Get([]byte(id))
+	if raw == nil {
+		return nil, playbook.Errorf(playbook.ENOTFOUND, "No engagement %q.", id)
+	}
+	db.decodedMu.Lock()
+	d, ok := db.decoded[id]
+	db.decodedMu.Unlock()
+	if ok && bytes.Equal(d.raw, raw) {
+		return d.e.Clone(), nil
+	}
+	e := new(playbook.Engagement)
+	if err := decodeJSON([]byte(id), raw, e); err != nil {
+		return nil, err
+	}
+	db.decodedMu.Lock()
+	if db.decoded == nil || len(db.decoded) >= maxDecoded {
+		db.decoded = make(map[string]decodedEngagement)
+	}
+	db.decoded[id] = decodedEngagement{raw: bytes.Clone(raw), e: e.Clone()}
+	db.decodedMu.Unlock()
+	return e, nil
 }
 
 func getEngagement(tx *bolt.Tx, id string) (*playbook.Engagement, error) {

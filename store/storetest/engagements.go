@@ -22,6 +22,51 @@ var engagementTests = []test{
 	{"MemberIndexFollowsMembers", testEngagementMembers},
 	{"ConcurrentSameVersionAppliesOnce", testEngagementConcurrent},
 	{"DuplicateTurnDoesNotSave", testEngagementDuplicateTurn},
+	{"ReadsAreFreshAndTheCallers", testEngagementReadsFresh},
+}
+
+// testEngagementReadsFresh reads an engagement repeatedly through every
+// read path (a backend may cache): each read is the caller's to change, and
+// a save is seen by the next read.
+func testEngagementReadsFresh(t *testing.T, e env) {
+	eng := engagement(t, "e-fresh", "19:fresh", Epoch)
+	must(t, save(e, "k1", eng, 0))
+	reads := map[string]func() *playbook.Engagement{
+		"Engagement": func() *playbook.Engagement {
+			got, err := e.b.Engagement(e.ctx, "e-fresh")
+			must(t, err)
+			return got
+		},
+		"EngagementByConversation": func() *playbook.Engagement {
+			got, err := e.b.EngagementByConversation(e.ctx, "19:fresh")
+			must(t, err)
+			return got
+		},
+		"EngagementsOf": func() *playbook.Engagement {
+			got, err := e.b.EngagementsOf(e.ctx, "29:lead")
+			must(t, err)
+			if len(got) != 1 {
+				t.Fatalf("EngagementsOf = %v", ids(got))
+			}
+			return got[0]
+		},
+	}
+	for name, read := range reads {
+		first := read()
+		first.Customer = "changed by the caller"
+		first.History = append(first.History, playbook.AuditEntry{Detail: "caller's own"})
+		if again := read(); again.Customer != eng.Customer || len(again.History) != len(eng.History) {
+			t.Errorf("%s: a caller's change to a read value reached the next read", name)
+		}
+	}
+	next := eng.Clone()
+	next.Customer, next.Version = "Contoso Renamed", 2
+	must(t, save(e, "k2", next, 1))
+	for name, read := range reads {
+		if got := read(); got.Customer != "Contoso Renamed" || got.Version != 2 {
+			t.Errorf("%s after a save: customer %q version %d, want the saved one", name, got.Customer, got.Version)
+		}
+	}
 }
 
 // engagement returns a new IMAP engagement (version 1) with lead "29:lead"
