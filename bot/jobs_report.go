@@ -219,11 +219,17 @@ func (m *MigrationJobs) Reconcile(ctx context.Context) error {
 // new engagement gets its weekly report and a new escalation its reminder
 // within one interval.
 func (m *MigrationJobs) Run(ctx context.Context, every time.Duration) {
+	reconcileEvery(ctx, every, m.Reconcile, m.log(), "schedule reports and reminders")
+}
+
+// reconcileEvery runs reconcile at once and then every interval until ctx
+// ends; a failure is logged and tried again at the next tick.
+func reconcileEvery(ctx context.Context, every time.Duration, reconcile func(context.Context) error, log *slog.Logger, what string) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		if err := m.Reconcile(ctx); err != nil && ctx.Err() == nil {
-			m.log().Warn("schedule reports and reminders", "err", err)
+		if err := reconcile(ctx); err != nil && ctx.Err() == nil {
+			log.Warn(what, "err", err)
 		}
 		select {
 		case <-ctx.Done():
@@ -235,7 +241,18 @@ func (m *MigrationJobs) Run(ctx context.Context, every time.Duration) {
 
 // proactive is a KindSend job posting act to e's conversation.
 func (m *MigrationJobs) proactive(ctx context.Context, e *playbook.Engagement, key string, act Outgoing) (playbook.Job, error) {
-	ref, err := m.Store.Ref(ctx, e.Conversation)
+	return proactivePost(ctx, m.Store, e, key, act)
+}
+
+// refReader finds a stored conversation reference.
+type refReader interface {
+	Ref(ctx context.Context, key string) (playbook.ConversationRef, error)
+}
+
+// proactivePost is a KindSend job that posts act as a new message in e's
+// channel or chat, through the reference its last inbound activity left.
+func proactivePost(ctx context.Context, refs refReader, e *playbook.Engagement, key string, act Outgoing) (playbook.Job, error) {
+	ref, err := refs.Ref(ctx, e.Conversation)
 	if err != nil {
 		return playbook.Job{}, err
 	}

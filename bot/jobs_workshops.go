@@ -172,26 +172,11 @@ func (w *WorkshopJobs) Reconcile(ctx context.Context) error {
 
 // Run reconciles at once and then every interval until ctx ends.
 func (w *WorkshopJobs) Run(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		if err := w.Reconcile(ctx); err != nil && ctx.Err() == nil {
-			w.log().Warn("queue workshop jobs", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	reconcileEvery(ctx, every, w.Reconcile, w.log(), "queue workshop jobs")
 }
 
 func (w *WorkshopJobs) proactive(ctx context.Context, e *playbook.Engagement, key string, act Outgoing) (playbook.Job, error) {
-	ref, err := w.Store.Ref(ctx, e.Conversation)
-	if err != nil {
-		return playbook.Job{}, err
-	}
-	return sendJob(key, sendArgs{Op: "send", ServiceURL: ref.ServiceURL, ConversationID: ref.Key, TenantID: ref.TenantID, Proactive: true, Activity: act})
+	return proactivePost(ctx, w.Store, e, key, act)
 }
 
 // retryHint is how Graph's errors say they may succeed later; bot names
