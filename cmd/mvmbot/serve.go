@@ -142,7 +142,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 
 	// Reverse of start-up: stop taking requests and let in-flight ones
 	// finish, then drain the jobs, then close the store (deferred).
-	log.Info("shutting down", "grace", shutdownGrace)
+	log.Info("shutting down", "grace", shutdownGrace.String())
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	if err := hs.Shutdown(sctx); err != nil {
