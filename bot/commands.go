@@ -96,6 +96,11 @@ func Commands() []Command {
 			Description: "The migration events with their state, pre-flight results and the next step of each",
 			Help: "The MVM and the MST start pre-flight, paste its results as CSV (unit,result,reason), mark events ready, start and complete them; the MVM waives pre-flight or cancels, with a reason. " +
 				"Failed units are matched to the known errors and their remediation is posted to the customer. Member lists come from **mvmbot import batch**."},
+		{Name: "feed", Usage: "feed [new|revoke <engagement id>]", Scopes: []string{"personal"},
+			Description: "The read-only reporting feed for Power BI: create, rotate or revoke its key",
+			Help: "In our personal chat only, since the key is shown once and to you alone. **feed** lists your engagements and whether their feed has a key; " +
+				"**feed new <id>** makes a key (a new one replaces the old), **feed revoke <id>** closes the feed. The MVM (the MST without IMAP) may. " +
+				"Power BI reads `/api/reports/<id>.json` or `.csv` with the key as `?key=` (docs/reporting.md)."},
 		{Name: "close", Usage: "close", Scopes: allScopes,
 			Description: "The close-out checklist (2323): check or waive each item, send the survey, then close",
 			Help: "The MVM (the MST without IMAP) checks the items or waives them with a reason and sends the satisfaction survey to the customer; the lead or the MVM closes once every item is settled. " +

@@ -107,6 +107,8 @@ type answer struct {
 	// posts are messages to the conversation besides the answer (a
 	// button's answer replaces its card; these are new messages).
 	posts []Outgoing
+	// private are posted once and never stored (Outcome.Private).
+	private []Outgoing
 }
 
 func (t *turn) personal() bool { return t.a.Conversation.ConversationType == "personal" }
@@ -152,6 +154,7 @@ func (a answer) asReply() Outcome {
 		out.Replies = append(out.Replies, cardReply(a.card))
 	}
 	out.Replies = append(out.Replies, a.posts...)
+	out.Private = a.private
 	return out
 }
 
@@ -233,6 +236,8 @@ func (t *turn) command(text string) (answer, error) {
 		return t.plan("", cards.ActionData{}, nil)
 	case "events":
 		return t.events(cards.ActionData{}, "", false)
+	case "feed":
+		return t.feed(args)
 	case "close", "close-out", "closeout":
 		return t.closeCard(cards.ActionData{})
 	}

@@ -15,6 +15,10 @@ import (
 type Outcome struct {
 	Replies []Outgoing      // posted as replies to the activity, in order
 	Invoke  *InvokeResponse // the HTTP answer to an invoke activity
+	// Private replies carry a secret shown once (a feed key): they are
+	// posted after the turn is committed and never stored, not even as a
+	// job. Should the post fail, the person asks again.
+	Private []Outgoing
 
 	// Engagement is the engagement this activity changed, to be saved in
 	// the same transaction; nil when nothing changed. Its Version is the

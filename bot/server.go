@@ -56,6 +56,8 @@ type Server struct {
 	Ready     func() error // extra readiness check (keys loaded); nil for none
 	Log       *slog.Logger
 	Now       func() time.Time
+	// Reports reads engagements for the reporting feed; nil: no feed.
+	Reports ReportSource
 
 	// Inline, when set, posts the replies of a turn that changes nothing
 	// stored (help, next steps, status, a refusal) during the request, as
@@ -74,6 +76,7 @@ func (s *Server) Routes() http.Handler {
 	mux.HandleFunc("POST /api/messages", s.serveMessages)
 	mux.HandleFunc("GET /healthz", s.serveHealth)
 	mux.HandleFunc("GET /readyz", s.serveReady)
+	mux.HandleFunc("GET /api/reports/{file}", s.serveReport)
 	if c, ok := s.Handler.(Conversation); ok && c.Engagements != nil {
 		mux.HandleFunc("GET /ics/{token}", serveICS(c.Engagements))
 	}
@@ -306,11 +309,32 @@ func (s *Server) process(ctx context.Context, w http.ResponseWriter, act *Activi
 	if s.Runner != nil {
 		s.Runner.Submit(leased)
 	}
+	s.postPrivate(ctx, act, out.Private)
 	res := "handled"
 	if herr != nil {
 		res = "refused: " + playbook.ErrorCode(herr)
 	}
 	return outcome{status: result.Status, result: res, act: act}
+}
+
+// postPrivate posts replies that must never be stored (Outcome.Private),
+// now that the turn is committed. A failure is logged without the text;
+// the person asks again.
+func (s *Server) postPrivate(ctx context.Context, act *Activity, replies []Outgoing) {
+	for _, r := range replies {
+		if s.Inline == nil {
+			s.log().Error("a private reply cannot be posted: no inline poster", "activity", act.ID)
+			return
+		}
+		r.From, r.Recipient, r.Conversation = &act.Recipient, &act.From, &act.Conversation
+		pctx, cancel := context.WithTimeout(ctx, inlineTimeout)
+		_, err := s.Inline.Reply(pctx, act.ServiceURL, act.Conversation.ID, act.ID, &r)
+		cancel()
+		if err != nil {
+			s.log().Warn("private reply not posted", "activity", act.ID, "err", err)
+			return
+		}
+	}
 }
 
 // maxReruns bounds how often one activity is handled again because its

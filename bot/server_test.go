@@ -68,7 +68,7 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 		roster := &bot.Connector{BaseDelay: time.Millisecond, MaxAttempts: 1}
 		handler = bot.Conversation{Engagements: db, Roster: roster, Now: o.now}
 	}
-	srv := &bot.Server{Store: db, Handler: handler, Runner: runner, Log: log}
+	srv := &bot.Server{Store: db, Handler: handler, Runner: runner, Log: log, Reports: db}
 	if o.inline {
 		srv.Inline = &bot.Connector{BaseDelay: time.Millisecond}
 	}

@@ -58,6 +58,8 @@ type Engagement struct {
 	// Workshops holds the MST workshops' meetings (issue 6; meetings.go),
 	// by workshop key; a workshop absent is not scheduled.
 	Workshops []Workshop `json:"workshops,omitempty"`
+	// Feed is the reporting feed's key, hashed (feed.go); nil: no feed.
+	Feed *FeedKey `json:"feed,omitempty"`
 }
 
 // Member is a person in the engagement.
@@ -140,6 +142,10 @@ func (e *Engagement) Clone() *Engagement {
 	c.cloneQuestionnaire(e)
 	c.cloneMigration(e)
 	c.Workshops = cloneWorkshops(e.Workshops)
+	if e.Feed != nil {
+		f := *e.Feed
+		c.Feed = &f
+	}
 	return &c
 }
 

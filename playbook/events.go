@@ -726,6 +726,7 @@ var migrationRules = map[Action]struct {
 	ActionCloseCheck:       {[]migWho{migManager}, "check or waive close-out items"},
 	ActionCloseWaive:       {[]migWho{migManager}, "check or waive close-out items"},
 	ActionSurvey:           {[]migWho{migCustomer, migManager}, "record the satisfaction survey"},
+	ActionFeedKey:          {[]migWho{migManager}, "manage the reporting feed key"},
 }
 
 // CanMigration is Can for the actions of the migration records (plan,
