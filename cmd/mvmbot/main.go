@@ -82,6 +82,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.export(ctx, args)
 	case "import":
 		return m.importCmd(ctx, args)
+	case "purge":
+		return m.purge(ctx, args)
 	}
 	m.usage(m.Stderr)
 	return fmt.Errorf("%w: unknown command %q", errUsage, cmd)
@@ -101,6 +103,8 @@ Usage:
                         the latest questionnaire version of an engagement (bot stopped, or a backup with --db)
   mvmbot import batch --engagement ID --event N [--kind users|paths] FILE.csv
                         set a migration event's members from a CSV (bot stopped)
+  mvmbot purge --closed-before YYYY-MM-DD [--apply]
+                        delete closed engagements after retention (lists only without --apply)
   mvmbot backup --out FILE
                         write a consistent copy of the database, also while serving
   mvmbot help           this text

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -23,6 +24,53 @@ var engagementTests = []test{
 	{"ConcurrentSameVersionAppliesOnce", testEngagementConcurrent},
 	{"DuplicateTurnDoesNotSave", testEngagementDuplicateTurn},
 	{"ReadsAreFreshAndTheCallers", testEngagementReadsFresh},
+	{"PurgeClosedOnly", testEngagementPurge},
+}
+
+// testEngagementPurge purges engagements closed before a date: a dry run
+// lists without deleting; the real one removes the record and its indexes
+// and leaves open and recently closed engagements alone.
+func testEngagementPurge(t *testing.T, e env) {
+	old := engagement(t, "e-old", "19:old", Epoch)
+	recent := engagement(t, "e-recent", "19:recent", Epoch)
+	open := engagement(t, "e-open", "19:open", Epoch)
+	for i, eng := range []*playbook.Engagement{old, recent, open} {
+		must(t, save(e, fmt.Sprintf("p%d", i), eng, 0))
+	}
+	closeAt := func(eng *playbook.Engagement, at time.Time, key string) {
+		c := eng.Clone()
+		must(t, playbook.Close(c, "29:lead", "cancelled by the customer", at))
+		c.Version = eng.Version + 1
+		must(t, save(e, key, c, eng.Version))
+	}
+	closeAt(old, Epoch.AddDate(0, 1, 0), "c-old")
+	closeAt(recent, Epoch.AddDate(0, 6, 0), "c-recent")
+	cut := Epoch.AddDate(0, 3, 0)
+
+	listed, err := e.b.PurgeClosed(e.ctx, cut, true)
+	must(t, err)
+	if len(listed) != 1 || listed[0].ID != "e-old" {
+		t.Fatalf("dry run lists %v, want e-old", listed)
+	}
+	if _, err := e.b.Engagement(e.ctx, "e-old"); err != nil {
+		t.Fatalf("a dry run deleted: %v", err)
+	}
+	purged, err := e.b.PurgeClosed(e.ctx, cut, false)
+	must(t, err)
+	if len(purged) != 1 || purged[0].ID != "e-old" || purged[0].Customer == "" {
+		t.Fatalf("purge returned %v", purged)
+	}
+	if _, err := e.b.Engagement(e.ctx, "e-old"); playbook.ErrorCode(err) != playbook.ENOTFOUND {
+		t.Errorf("purged engagement still readable: %v", err)
+	}
+	if _, err := e.b.EngagementByConversation(e.ctx, "19:old"); playbook.ErrorCode(err) != playbook.ENOTFOUND {
+		t.Errorf("purged engagement still bound to its conversation: %v", err)
+	}
+	mine, err := e.b.EngagementsOf(e.ctx, "29:lead")
+	must(t, err)
+	if got := ids(mine); len(got) != 2 || slices.Contains(got, "e-old") {
+		t.Errorf("member index after purge: %v, want e-open and e-recent", got)
+	}
 }
 
 // testEngagementReadsFresh reads an engagement repeatedly through every

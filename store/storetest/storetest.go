@@ -37,6 +37,7 @@ type Backend interface {
 	Engagement(ctx context.Context, id string) (*playbook.Engagement, error)
 	EngagementByConversation(ctx context.Context, key string) (*playbook.Engagement, error)
 	EngagementsOf(ctx context.Context, memberID string) ([]*playbook.Engagement, error)
+	PurgeClosed(ctx context.Context, before time.Time, dryRun bool) ([]playbook.Engagement, error)
 
 	// Durable jobs.
 	Enqueue(ctx context.Context, jobs ...playbook.Job) ([]playbook.Job, error)
