@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -28,6 +29,7 @@ type config struct {
 	LogFormat      string
 	LogLevel       slog.Level
 	Organizer      string
+	PublicURL      string
 }
 
 // envVars documents every variable, for --help and the README.
@@ -44,6 +46,7 @@ var envVars = []struct{ name, meaning, def string }{
 	{"MVMBOT_LOG_FORMAT", "text or json", "text on a terminal, else json"},
 	{"MVMBOT_LOG_LEVEL", "debug, info, warn or error", "info"},
 	{"MVMBOT_ORGANIZER", "mailbox (UPN or id) that organizes MST workshops", "empty: no Graph calls for workshops"},
+	{"MVMBOT_PUBLIC_URL", "the bot's public https root, for links people open (Add to calendar)", "empty: the .ics path is shown as text"},
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -59,6 +62,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		AuthorityHost:  getenv("AZURE_AUTHORITY_HOST"),
 		LogFormat:      strings.ToLower(getenv("MVMBOT_LOG_FORMAT")),
 		Organizer:      getenv("MVMBOT_ORGANIZER"),
+		PublicURL:      strings.TrimRight(strings.TrimSpace(getenv("MVMBOT_PUBLIC_URL")), "/"),
 	}
 	if c.Port == "" {
 		c.Port = "3978"
@@ -74,6 +78,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if c.GraphBaseURL == "" {
 		c.GraphBaseURL = "https://graph.microsoft.com/v1.0"
+	}
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		local := err == nil && (u.Hostname() == "localhost" || u.Hostname() == "127.0.0.1")
+		if err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && local)) || u.RawQuery != "" {
+			return c, fmt.Errorf("MVMBOT_PUBLIC_URL %q: want the bot's public root, like https://mvmbot.contoso.com", c.PublicURL)
+		}
 	}
 	switch c.LogFormat {
 	case "", "text", "json":

@@ -365,6 +365,8 @@ func TestCommandLine(t *testing.T) {
 		{"serve with arguments", []string{"serve", "extra"}, env{}, "takes no arguments", ""},
 		{"bad port", []string{"serve"}, env{"PORT": "eighty"}, "PORT", ""},
 		{"bad log format", []string{"serve"}, env{"MVMBOT_LOG_FORMAT": "xml"}, "MVMBOT_LOG_FORMAT", ""},
+		{"public URL not https", []string{"serve"}, env{"MVMBOT_PUBLIC_URL": "http://mvmbot.contoso.com"}, "MVMBOT_PUBLIC_URL", ""},
+		{"public URL relative", []string{"serve"}, env{"MVMBOT_PUBLIC_URL": "/bot"}, "MVMBOT_PUBLIC_URL", ""},
 		{"bad app type", []string{"serve"}, env{"MicrosoftAppId": appID, "MicrosoftAppType": "Sometimes"}, "MicrosoftAppType", ""},
 		{"single tenant without secret", []string{"serve"}, env{"MicrosoftAppId": appID, "MicrosoftAppTenantId": testTenant, "BotOpenIdMetadata": "http://127.0.0.1:1/none"}, "MicrosoftAppPassword", ""},
 		{"missing db directory", []string{"serve"}, env{"MVMBOT_DB": "/nonexistent/dir/mvmbot.db"}, "/nonexistent/dir", ""},

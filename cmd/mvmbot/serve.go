@@ -47,7 +47,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	connector := &bot.Connector{HTTP: connectorClient(), Log: log}
-	srv := &bot.Server{Store: db, Handler: bot.Conversation{Engagements: db, Roster: connector, Workshops: workshops, Organizer: cfg.Organizer}, Reports: db, Log: log}
+	srv := &bot.Server{Store: db, Handler: bot.Conversation{Engagements: db, Roster: connector, Workshops: workshops, Organizer: cfg.Organizer, BaseURL: cfg.PublicURL}, Reports: db, Log: log}
 	host := "" // all interfaces
 	if cfg.localMode() {
 		host = "127.0.0.1"
@@ -83,7 +83,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	// WorkshopJobs creates the workshops' Teams meetings and posts their
 	// reminders (issue 6); it queues its jobs every few seconds, so a
 	// picked slot is booked soon after the click.
-	workshopJobs := &bot.WorkshopJobs{Store: db, Graph: workshops, Organizer: cfg.Organizer, Log: log}
+	workshopJobs := &bot.WorkshopJobs{Store: db, Graph: workshops, Organizer: cfg.Organizer, BaseURL: cfg.PublicURL, Log: log}
 	runner := &bot.Runner{
 		Store: db,
 		Workers: map[string]bot.WorkFunc{
