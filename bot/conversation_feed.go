@@ -58,10 +58,14 @@ func (t *turn) feed(args string) (answer, error) {
 	if rotated {
 		what = "A new key for (the old one no longer works)"
 	}
+	root := t.c.BaseURL
+	if root == "" {
+		root = "https://<your bot's host>"
+	}
 	secret := fmt.Sprintf("%s the %s reporting feed, shown this once: `%s`\n\n"+
-		"Power BI, Get data > Web: `https://<your bot's host>/api/reports/%s.json?key=%s` (or `.csv`). "+
+		"Power BI, Get data > Web: `%s/api/reports/%s.json?key=%s` (or `.csv`). "+
 		"Keep it like a password; **feed revoke %s** closes the feed, **feed new %s** replaces the key.",
-		what, e.Customer, key, e.ID, key, e.ID, e.ID)
+		what, e.Customer, key, strings.TrimRight(root, "/"), e.ID, key, e.ID, e.ID)
 	ans := save(e, answer{})
 	ans.private = []Outgoing{{Type: string(schema.Message), Text: secret, TextFormat: "markdown"}}
 	return ans, nil
