@@ -152,8 +152,11 @@ func (r *Runner) Submit(jobs []playbook.Job) {
 }
 
 // Wake makes the claim loop look for due jobs now, after jobs were enqueued
-// outside a turn.
+// outside a turn. A nil Runner does nothing.
 func (r *Runner) Wake() {
+	if r == nil {
+		return // no runner (tests): the jobs wait for the claim loop
+	}
 	r.init()
 	select {
 	case r.wake <- struct{}{}:
@@ -310,4 +313,22 @@ func (r *Runner) safeWork(work WorkFunc, j playbook.Job) (err error) {
 		}
 	}()
 	return work(ctx, j)
+}
+
+// jobEnqueuer is the part of the store that queues jobs outside a turn.
+type jobEnqueuer interface {
+	Enqueue(ctx context.Context, jobs ...playbook.Job) ([]playbook.Job, error)
+}
+
+// enqueueNow queues jobs made outside a turn (by a worker or a scan) and
+// wakes the runner, so the due ones run now rather than at the next poll.
+func enqueueNow(ctx context.Context, q jobEnqueuer, r *Runner, jobs ...playbook.Job) error {
+	if len(jobs) == 0 {
+		return nil
+	}
+	if _, err := q.Enqueue(ctx, jobs...); err != nil {
+		return err
+	}
+	r.Wake()
+	return nil
 }

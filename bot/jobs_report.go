@@ -205,10 +205,7 @@ func (m *MigrationJobs) Reconcile(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if len(jobs) == 0 {
-			continue
-		}
-		if _, err := m.Store.Enqueue(ctx, jobs...); err != nil {
+		if err := enqueueNow(ctx, m.Store, m.Runner, jobs...); err != nil {
 			return err
 		}
 	}
@@ -295,13 +292,7 @@ func (m *MigrationJobs) WorkReport(ctx context.Context, j playbook.Job) error {
 	if err != nil {
 		return err
 	}
-	if _, err := m.Store.Enqueue(ctx, send, next); err != nil {
-		return err
-	}
-	if m.Runner != nil {
-		m.Runner.Wake()
-	}
-	return nil
+	return enqueueNow(ctx, m.Store, m.Runner, send, next)
 }
 
 // WorkRemind is the KindEscalationRemind worker: it reminds the point of

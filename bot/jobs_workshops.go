@@ -160,14 +160,7 @@ func (w *WorkshopJobs) Reconcile(ctx context.Context) error {
 		}
 		all = append(all, jobs...)
 	}
-	if len(all) == 0 {
-		return nil
-	}
-	queued, err := w.Store.Enqueue(ctx, all...)
-	if err == nil && w.Runner != nil && len(queued) > 0 {
-		w.Runner.Wake()
-	}
-	return err
+	return enqueueNow(ctx, w.Store, w.Runner, all...)
 }
 
 // Run reconciles at once and then every interval until ctx ends.
@@ -186,23 +179,35 @@ type retryHint interface {
 	RetryDelay() time.Duration
 }
 
-// WorkCreate is the KindWorkshopCreate worker.
-func (w *WorkshopJobs) WorkCreate(ctx context.Context, j playbook.Job) error {
+// load decodes a workshop job and reads the engagement and workshop it is
+// about (ws nil when the engagement no longer has it). e is nil, with no
+// error, when the engagement is gone: nothing is left to do. graphOp names
+// what the job does through Graph ("create", "cancel"), "" when it needs
+// no Graph; without a client that failure is permanent.
+func (w *WorkshopJobs) load(ctx context.Context, j playbook.Job, what, graphOp string) (workshopArgs, *playbook.Engagement, *playbook.Workshop, error) {
 	var a workshopArgs
 	if err := json.Unmarshal(j.Args, &a); err != nil {
-		return Permanent(fmt.Errorf("decode workshop job: %w", err))
+		return a, nil, nil, Permanent(fmt.Errorf("decode %s: %w", what, err))
 	}
-	if w.Graph == nil {
-		return Permanent(errors.New("workshop meeting to create, but no Graph client is configured"))
+	if graphOp != "" && w.Graph == nil {
+		return a, nil, nil, Permanent(fmt.Errorf("workshop meeting to %s, but no Graph client is configured", graphOp))
 	}
 	e, err := w.Store.Engagement(ctx, a.Engagement)
 	if playbook.ErrorCode(err) == playbook.ENOTFOUND {
-		return nil
+		return a, nil, nil, nil
 	}
 	if err != nil {
+		return a, nil, nil, err
+	}
+	return a, e, e.Workshop(a.Workshop), nil
+}
+
+// WorkCreate is the KindWorkshopCreate worker.
+func (w *WorkshopJobs) WorkCreate(ctx context.Context, j playbook.Job) error {
+	a, e, ws, err := w.load(ctx, j, "workshop job", "create")
+	if err != nil || e == nil {
 		return err
 	}
-	ws := e.Workshop(a.Workshop)
 	if ws == nil || ws.Status != playbook.WorkshopScheduling || !ws.Start.Equal(a.Start) || e.IsClosed() {
 		return nil // picked again, cancelled or done meanwhile
 	}
@@ -333,18 +338,10 @@ func (w *WorkshopJobs) createFailed(ctx context.Context, e *playbook.Engagement,
 // WorkRemind is the KindWorkshopRemind worker: it posts the reminder when
 // the workshop is still scheduled at that slot.
 func (w *WorkshopJobs) WorkRemind(ctx context.Context, j playbook.Job) error {
-	var a workshopArgs
-	if err := json.Unmarshal(j.Args, &a); err != nil {
-		return Permanent(fmt.Errorf("decode workshop reminder: %w", err))
-	}
-	e, err := w.Store.Engagement(ctx, a.Engagement)
-	if playbook.ErrorCode(err) == playbook.ENOTFOUND {
-		return nil
-	}
-	if err != nil {
+	a, e, ws, err := w.load(ctx, j, "workshop reminder", "")
+	if err != nil || e == nil {
 		return err
 	}
-	ws := e.Workshop(a.Workshop)
 	if ws == nil || ws.Status != playbook.WorkshopScheduled || !ws.Start.Equal(a.Start) || e.IsClosed() {
 		return nil // cancelled or moved: its own reminders are queued
 	}
@@ -360,34 +357,17 @@ func (w *WorkshopJobs) WorkRemind(ctx context.Context, j playbook.Job) error {
 	if err != nil {
 		return err
 	}
-	if _, err := w.Store.Enqueue(ctx, send); err != nil {
-		return err
-	}
-	if w.Runner != nil {
-		w.Runner.Wake()
-	}
-	return nil
+	return enqueueNow(ctx, w.Store, w.Runner, send)
 }
 
 // WorkCancel is the KindWorkshopCancel worker: it cancels the Graph event
 // of a cancelled workshop (the attendees get Graph's cancellation), then
 // clears the event from the engagement and removes the pending reminders.
 func (w *WorkshopJobs) WorkCancel(ctx context.Context, j playbook.Job) error {
-	var a workshopArgs
-	if err := json.Unmarshal(j.Args, &a); err != nil {
-		return Permanent(fmt.Errorf("decode workshop cancel job: %w", err))
-	}
-	if w.Graph == nil {
-		return Permanent(errors.New("workshop meeting to cancel, but no Graph client is configured"))
-	}
-	e, err := w.Store.Engagement(ctx, a.Engagement)
-	if playbook.ErrorCode(err) == playbook.ENOTFOUND {
-		return nil
-	}
-	if err != nil {
+	a, e, ws, err := w.load(ctx, j, "workshop cancel job", "cancel")
+	if err != nil || e == nil {
 		return err
 	}
-	ws := e.Workshop(a.Workshop)
 	if ws == nil || ws.Status != playbook.WorkshopCancelled || !ws.CancelEvent || ws.EventID == "" {
 		return nil
 	}
