@@ -175,6 +175,11 @@ func columnDefinition(col Column) models.ColumnDefinitionable {
 	switch col.Type {
 	case ColumnText:
 		t := models.NewTextColumn()
+		if col.Multiline {
+			t.SetAllowMultipleLines(ptr(true))
+			t.SetLinesForEditing(ptr(int32(6)))
+			t.SetTextType(ptr("plain"))
+		}
 		d.SetText(t)
 	case ColumnNumber:
 		n := models.NewNumberColumn()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/url"
 	"strings"
-	"unicode"
 
 	"github.com/microsoftgraph/msgraph-sdk-go/groups"
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
@@ -183,40 +182,11 @@ func (c *Client) GroupSite(ctx context.Context, groupID string) (Site, error) {
 	return toSite(got), nil
 }
 
-// MailNickname makes a valid mail nickname from any text: ASCII letters and
-// digits kept, runs of anything else become one '-', at most 64
-// characters. It returns "" when nothing is left.
-func MailNickname(s string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range s {
-		if r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
-			if dash && b.Len() > 0 {
-				b.WriteByte('-')
-			}
-			dash = false
-			b.WriteRune(r)
-			if b.Len() >= 64 {
-				break
-			}
-			continue
-		}
-		dash = true
-	}
-	return strings.TrimRight(b.String()[:min(b.Len(), 64)], "-")
-}
+// MailNickname makes a valid mail nickname from any text; see
+// playbook.SiteAlias.
+func MailNickname(s string) string { return playbook.SiteAlias(s) }
 
-func validNickname(s string) bool {
-	if s == "" || len(s) > 64 {
-		return false
-	}
-	for _, r := range s {
-		if !(r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r))) && r != '-' && r != '_' && r != '.' {
-			return false
-		}
-	}
-	return true
-}
+func validNickname(s string) bool { return playbook.ValidSiteAlias(s) }
 
 // odataString escapes a value for a single-quoted OData string literal.
 func odataString(s string) string { return strings.ReplaceAll(s, "'", "''") }

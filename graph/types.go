@@ -1,8 +1,6 @@
 package graph
 
 import (
-	"time"
-
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
@@ -32,73 +30,42 @@ type Meeting = playbook.Meeting
 // Event is a calendar event as Graph returned it.
 type Event = playbook.CalendarEvent
 
+// The SharePoint values live in playbook (tracker.go) for the same reason.
+
 // Site is a SharePoint site.
-type Site struct {
-	ID          string // "{hostname},{site collection id},{web id}"
-	Name        string
-	DisplayName string
-	WebURL      string
-}
+type Site = playbook.SharePointSite
 
 // Group is a Microsoft 365 group to create; its SharePoint site follows.
-type Group struct {
-	DisplayName  string
-	MailNickname string // unique; letters, digits, '-', '_', '.' only; see MailNickname
-	Description  string
-	Visibility   string   // "Private" (default) or "Public"
-	Owners       []string // user ids or UPNs; at least one (an app-created group has no owner otherwise)
-	Members      []string // user ids or UPNs
-}
+type Group = playbook.GroupSpec
 
 // ColumnType is the type of a list column.
-type ColumnType string
+type ColumnType = playbook.ColumnType
 
 // Column types EnsureList can create.
 const (
-	ColumnText     ColumnType = "text"
-	ColumnNumber   ColumnType = "number"
-	ColumnDateTime ColumnType = "dateTime"
-	ColumnBoolean  ColumnType = "boolean"
-	ColumnChoice   ColumnType = "choice"
+	ColumnText     = playbook.ColumnText
+	ColumnNumber   = playbook.ColumnNumber
+	ColumnDateTime = playbook.ColumnDateTime
+	ColumnBoolean  = playbook.ColumnBoolean
+	ColumnChoice   = playbook.ColumnChoice
 )
 
 // Column is a list column.
-type Column struct {
-	Name     string // internal name: a letter, then letters, digits or '_'
-	Type     ColumnType
-	Choices  []string // for ColumnChoice
-	Required bool
-}
+type Column = playbook.ListColumn
 
 // List templates.
 const (
-	TemplateGenericList     = "genericList"
-	TemplateDocumentLibrary = "documentLibrary"
+	TemplateGenericList     = playbook.TemplateGenericList
+	TemplateDocumentLibrary = playbook.TemplateDocumentLibrary
 )
 
 // ListSpec is a SharePoint list EnsureList makes exist.
-type ListSpec struct {
-	DisplayName string
-	Description string
-	Template    string // TemplateGenericList (default) or TemplateDocumentLibrary
-	Columns     []Column
-}
+type ListSpec = playbook.ListSpec
 
 // List is a SharePoint list.
-type List struct {
-	ID          string
-	DisplayName string
-	WebURL      string
-	Created     bool // EnsureList created it on this call
-}
+type List = playbook.SharePointList
 
 // Item is a list item. Fields hold values as encoding/json decodes them
 // into any (string, float64, bool, nil, []any, map[string]any), keyed by
 // column internal name.
-type Item struct {
-	ID       string
-	WebURL   string
-	Fields   map[string]any
-	Created  time.Time
-	Modified time.Time
-}
+type Item = playbook.ListItem

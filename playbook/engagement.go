@@ -60,6 +60,8 @@ type Engagement struct {
 	Workshops []Workshop `json:"workshops,omitempty"`
 	// Feed is the reporting feed's key, hashed (feed.go); nil: no feed.
 	Feed *FeedKey `json:"feed,omitempty"`
+	// Site is the migration collaboration site (site.go); nil: none yet.
+	Site *Site `json:"site,omitempty"`
 }
 
 // Member is a person in the engagement.
@@ -146,6 +148,7 @@ func (e *Engagement) Clone() *Engagement {
 		f := *e.Feed
 		c.Feed = &f
 	}
+	c.Site = e.Site.clone()
 	return &c
 }
 

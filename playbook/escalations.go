@@ -138,6 +138,9 @@ func Escalate(e *Engagement, actorID string, sev Severity, text string, issue in
 	x := Escalation{ID: len(e.Escalations) + 1, By: actorID, At: now.UTC(), Severity: sev, State: EscalationOpen,
 		Text: text, Issue: issue, Contact: m.ID, ContactRole: role}
 	e.Escalations = append(e.Escalations, x)
+	if issue != 0 {
+		e.touchIssue(issue) // the tracker's Escalated column
+	}
 	detail := fmt.Sprintf("#%d %s to the %s", x.ID, sev, role)
 	if m.ID != "" {
 		detail += " (" + m.display() + ")"
@@ -208,6 +211,9 @@ func ResolveEscalation(e *Engagement, actorID string, id int, resolution string,
 		x.AckBy, x.AckAt = actorID, now.UTC()
 	}
 	x.State, x.ResolvedBy, x.ResolvedAt, x.Resolution = EscalationResolved, actorID, now.UTC(), resolution
+	if x.Issue != 0 {
+		e.touchIssue(x.Issue)
+	}
 	e.audit(now, actorID, ActionEscalationSolve, "", fmt.Sprintf("#%d: %s", id, resolution))
 	return nil
 }

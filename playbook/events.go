@@ -723,6 +723,7 @@ var migrationRules = map[Action]struct {
 	ActionIssueOpen:        {[]migWho{migAnyone}, "report an issue"},
 	ActionIssueResolve:     {[]migWho{migManager, migMST, migCustomer}, "resolve an issue"},
 	ActionIssueHandOver:    {[]migWho{migManager, migMST}, "hand an issue over"},
+	ActionIssueAssign:      {[]migWho{migManager, migMST}, "assign an issue"},
 	ActionCloseCheck:       {[]migWho{migManager}, "check or waive close-out items"},
 	ActionCloseWaive:       {[]migWho{migManager}, "check or waive close-out items"},
 	ActionSurvey:           {[]migWho{migCustomer, migManager}, "record the satisfaction survey"},

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Post-migration issues (task 2481), kept in the engagement as a plain
@@ -17,6 +18,7 @@ const (
 	ActionIssueOpen     Action = "issue_open"
 	ActionIssueResolve  Action = "issue_resolve"
 	ActionIssueHandOver Action = "issue_handover"
+	ActionIssueAssign   Action = "issue_assign"
 )
 
 // IssueState is where a post-migration issue stands.
@@ -42,7 +44,35 @@ type Issue struct {
 	ClosedBy string     `json:"closedBy,omitempty"`
 	// Outcome is the resolution, or to whom and how it was handed over.
 	Outcome string `json:"outcome,omitempty"`
+
+	// What the issue card asks besides the title (issue 7).
+	Source    Source   `json:"source,omitempty"`
+	ErrorText string   `json:"errorText,omitempty"`
+	Severity  Severity `json:"severity,omitempty"`
+	Owner     string   `json:"owner,omitempty"` // member id it is assigned to
+	// KnownError is the id of the known error the error text matched.
+	KnownError string `json:"knownError,omitempty"`
+
+	// Rev counts the issue's changes; SyncedRev is the one the tracker list
+	// has, as item ItemID. The sync job writes issues whose Rev is ahead.
+	Rev       int    `json:"rev,omitempty"`
+	SyncedRev int    `json:"syncedRev,omitempty"`
+	ItemID    string `json:"itemId,omitempty"`
+	ItemURL   string `json:"itemUrl,omitempty"`
 }
+
+// IssueReport is a post-migration issue as reported.
+type IssueReport struct {
+	Title     string
+	Source    Source // "" when it is not about one source
+	Unit      string // the affected user or path
+	ErrorText string
+	Severity  Severity // "" is medium
+	Event     int      // 0 for none
+}
+
+// MaxIssueTitleLen is the longest issue title: a list item's Title.
+const MaxIssueTitleLen = 255
 
 // MaxIssues caps the issues one engagement keeps.
 const MaxIssues = 100_000
@@ -59,28 +89,47 @@ func (e *Engagement) issueIndex(id int) (int, error) {
 	return i, nil
 }
 
-// OpenIssue records a post-migration issue reported by actorID, any member,
-// and returns it. unit and event (0: none) say where it came from. Returns
-// ECONFLICT when e is closed; EFORBIDDEN for a non-member; EINVALID for an
-// empty or long title or an unknown event.
+// OpenIssue records a post-migration issue reported by actorID with only a
+// title, unit and event; see ReportIssue.
 func OpenIssue(e *Engagement, actorID, title, unit string, event int, now time.Time) (Issue, error) {
+	return ReportIssue(e, actorID, IssueReport{Title: title, Unit: unit, Event: event}, now)
+}
+
+// ReportIssue records a post-migration issue reported by actorID, any
+// member, and returns it. Its error text is matched against the known
+// errors of e's sources (KnownError names the match). Returns ECONFLICT
+// when e is closed; EFORBIDDEN for a non-member; EINVALID for an empty or
+// long title, a long unit or error text, a source e does not migrate, an
+// unknown severity or event.
+func ReportIssue(e *Engagement, actorID string, r IssueReport, now time.Time) (Issue, error) {
 	if err := e.checkOpen(); err != nil {
 		return Issue{}, err
 	}
 	if err := canMigration(e, actorID, ActionIssueOpen); err != nil {
 		return Issue{}, err
 	}
-	title, unit = strings.TrimSpace(title), strings.TrimSpace(unit)
+	title, unit, errText := strings.TrimSpace(r.Title), strings.TrimSpace(r.Unit), strings.TrimSpace(r.ErrorText)
 	switch {
-	case title == "" || len(title) > MaxReasonLen:
-		return Issue{}, Errorf(EINVALID, "Describe the issue in 1 to %d characters.", MaxReasonLen)
+	case title == "" || utf8.RuneCountInString(title) > MaxIssueTitleLen:
+		return Issue{}, Errorf(EINVALID, "Describe the issue in a title of 1 to %d characters.", MaxIssueTitleLen)
 	case len(unit) > MaxUnitLen:
-		return Issue{}, Errorf(EINVALID, "The unit is longer than %d characters.", MaxUnitLen)
+		return Issue{}, Errorf(EINVALID, "The affected user or path is longer than %d characters.", MaxUnitLen)
+	case len(errText) > MaxReasonLen:
+		return Issue{}, Errorf(EINVALID, "The error text is longer than %d characters; paste its first lines.", MaxReasonLen)
+	case r.Source != "" && !hasSource(e.Sources, r.Source):
+		return Issue{}, Errorf(EINVALID, "This engagement does not migrate from %s.", r.Source)
 	case len(e.Issues) >= MaxIssues:
 		return Issue{}, Errorf(EINVALID, "This engagement already tracks %s issues; use the issue tracker list.", countStr(MaxIssues))
 	}
-	if event != 0 {
-		if _, err := e.eventIndex(event); err != nil {
+	sev := SeverityMedium
+	if r.Severity != "" {
+		var err error
+		if sev, err = ParseSeverity(string(r.Severity)); err != nil {
+			return Issue{}, err
+		}
+	}
+	if r.Event != 0 {
+		if _, err := e.eventIndex(r.Event); err != nil {
 			return Issue{}, err
 		}
 	}
@@ -88,10 +137,59 @@ func OpenIssue(e *Engagement, actorID, title, unit string, event int, now time.T
 	if n := len(e.Issues); n > 0 {
 		id = e.Issues[n-1].ID + 1
 	}
-	x := Issue{ID: id, Title: title, Unit: unit, Event: event, State: IssueOpen, Opened: now.UTC(), OpenedBy: actorID}
+	x := Issue{ID: id, Title: title, Unit: unit, Event: r.Event, State: IssueOpen, Opened: now.UTC(), OpenedBy: actorID,
+		Source: r.Source, ErrorText: errText, Severity: sev, Rev: 1}
+	if errText != "" {
+		known := KnownErrors(e.Sources...)
+		if r.Source != "" {
+			known = KnownErrors(r.Source)
+		}
+		if k, ok := MatchKnownError(errText, known); ok {
+			x.KnownError = k.ID
+		}
+	}
 	e.Issues = append(e.Issues, x)
 	e.audit(now, actorID, ActionIssueOpen, "migration-issues", fmt.Sprintf("#%d: %s", id, title))
 	return x, nil
+}
+
+// AssignIssue makes memberID, a member of e, the owner of open issue id.
+// The MVM or the MST may. Returns ECONFLICT when e is closed or the issue
+// is not open; ENOTFOUND for no such issue; EINVALID for a non-member
+// owner; EFORBIDDEN for other roles.
+func AssignIssue(e *Engagement, actorID string, id int, memberID string, now time.Time) error {
+	if err := e.checkOpen(); err != nil {
+		return err
+	}
+	if err := canMigration(e, actorID, ActionIssueAssign); err != nil {
+		return err
+	}
+	i, err := e.issueIndex(id)
+	if err != nil {
+		return err
+	}
+	x := &e.Issues[i]
+	if x.State != IssueOpen {
+		return Errorf(ECONFLICT, "Issue %d is already %s.", id, strings.ReplaceAll(string(x.State), "_", " "))
+	}
+	m, ok := e.Member(memberID)
+	if !ok {
+		return Errorf(EINVALID, "Issues are assigned to members of the engagement.")
+	}
+	if x.Owner == memberID {
+		return Errorf(ECONFLICT, "Issue %d is already assigned to %s.", id, m.display())
+	}
+	x.Owner = memberID
+	x.Rev++
+	e.audit(now, actorID, ActionIssueAssign, "migration-issues", fmt.Sprintf("#%d to %s", id, m.display()))
+	return nil
+}
+
+// touchIssue marks issue id changed for the tracker (an escalation).
+func (e *Engagement) touchIssue(id int) {
+	if i, err := e.issueIndex(id); err == nil {
+		e.Issues[i].Rev++
+	}
 }
 
 // ResolveIssue closes open issue id with its resolution. The MVM, the MST
@@ -133,6 +231,7 @@ func (e *Engagement) closeIssue(actorID string, id int, a Action, st IssueState,
 		return Errorf(EINVALID, "Say %s, in at most %d characters.", what, MaxReasonLen)
 	}
 	x.State, x.Closed, x.ClosedBy, x.Outcome = st, now.UTC(), actorID, outcome
+	x.Rev++
 	e.audit(now, actorID, a, "migration-issues", fmt.Sprintf("#%d: %s", id, outcome))
 	return nil
 }

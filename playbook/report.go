@@ -383,7 +383,7 @@ func ReportCSV(e *Engagement) []byte {
 	w := csv.NewWriter(&buf)
 	row := func(cells ...string) {
 		for i, c := range cells {
-			cells[i] = reportCell(c)
+			cells[i] = csvSafe(c)
 		}
 		_ = w.Write(cells)
 	}
@@ -447,12 +447,4 @@ func ReportCSV(e *Engagement) []byte {
 	}
 	w.Flush()
 	return buf.Bytes()
-}
-
-// reportCell defuses a cell a spreadsheet would run as a formula.
-func reportCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }
