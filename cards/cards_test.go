@@ -36,6 +36,9 @@ func TestEveryCardValidates(t *testing.T) {
 	for name, card := range workshopCards(t) {
 		builders[name] = card
 	}
+	for name, card := range siteCards(t) {
+		builders[name] = card
+	}
 	for name, card := range builders {
 		t.Run(name, func(t *testing.T) {
 			raw, err := json.Marshal(card)
