@@ -96,6 +96,19 @@ func Commands() []Command {
 			Description: "The migration events with their state, pre-flight results and the next step of each",
 			Help: "The MVM and the MST start pre-flight, paste its results as CSV (unit,result,reason), mark events ready, start and complete them; the MVM waives pre-flight or cancels, with a reason. " +
 				"Failed units are matched to the known errors and their remediation is posted to the customer. Member lists come from **mvmbot import batch**."},
+		{Name: "site", Usage: "site", Scopes: sharedScope,
+			Description: "The migration collaboration site: set it up (new or existing SharePoint site), see its links, repair it",
+			Help: "The MST, the MVM or the lead uses the customer's existing SharePoint site or has mvmbot create one with a Microsoft 365 group. " +
+				"mvmbot then makes the library Migration documents and the lists Migration issues and Known migration errors, and marks 2979, 3615 and 3282 done. " +
+				"Repair makes whatever is missing again. Without Graph configured, the issue tracker is kept in mvmbot (issues export)."},
+		{Name: "issue", Usage: "issue", Scopes: allScopes,
+			Description: "Report a migration issue: what, source, affected user or path, error text, severity",
+			Help: "Anyone in the engagement may report. The error text is checked against the known migration errors and the fix is shown at once; " +
+				"the MST is mentioned, and the issue goes to the tracker list on the collaboration site."},
+		{Name: "issues", Usage: "issues [export]", Scopes: allScopes,
+			Description: "The open migration issues, ten per page, to assign, resolve or escalate; export gives CSV",
+			Help: "The MVM and the MST assign; the MVM, the MST and the customer resolve; anyone escalates to the single point of contact (the MVM for IMAP, the MST otherwise). " +
+				"**issues 2** is the second page, **issues export** every issue as CSV."},
 		{Name: "feed", Usage: "feed [new|revoke <engagement id>]", Scopes: []string{"personal"},
 			Description: "The read-only reporting feed for Power BI: create, rotate or revoke its key",
 			Help: "In our personal chat only, since the key is shown once and to you alone. **feed** lists your engagements and whether their feed has a key; " +

@@ -57,7 +57,10 @@ type Conversation struct {
 	// mode (recorded, with an .ics invitation). See conversation_workshops.go.
 	Workshops Workshops
 	Organizer string // the workshop organizer's mailbox (MVMBOT_ORGANIZER)
-	BaseURL   string // the bot's public root, for the .ics links; "" shows the path
+	// Sites sets up the collaboration site and writes the issue tracker
+	// through Graph; nil is local mode (the tracker is kept in mvmbot).
+	Sites   SiteGraph
+	BaseURL string // the bot's public root, for the .ics links; "" shows the path
 }
 
 // Handle implements Handler.
@@ -109,6 +112,8 @@ type answer struct {
 	posts []Outgoing
 	// private are posted once and never stored (Outcome.Private).
 	private []Outgoing
+	// jobs are queued with the change (Outcome.Jobs).
+	jobs []playbook.Job
 }
 
 func (t *turn) personal() bool { return t.a.Conversation.ConversationType == "personal" }
@@ -155,6 +160,7 @@ func (a answer) asReply() Outcome {
 	}
 	out.Replies = append(out.Replies, a.posts...)
 	out.Private = a.private
+	out.Jobs = a.jobs
 	return out
 }
 
@@ -166,6 +172,7 @@ func (a answer) asInvoke() Outcome {
 		out.Invoke = MessageResponse(a.text)
 	}
 	out.Replies = a.posts
+	out.Jobs = a.jobs
 	return out
 }
 
@@ -240,6 +247,10 @@ func (t *turn) command(text string) (answer, error) {
 		return t.feed(args)
 	case "close", "close-out", "closeout":
 		return t.closeCard(cards.ActionData{})
+	case "site":
+		return t.site(cards.ActionData{})
+	case "issue", "issues":
+		return t.issueCommand(name, args)
 	}
 	return answer{text: fmt.Sprintf("I don't know %q. Try **next**, **status** or **done 1699**; **help** lists everything.", truncate(text, 40))}, nil
 }
@@ -324,6 +335,24 @@ func (t *turn) action(verb string, d cards.ActionData, raw json.RawMessage) (ans
 		return t.surveySubmit(d, raw)
 	case cards.VerbEscalationAck, cards.VerbEscalationResolve:
 		return t.escalationButton(verb, d, raw)
+	case cards.VerbSite:
+		return t.site(d)
+	case cards.VerbSiteCreate:
+		return t.siteCreate(d, raw)
+	case cards.VerbSiteRepair:
+		return t.siteRepair(d)
+	case cards.VerbIssue:
+		e, err := t.target(d)
+		if err != nil {
+			return answer{}, err
+		}
+		return answer{card: cards.IssueFormCard(e, cards.IssueForm{})}, nil
+	case cards.VerbIssueSubmit:
+		return t.issueSubmit(d, raw)
+	case cards.VerbIssues:
+		return t.issuesPage(d, raw)
+	case cards.VerbIssueAssign, cards.VerbIssueResolve, cards.VerbIssueEscalate:
+		return t.issueButton(verb, d, raw)
 	}
 	return answer{}, playbook.Errorf(playbook.EINVALID, "This button (%q) is not one mvmbot knows. The card may be from an older version: type help.", truncate(verb, 40))
 }

@@ -27,6 +27,10 @@ type Outcome struct {
 	// server handles the activity again on the fresh state (a few times at
 	// most, see Server.process).
 	Engagement *playbook.Engagement
+	// Jobs are queued in the same transaction as the engagement: the work
+	// a change sets going (a site's set-up, a tracker write), so that it
+	// happens exactly when the change is saved.
+	Jobs []playbook.Job
 }
 
 // Handler decides what to do with an activity. It must not post or change

@@ -62,9 +62,13 @@ type Site struct {
 	Owners  []string `json:"owners,omitempty"`
 	Members []string `json:"members,omitempty"`
 
-	GroupID string `json:"groupId,omitempty"`
-	SiteID  string `json:"siteId,omitempty"`
-	WebURL  string `json:"webUrl,omitempty"`
+	// GroupRequested is set just before the group is created: a group
+	// found with the alias afterwards is this run's (a create whose answer
+	// was lost), one found before it belongs to someone else.
+	GroupRequested bool   `json:"groupRequested,omitempty"`
+	GroupID        string `json:"groupId,omitempty"`
+	SiteID         string `json:"siteId,omitempty"`
+	WebURL         string `json:"webUrl,omitempty"`
 	// Docs, Issues and Known are the library and the two lists.
 	Docs   ListRef `json:"docs,omitzero"`
 	Issues ListRef `json:"issues,omitzero"`

@@ -42,12 +42,12 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	bg, stopBackground := context.WithCancel(context.Background())
 	defer stopBackground()
 
-	workshops, err := newWorkshops(cfg, log)
+	gc, err := newGraph(cfg, log)
 	if err != nil {
 		return err
 	}
 	connector := &bot.Connector{HTTP: connectorClient(), Log: log}
-	srv := &bot.Server{Store: db, Handler: bot.Conversation{Engagements: db, Roster: connector, Workshops: workshops, Organizer: cfg.Organizer, BaseURL: cfg.PublicURL}, Reports: db, Log: log}
+	srv := &bot.Server{Store: db, Handler: bot.Conversation{Engagements: db, Roster: connector, Workshops: gc.workshops, Sites: gc.sites, Organizer: cfg.Organizer, BaseURL: cfg.PublicURL}, Reports: db, Log: log}
 	host := "" // all interfaces
 	if cfg.localMode() {
 		host = "127.0.0.1"
@@ -83,7 +83,10 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	// WorkshopJobs creates the workshops' Teams meetings and posts their
 	// reminders (issue 6); it queues its jobs every few seconds, so a
 	// picked slot is booked soon after the click.
-	workshopJobs := &bot.WorkshopJobs{Store: db, Graph: workshops, Organizer: cfg.Organizer, BaseURL: cfg.PublicURL, Log: log}
+	workshopJobs := &bot.WorkshopJobs{Store: db, Graph: gc.workshops, Organizer: cfg.Organizer, BaseURL: cfg.PublicURL, Log: log}
+	// SiteJobs sets up the collaboration site and writes the issue tracker
+	// (issue 7); its jobs are queued by the turns that need them.
+	siteJobs := &bot.SiteJobs{Store: db, Graph: gc.sites, Log: log}
 	runner := &bot.Runner{
 		Store: db,
 		Workers: map[string]bot.WorkFunc{
@@ -93,11 +96,14 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 			bot.KindWorkshopCreate:   workshopJobs.WorkCreate,
 			bot.KindWorkshopRemind:   workshopJobs.WorkRemind,
 			bot.KindWorkshopCancel:   workshopJobs.WorkCancel,
+			bot.KindSiteSetup:        siteJobs.WorkSetup,
+			bot.KindIssueSync:        siteJobs.WorkIssueSync,
 		},
 		Log: log,
 	}
 	migration.Runner = runner
 	workshopJobs.Runner = runner
+	siteJobs.Runner = runner
 	srv.Runner = runner
 	srv.Inline = connector
 	runner.Start()

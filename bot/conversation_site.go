@@ -1,0 +1,357 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/mvmbot/mvmbot/cards"
+	"github.com/mvmbot/mvmbot/playbook"
+)
+
+// SiteGraph is what the collaboration site and its issue tracker (issue 7)
+// need from Microsoft Graph; *graph.Client implements it (cmd/mvmbot
+// passes it in when the bot has an app identity). nil is local mode: the
+// tracker is kept in the engagement only. Errors carry playbook codes (a
+// 403 names the missing permission) and, when Graph asks to come back
+// later, a retry hint (see retryHint).
+type SiteGraph interface {
+	SiteByURL(ctx context.Context, siteURL string) (playbook.SharePointSite, error)
+	GroupByMailNickname(ctx context.Context, nickname string) (string, error)
+	CreateGroup(ctx context.Context, g playbook.GroupSpec) (string, error)
+	GroupSite(ctx context.Context, groupID string) (playbook.SharePointSite, error)
+	EnsureList(ctx context.Context, siteID string, spec playbook.ListSpec) (playbook.SharePointList, error)
+	AddItem(ctx context.Context, siteID, listID string, fields map[string]any) (playbook.ListItem, error)
+	UpdateItem(ctx context.Context, siteID, listID, itemID string, fields map[string]any) error
+	Items(ctx context.Context, siteID, listID, filter string, pageSize int) ([]playbook.ListItem, string, error)
+	MoreItems(ctx context.Context, nextLink string) ([]playbook.ListItem, string, error)
+}
+
+// site answers "site" and the site card's Refresh.
+func (t *turn) site(d cards.ActionData) (answer, error) {
+	e, err := t.target(d)
+	if err != nil {
+		return answer{}, err
+	}
+	if err := t.member(e); err != nil {
+		return answer{}, err
+	}
+	return answer{card: t.siteCard(e, cards.SiteView{})}, nil
+}
+
+func (t *turn) siteCard(e *playbook.Engagement, v cards.SiteView) *cards.Card {
+	v.CanManage = !e.IsClosed() && playbook.CanManageSite(e, t.a.From.ID) == nil
+	v.Local = t.c.Sites == nil
+	return cards.Site(e, v)
+}
+
+// siteCreate runs the site form's submit: the setup is recorded and its
+// job queued in the same commit. A refused submit shows the form again
+// with what was typed.
+func (t *turn) siteCreate(d cards.ActionData, raw json.RawMessage) (answer, error) {
+	f, err := cards.DecodeSiteForm(raw)
+	if err != nil {
+		return answer{}, err
+	}
+	e, err := t.target(d)
+	if err != nil {
+		return answer{}, err
+	}
+	if t.c.Sites == nil {
+		return answer{card: t.siteCard(e, cards.SiteView{})}, nil
+	}
+	r := playbook.SiteRequest{Mode: playbook.SiteMode(f.Mode), URL: f.URL, Name: f.Name, Alias: f.Alias}
+	if err := playbook.RequestSite(e, t.a.From.ID, r, t.now); err != nil {
+		if playbook.ErrorCode(err) != playbook.EINVALID {
+			return answer{}, err
+		}
+		f.Error = playbook.ErrorMessage(err)
+		return answer{card: t.siteCard(e, cards.SiteView{Form: f, Notice: "Nothing was set up yet.", Attention: true})}, nil
+	}
+	return t.siteQueued(e, fmt.Sprintf("%s asked for the collaboration site; I am setting it up and post here when it is ready.", displayName(t.me())))
+}
+
+// siteRepair runs Repair and Retry.
+func (t *turn) siteRepair(d cards.ActionData) (answer, error) {
+	e, err := t.target(d)
+	if err != nil {
+		return answer{}, err
+	}
+	if t.c.Sites == nil {
+		return answer{card: t.siteCard(e, cards.SiteView{})}, nil
+	}
+	if err := playbook.RepairSite(e, t.a.From.ID, t.now); err != nil {
+		return answer{}, err
+	}
+	return t.siteQueued(e, fmt.Sprintf("%s started the site's set-up again (run %d): whatever is there stays, whatever is missing is made.", displayName(t.me()), e.Site.Run))
+}
+
+func (t *turn) siteQueued(e *playbook.Engagement, notice string) (answer, error) {
+	j, err := siteSetupJob(e.ID, e.Site.Run, t.now)
+	if err != nil {
+		return answer{}, err
+	}
+	bump(e)
+	ans := answer{card: t.siteCard(e, cards.SiteView{Notice: notice}), jobs: []playbook.Job{j}}
+	return save(e, ans), nil
+}
+
+// issueCommand runs "issue" (the form) and "issues [export|<page>]".
+func (t *turn) issueCommand(name, args string) (answer, error) {
+	if name == "issue" {
+		e, err := t.here()
+		if err != nil {
+			return answer{}, err
+		}
+		return answer{card: cards.IssueFormCard(e, cards.IssueForm{})}, nil
+	}
+	sub, _ := splitCommand(args)
+	switch sub {
+	case "", "open", "list":
+		return t.issues(cards.ActionData{}, 0, "", false)
+	case "export", "csv":
+		return t.issuesExport()
+	}
+	if n, err := strconv.Atoi(sub); err == nil && n >= 1 {
+		return t.issues(cards.ActionData{}, n-1, "", false)
+	}
+	return answer{}, playbook.Errorf(playbook.EINVALID, "**issues** lists the open issues, **issues 2** their second page, **issues export** all of them as CSV. %q is none of those.", truncate(sub, 30))
+}
+
+func (t *turn) issues(d cards.ActionData, page int, notice string, attention bool) (answer, error) {
+	e, err := t.target(d)
+	if err != nil {
+		return answer{}, err
+	}
+	if err := t.member(e); err != nil {
+		return answer{}, err
+	}
+	return answer{card: t.issuesCard(e, page, notice, attention)}, nil
+}
+
+func (t *turn) issuesCard(e *playbook.Engagement, page int, notice string, attention bool) *cards.Card {
+	me := t.a.From.ID
+	return cards.Issues(e, cards.IssuesView{
+		Notice: notice, Attention: attention, Page: page, Tracker: trackerURL(e),
+		May: func(a playbook.Action) bool { return !e.IsClosed() && playbook.CanMigration(e, me, a) == nil },
+	})
+}
+
+// trackerURL is the issue tracker list's address; "" while there is none.
+func trackerURL(e *playbook.Engagement) string {
+	if e.Site == nil || e.Site.State != playbook.SiteReady {
+		return ""
+	}
+	return e.Site.Issues.WebURL
+}
+
+// issuesExportMax bounds the CSV a message carries, as report csv does.
+const issuesExportMax = 20 * 1024
+
+func (t *turn) issuesExport() (answer, error) {
+	e, err := t.here()
+	if err != nil {
+		return answer{}, err
+	}
+	if err := t.member(e); err != nil {
+		return answer{}, err
+	}
+	csv := string(playbook.IssuesCSV(e))
+	csv = strings.ReplaceAll(csv, "```", "'''")
+	note := fmt.Sprintf("The %s engagement's %d issues as CSV:", e.Customer, len(e.Issues))
+	if len(csv) > issuesExportMax {
+		cut := strings.LastIndexByte(csv[:issuesExportMax], '\n') + 1
+		shown := strings.Count(csv[:cut], "\n") - 1
+		csv = csv[:cut]
+		note = fmt.Sprintf("The first %d of the %s engagement's %d issues as CSV (a message holds no more; the reporting feed has them all, see **help feed**):", shown, e.Customer, len(e.Issues))
+	}
+	return answer{text: note + "\n\n```\n" + strings.TrimRight(csv, "\n") + "\n```"}, nil
+}
+
+// issueSubmit runs the issue form's Report: the issue is recorded, the
+// channel hears of it with the reporter and the MST mentioned, and, when a
+// site is set up, the tracker list gets it by a job in the same commit. A
+// refused submit shows the form again with what was typed.
+func (t *turn) issueSubmit(d cards.ActionData, raw json.RawMessage) (answer, error) {
+	f, err := cards.DecodeIssueForm(raw)
+	if err != nil {
+		return answer{}, err
+	}
+	e, err := t.target(d)
+	if err != nil {
+		return answer{}, err
+	}
+	refuse := func(err error) (answer, error) {
+		if playbook.ErrorCode(err) != playbook.EINVALID {
+			return answer{}, err
+		}
+		f.Error = playbook.ErrorMessage(err) + " Nothing was recorded yet."
+		return answer{card: cards.IssueFormCard(e, f)}, nil
+	}
+	r := playbook.IssueReport{Title: f.Title, Source: playbook.Source(strings.TrimSpace(f.Source)), Unit: f.Unit,
+		ErrorText: f.ErrorText, Severity: playbook.Severity(strings.TrimSpace(f.Severity))}
+	if ev := strings.TrimSpace(f.Event); ev != "" {
+		n, err := strconv.Atoi(ev)
+		if err != nil || n < 1 {
+			return refuse(playbook.Errorf(playbook.EINVALID, "The event is a number, like 3, or empty."))
+		}
+		r.Event = n
+	}
+	x, err := playbook.ReportIssue(e, t.a.From.ID, r, t.now)
+	if err != nil {
+		return refuse(err)
+	}
+	var known *playbook.KnownError
+	if k, ok := playbook.KnownErrorByID(x.KnownError); ok {
+		known = &k
+	}
+	jobs, err := t.issueSyncJobs(e, x)
+	if err != nil {
+		return answer{}, err
+	}
+	bump(e)
+	text := fmt.Sprintf("Issue **#%d** reported by %s: %s", x.ID, "<at>"+displayName(t.me())+"</at>", x.Title)
+	if known != nil {
+		text += fmt.Sprintf("\n\nIt is the known error **%s**: %s", known.ID, known.Remediation)
+	}
+	if u := trackerURL(e); u != "" {
+		text += "\n\nTracked in [" + playbook.IssuesListName + "](" + u + ")."
+	}
+	post := mentionAll(e, playbook.MST, text)
+	post.Entities = append(post.Entities, mentionEntity(t.me(), "<at>"+displayName(t.me())+"</at>"))
+	ans := answer{card: cards.IssueReported(e, x, known, trackerURL(e)), posts: t.addressed(post), jobs: jobs}
+	return save(e, ans), nil
+}
+
+// issueSyncJobs queues the write of issue x to the tracker list, when the
+// site is ready and Graph is configured.
+func (t *turn) issueSyncJobs(e *playbook.Engagement, x playbook.Issue) ([]playbook.Job, error) {
+	if t.c.Sites == nil || e.Site == nil || e.Site.Issues.ID == "" {
+		return nil, nil // the site's set-up writes the issues it finds
+	}
+	j, err := issueSyncJob(e.ID, x.ID, x.Rev, t.now)
+	if err != nil {
+		return nil, err
+	}
+	return []playbook.Job{j}, nil
+}
+
+// issueButton runs Assign, Resolve and Escalate of the issues card.
+func (t *turn) issueButton(verb string, d cards.ActionData, raw json.RawMessage) (answer, error) {
+	m, err := decodeObject(raw)
+	if err != nil {
+		return answer{}, playbook.Errorf(playbook.EINVALID, "This card's data is malformed, so nothing was changed. Type **issues** for a fresh card.")
+	}
+	f, ok := m[cards.IssueKey].(float64)
+	if !ok || f != math.Trunc(f) || f < 1 || f > math.MaxInt32 {
+		return answer{}, playbook.Errorf(playbook.EINVALID, "This button does not say which issue it is for, so nothing was changed. Type **issues** for a fresh card.")
+	}
+	id := int(f)
+	text := func(key string) (string, error) {
+		v, present := m[key]
+		s, ok := v.(string)
+		if present && !ok {
+			return "", playbook.Errorf(playbook.EINVALID, "The field must be text; nothing was changed.")
+		}
+		return s, nil
+	}
+	e, err := t.target(d)
+	if err != nil {
+		return answer{}, err
+	}
+	who := displayName(t.me())
+	var notice string
+	var posts []Outgoing
+	var card *cards.Card
+	switch verb {
+	case cards.VerbIssueAssign:
+		var owner string
+		if owner, err = text(cards.OwnerInput(id)); err == nil {
+			if strings.TrimSpace(owner) == "" {
+				err = playbook.Errorf(playbook.EINVALID, "Choose the owner of issue %d; nothing was changed.", id)
+			} else if err = playbook.AssignIssue(e, t.a.From.ID, id, owner, t.now); err == nil {
+				om, _ := e.Member(owner)
+				notice = fmt.Sprintf("%s assigned issue #%d to %s.", who, id, displayName(om))
+				if owner != t.a.From.ID {
+					at := "<at>" + displayName(om) + "</at>"
+					post := textReply(fmt.Sprintf("%s: %s assigned issue **#%d** to you.", at, who, id))
+					post.Entities = []map[string]any{mentionEntity(om, at)}
+					posts = append(posts, post)
+				}
+			}
+		}
+	case cards.VerbIssueResolve:
+		var res string
+		if res, err = text(cards.IssueResolutionInput(id)); err == nil {
+			if err = playbook.ResolveIssue(e, t.a.From.ID, id, res, t.now); err == nil {
+				notice = fmt.Sprintf("%s resolved issue #%d: %s", who, id, strings.TrimSpace(res))
+				posts = append(posts, textReply(notice))
+			}
+		}
+	case cards.VerbIssueEscalate:
+		i := issueByID(e, id)
+		if i < 0 {
+			return answer{}, playbook.Errorf(playbook.ENOTFOUND, "There is no issue %d.", id)
+		}
+		x := e.Issues[i]
+		if x.State != playbook.IssueOpen {
+			return answer{}, playbook.Errorf(playbook.ECONFLICT, "Issue %d is no longer open, so it was not escalated.", id)
+		}
+		var esc playbook.Escalation
+		if esc, err = playbook.Escalate(e, t.a.From.ID, x.Severity, fmt.Sprintf("Issue #%d: %s", x.ID, x.Title), id, t.now); err == nil {
+			card = cards.IssueEscalated(e, x, esc)
+			text := fmt.Sprintf("%s escalated issue **#%d** (%s): %s\n\n", who, id, esc.Severity, x.Title)
+			post := textReply(text)
+			if cm, ok := e.Member(esc.Contact); ok && esc.Contact != "" {
+				at := "<at>" + displayName(cm) + "</at>"
+				post.Text += fmt.Sprintf("%s, you are the single point of contact (%s): please acknowledge it; **escalations** lists them with the buttons.", at, esc.ContactRole)
+				post.Entities = []map[string]any{mentionEntity(cm, at)}
+			} else {
+				post.Text += fmt.Sprintf("Nobody holds the %s role yet, so nobody was told: the lead gives it with **role @person %s**.", esc.ContactRole, esc.ContactRole)
+			}
+			posts = append(posts, post)
+		}
+	}
+	if err != nil {
+		return answer{}, err
+	}
+	x := e.Issues[issueByID(e, id)]
+	jobs, err := t.issueSyncJobs(e, x)
+	if err != nil {
+		return answer{}, err
+	}
+	bump(e)
+	if card == nil {
+		card = t.issuesCard(e, 0, notice, false)
+	}
+	return save(e, answer{card: card, posts: t.addressed(posts...), jobs: jobs}), nil
+}
+
+// issuesPage runs the issues card's Previous and Next.
+func (t *turn) issuesPage(d cards.ActionData, raw json.RawMessage) (answer, error) {
+	m, err := decodeObject(raw)
+	if err != nil {
+		return answer{}, playbook.Errorf(playbook.EINVALID, "This card's data is malformed. Type **issues** for a fresh card.")
+	}
+	page := 0
+	if v, ok := m[cards.PageKey]; ok {
+		f, ok := v.(float64)
+		if !ok || f != math.Trunc(f) || f < 0 || f > math.MaxInt32 {
+			return answer{}, playbook.Errorf(playbook.EINVALID, "This button names no page. Type **issues** for a fresh card.")
+		}
+		page = int(f)
+	}
+	return t.issues(d, page, "", false)
+}
+
+func issueByID(e *playbook.Engagement, id int) int {
+	for i, x := range e.Issues {
+		if x.ID == id {
+			return i
+		}
+	}
+	return -1
+}

@@ -1,0 +1,504 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/mvmbot/mvmbot/cards"
+	"github.com/mvmbot/mvmbot/playbook"
+)
+
+// Job kinds of the collaboration site (issue 7). Stored with the jobs:
+// never rename one.
+const (
+	// KindSiteSetup sets up an engagement's site: finds or creates it,
+	// waits for a new group's site, makes the library and the lists, fills
+	// the known errors, marks the tasks done and posts the links.
+	KindSiteSetup = "site.setup"
+	// KindIssueSync writes an issue's latest state to the tracker list.
+	KindIssueSync = "issue.sync"
+)
+
+// SiteProvisionTimeout is how long the setup waits for SharePoint to
+// provision a new group's site before it gives up with a Retry button.
+// Microsoft documents "up to 15 minutes" for the site of a new group.
+const SiteProvisionTimeout = 15 * time.Minute
+
+// siteJobAttempts bounds a setup job's runs: each poll while SharePoint
+// provisions is one (a snooze), so it is well above the polls that fit in
+// SiteProvisionTimeout; the timeout, not this, ends a wait.
+const siteJobAttempts = 200
+
+// issueSyncAttempts bounds the attempts at writing one issue.
+const issueSyncAttempts = 8
+
+type siteArgs struct {
+	Engagement string `json:"engagement"`
+	Run        int    `json:"run"`
+}
+
+func siteSetupJob(engagementID string, run int, now time.Time) (playbook.Job, error) {
+	args, err := json.Marshal(siteArgs{Engagement: engagementID, Run: run})
+	if err != nil {
+		return playbook.Job{}, fmt.Errorf("encode site job: %w", err)
+	}
+	return playbook.Job{Kind: KindSiteSetup, Key: KindSiteSetup + ":" + engagementID + ":" + strconv.Itoa(run),
+		Args: args, RunAt: now, MaxAttempts: siteJobAttempts}, nil
+}
+
+type issueSyncArgs struct {
+	Engagement string `json:"engagement"`
+	Issue      int    `json:"issue"`
+	Rev        int    `json:"rev"`
+}
+
+func issueSyncJob(engagementID string, issue, rev int, now time.Time) (playbook.Job, error) {
+	args, err := json.Marshal(issueSyncArgs{Engagement: engagementID, Issue: issue, Rev: rev})
+	if err != nil {
+		return playbook.Job{}, fmt.Errorf("encode issue sync job: %w", err)
+	}
+	key := fmt.Sprintf("%s:%s:%d:%d", KindIssueSync, engagementID, issue, rev)
+	return playbook.Job{Kind: KindIssueSync, Key: key, Args: args, RunAt: now, MaxAttempts: issueSyncAttempts}, nil
+}
+
+// SiteJobStore is what the site jobs need from storage; the store package
+// implements it on bbolt.
+type SiteJobStore interface {
+	Engagement(ctx context.Context, id string) (*playbook.Engagement, error)
+	Ref(ctx context.Context, key string) (playbook.ConversationRef, error)
+	CommitTurn(ctx context.Context, t playbook.Turn) ([]playbook.Job, *playbook.Result, error)
+}
+
+// SiteJobs works the collaboration site's setup and the issue tracker's
+// writes. Each step records what it found or made on the engagement before
+// the next one starts, so a restart, a retry or a Repair resumes where the
+// last run stopped and makes nothing twice.
+type SiteJobs struct {
+	Store  SiteJobStore
+	Graph  SiteGraph        // nil: local mode, the jobs have nothing to do
+	Now    func() time.Time // nil: time.Now
+	Log    *slog.Logger     // nil: discarded
+	Runner *Runner          // when set, runs at once the posts a job commits
+
+	// locks serialises the jobs of one engagement's tracker, so that two
+	// writes of a new issue cannot both find it missing and add it twice.
+	locks sync.Map // engagement id → *sync.Mutex
+}
+
+func (w *SiteJobs) now() time.Time {
+	if w.Now != nil {
+		return w.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (w *SiteJobs) log() *slog.Logger {
+	if w.Log != nil {
+		return w.Log
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// errStale ends a job whose run was replaced (a Repair, a new request).
+var errStale = errors.New("site set-up run is no longer current")
+
+// WorkSetup is the KindSiteSetup worker.
+func (w *SiteJobs) WorkSetup(ctx context.Context, j playbook.Job) error {
+	var a siteArgs
+	if err := json.Unmarshal(j.Args, &a); err != nil {
+		return Permanent(fmt.Errorf("decode site job: %w", err))
+	}
+	if w.Graph == nil {
+		return Permanent(errors.New("site set-up job, but no Graph client is configured"))
+	}
+	err := w.setup(ctx, a)
+	if err == nil || errors.Is(err, errStale) {
+		return nil
+	}
+	var snooze *snoozeError
+	if errors.As(err, &snooze) || ctx.Err() != nil {
+		return err
+	}
+	var hint retryHint
+	if errors.As(err, &hint) && hint.Retryable() && j.Attempt+1 < siteJobAttempts {
+		if d := hint.RetryDelay(); d > 0 {
+			return Snooze(d)
+		}
+		return err // the runner's backoff
+	}
+	return w.fail(ctx, a, err)
+}
+
+// setup runs the steps still to do, committing after each.
+func (w *SiteJobs) setup(ctx context.Context, a siteArgs) error {
+	g := w.Graph
+	for {
+		e, s, err := w.current(ctx, a)
+		if err != nil {
+			return err
+		}
+		var step func(*playbook.Site)
+		var post string
+		switch {
+		case s.SiteID == "" && s.Mode == playbook.SiteExisting:
+			site, err := g.SiteByURL(ctx, s.URL)
+			if err != nil {
+				return fmt.Errorf("open the site %s: %w", s.URL, err)
+			}
+			step = func(s *playbook.Site) { s.SiteID, s.WebURL = site.ID, site.WebURL }
+		case s.GroupID == "" && s.Mode == playbook.SiteNew:
+			id, err := g.GroupByMailNickname(ctx, s.Alias)
+			switch {
+			case err == nil && !s.GroupRequested:
+				return playbook.Errorf(playbook.EINVALID, "A Microsoft 365 group with the alias %q exists already and was not made for this engagement. Choose another alias, or use that group's site as an existing site.", s.Alias)
+			case err == nil:
+				step = func(s *playbook.Site) { s.GroupID = id }
+			case playbook.ErrorCode(err) != playbook.ENOTFOUND:
+				return fmt.Errorf("look up the group %s: %w", s.Alias, err)
+			case !s.GroupRequested:
+				// Recorded before the create, so that a group found after
+				// a create whose answer was lost is known to be ours.
+				step = func(s *playbook.Site) { s.GroupRequested = true }
+			default:
+				id, err := g.CreateGroup(ctx, playbook.GroupSpec{DisplayName: s.Name, MailNickname: s.Alias,
+					Description: "Migration collaboration site of the " + e.Customer + " engagement (mvmbot).",
+					Owners:      s.Owners, Members: s.Members})
+				if err != nil {
+					return fmt.Errorf("create the group %s: %w", s.Alias, err)
+				}
+				step = func(s *playbook.Site) { s.GroupID = id }
+			}
+		case s.SiteID == "":
+			site, err := g.GroupSite(ctx, s.GroupID)
+			if err == nil {
+				step = func(s *playbook.Site) { s.SiteID, s.WebURL, s.Waiting = site.ID, site.WebURL, time.Time{} }
+				break
+			}
+			var hint retryHint
+			if playbook.ErrorCode(err) != playbook.ENOTFOUND || !errors.As(err, &hint) {
+				return fmt.Errorf("open the group's site: %w", err)
+			}
+			now := w.now()
+			if !s.Waiting.IsZero() {
+				if now.Sub(s.Waiting) >= SiteProvisionTimeout {
+					return playbook.Errorf(playbook.ENOTFOUND, "SharePoint has not provisioned the new group's site after %d minutes. Press Retry in a while: the group is kept, nothing is made twice.", int(SiteProvisionTimeout.Minutes()))
+				}
+				return Snooze(max(hint.RetryDelay(), time.Second))
+			}
+			step = func(s *playbook.Site) { s.Waiting = now }
+			post = fmt.Sprintf("The Microsoft 365 group **%s** is created. SharePoint is now provisioning its site, which takes up to %d minutes; I post here when the site is ready.", s.Name, int(SiteProvisionTimeout.Minutes()))
+		case s.Docs.ID == "":
+			l, err := g.EnsureList(ctx, s.SiteID, playbook.DocumentsLibrary())
+			if err != nil {
+				return fmt.Errorf("make the library %s: %w", playbook.DocumentsLibraryName, err)
+			}
+			step = func(s *playbook.Site) { s.Docs = playbook.ListRef{ID: l.ID, WebURL: l.WebURL} }
+		case s.Issues.ID == "":
+			l, err := g.EnsureList(ctx, s.SiteID, playbook.IssuesList())
+			if err != nil {
+				return fmt.Errorf("make the list %s: %w", playbook.IssuesListName, err)
+			}
+			step = func(s *playbook.Site) { s.Issues = playbook.ListRef{ID: l.ID, WebURL: l.WebURL} }
+		case s.Known.ID == "":
+			l, err := g.EnsureList(ctx, s.SiteID, playbook.KnownErrorsList())
+			if err != nil {
+				return fmt.Errorf("make the list %s: %w", playbook.KnownErrorsListName, err)
+			}
+			step = func(s *playbook.Site) { s.Known = playbook.ListRef{ID: l.ID, WebURL: l.WebURL} }
+		case len(s.KnownRows) == 0:
+			ids, err := w.publishKnownErrors(ctx, e, s)
+			if err != nil {
+				return err
+			}
+			step = func(s *playbook.Site) { s.KnownRows = ids }
+		default:
+			return w.done(ctx, e, a)
+		}
+		if err := w.record(ctx, e, a, step, post); err != nil {
+			return err
+		}
+	}
+}
+
+// current reads the engagement and its site, errStale when the run is no
+// longer the one to work.
+func (w *SiteJobs) current(ctx context.Context, a siteArgs) (*playbook.Engagement, *playbook.Site, error) {
+	e, err := w.Store.Engagement(ctx, a.Engagement)
+	if playbook.ErrorCode(err) == playbook.ENOTFOUND {
+		return nil, nil, errStale
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	s := e.Site
+	if s == nil || s.Run != a.Run || s.State != playbook.SiteSettingUp || e.IsClosed() {
+		return nil, nil, errStale
+	}
+	return e, s, nil
+}
+
+// record commits one step (and a post to the conversation, if any). A
+// conflict is not an error: the loop reads the engagement again and finds
+// what is left to do.
+func (w *SiteJobs) record(ctx context.Context, e *playbook.Engagement, a siteArgs, step func(*playbook.Site), post string) error {
+	if err := playbook.SiteStep(e, a.Run, step); err != nil {
+		return errStale
+	}
+	var jobs []playbook.Job
+	if post != "" {
+		j, err := proactivePost(ctx, w.Store, e, fmt.Sprintf("site.progress:%s:%d:%d", e.ID, a.Run, e.Version), textReply(post))
+		if err == nil {
+			jobs = append(jobs, j)
+		} else {
+			w.log().Warn("site progress not posted: no conversation reference", "engagement", e.ID, "err", err)
+		}
+	}
+	return w.commit(ctx, e, jobs)
+}
+
+func (w *SiteJobs) commit(ctx context.Context, e *playbook.Engagement, jobs []playbook.Job) error {
+	e.Version++
+	leased, _, err := w.Store.CommitTurn(ctx, playbook.Turn{Engagement: e, ExpectVersion: e.Version - 1, Jobs: jobs})
+	if playbook.ErrorCode(err) == playbook.ECONFLICT {
+		return nil // read again
+	}
+	if err != nil {
+		return err
+	}
+	if w.Runner != nil {
+		w.Runner.Submit(leased)
+	}
+	return nil
+}
+
+// publishKnownErrors adds to the known-errors list the engagement's known
+// errors it does not hold yet (found by Title, the known error's id) and
+// returns the ids of all of them.
+func (w *SiteJobs) publishKnownErrors(ctx context.Context, e *playbook.Engagement, s *playbook.Site) ([]string, error) {
+	have := map[string]bool{}
+	items, next, err := w.Graph.Items(ctx, s.SiteID, s.Known.ID, "", 500)
+	for {
+		if err != nil {
+			return nil, fmt.Errorf("read the list %s: %w", playbook.KnownErrorsListName, err)
+		}
+		for _, it := range items {
+			if t, ok := it.Fields["Title"].(string); ok {
+				have[t] = true
+			}
+		}
+		if next == "" {
+			break
+		}
+		items, next, err = w.Graph.MoreItems(ctx, next)
+	}
+	known := playbook.KnownErrors(e.Sources...)
+	ids := make([]string, 0, len(known))
+	for _, k := range known {
+		if !have[k.ID] {
+			if _, err := w.Graph.AddItem(ctx, s.SiteID, s.Known.ID, playbook.KnownErrorFields(k)); err != nil {
+				return nil, fmt.Errorf("add the known error %s: %w", k.ID, err)
+			}
+		}
+		ids = append(ids, k.ID)
+	}
+	return ids, nil
+}
+
+// done marks the site ready and its tasks done, posts the links, and
+// queues the tracker writes of the issues reported before the site was
+// there.
+func (w *SiteJobs) done(ctx context.Context, e *playbook.Engagement, a siteArgs) error {
+	now := w.now()
+	marked, left, err := playbook.SiteDone(e, a.Run, now)
+	if err != nil {
+		return errStale
+	}
+	notice := "The collaboration site is ready."
+	if len(marked) > 0 {
+		notice += " Marked done for " + memberName(e, e.Site.RequestedBy) + ":"
+		for _, t := range marked {
+			notice += " " + t.Ref() + ";"
+		}
+		notice = notice[:len(notice)-1] + "."
+	}
+	for _, why := range left {
+		notice += " " + why
+	}
+	var jobs []playbook.Job
+	if j, err := proactivePost(ctx, w.Store, e, fmt.Sprintf("site.ready:%s:%d", e.ID, a.Run), cardReply(cards.Site(e, cards.SiteView{Notice: notice}))); err == nil {
+		jobs = append(jobs, j)
+	} else {
+		w.log().Warn("site ready not posted: no conversation reference", "engagement", e.ID, "err", err)
+	}
+	for _, x := range playbook.IssuesToSync(e) {
+		j, err := issueSyncJob(e.ID, x.ID, x.Rev, now)
+		if err != nil {
+			return err
+		}
+		jobs = append(jobs, j)
+	}
+	e.Version++
+	leased, _, err := w.Store.CommitTurn(ctx, playbook.Turn{Engagement: e, ExpectVersion: e.Version - 1, Jobs: jobs})
+	if err != nil {
+		return err // a conflict runs the job again; the steps are recorded
+	}
+	if w.Runner != nil {
+		w.Runner.Submit(leased)
+	}
+	w.log().Info("collaboration site ready", "engagement", e.ID, "run", a.Run)
+	return nil
+}
+
+// fail ends the run as failed and tells the conversation why and what to
+// do, with the site card's Retry.
+func (w *SiteJobs) fail(ctx context.Context, a siteArgs, cause error) error {
+	msg := playbook.ErrorMessage(cause)
+	if playbook.ErrorCode(cause) == playbook.EINTERNAL {
+		msg = "Microsoft Graph did not answer as expected; see the bot's log."
+	}
+	if playbook.ErrorCode(cause) == playbook.EFORBIDDEN {
+		msg += " An administrator grants that application permission to mvmbot's app registration (README: Graph permissions), then presses Retry."
+	}
+	for attempt := 0; attempt < 5; attempt++ {
+		e, _, err := w.current(ctx, a)
+		if err != nil {
+			break
+		}
+		if err := playbook.SiteFail(e, a.Run, msg, w.now()); err != nil {
+			break
+		}
+		var jobs []playbook.Job
+		if j, err := proactivePost(ctx, w.Store, e, fmt.Sprintf("site.failed:%s:%d", e.ID, a.Run),
+			cardReply(cards.Site(e, cards.SiteView{CanManage: true, Notice: "The collaboration site could not be set up.", Attention: true}))); err == nil {
+			jobs = append(jobs, j)
+		}
+		e.Version++
+		leased, _, err := w.Store.CommitTurn(ctx, playbook.Turn{Engagement: e, ExpectVersion: e.Version - 1, Jobs: jobs})
+		if playbook.ErrorCode(err) == playbook.ECONFLICT {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if w.Runner != nil {
+			w.Runner.Submit(leased)
+		}
+		break
+	}
+	w.log().Error("collaboration site set-up failed", "engagement", a.Engagement, "run", a.Run, "err", cause)
+	return Permanent(cause)
+}
+
+// WorkIssueSync is the KindIssueSync worker: it writes the issues of the
+// engagement whose latest change the tracker list does not have yet (the
+// job's issue among them), adding an item only after looking for one with
+// the issue's key, so a write whose answer was lost is not repeated.
+func (w *SiteJobs) WorkIssueSync(ctx context.Context, j playbook.Job) error {
+	var a issueSyncArgs
+	if err := json.Unmarshal(j.Args, &a); err != nil {
+		return Permanent(fmt.Errorf("decode issue sync job: %w", err))
+	}
+	if w.Graph == nil {
+		return Permanent(errors.New("issue sync job, but no Graph client is configured"))
+	}
+	mu, _ := w.locks.LoadOrStore(a.Engagement, &sync.Mutex{})
+	mu.(*sync.Mutex).Lock()
+	defer mu.(*sync.Mutex).Unlock()
+
+	for attempt := 0; attempt < 5; attempt++ {
+		e, err := w.Store.Engagement(ctx, a.Engagement)
+		if playbook.ErrorCode(err) == playbook.ENOTFOUND {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		s := e.Site
+		if s == nil || s.Issues.ID == "" {
+			return nil // the site's set-up queues the writes when it is done
+		}
+		pending := playbook.IssuesToSync(e)
+		if len(pending) == 0 {
+			return nil
+		}
+		wrote := false
+		for _, x := range pending {
+			itemID, itemURL, err := w.writeIssue(ctx, e, s, x)
+			if err != nil {
+				if wrote {
+					break // record what was written; the job runs again
+				}
+				return w.syncFailed(j, err)
+			}
+			if err := playbook.RecordIssueSynced(e, x.ID, x.Rev, itemID, itemURL); err != nil {
+				return Permanent(err)
+			}
+			wrote = true
+		}
+		e.Version++
+		_, _, err = w.Store.CommitTurn(ctx, playbook.Turn{Engagement: e, ExpectVersion: e.Version - 1})
+		if playbook.ErrorCode(err) == playbook.ECONFLICT {
+			continue // the items are written; the next pass finds them by key
+		}
+		if err != nil {
+			return err
+		}
+		if len(playbook.IssuesToSync(e)) > 0 {
+			continue
+		}
+		return nil
+	}
+	return errors.New("the engagement kept changing while its issues were written")
+}
+
+func (w *SiteJobs) writeIssue(ctx context.Context, e *playbook.Engagement, s *playbook.Site, x playbook.Issue) (string, string, error) {
+	fields := playbook.IssueFields(e, x)
+	if x.ItemID != "" {
+		err := w.Graph.UpdateItem(ctx, s.SiteID, s.Issues.ID, x.ItemID, fields)
+		if playbook.ErrorCode(err) != playbook.ENOTFOUND {
+			return x.ItemID, x.ItemURL, err
+		}
+		// Deleted from the list by someone: write it again.
+	}
+	key := playbook.IssueKey(e, x.ID)
+	items, _, err := w.Graph.Items(ctx, s.SiteID, s.Issues.ID, "fields/"+playbook.KeyColumn+" eq '"+key+"'", 1)
+	if err != nil {
+		return "", "", fmt.Errorf("look for issue %d in the tracker: %w", x.ID, err)
+	}
+	if len(items) > 0 {
+		it := items[0]
+		if err := w.Graph.UpdateItem(ctx, s.SiteID, s.Issues.ID, it.ID, fields); err != nil {
+			return "", "", fmt.Errorf("update issue %d in the tracker: %w", x.ID, err)
+		}
+		return it.ID, it.WebURL, nil
+	}
+	it, err := w.Graph.AddItem(ctx, s.SiteID, s.Issues.ID, fields)
+	if err != nil {
+		return "", "", fmt.Errorf("add issue %d to the tracker: %w", x.ID, err)
+	}
+	return it.ID, it.WebURL, nil
+}
+
+// syncFailed is the job's answer to a failed write: later when Graph says
+// so, dead-lettered (and logged) when it never will succeed.
+func (w *SiteJobs) syncFailed(j playbook.Job, err error) error {
+	var hint retryHint
+	if errors.As(err, &hint) && hint.Retryable() {
+		if d := hint.RetryDelay(); d > 0 {
+			return Snooze(d)
+		}
+		return err
+	}
+	switch playbook.ErrorCode(err) {
+	case playbook.EFORBIDDEN, playbook.EINVALID:
+		w.log().Error("issue not written to the tracker", "job", j.ID, "err", err)
+		return Permanent(err)
+	}
+	return err
+}
