@@ -221,7 +221,7 @@ func (t *turn) workshopSlots(d cards.ActionData, raw json.RawMessage) (answer, e
 		}
 		bump(e)
 		card = cards.WorkshopSlots(e, d.Task, slots, zone, notice)
-		return save(e, answer{card: card}), nil
+		return t.saveWorkshops(e, answer{card: card})
 	}
 	return answer{card: card}, nil
 }
@@ -277,9 +277,9 @@ func (t *turn) workshopPick(d cards.ActionData, raw json.RawMessage) (answer, er
 	}
 	bump(e)
 	if w.Status == playbook.WorkshopScheduling {
-		return save(e, answer{card: t.workshopsCard(e, "Scheduling… I am creating the Teams meeting; the invitation follows here.", false)}), nil
+		return t.saveWorkshops(e, answer{card: t.workshopsCard(e, "Scheduling… I am creating the Teams meeting; the invitation follows here.", false)})
 	}
-	return save(e, answer{card: t.invitation(e, w, "The workshop is "+verb+".")}), nil
+	return t.saveWorkshops(e, answer{card: t.invitation(e, w, "The workshop is "+verb+".")})
 }
 
 // invitation is the invitation card of w as the person sees it.
@@ -330,7 +330,7 @@ func (t *turn) workshopHeld(d cards.ActionData) (answer, error) {
 	if len(done) > 0 {
 		notice += " Done: " + strings.Join(done, ", ") + "."
 	}
-	return save(e, answer{card: t.workshopsCard(e, notice, false)}), nil
+	return t.saveWorkshops(e, answer{card: t.workshopsCard(e, notice, false)})
 }
 
 // workshopCancel cancels a workshop's meeting.
@@ -358,7 +358,7 @@ func (t *turn) workshopCancel(d cards.ActionData) (answer, error) {
 		return answer{}, err
 	}
 	bump(e)
-	return save(e, answer{card: t.workshopsCard(e, notice, false)}), nil
+	return t.saveWorkshops(e, answer{card: t.workshopsCard(e, notice, false)})
 }
 
 // workshopAdd adds the optional credential review (3614) to the workshops.
@@ -385,7 +385,7 @@ func (t *turn) workshopAdd(d cards.ActionData) (answer, error) {
 		return answer{}, err
 	}
 	bump(e)
-	return save(e, answer{card: t.workshopsCard(e, "The credential review (3614) is added.", false)}), nil
+	return t.saveWorkshops(e, answer{card: t.workshopsCard(e, "The credential review (3614) is added.", false)})
 }
 
 // newToken is the unguessable name of a workshop's .ics download: the
@@ -417,4 +417,16 @@ func workshopByToken(ctx context.Context, r EngagementReader, token string) (*pl
 		return nil, playbook.Workshop{}, errNoWorkshop
 	}
 	return e, w.Clone(), nil
+}
+
+// saveWorkshops is save for a workshop change, with the jobs the change
+// wants (a meeting to create or cancel, reminders) queued in its commit:
+// the meeting is booked right after the click, not at the next scan.
+func (t *turn) saveWorkshops(e *playbook.Engagement, ans answer) (answer, error) {
+	jobs, err := workshopJobs(e, t.c.Workshops != nil, t.now)
+	if err != nil {
+		return answer{}, err
+	}
+	ans.jobs = append(ans.jobs, jobs...)
+	return save(e, ans), nil
 }

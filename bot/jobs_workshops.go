@@ -99,21 +99,28 @@ func workshopJobKey(kind string, a workshopArgs) string {
 // being scheduled (with Graph), and the reminders still ahead of each
 // scheduled one.
 func (w *WorkshopJobs) Jobs(e *playbook.Engagement) ([]playbook.Job, error) {
+	return workshopJobs(e, w.Graph != nil, w.now())
+}
+
+// workshopJobs is WorkshopJobs.Jobs for a bot with or without Graph: the
+// turn that changes a workshop queues them with the change, and the
+// reconcile scan queues them again (the keys make that a no-op) should a
+// change have come another way.
+func workshopJobs(e *playbook.Engagement, withGraph bool, now time.Time) ([]playbook.Job, error) {
 	if e.IsClosed() {
 		return nil, nil
 	}
-	now := w.now()
 	var jobs []playbook.Job
 	for _, ws := range e.Workshops {
 		switch {
-		case ws.Status == playbook.WorkshopScheduling && w.Graph != nil:
+		case ws.Status == playbook.WorkshopScheduling && withGraph:
 			a := workshopArgs{Engagement: e.ID, Workshop: ws.Key, Start: ws.Start}
 			args, err := json.Marshal(a)
 			if err != nil {
 				return nil, err
 			}
 			jobs = append(jobs, playbook.Job{Kind: KindWorkshopCreate, Key: workshopJobKey(KindWorkshopCreate, a), Args: args, MaxAttempts: workshopCreateAttempts})
-		case ws.Status == playbook.WorkshopCancelled && ws.CancelEvent && ws.EventID != "" && w.Graph != nil:
+		case ws.Status == playbook.WorkshopCancelled && ws.CancelEvent && ws.EventID != "" && withGraph:
 			a := workshopArgs{Engagement: e.ID, Workshop: ws.Key, Start: ws.Start}
 			args, err := json.Marshal(a)
 			if err != nil {

@@ -52,6 +52,7 @@ var (
 	_ bot.SiteGraph = (*graph.Client)(nil)
 )
 
-// workshopReconcile is how often the workshop jobs are queued: a picked
-// slot waits at most this long for its meeting to be created.
-const workshopReconcile = 5 * time.Second
+// workshopReconcile is how often every engagement's workshop jobs are
+// queued again. The turn that changes a workshop queues its jobs itself;
+// this is the safety net (and queues reminders after a restore).
+const workshopReconcile = time.Minute
