@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // The migration collaboration site (tasks 2979, 3615, 3282; issue 7): a
@@ -127,7 +128,7 @@ func CanManageSite(e *Engagement, memberID string) error {
 	if m.Lead || m.Has(MST) || m.Has(MVM) {
 		return nil
 	}
-	return Errorf(EFORBIDDEN, "The collaboration site is set up by the MST, the MVM or the lead (%s).", e.leadName())
+	return Errorf(EFORBIDDEN, "The collaboration site is set up by the MST, the MVM or %s.", e.leadName())
 }
 
 // RequestSite starts the setup of e's collaboration site for actorID.
@@ -167,12 +168,20 @@ func RequestSite(e *Engagement, actorID string, r SiteRequest, now time.Time) er
 			alias = SiteAlias(name)
 		}
 		switch {
-		case name == "" || len(name) > MaxSiteNameLen:
+		case name == "" || utf8.RuneCountInString(name) > MaxSiteNameLen:
 			return Errorf(EINVALID, "Give the new site a name of 1 to %d characters.", MaxSiteNameLen)
 		case !ValidSiteAlias(alias):
-			return Errorf(EINVALID, "The alias %q will not do: use 1 to %d letters, digits, '-', '_' or '.', e.g. %q.", truncateRunes(alias, 70), MaxSiteAliasLen, SiteAlias(name))
+			eg := SiteAlias(name)
+			if eg == "" { // a name without ASCII letters or digits
+				eg = SiteAlias(e.Customer + " migration")
+			}
+			return Errorf(EINVALID, "The alias %q will not do: use 1 to %d letters, digits, '-', '_' or '.', e.g. %q.", truncateRunes(alias, 70), MaxSiteAliasLen, eg)
 		}
 		s.Name, s.Alias = name, alias
+		if old := e.Site; old != nil && old.Mode == SiteNew && strings.EqualFold(old.Alias, alias) {
+			// The failed run may have made the group: it is still ours.
+			s.GroupRequested, s.GroupID = old.GroupRequested, old.GroupID
+		}
 		s.Owners, s.Members = siteOwners(e, actorID)
 		if len(s.Owners) == 0 {
 			return Errorf(EINVALID, "A new group needs an owner known to Entra ID, and no MST, MVM, FRP or lead of this engagement has an Entra object id yet. Ask one of them to send a message in this chat first, or use an existing site.")
@@ -336,9 +345,10 @@ func SiteAlias(name string) string {
 	return strings.TrimRight(b.String()[:min(b.Len(), MaxSiteAliasLen)], "-")
 }
 
-// ValidSiteAlias reports whether s is a usable mail nickname.
+// ValidSiteAlias reports whether s is a usable mail nickname: Exchange
+// also refuses a dot at either end or two in a row.
 func ValidSiteAlias(s string) bool {
-	if s == "" || len(s) > MaxSiteAliasLen {
+	if s == "" || len(s) > MaxSiteAliasLen || s[0] == '.' || s[len(s)-1] == '.' || strings.Contains(s, "..") {
 		return false
 	}
 	for _, r := range s {
