@@ -79,10 +79,10 @@ func Commands() []Command {
 		{Name: "escalations", Usage: "escalations", Scopes: allScopes,
 			Description: "The engagement's escalations with their age, to acknowledge and resolve",
 			Help:        "Anyone may look; the point of contact gets Acknowledge and Resolve buttons."},
-		{Name: "report", Usage: "report [csv]", Scopes: allScopes,
-			Description: "The weekly status report now, or the engagement exported as CSV",
+		{Name: "report", Usage: "report [csv|schedule <day> <hh:mm>]", Scopes: allScopes,
+			Description: "The weekly status report now, the engagement as CSV, or when the report is posted",
 			Help: "Units against the plan and this month's forecast, the next events, pre-flight failures, issues, escalations, overdue tasks, notes and the success metrics. " +
-				"It is also posted every week (Monday 09:00 in the customer's time zone from the questionnaire). **report csv** gives months, events, units, issues and tasks for a spreadsheet."},
+				"It is also posted every week, Monday 09:00 in the customer's time zone from the questionnaire unless **report schedule friday 16:00** (the MVM or the MST) says otherwise; **report schedule off** stops the post. **report csv** gives months, events, units, issues and tasks for a spreadsheet."},
 		{Name: "workshops", Usage: "workshops", Scopes: sharedScope,
 			Description: "The MST workshops with their state; schedule, reschedule, cancel or mark them held",
 			Help: "Lists the migration workshop of each source, Migration Hub (4027), secure connectivity (3312), Power BI (4008) and, when the questionnaire asks for it or someone adds it, the credential review (3614). " +

@@ -17,9 +17,9 @@ import (
 // per message, so that the code block and its explanation fit.
 const reportCSVMax = 20 << 10
 
-// reportCommand runs "report" and "report csv".
+// reportCommand runs "report", "report csv" and "report schedule".
 func (t *turn) reportCommand(args string) (answer, error) {
-	sub, _ := splitCommand(args)
+	sub, rest := splitCommand(args)
 	switch sub {
 	case "":
 		return t.report(cards.ActionData{})
@@ -29,8 +29,10 @@ func (t *turn) reportCommand(args string) (answer, error) {
 			return answer{}, err
 		}
 		return answer{text: reportCSVText(e)}, nil
+	case "schedule":
+		return t.reportSchedule(rest)
 	}
-	return answer{}, playbook.Errorf(playbook.EINVALID, "**report** posts the weekly status now; **report csv** exports it for a spreadsheet. %q is neither.", truncate(sub, 30))
+	return answer{}, playbook.Errorf(playbook.EINVALID, "**report** posts the weekly status now; **report csv** exports it for a spreadsheet; **report schedule monday 09:00** sets when it is posted. %q is none of those.", truncate(sub, 30))
 }
 
 // report answers the weekly report card; anyone in the engagement may see it.
@@ -58,4 +60,43 @@ func reportCSVText(e *playbook.Engagement) string {
 			e.Customer, shown, total)
 	}
 	return note + "\n\n```\n" + strings.TrimRight(string(csv), "\n") + "\n```"
+}
+
+// reportSchedule runs "report schedule [<day> <hh:mm>|off]": without
+// arguments it says when the report is posted. The next report's job is
+// queued with the change; the job of the old slot finds it moved and posts
+// nothing.
+func (t *turn) reportSchedule(args string) (answer, error) {
+	e, err := t.here()
+	if err != nil {
+		return answer{}, err
+	}
+	zone := reportZone(e).String()
+	if strings.TrimSpace(args) == "" {
+		when := "Monday 09:00 (the default)"
+		if r := e.ReportSchedule; r != nil {
+			when = r.String()
+		}
+		return answer{text: fmt.Sprintf("The %s weekly report is posted: %s, %s time. **report schedule friday 16:00** changes it, **report schedule off** stops it.", e.Customer, when, zone)}, nil
+	}
+	r, err := playbook.ParseReportSchedule(args)
+	if err != nil {
+		return answer{}, err
+	}
+	if err := playbook.SetReportSchedule(e, t.a.From.ID, r, t.now); err != nil {
+		return answer{}, err
+	}
+	bump(e)
+	if r.Off {
+		return save(e, answer{text: fmt.Sprintf("%s turned the weekly report off. **report** still shows it; **report schedule monday 09:00** turns it back on.", displayName(t.me()))}), nil
+	}
+	j, err := reportJobAt(e, WeeklyTime{Day: r.Day, Hour: r.Hour, Minute: r.Minute}, t.now)
+	if err != nil {
+		return answer{}, err
+	}
+	ans := answer{text: fmt.Sprintf("%s set the weekly report to %s, %s time; the next one is posted %s UTC.", displayName(t.me()), r, zone, j.RunAt.Format("Mon 2 Jan 15:04"))}
+	if e.Conversation != "" {
+		ans.jobs = []playbook.Job{j}
+	}
+	return save(e, ans), nil
 }

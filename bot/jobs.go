@@ -138,6 +138,11 @@ func (r *Runner) Start() {
 func (r *Runner) Submit(jobs []playbook.Job) {
 	r.init()
 	for _, j := range jobs {
+		if j.LeaseUntil.IsZero() {
+			// Not due yet (a reminder, next week's report): the store
+			// inserted it unleased, and the claim loop runs it when due.
+			continue
+		}
 		select {
 		case <-r.stopping:
 			return

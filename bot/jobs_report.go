@@ -136,11 +136,31 @@ func NextSlot(now time.Time, w WeeklyTime, loc *time.Location) time.Time {
 	return t.UTC()
 }
 
-func (m *MigrationJobs) reportJob(e *playbook.Engagement, after time.Time) (playbook.Job, error) {
-	w := DefaultReportTime
-	if m.ReportAt != nil {
-		w = *m.ReportAt
+// reportTime is when e's weekly report is posted: its own schedule, else
+// the bot's; ok false when the engagement turned the post off.
+func (m *MigrationJobs) reportTime(e *playbook.Engagement) (WeeklyTime, bool) {
+	if r := e.ReportSchedule; r != nil {
+		return WeeklyTime{Day: r.Day, Hour: r.Hour, Minute: r.Minute}, !r.Off
 	}
+	if m.ReportAt != nil {
+		return *m.ReportAt, true
+	}
+	return DefaultReportTime, true
+}
+
+// reportJob is e's next weekly report after after; ok false when it has
+// none.
+func (m *MigrationJobs) reportJob(e *playbook.Engagement, after time.Time) (playbook.Job, bool, error) {
+	w, ok := m.reportTime(e)
+	if !ok {
+		return playbook.Job{}, false, nil
+	}
+	j, err := reportJobAt(e, w, after)
+	return j, err == nil, err
+}
+
+// reportJobAt is the report job of e's next slot of w after after.
+func reportJobAt(e *playbook.Engagement, w WeeklyTime, after time.Time) (playbook.Job, error) {
 	slot := NextSlot(after, w, reportZone(e))
 	args, err := json.Marshal(reportArgs{Engagement: e.ID, Slot: slot})
 	if err != nil {
@@ -168,11 +188,14 @@ func (m *MigrationJobs) Schedule(e *playbook.Engagement) ([]playbook.Job, error)
 	if e.IsClosed() {
 		return nil, nil
 	}
-	r, err := m.reportJob(e, m.now())
+	var jobs []playbook.Job
+	r, ok, err := m.reportJob(e, m.now())
 	if err != nil {
 		return nil, err
 	}
-	jobs := []playbook.Job{r}
+	if ok {
+		jobs = append(jobs, r)
+	}
 	for _, x := range e.Escalations {
 		if x.State != playbook.EscalationOpen {
 			continue
@@ -280,6 +303,9 @@ func (m *MigrationJobs) WorkReport(ctx context.Context, j playbook.Job) error {
 	if err != nil || !ok {
 		return err
 	}
+	if w, on := m.reportTime(e); !on || !NextSlot(a.Slot.Add(-time.Second), w, reportZone(e)).Equal(a.Slot) {
+		return nil // rescheduled or turned off: the job of the new slot is queued
+	}
 	card := cards.Report(e, playbook.WeeklyReport(e, m.now()))
 	send, err := m.proactive(ctx, e, "report.send|"+e.ID+"|"+a.Slot.Format(time.RFC3339), cardReply(card))
 	if playbook.ErrorCode(err) == playbook.ENOTFOUND {
@@ -288,11 +314,13 @@ func (m *MigrationJobs) WorkReport(ctx context.Context, j playbook.Job) error {
 	if err != nil {
 		return err
 	}
-	next, err := m.reportJob(e, maxTime(a.Slot, m.now()))
-	if err != nil {
+	jobs := []playbook.Job{send}
+	if next, ok, err := m.reportJob(e, maxTime(a.Slot, m.now())); err != nil {
 		return err
+	} else if ok {
+		jobs = append(jobs, next)
 	}
-	return enqueueNow(ctx, m.Store, m.Runner, send, next)
+	return enqueueNow(ctx, m.Store, m.Runner, jobs...)
 }
 
 // WorkRemind is the KindEscalationRemind worker: it reminds the point of

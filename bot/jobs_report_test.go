@@ -75,7 +75,7 @@ func TestReportCommand(t *testing.T) {
 	if s := text(c.say(pat, "report csv")); !strings.Contains(s, "```\nrecord,id,date,state,name,units,migrated,failed,detail\n") || !strings.Contains(s, "task,1699") {
 		t.Errorf("report csv: %q", s)
 	}
-	if s := text(c.say(pat, "report pdf")); !strings.Contains(s, "is neither") {
+	if s := text(c.say(pat, "report pdf")); !strings.Contains(s, "is none of those") {
 		t.Errorf("report pdf: %q", s)
 	}
 }
@@ -194,4 +194,69 @@ func TestEscalationReminderJob(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertUnchanged(t, c, before)
+}
+
+// TestReportSchedule: the MVM moves the weekly report; the new slot's job
+// is queued with the change, the old slot's job posts nothing, and "off"
+// leaves no report to queue.
+func TestReportSchedule(t *testing.T) {
+	now := jobsNow()
+	h := newHarness(t, harnessOpts{auth: true, now: func() time.Time { return now }})
+	c := &conv{t: t, h: h}
+	setUp(t, c)
+	m := &bot.MigrationJobs{Store: h.db, Now: func() time.Time { return now }, Runner: h.runner}
+	if err := m.Reconcile(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	old := bot.NextSlot(now, bot.DefaultReportTime, time.UTC)
+
+	for _, tc := range []struct {
+		who       person
+		say, want string
+	}{
+		{pat, "report schedule", "Monday 09:00 (the default)"},
+		{cy, "report schedule friday 16:30", "Only the MVM or the MST"},
+		{vi, "report schedule someday 25:00", "Say a weekday and a time"},
+		{vi, "report schedule fri 16:30", "set the weekly report to Friday 16:30"},
+		{pat, "report schedule", "Friday 16:30, UTC time"},
+	} {
+		if s := text(c.say(tc.who, tc.say)); !strings.Contains(s, tc.want) {
+			t.Errorf("%s %q: %q, want %q", tc.who.name, tc.say, s, tc.want)
+		}
+	}
+	friday := bot.NextSlot(now, bot.WeeklyTime{Day: time.Friday, Hour: 16, Minute: 30}, time.UTC)
+	var moved, stale []playbook.Job
+	for _, j := range claim(t, h, now.AddDate(0, 0, 8), bot.KindReportWeekly) {
+		switch {
+		case j.RunAt.Equal(friday):
+			moved = append(moved, j)
+		case j.RunAt.Equal(old):
+			stale = append(stale, j)
+		}
+	}
+	if len(moved) != 1 || len(stale) != 1 {
+		t.Fatalf("report jobs: %d at the new slot, %d at the old; want 1 and 1", len(moved), len(stale))
+	}
+	m.Now = func() time.Time { return old }
+	before := len(h.conn.Calls())
+	if err := m.WorkReport(context.Background(), stale[0]); err != nil {
+		t.Fatal(err)
+	}
+	complete(t, h, stale[0])
+	complete(t, h, moved[0])
+	time.Sleep(50 * time.Millisecond)
+	if n := len(h.conn.Calls()); n != before {
+		t.Errorf("the old slot's job posted %d activities", n-before)
+	}
+
+	if s := text(c.say(vi, "report schedule off")); !strings.Contains(s, "turned the weekly report off") {
+		t.Errorf("off: %q", s)
+	}
+	m.Now = func() time.Time { return now }
+	if err := m.Reconcile(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if jobs := claim(t, h, now.AddDate(0, 0, 8), bot.KindReportWeekly); len(jobs) != 0 {
+		t.Errorf("report jobs queued while off: %+v", jobs)
+	}
 }

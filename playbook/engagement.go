@@ -62,6 +62,9 @@ type Engagement struct {
 	Feed *FeedKey `json:"feed,omitempty"`
 	// Site is the migration collaboration site (site.go); nil: none yet.
 	Site *Site `json:"site,omitempty"`
+	// ReportSchedule is when the weekly report is posted
+	// (report_schedule.go); nil: the bot's default.
+	ReportSchedule *ReportSchedule `json:"reportSchedule,omitempty"`
 }
 
 // Member is a person in the engagement.
@@ -149,6 +152,10 @@ func (e *Engagement) Clone() *Engagement {
 		c.Feed = &f
 	}
 	c.Site = e.Site.clone()
+	if e.ReportSchedule != nil {
+		r := *e.ReportSchedule
+		c.ReportSchedule = &r
+	}
 	return &c
 }
 

@@ -728,6 +728,7 @@ var migrationRules = map[Action]struct {
 	ActionCloseWaive:       {[]migWho{migManager}, "check or waive close-out items"},
 	ActionSurvey:           {[]migWho{migCustomer, migManager}, "record the satisfaction survey"},
 	ActionFeedKey:          {[]migWho{migManager}, "manage the reporting feed key"},
+	ActionReportSchedule:   {[]migWho{migManager, migMST}, "set when the weekly report is posted"},
 }
 
 // CanMigration is Can for the actions of the migration records (plan,
