@@ -325,7 +325,7 @@ func (t *turn) action(verb string, d cards.ActionData, raw json.RawMessage) (ans
 	case cards.VerbEvents:
 		return t.events(d, "", false)
 	case cards.VerbEventPreflight, cards.VerbEventResults, cards.VerbEventReady, cards.VerbEventWaive,
-		cards.VerbEventStart, cards.VerbEventComplete, cards.VerbEventCancel:
+		cards.VerbEventStart, cards.VerbEventComplete, cards.VerbEventCancel, cards.VerbEventIssue:
 		return t.eventButton(verb, d, raw)
 	case cards.VerbClose:
 		return t.closeCard(d)

@@ -62,7 +62,15 @@ func (t *turn) eventButton(verb string, d cards.ActionData, raw json.RawMessage)
 	who := displayName(t.me())
 	var notice string
 	var posts []Outgoing
+	var jobs []playbook.Job
 	switch verb {
+	case cards.VerbEventIssue:
+		var x playbook.Issue
+		if x, err = playbook.IssueFromEvent(e, t.a.From.ID, n, t.now); err == nil {
+			notice = fmt.Sprintf("%s opened issue #%d for the failed units of event %d.", who, x.ID, n)
+			posts = append(posts, mentionAll(e, playbook.MST, fmt.Sprintf("Issue **#%d**: %s. **issues** lists it.", x.ID, x.Title)))
+			jobs, err = t.issueSyncJobs(e, x)
+		}
 	case cards.VerbEventPreflight:
 		err = playbook.StartPreflight(e, t.a.From.ID, n, t.now)
 		notice = fmt.Sprintf("%s started pre-flight of event %d.", who, n)
@@ -125,7 +133,7 @@ func (t *turn) eventButton(verb string, d cards.ActionData, raw json.RawMessage)
 		return answer{}, err
 	}
 	bump(e)
-	return save(e, answer{card: t.eventsCard(e, notice, false), posts: t.addressed(posts...)}), nil
+	return save(e, answer{card: t.eventsCard(e, notice, false), posts: t.addressed(posts...), jobs: jobs}), nil
 }
 
 // mentionAll is a message to the holders of role r: their <at> tags

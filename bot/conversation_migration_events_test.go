@@ -108,6 +108,21 @@ func TestEvents(t *testing.T) {
 	if s := cardText(t, card); !strings.Contains(s, "completed event 1: 18 migrated, 2 failed") {
 		t.Errorf("complete: %s", s)
 	}
+	// Its failures become one tracker issue in one click; the MST hears.
+	track := action(t, card, "eventIssue", "")
+	if got := c.click(cy, "eventIssue", track); got.StatusCode != 403 {
+		t.Errorf("customer tracks failures: %d %s", got.StatusCode, got.Value)
+	}
+	card = c.click(vi, "eventIssue", track).card(t)
+	if s := cardText(t, card); !strings.Contains(s, "opened issue #1 for the failed units of event 1") || strings.Contains(s, `"verb":"eventIssue"`) {
+		t.Errorf("track failures: %s", s)
+	}
+	if got := c.click(vi, "eventIssue", track); got.StatusCode != 409 {
+		t.Errorf("second click: %d %s", got.StatusCode, got.Value)
+	}
+	if x := c.engagement().Issues; len(x) != 1 || !x[0].EventFailures || x[0].Event != 1 || x[0].Severity != playbook.SeverityHigh || !strings.Contains(x[0].Title, "2 of 20 units failed") {
+		t.Errorf("issues = %+v", x)
+	}
 
 	// Batch 2: the MST may not waive; the MVM waives with a reason, then cancels.
 	waive := action(t, replyCard(t, c.say(vi, "events")), "eventWaive", "")

@@ -17,6 +17,7 @@ const (
 	VerbEventStart      = "eventStart"     // start the event
 	VerbEventComplete   = "eventComplete"  // completed, with counts
 	VerbEventCancel     = "eventCancel"    // cancelled, with a reason
+	VerbEventIssue      = "eventIssue"     // open the issue tracking a completed event's failures
 	EventKey            = "event"          // the data key naming the event
 	maxEventsListed     = 20               // events with their buttons on one card
 	maxRemediationsRows = 5                // failed units listed per event
@@ -147,6 +148,11 @@ func eventButtons(e *playbook.Engagement, ev playbook.Event, may func(playbook.A
 				NumberInput(MigratedInput(n), InputOpts{Label: "Units migrated", Required: true}, &zero, nil),
 				NumberInput(FailedInput(n), InputOpts{Label: "Units failed", Value: "0", Required: true}, &zero, nil),
 			), eventButton("Complete", VerbEventComplete, e, n)))
+		}
+	}
+	if ev.State == playbook.EventCompleted && ev.Failed > 0 && may(playbook.ActionEventComplete) {
+		if _, ok := playbook.EventFailureIssue(e, n); !ok {
+			bs = append(bs, quiet(eventButton(fmt.Sprintf("Track the %d failures as an issue", ev.Failed), VerbEventIssue, e, n)))
 		}
 	}
 	if !ev.State.Terminal() && may(playbook.ActionEventCancel) {

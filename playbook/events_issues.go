@@ -52,6 +52,9 @@ type Issue struct {
 	Owner     string   `json:"owner,omitempty"` // member id it is assigned to
 	// KnownError is the id of the known error the error text matched.
 	KnownError string `json:"knownError,omitempty"`
+	// EventFailures marks the issue opened for the failed units of its
+	// event's completion (IssueFromEvent): one per event.
+	EventFailures bool `json:"eventFailures,omitempty"`
 
 	// Rev counts the issue's changes; SyncedRev is the one the tracker list
 	// has, as item ItemID. The sync job writes issues whose Rev is ahead.
@@ -150,6 +153,55 @@ func ReportIssue(e *Engagement, actorID string, r IssueReport, now time.Time) (I
 	}
 	e.Issues = append(e.Issues, x)
 	e.audit(now, actorID, ActionIssueOpen, "migration-issues", fmt.Sprintf("#%d: %s", id, title))
+	return x, nil
+}
+
+// EventFailureIssue returns the issue opened for the failed units of event
+// n, if there is one.
+func EventFailureIssue(e *Engagement, n int) (Issue, bool) {
+	for _, x := range e.Issues {
+		if x.EventFailures && x.Event == n {
+			return x, true
+		}
+	}
+	return Issue{}, false
+}
+
+// IssueFromEvent opens the issue that tracks the units completed event n
+// failed to migrate, by actorID (the MVM or the MST, who complete events),
+// and returns it. Returns ECONFLICT when e is closed, the event is not
+// completed or has no failures, or its issue exists (naming it);
+// ENOTFOUND for no such event; EFORBIDDEN for other roles.
+func IssueFromEvent(e *Engagement, actorID string, n int, now time.Time) (Issue, error) {
+	if err := e.checkOpen(); err != nil {
+		return Issue{}, err
+	}
+	if err := canMigration(e, actorID, ActionEventComplete); err != nil {
+		return Issue{}, err
+	}
+	i, err := e.eventIndex(n)
+	if err != nil {
+		return Issue{}, err
+	}
+	ev := e.Events[i]
+	switch {
+	case ev.State != EventCompleted || ev.Failed == 0:
+		return Issue{}, Errorf(ECONFLICT, "Event %d has no failed units to track: only a completed event with failures has.", n)
+	}
+	if x, ok := EventFailureIssue(e, n); ok {
+		return Issue{}, Errorf(ECONFLICT, "Issue #%d already tracks the failures of event %d.", x.ID, n)
+	}
+	x, err := ReportIssue(e, actorID, IssueReport{
+		Title:    fmt.Sprintf("Event %d (%s, %s): %d of %d units failed to migrate", n, ev.Kind, ev.Date.Format("2 Jan 2006"), ev.Failed, ev.Migrated+ev.Failed),
+		Source:   ev.Source,
+		Severity: SeverityHigh,
+		Event:    n,
+	}, now)
+	if err != nil {
+		return Issue{}, err
+	}
+	e.Issues[len(e.Issues)-1].EventFailures = true
+	x.EventFailures = true
 	return x, nil
 }
 

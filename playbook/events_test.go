@@ -128,6 +128,17 @@ func TestEventLifecycle(t *testing.T) {
 	if got := e.History[len(e.History)-1]; got.Action != ActionEventComplete || got.Detail != "event 1: 97 migrated, 3 failed" {
 		t.Errorf("history = %+v", got)
 	}
+	// The failures as one issue, once; not for an event without any.
+	before = e.Clone()
+	wantErr(t, func() error { _, err := IssueFromEvent(e, idCustomer, 1, t0); return err }(), EFORBIDDEN, "")
+	wantErr(t, func() error { _, err := IssueFromEvent(e, idMVM, 2, t0); return err }(), ECONFLICT, "no failed units")
+	wantErr(t, func() error { _, err := IssueFromEvent(e, idMVM, 99, t0); return err }(), ENOTFOUND, "")
+	wantUnchanged(t, before, e)
+	x, err := IssueFromEvent(e, idMVM, 1, t0)
+	if err != nil || !x.EventFailures || x.Event != 1 || x.Severity != SeverityHigh || x.Title != "Event 1 (pilot, "+ev.Date.Format("2 Jan 2006")+"): 3 of 100 units failed to migrate" {
+		t.Fatalf("issue = %+v, %v", x, err)
+	}
+	wantErr(t, func() error { _, err := IssueFromEvent(e, idMVM, 1, t0); return err }(), ECONFLICT, "Issue #1 already tracks")
 
 	// A waiver lets event 2 skip pre-flight.
 	mustOK(t, WaivePreflight(e, idMVM, 2, "same users as the test migration", t0))
