@@ -263,7 +263,72 @@ func (c *checker) workshop() error {
 		return fmt.Errorf("booking answered a card without the calendar file: %s", mustJSON(booked))
 	}
 	fmt.Println("ok   group chat: workshops -> Schedule -> slots -> picked, invitation with .ics")
+	return c.issue()
+}
+
+// issue reports a migration issue whose error is a known one, in local
+// mode (no Graph): the tracker is mvmbot's own, and issues export gives it.
+func (c *checker) issue() error {
+	if err := c.mention("site"); err != nil {
+		return err
+	}
+	site, err := c.nextFromBot()
+	if err != nil {
+		return fmt.Errorf("reply to site: %w", err)
+	}
+	if err := isCard(site); err != nil || !strings.Contains(mustJSON(site.Log.Request.Body.Attachments), "not configured") {
+		return fmt.Errorf("site in local mode: %v %s", err, mustJSON(site.Log.Request.Body.Attachments))
+	}
+	fmt.Println("ok   group chat: site -> the tracker is kept in mvmbot (local mode)")
+
+	if err := c.mention("issue"); err != nil {
+		return err
+	}
+	form, err := c.nextFromBot()
+	if err != nil {
+		return fmt.Errorf("reply to issue: %w", err)
+	}
+	submit, err := findAction(form, "issueSubmit")
+	if err != nil {
+		return fmt.Errorf("issue form: %w", err)
+	}
+	data := submit["data"].(map[string]any)
+	for id, v := range inputsOf(cardEntryOf(form)) {
+		data[id] = v
+	}
+	data["issueTitle"] = "Pilot mailbox stops at the first folder"
+	data["issueUnit"] = "adele@contoso.com"
+	data["issueError"] = "IMAP: AUTHENTICATIONFAILED Invalid credentials (Failure)"
+	reported, err := c.invoke("issueSubmit", data, form.Log.MessageID)
+	if err != nil {
+		return fmt.Errorf("report the issue: %w", err)
+	}
+	if s := mustJSON(reported); !strings.Contains(s, "Issue #1") || !strings.Contains(s, "imap-auth-failed") {
+		return fmt.Errorf("the report answered %s", s)
+	}
+	post, err := c.nextFromBot()
+	if err != nil || !strings.Contains(post.Log.Request.Body.Text, "Issue **#1**") {
+		return fmt.Errorf("the issue's post: %v %q", err, post.Log.Request.Body.Text)
+	}
+	fmt.Println("ok   group chat: issue -> form -> Report -> #1 with the known error's fix, posted to the chat")
+
+	if err := c.mention("issues export"); err != nil {
+		return err
+	}
+	export, err := c.nextFromBot()
+	if err != nil || !strings.Contains(export.Log.Request.Body.Text, "Pilot mailbox stops") {
+		return fmt.Errorf("issues export: %v %q", err, export.Log.Request.Body.Text)
+	}
+	fmt.Println("ok   group chat: issues export -> CSV")
 	return nil
+}
+
+// cardEntryOf is the card of a message, for inputsOf.
+func cardEntryOf(e logEntry) map[string]any {
+	if len(e.Log.Request.Body.Attachments) == 0 {
+		return nil
+	}
+	return e.Log.Request.Body.Attachments[0].Content
 }
 
 // findInCard finds the first Action.Execute with verb in a card.
