@@ -73,6 +73,9 @@ func Status(e *playbook.Engagement, now time.Time) *Card {
 	c := New(body...)
 	d := ActionData{Engagement: e.ID}
 	c.Actions = []Element{quiet(Button("Refresh", VerbStatus, d)), quiet(Button("My next steps", VerbNext, d)), quiet(Button("History", VerbHistory, d))}
+	if !e.IsClosed() {
+		c.Actions = append(c.Actions, quiet(Button("Report an issue", VerbIssue, d)))
+	}
 	return c
 }
 
