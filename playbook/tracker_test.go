@@ -451,3 +451,39 @@ func TestAssignIssue(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkReportIssue is one issue reported into an engagement already
+// tracking 5,000, its error text matched against the known errors (the
+// turn's domain work for the issue form's Report).
+func BenchmarkReportIssue(b *testing.B) {
+	e, now := bigEngagement(b)
+	r := IssueReport{Title: "Mailbox stops at 80%", Source: IMAP, Unit: "adele@contoso.com",
+		ErrorText: "IMAP server said: NO [AUTHENTICATIONFAILED] Invalid credentials (Failure)"}
+	b.ReportAllocs()
+	for b.Loop() {
+		c := *e
+		c.Issues = e.Issues[:len(e.Issues):len(e.Issues)] // appends copy, never touch e's
+		c.History = e.History[:len(e.History):len(e.History)]
+		if _, err := ReportIssue(&c, idMVM, r, now); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkIssuesToSync scans 5,000 issues for those the tracker lacks
+// (every sync job's first step).
+func BenchmarkIssuesToSync(b *testing.B) {
+	e, _ := bigEngagement(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = IssuesToSync(e)
+	}
+}
+
+func BenchmarkIssuesCSV5k(b *testing.B) {
+	e, _ := bigEngagement(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = IssuesCSV(e)
+	}
+}
