@@ -36,7 +36,7 @@ func (t *turn) site(d cards.ActionData) (answer, error) {
 	if err != nil {
 		return answer{}, err
 	}
-	if err := t.member(e); err != nil {
+	if err := t.trackerMember(e); err != nil {
 		return answer{}, err
 	}
 	return answer{card: t.siteCard(e, cards.SiteView{})}, nil
@@ -106,6 +106,9 @@ func (t *turn) issueCommand(name, args string) (answer, error) {
 		if err != nil {
 			return answer{}, err
 		}
+		if err := t.trackerMember(e); err != nil {
+			return answer{}, err
+		}
 		return answer{card: cards.IssueFormCard(e, cards.IssueForm{})}, nil
 	}
 	sub, _ := splitCommand(args)
@@ -126,7 +129,7 @@ func (t *turn) issues(d cards.ActionData, page int, notice string, attention boo
 	if err != nil {
 		return answer{}, err
 	}
-	if err := t.member(e); err != nil {
+	if err := t.trackerMember(e); err != nil {
 		return answer{}, err
 	}
 	return answer{card: t.issuesCard(e, page, notice, attention)}, nil
@@ -156,7 +159,7 @@ func (t *turn) issuesExport() (answer, error) {
 	if err != nil {
 		return answer{}, err
 	}
-	if err := t.member(e); err != nil {
+	if err := t.trackerMember(e); err != nil {
 		return answer{}, err
 	}
 	csv := string(playbook.IssuesCSV(e))
@@ -185,7 +188,8 @@ func (t *turn) issueSubmit(d cards.ActionData, raw json.RawMessage) (answer, err
 		return answer{}, err
 	}
 	refuse := func(err error) (answer, error) {
-		if playbook.ErrorCode(err) != playbook.EINVALID {
+		// ENOTFOUND: the event typed does not exist.
+		if c := playbook.ErrorCode(err); c != playbook.EINVALID && c != playbook.ENOTFOUND {
 			return answer{}, err
 		}
 		f.Error = playbook.ErrorMessage(err) + " Nothing was recorded yet."
@@ -345,6 +349,15 @@ func (t *turn) issuesPage(d cards.ActionData, raw json.RawMessage) (answer, erro
 		page = int(f)
 	}
 	return t.issues(d, page, "", false)
+}
+
+// trackerMember refuses the site and the tracker to a non-member (t.member
+// speaks of the questionnaire).
+func (t *turn) trackerMember(e *playbook.Engagement) error {
+	if _, ok := e.Member(t.a.From.ID); !ok {
+		return playbook.Errorf(playbook.EFORBIDDEN, "You are not a member of the %s engagement, so its site and issues are not shown. The lead adds people with **role @person ROLE**.", e.Customer)
+	}
+	return nil
 }
 
 func issueByID(e *playbook.Engagement, id int) int {
