@@ -83,7 +83,7 @@ func Close(e *playbook.Engagement, v CloseView) *Card {
 	}
 	body = append(body, Text(fmt.Sprintf("%d of %d items settled.", settled, len(items))))
 	if nps := playbook.NPS(e); nps.Responses > 0 {
-		body = append(body, Subtle(fmt.Sprintf("Survey: NPS %d from %d responses.", nps.Score, nps.Responses)))
+		body = append(body, Subtle(fmt.Sprintf("Survey: NPS %d from %s.", nps.Score, plural(nps.Responses, "response"))))
 	}
 	c := New(body...)
 	c.Actions = []Element{quiet(Button("Refresh", VerbClose, ActionData{Engagement: e.ID}))}

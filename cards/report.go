@@ -100,7 +100,7 @@ func Report(e *playbook.Engagement, r playbook.Report) *Card {
 		{"Escalations this week", fmt.Sprintf("%d", m.EscalationsOpened)},
 	}
 	if m.NPS.Responses > 0 {
-		metrics = append(metrics, Fact{"NPS", fmt.Sprintf("%d (%d responses)", m.NPS.Score, m.NPS.Responses)})
+		metrics = append(metrics, Fact{"NPS", fmt.Sprintf("%d (%s)", m.NPS.Score, plural(m.NPS.Responses, "response"))})
 	}
 	body = append(body, Heading("Success metrics"), Facts(metrics...))
 	c := New(body...)
@@ -123,6 +123,14 @@ func count(n int) string {
 		return "-" + s
 	}
 	return s
+}
+
+// plural is n with its noun: "1 response", "3 responses".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return count(n) + " " + noun + "s"
 }
 
 // oneLine flattens s to one line.
