@@ -220,6 +220,8 @@ func (t *turn) command(text string) (answer, error) {
 		return t.view(cards.VerbRoles, cards.ActionData{})
 	case "role":
 		return t.role(args)
+	case "lead":
+		return t.lead(args)
 	case "questionnaire":
 		return t.questionnaireCommand(args)
 	case "note":

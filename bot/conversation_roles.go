@@ -43,15 +43,7 @@ func (t *turn) role(args string) (answer, error) {
 	if t.personal() {
 		return answer{}, playbook.Errorf(playbook.EINVALID, "Roles are given in the engagement's channel or group chat, where the person can be @mentioned.")
 	}
-	var people []mentionedPerson
-	rest := args
-	for _, m := range t.a.mentions() {
-		if m.Text != "" && strings.Contains(rest, m.Text) {
-			people = append(people, m)
-			rest = strings.Replace(rest, m.Text, " ", 1)
-		}
-	}
-	words := strings.Fields(rest)
+	people, words := t.mentioned(args)
 	if len(people) != 1 || len(words) != 1 {
 		return answer{}, errRoleUsage
 	}
@@ -77,7 +69,7 @@ func (t *turn) role(args string) (answer, error) {
 	if err := playbook.Can(e, t.a.From.ID, playbook.ActionAssignRole, nil); err != nil {
 		return answer{}, err
 	}
-	p, note, err := t.resolve(p)
+	p, note, err := t.resolve(p, "give them a role")
 	if err != nil {
 		return answer{}, err
 	}
@@ -92,11 +84,72 @@ func (t *turn) role(args string) (answer, error) {
 	return save(e, answer{card: cards.Roles(e, notice)}), nil
 }
 
+// mentioned returns the people @mentioned in args (the bot excluded), in
+// entity order, and the words left once their mention texts are taken out.
+func (t *turn) mentioned(args string) ([]mentionedPerson, []string) {
+	var people []mentionedPerson
+	rest := args
+	for _, m := range t.a.mentions() {
+		if m.Text != "" && strings.Contains(rest, m.Text) {
+			people = append(people, m)
+			rest = strings.Replace(rest, m.Text, " ", 1)
+		}
+	}
+	return people, strings.Fields(rest)
+}
+
+var errLeadUsage = playbook.Errorf(playbook.EINVALID,
+	"Mention the one person who takes over the lead: **lead @Grace**. They must already hold a role in the engagement.")
+
+// lead runs "lead @person": hands the engagement's lead to a member. The
+// person must already belong to the engagement (hold a role): a lead with
+// no role would be a member the playbook gives no task, and giving a role
+// stays an explicit "role @person ROLE". Who may is playbook.Can's
+// (ActionSetLead); SetLead records it in the history.
+func (t *turn) lead(args string) (answer, error) {
+	if t.personal() {
+		return answer{}, playbook.Errorf(playbook.EINVALID, "The lead is handed over in the engagement's channel or group chat, where the person can be @mentioned.")
+	}
+	people, words := t.mentioned(args)
+	if len(people) != 1 || len(words) != 0 {
+		return answer{}, errLeadUsage
+	}
+	e, err := t.here()
+	if err != nil {
+		return answer{}, err
+	}
+	// Ask the playbook first, so that a refused person costs no roster read.
+	if err := playbook.Can(e, t.a.From.ID, playbook.ActionSetLead, nil); err != nil {
+		return answer{}, err
+	}
+	p := playbook.Member{ID: people[0].ID, Name: people[0].Name}
+	m, ok := e.Member(p.ID)
+	if !ok {
+		return answer{}, playbook.Errorf(playbook.EINVALID,
+			"%s is not a member of the %s engagement, so they cannot lead it. Give them a role first (**role @%s FRP**, say), then hand over the lead.",
+			displayName(p), e.Customer, displayName(p))
+	}
+	if m.Name != "" {
+		p.Name = m.Name
+	}
+	// A member who has left the chat or team cannot lead it. When the
+	// roster cannot be read, the engagement's own record is enough.
+	if _, _, err := t.resolve(p, "hand them the lead"); err != nil {
+		return answer{}, err
+	}
+	if err := playbook.SetLead(e, t.a.From.ID, p.ID, t.now); err != nil {
+		return answer{}, err
+	}
+	bump(e)
+	return save(e, answer{card: cards.Roles(e, displayName(p)+" now leads the engagement.")}), nil
+}
+
 // resolve completes a mentioned person from the Teams roster: the name
 // Teams has for them and their Entra object id. A person not in the
-// conversation is refused; when the roster cannot be read, the mention is
-// used as it came and note says so.
-func (t *turn) resolve(p playbook.Member) (playbook.Member, string, error) {
+// conversation is refused (what says what could not be done for them);
+// when the roster cannot be read, the mention is used as it came and note
+// says so.
+func (t *turn) resolve(p playbook.Member, what string) (playbook.Member, string, error) {
 	if t.c.Roster == nil {
 		return p, "", nil
 	}
@@ -119,7 +172,7 @@ func (t *turn) resolve(p playbook.Member) (playbook.Member, string, error) {
 			return p, "", nil
 		}
 	}
-	return p, "", playbook.Errorf(playbook.EINVALID, "%s is not a member of this conversation, so I cannot give them a role here. Add them to the chat or team first.", displayName(p))
+	return p, "", playbook.Errorf(playbook.EINVALID, "%s is not a member of this conversation, so I cannot %s here. Add them to the chat or team first.", displayName(p), what)
 }
 
 func displayName(m playbook.Member) string {

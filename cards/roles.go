@@ -50,7 +50,7 @@ func Roles(e *playbook.Engagement, notice string) *Card {
 	if len(missing) > 0 {
 		body = append(body, Text("Nobody holds **"+strings.Join(missing, ", ")+"** yet: their tasks wait for someone."))
 	}
-	body = append(body, Subtle("The lead or the MVM assigns roles: **role @person FRP** gives one, **role @person -FRP** takes it away. Roles: FRP, Customer, MST, MVM (IMAP engagements only)."))
+	body = append(body, Subtle("The lead or the MVM assigns roles: **role @person FRP** gives one, **role @person -FRP** takes it away, **lead @person** hands over the lead. Roles: FRP, Customer, MST, MVM (IMAP engagements only)."))
 	c := New(body...)
 	c.Actions = []Element{quiet(Button("Refresh", VerbRoles, ActionData{Engagement: e.ID}))}
 	return c
