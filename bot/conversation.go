@@ -485,7 +485,7 @@ func (t *turn) taskCommand(verb, args string) (answer, error) {
 		return answer{}, err
 	}
 	bump(e)
-	return save(e, answer{text: t.doneText(e, verb, task)}), nil
+	return save(e, answer{text: t.doneText(e, verb, task, t.a.From.Name)}), nil
 }
 
 // apply runs one task transition on e.
@@ -499,8 +499,9 @@ func (t *turn) apply(e *playbook.Engagement, verb, ref, reason string) (playbook
 	return playbook.MarkNotApplicable(e, t.a.From.ID, ref, reason, t.now)
 }
 
-func (t *turn) doneText(e *playbook.Engagement, verb string, task playbook.Task) string {
-	who := t.a.From.Name
+// doneText says what a task transition recorded, with who as its subject
+// ("You" when empty).
+func (t *turn) doneText(e *playbook.Engagement, verb string, task playbook.Task, who string) string {
 	if who == "" {
 		who = "You"
 	}
@@ -548,12 +549,39 @@ func (t *turn) taskButton(verb string, d cards.ActionData, raw json.RawMessage) 
 		return answer{}, err
 	}
 	bump(e)
-	notice := t.doneText(e, verb, task)
+	notice := t.doneText(e, verb, task, t.a.From.Name)
 	var undo *cards.ActionData
 	if verb != cards.VerbUndo {
 		undo = &cards.ActionData{Engagement: e.ID, Version: e.Version, Task: task.Key}
 	}
-	return save(e, answer{card: t.nextCard(e, notice, undo)}), nil
+	ans := answer{card: t.nextCard(e, notice, undo)}
+	return save(e, t.announce(ans, t.doneText(e, verb, task, t.actorName(e)))), nil
+}
+
+// announce adds text as a post to the conversation, so that the others in
+// it learn what a button changed: an Action.Execute answer replaces the
+// card of the person who clicked and nobody else's. A typed command's
+// answer, and an Action.Submit's (a new message), are seen by everyone
+// already, and the personal chat has nobody else to tell, so those get no
+// announcement. Keep text one short line: it is posted on every change.
+func (t *turn) announce(ans answer, text string) answer {
+	if t.a.Type != schema.Invoke || t.personal() {
+		return ans
+	}
+	ans.posts = append(ans.posts, textReply(text))
+	return ans
+}
+
+// actorName names the person acting for the others: the name Teams sent,
+// else the engagement's record of them, else their id.
+func (t *turn) actorName(e *playbook.Engagement) string {
+	if t.a.From.Name != "" {
+		return t.a.From.Name
+	}
+	if m, ok := e.Member(t.a.From.ID); ok && m.Name != "" {
+		return m.Name
+	}
+	return t.a.From.ID
 }
 
 // nextCard is the task card of e as it will be once saved.
