@@ -56,6 +56,10 @@ type Conversation struct {
 	// Workshops schedules the MST workshops through Graph; nil is local
 	// mode (recorded, with an .ics invitation). See conversation_workshops.go.
 	Workshops Workshops
+	// Refs reads the engagements' stored conversation references, so that
+	// a change made in the personal chat is announced in the engagement's
+	// channel or group chat; nil: it is not announced.
+	Refs      refReader
 	Organizer string // the workshop organizer's mailbox (MVMBOT_ORGANIZER)
 	BaseURL   string // the bot's public root, for the .ics links; "" shows the path
 }
@@ -109,6 +113,8 @@ type answer struct {
 	posts []Outgoing
 	// private are posted once and never stored (Outcome.Private).
 	private []Outgoing
+	// jobs are queued with the commit (Outcome.Jobs).
+	jobs []playbook.Job
 }
 
 func (t *turn) personal() bool { return t.a.Conversation.ConversationType == "personal" }
@@ -155,6 +161,7 @@ func (a answer) asReply() Outcome {
 	}
 	out.Replies = append(out.Replies, a.posts...)
 	out.Private = a.private
+	out.Jobs = a.jobs
 	return out
 }
 
@@ -166,6 +173,7 @@ func (a answer) asInvoke() Outcome {
 		out.Invoke = MessageResponse(a.text)
 	}
 	out.Replies = a.posts
+	out.Jobs = a.jobs
 	return out
 }
 
@@ -485,7 +493,8 @@ func (t *turn) taskCommand(verb, args string) (answer, error) {
 		return answer{}, err
 	}
 	bump(e)
-	return save(e, answer{text: t.doneText(e, verb, task, t.a.From.Name)}), nil
+	ans := answer{text: t.doneText(e, verb, task, t.a.From.Name)}
+	return save(e, t.announce(e, ans, t.doneText(e, verb, task, t.actorName(e)))), nil
 }
 
 // apply runs one task transition on e.
@@ -555,20 +564,37 @@ func (t *turn) taskButton(verb string, d cards.ActionData, raw json.RawMessage) 
 		undo = &cards.ActionData{Engagement: e.ID, Version: e.Version, Task: task.Key}
 	}
 	ans := answer{card: t.nextCard(e, notice, undo)}
-	return save(e, t.announce(ans, t.doneText(e, verb, task, t.actorName(e)))), nil
+	return save(e, t.announce(e, ans, t.doneText(e, verb, task, t.actorName(e)))), nil
 }
 
-// announce adds text as a post to the conversation, so that the others in
-// it learn what a button changed: an Action.Execute answer replaces the
-// card of the person who clicked and nobody else's. A typed command's
-// answer, and an Action.Submit's (a new message), are seen by everyone
-// already, and the personal chat has nobody else to tell, so those get no
-// announcement. Keep text one short line: it is posted on every change.
-func (t *turn) announce(ans answer, text string) answer {
-	if t.a.Type != schema.Invoke || t.personal() {
+// announce tells the others in e's conversation what this turn changed,
+// in text (one short line: it is posted on every change).
+//
+// In a channel or group chat, only a button's change is announced, as a
+// post there: an Action.Execute answer replaces the card of the person who
+// clicked and nobody else's, while a typed command's answer (and an
+// Action.Submit's, a new message) is seen by everyone already.
+//
+// In the personal chat nobody else reads the answer, so any change is
+// posted to the engagement's channel or group chat through its stored
+// reference (a proactive post). Without a stored reference (the bot has
+// not heard from that conversation since it stores them) nothing is
+// posted: an announcement is never worth refusing the change.
+func (t *turn) announce(e *playbook.Engagement, ans answer, text string) answer {
+	if !t.personal() {
+		if t.a.Type == schema.Invoke {
+			ans.posts = append(ans.posts, textReply(text))
+		}
 		return ans
 	}
-	ans.posts = append(ans.posts, textReply(text))
+	if t.c.Refs == nil || e.Conversation == "" {
+		return ans
+	}
+	j, err := proactivePost(t.ctx, t.c.Refs, e, "", textReply(text))
+	if err != nil {
+		return ans
+	}
+	ans.jobs = append(ans.jobs, j)
 	return ans
 }
 

@@ -20,18 +20,33 @@ func (h *harness) posts(id string) []map[string]any {
 	return out
 }
 
+// sent returns the new messages (not replies) the bot has posted to the
+// conversation conv, the first skip left out.
+func (h *harness) sent(conv string, skip int) []map[string]any {
+	h.t.Helper()
+	h.drain()
+	var out []map[string]any
+	for _, c := range h.conn.Calls() {
+		if c.Method == http.MethodPost && c.ActivityID == "" && c.ConversationID == conv {
+			out = append(out, c.Activity())
+		}
+	}
+	return out[min(skip, len(out)):]
+}
+
 // TestAnnouncements: a change made by a button in the group chat is
 // announced to the chat in one short post naming the person and the task,
 // besides the invoke answer that updates the clicker's card. Typed
-// commands (already seen by everyone), refused and stale clicks, and clicks
-// in the personal chat announce nothing.
+// commands (already seen by everyone), refused and stale clicks announce
+// nothing. A change made in the personal chat, typed or clicked, is
+// announced in the group chat instead (a proactive post, not a reply).
 func TestAnnouncements(t *testing.T) {
 	h := newHarness(t, harnessOpts{})
 	c := &conv{t: t, h: h}
 	setUp(t, c)
-	personalClick := func(p person, verb string, data any) map[string]any {
-		a := h.groupInvoke(c.nextID(), p, verb, data)
-		a["conversation"] = map[string]any{"id": "a:personal-" + p.id, "conversationType": "personal", "tenantId": "tenant-1"}
+	inPersonal := func(a map[string]any) map[string]any {
+		a["conversation"] = map[string]any{"id": "a:personal-" + a["from"].(map[string]any)["id"].(string), "conversationType": "personal", "tenantId": "tenant-1"}
+		delete(a, "entities")
 		return a
 	}
 
@@ -47,6 +62,9 @@ func TestAnnouncements(t *testing.T) {
 		typed bool
 		// refused: the click is answered with an error and changes nothing.
 		refused bool
+		// personal: the announcement is a new message in the group chat,
+		// not a reply.
+		personal bool
 	}
 	click := func(p person, verb, task string, inputs map[string]any) func(string, int) map[string]any {
 		return func(id string, version int) map[string]any {
@@ -73,13 +91,20 @@ func TestAnnouncements(t *testing.T) {
 		{name: "typed done", typed: true, act: func(string, int) map[string]any {
 			return h.groupMessage(c.nextID(), pat, "done 3217")
 		}},
-		{name: "click in the personal chat", act: func(id string, version int) map[string]any {
-			return personalClick(pat, "done", map[string]any{"engagement": id, "version": version, "task": "core-onboarding"})
+		{name: "click in the personal chat", personal: true, act: func(id string, version int) map[string]any {
+			return inPersonal(h.groupInvoke(c.nextID(), pat, "done", map[string]any{"engagement": id, "version": version, "task": "core-onboarding"}))
+		}, want: []string{"Pat Partner marked **core-onboarding**"}},
+		{name: "typed in the personal chat", personal: true, typed: true, act: func(string, int) map[string]any {
+			return inPersonal(h.groupMessage(c.nextID(), pat, "undo core-onboarding"))
+		}, want: []string{"Pat Partner reopened **core-onboarding**"}},
+		{name: "refused in the personal chat", personal: true, typed: true, act: func(string, int) map[string]any {
+			return inPersonal(h.groupMessage(c.nextID(), cy, "done core-onboarding"))
 		}},
 	}
 	for _, s := range steps {
 		t.Run(s.name, func(t *testing.T) {
 			before := c.engagement()
+			sentBefore := len(h.sent(groupChat, 0))
 			a := s.act(before.ID, before.Version)
 			id := a["id"].(string)
 			posts := 0
@@ -95,15 +120,27 @@ func TestAnnouncements(t *testing.T) {
 			default:
 				c.invoke(a).card(t)
 			}
-			if s.want != nil {
+			if s.want != nil && !s.personal {
 				posts = 1
 			}
 			got := h.posts(id)
 			if len(got) != posts {
 				t.Fatalf("%d posts in answer to %s, want %d: %v", len(got), id, posts, got)
 			}
+			sent := h.sent(groupChat, sentBefore)
+			if s.personal {
+				got = sent
+			} else if len(sent) != 0 {
+				t.Errorf("a change in the group chat made %d new messages there: %v", len(sent), sent)
+			}
 			if s.want == nil {
+				if s.personal && len(sent) != 0 {
+					t.Errorf("%d messages in the group chat, want none: %v", len(sent), sent)
+				}
 				return
+			}
+			if len(got) != 1 {
+				t.Fatalf("%d announcements, want 1: %v", len(got), got)
 			}
 			msg := text(got[0])
 			if _, card := got[0]["attachments"]; card || strings.Contains(msg, "\n") {

@@ -19,6 +19,10 @@ type Outcome struct {
 	// posted after the turn is committed and never stored, not even as a
 	// job. Should the post fail, the person asks again.
 	Private []Outgoing
+	// Jobs are queued with the turn's commit besides the replies' posts,
+	// such as a post to the engagement's channel made from the personal
+	// chat (a KindSend job, see proactivePost).
+	Jobs []playbook.Job
 
 	// Engagement is the engagement this activity changed, to be saved in
 	// the same transaction; nil when nothing changed. Its Version is the

@@ -254,7 +254,7 @@ func (s *Server) process(ctx context.Context, w http.ResponseWriter, act *Activi
 	}
 
 	out, herr := s.Handler.Handle(ctx, act)
-	if s.Inline != nil && out.Engagement == nil && act.Type != schema.Invoke && len(out.Replies) > 0 {
+	if s.Inline != nil && out.Engagement == nil && len(out.Jobs) == 0 && act.Type != schema.Invoke && len(out.Replies) > 0 {
 		return s.replyInline(ctx, w, act, key, out, herr)
 	}
 	var (
@@ -274,6 +274,7 @@ func (s *Server) process(ctx context.Context, w http.ResponseWriter, act *Activi
 		if err != nil {
 			return s.internal(w, act, err)
 		}
+		jobs = append(jobs, out.Jobs...)
 		ref := act.ref()
 		ref.UpdatedAt = s.now()
 		t := playbook.Turn{DedupKey: key, Result: result, Ref: ref, Jobs: jobs}
