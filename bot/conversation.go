@@ -293,6 +293,8 @@ func (t *turn) action(verb string, d cards.ActionData, raw json.RawMessage) (ans
 		return t.taskButton(verb, d, raw)
 	case cards.VerbStatus, cards.VerbRoles, cards.VerbHistory:
 		return t.view(verb, d)
+	case cards.VerbLead:
+		return t.leadButton(d, raw)
 	case cards.VerbQuestionnaire, cards.VerbQuestionnaireNext, cards.VerbQuestionnaireBack, cards.VerbQuestionnaireGoto,
 		cards.VerbQuestionnaireSave, cards.VerbQuestionnaireSubmit, cards.VerbQuestionnaireShow, cards.VerbQuestionnaireDiff:
 		return t.questionnaireAction(verb, raw)
@@ -439,7 +441,7 @@ func (t *turn) view(verb string, d cards.ActionData) (answer, error) {
 	case cards.VerbStatus:
 		return answer{card: cards.Status(e, t.now)}, nil
 	case cards.VerbRoles:
-		return answer{card: cards.Roles(e, "")}, nil
+		return answer{card: cards.Roles(e, "", t.a.From.ID)}, nil
 	}
 	return answer{card: cards.History(e, historyShown)}, nil
 }

@@ -118,3 +118,99 @@ func TestLeadHandover(t *testing.T) {
 	}
 	assertUnchanged(t, c, before)
 }
+
+// TestLeadButton: the roles card's "Hand over the lead…" hands the lead to
+// the member chosen and announces it to the chat; stale, refused and
+// malformed clicks change nothing and announce nothing; from the personal
+// chat the announcement goes to the group chat.
+func TestLeadButton(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	c := &conv{t: t, h: h}
+	setUp(t, c)
+	form := action(t, replyCard(t, c.say(pat, "roles")), "lead", "")
+	if form["version"] != float64(c.engagement().Version) {
+		t.Fatalf("Make lead data %v, want the engagement's version", form)
+	}
+	click := func(p person, version int, choice any, personal bool) func() map[string]any {
+		return func() map[string]any {
+			d := map[string]any{"engagement": c.engagement().ID, "version": version}
+			if choice != nil {
+				d["lead"] = choice
+			}
+			a := h.groupInvoke(c.nextID(), p, "lead", d)
+			if personal {
+				a["conversation"] = map[string]any{"id": "a:personal-" + p.id, "conversationType": "personal", "tenantId": "tenant-1"}
+			}
+			return a
+		}
+	}
+	cur := func() int { return c.engagement().Version }
+	steps := []struct {
+		name     string
+		act      func() map[string]any
+		wantCode int    // an error answer's statusCode; 0: a card
+		want     string // in the card or the error
+		lead     person // who leads afterwards
+		announce string // the announcement; "": none
+		personal bool   // the announcement is a new message in the group chat
+	}{
+		{name: "not the lead", act: click(cy, cur(), mo.id, false), wantCode: 403, want: "Only the lead", lead: pat},
+		{name: "nobody chosen", act: click(pat, cur(), nil, false), wantCode: 400, want: "Choose who", lead: pat},
+		{name: "choice not text", act: click(pat, cur(), 7, false), wantCode: 400, want: "chosen from the list", lead: pat},
+		{name: "not a member", act: click(pat, cur(), stranger.id, false), wantCode: 400, want: "not a member of the Contoso engagement", lead: pat},
+		{name: "Make lead", act: click(pat, cur(), mo.id, false), want: "Mo Support now leads the engagement.", lead: mo,
+			announce: "Pat Partner handed the lead of the Contoso engagement to Mo Support."},
+		{name: "the same card again", act: click(pat, cur(), cy.id, false), want: "out of date", lead: mo},
+		{name: "from the personal chat", act: func() map[string]any { return click(vi, cur(), cy.id, true)() }, want: "Cy Customer now leads the engagement.", lead: cy,
+			announce: "Vi Velocity handed the lead of the Contoso engagement to Cy Customer.", personal: true},
+	}
+	for _, s := range steps {
+		t.Run(s.name, func(t *testing.T) {
+			before := c.engagement()
+			sentBefore := len(h.sent(groupChat, 0))
+			a := s.act()
+			ans := c.invoke(a)
+			if s.wantCode == 0 {
+				if card := cardText(t, ans.card(t)); !strings.Contains(card, s.want) {
+					t.Errorf("card lacks %q: %s", s.want, card)
+				}
+			} else if ans.StatusCode != s.wantCode || !strings.Contains(string(ans.Value), s.want) {
+				t.Errorf("answer %d %s, want %d with %q", ans.StatusCode, ans.Value, s.wantCode, s.want)
+			}
+			after := c.engagement()
+			if l, _ := after.Lead(); l.ID != s.lead.id {
+				t.Errorf("lead is %s, want %s", l.ID, s.lead.id)
+			}
+			if s.announce == "" {
+				assertUnchanged(t, c, before)
+			} else if last := after.History[len(after.History)-1]; after.Version != before.Version+1 || last.Action != playbook.ActionSetLead {
+				t.Errorf("v%d -> v%d, last entry %+v; want one set_lead", before.Version, after.Version, last)
+			}
+			var got []map[string]any
+			replies, sent := h.posts(a["id"].(string)), h.sent(groupChat, sentBefore)
+			if s.personal {
+				got = sent
+				if len(replies) != 0 {
+					t.Errorf("%d posts in the personal chat, want none", len(replies))
+				}
+			} else {
+				got = replies
+				if len(sent) != 0 {
+					t.Errorf("%d new messages in the group chat, want none", len(sent))
+				}
+			}
+			switch {
+			case s.announce == "" && len(got) != 0:
+				t.Errorf("announced %v, want nothing", got)
+			case s.announce != "" && (len(got) != 1 || text(got[0]) != s.announce):
+				t.Errorf("announced %v, want %q", got, s.announce)
+			}
+		})
+	}
+	// Typed, the answer is the announcement: nothing more is posted.
+	id := c.nextID()
+	c.post(h.groupMessage(id, cy, "lead <at>Pat Partner</at>", pat))
+	if n := len(h.posts(id)); n != 1 {
+		t.Errorf("typed lead made %d posts, want the answer alone", n)
+	}
+}

@@ -2,7 +2,9 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -63,7 +65,7 @@ func (t *turn) role(args string) (answer, error) {
 			return answer{}, err
 		}
 		bump(e)
-		return save(e, answer{card: cards.Roles(e, displayName(p)+" no longer holds "+string(r)+".")}), nil
+		return save(e, answer{card: cards.Roles(e, displayName(p)+" no longer holds "+string(r)+".", t.a.From.ID)}), nil
 	}
 	// Ask the playbook first, so that a refused person costs no roster read.
 	if err := playbook.Can(e, t.a.From.ID, playbook.ActionAssignRole, nil); err != nil {
@@ -81,7 +83,7 @@ func (t *turn) role(args string) (answer, error) {
 	if note != "" {
 		notice += " " + note
 	}
-	return save(e, answer{card: cards.Roles(e, notice)}), nil
+	return save(e, answer{card: cards.Roles(e, notice, t.a.From.ID)}), nil
 }
 
 // mentioned returns the people @mentioned in args (the bot excluded), in
@@ -118,11 +120,41 @@ func (t *turn) lead(args string) (answer, error) {
 	if err != nil {
 		return answer{}, err
 	}
+	return t.handOver(e, playbook.Member{ID: people[0].ID, Name: people[0].Name})
+}
+
+// leadButton runs the roles card's Make lead: the member chosen in
+// cards.LeadInput takes over. A card older than the engagement changes
+// nothing and answers with the current roles.
+func (t *turn) leadButton(d cards.ActionData, raw json.RawMessage) (answer, error) {
+	if d.Version == 0 {
+		return answer{}, playbook.Errorf(playbook.EINVALID, "This button does not say which version of the engagement it was made for, so nothing was changed. Type **roles** for a current card.")
+	}
+	e, err := t.target(d)
+	if err != nil {
+		return answer{}, err
+	}
+	if d.Version != e.Version {
+		return answer{card: cards.Roles(e, "This card was out of date (the engagement changed since it was made), so nothing was changed. Here are the roles now.", t.a.From.ID)}, nil
+	}
+	m, _ := decodeObject(raw)
+	id, ok := m[cards.LeadInput].(string)
+	if _, present := m[cards.LeadInput]; present && !ok {
+		return answer{}, playbook.Errorf(playbook.EINVALID, "The new lead must be chosen from the list; nothing was changed.")
+	}
+	if id = strings.TrimSpace(id); id == "" {
+		return answer{}, playbook.Errorf(playbook.EINVALID, "Choose who takes over the lead; nothing was changed.")
+	}
+	return t.handOver(e, playbook.Member{ID: id})
+}
+
+// handOver hands e's lead to p, typed or clicked. The person must already
+// be a member of e, and, in a channel or group chat, still in it.
+func (t *turn) handOver(e *playbook.Engagement, p playbook.Member) (answer, error) {
 	// Ask the playbook first, so that a refused person costs no roster read.
 	if err := playbook.Can(e, t.a.From.ID, playbook.ActionSetLead, nil); err != nil {
 		return answer{}, err
 	}
-	p := playbook.Member{ID: people[0].ID, Name: people[0].Name}
 	m, ok := e.Member(p.ID)
 	if !ok {
 		return answer{}, playbook.Errorf(playbook.EINVALID,
@@ -133,15 +165,19 @@ func (t *turn) lead(args string) (answer, error) {
 		p.Name = m.Name
 	}
 	// A member who has left the chat or team cannot lead it. When the
-	// roster cannot be read, the engagement's own record is enough.
-	if _, _, err := t.resolve(p, "hand them the lead"); err != nil {
-		return answer{}, err
+	// roster cannot be read, the engagement's own record is enough. (The
+	// personal chat's roster is the person alone: nothing to check there.)
+	if !t.personal() {
+		if _, _, err := t.resolve(p, "hand them the lead"); err != nil {
+			return answer{}, err
+		}
 	}
 	if err := playbook.SetLead(e, t.a.From.ID, p.ID, t.now); err != nil {
 		return answer{}, err
 	}
 	bump(e)
-	return save(e, answer{card: cards.Roles(e, displayName(p)+" now leads the engagement.")}), nil
+	ans := answer{card: cards.Roles(e, displayName(p)+" now leads the engagement.", t.a.From.ID)}
+	return save(e, t.announce(e, ans, fmt.Sprintf("%s handed the lead of the %s engagement to %s.", t.actorName(e), e.Customer, displayName(p)))), nil
 }
 
 // resolve completes a mentioned person from the Teams roster: the name
