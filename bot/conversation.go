@@ -579,9 +579,9 @@ func (t *turn) taskButton(verb string, d cards.ActionData, raw json.RawMessage) 
 //
 // In the personal chat nobody else reads the answer, so any change is
 // posted to the engagement's channel or group chat through its stored
-// reference (a proactive post). Without a stored reference (the bot has
-// not heard from that conversation since it stores them) nothing is
-// posted: an announcement is never worth refusing the change.
+// reference (a proactive post, paced by the sender's rate limits). When
+// no reference is stored or it cannot be read, nothing is posted: an
+// announcement is never worth refusing the change.
 func (t *turn) announce(e *playbook.Engagement, ans answer, text string) answer {
 	if !t.personal() {
 		if t.a.Type == schema.Invoke {
