@@ -68,6 +68,10 @@ func Commands() []Command {
 		{Name: "history", Usage: "history", Scopes: allScopes,
 			Description: "The last 20 changes to the engagement, who made them and when",
 			Help:        "Every change is recorded, and nothing removes an entry."},
+		{Name: "lead", Usage: "lead @person", Scopes: sharedScope,
+			Description: "Hand the engagement's lead to another member",
+			Help: "Mention the person: **lead @Grace**. The lead or the MVM may do it, and it is recorded in the history. " +
+				"The new lead must already hold a role here (give one with **role @Grace MST** first); the old lead keeps their roles."},
 		{Name: "note", Usage: "note <text>", Scopes: allScopes,
 			Description: "Write a dated status note into the engagement's history",
 			Help: "The MVM, the MST or the FRP may write notes; they are never edited nor removed. " +

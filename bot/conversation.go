@@ -56,6 +56,10 @@ type Conversation struct {
 	// Workshops schedules the MST workshops through Graph; nil is local
 	// mode (recorded, with an .ics invitation). See conversation_workshops.go.
 	Workshops Workshops
+	// Refs reads the engagements' stored conversation references, so that
+	// a change made in the personal chat is announced in the engagement's
+	// channel or group chat; nil: it is not announced.
+	Refs      refReader
 	Organizer string // the workshop organizer's mailbox (MVMBOT_ORGANIZER)
 	// Sites sets up the collaboration site and writes the issue tracker
 	// through Graph; nil is local mode (the tracker is kept in mvmbot).
@@ -227,6 +231,8 @@ func (t *turn) command(text string) (answer, error) {
 		return t.view(cards.VerbRoles, cards.ActionData{})
 	case "role":
 		return t.role(args)
+	case "lead":
+		return t.lead(args)
 	case "questionnaire":
 		return t.questionnaireCommand(args)
 	case "note":
@@ -294,6 +300,8 @@ func (t *turn) action(verb string, d cards.ActionData, raw json.RawMessage) (ans
 		return t.taskButton(verb, d, raw)
 	case cards.VerbStatus, cards.VerbRoles, cards.VerbHistory:
 		return t.view(verb, d)
+	case cards.VerbLead:
+		return t.leadButton(d, raw)
 	case cards.VerbQuestionnaire, cards.VerbQuestionnaireNext, cards.VerbQuestionnaireBack, cards.VerbQuestionnaireGoto,
 		cards.VerbQuestionnaireSave, cards.VerbQuestionnaireSubmit, cards.VerbQuestionnaireShow, cards.VerbQuestionnaireDiff:
 		return t.questionnaireAction(verb, raw)
@@ -458,7 +466,7 @@ func (t *turn) view(verb string, d cards.ActionData) (answer, error) {
 	case cards.VerbStatus:
 		return answer{card: cards.Status(e, t.now)}, nil
 	case cards.VerbRoles:
-		return answer{card: cards.Roles(e, "")}, nil
+		return answer{card: cards.Roles(e, "", t.a.From.ID)}, nil
 	}
 	return answer{card: cards.History(e, historyShown)}, nil
 }
@@ -512,7 +520,8 @@ func (t *turn) taskCommand(verb, args string) (answer, error) {
 		return answer{}, err
 	}
 	bump(e)
-	return save(e, answer{text: t.doneText(e, verb, task)}), nil
+	ans := answer{text: t.doneText(e, verb, task, t.a.From.Name)}
+	return save(e, t.announce(e, ans, t.doneText(e, verb, task, t.actorName(e)))), nil
 }
 
 // apply runs one task transition on e.
@@ -526,8 +535,9 @@ func (t *turn) apply(e *playbook.Engagement, verb, ref, reason string) (playbook
 	return playbook.MarkNotApplicable(e, t.a.From.ID, ref, reason, t.now)
 }
 
-func (t *turn) doneText(e *playbook.Engagement, verb string, task playbook.Task) string {
-	who := t.a.From.Name
+// doneText says what a task transition recorded, with who as its subject
+// ("You" when empty).
+func (t *turn) doneText(e *playbook.Engagement, verb string, task playbook.Task, who string) string {
 	if who == "" {
 		who = "You"
 	}
@@ -575,12 +585,56 @@ func (t *turn) taskButton(verb string, d cards.ActionData, raw json.RawMessage) 
 		return answer{}, err
 	}
 	bump(e)
-	notice := t.doneText(e, verb, task)
+	notice := t.doneText(e, verb, task, t.a.From.Name)
 	var undo *cards.ActionData
 	if verb != cards.VerbUndo {
 		undo = &cards.ActionData{Engagement: e.ID, Version: e.Version, Task: task.Key}
 	}
-	return save(e, answer{card: t.nextCard(e, notice, undo)}), nil
+	ans := answer{card: t.nextCard(e, notice, undo)}
+	return save(e, t.announce(e, ans, t.doneText(e, verb, task, t.actorName(e)))), nil
+}
+
+// announce tells the others in e's conversation what this turn changed,
+// in text (one short line: it is posted on every change).
+//
+// In a channel or group chat, only a button's change is announced, as a
+// post there: an Action.Execute answer replaces the card of the person who
+// clicked and nobody else's, while a typed command's answer (and an
+// Action.Submit's, a new message) is seen by everyone already.
+//
+// In the personal chat nobody else reads the answer, so any change is
+// posted to the engagement's channel or group chat through its stored
+// reference (a proactive post, paced by the sender's rate limits). When
+// no reference is stored or it cannot be read, nothing is posted: an
+// announcement is never worth refusing the change.
+func (t *turn) announce(e *playbook.Engagement, ans answer, text string) answer {
+	if !t.personal() {
+		if t.a.Type == schema.Invoke {
+			ans.posts = append(ans.posts, textReply(text))
+		}
+		return ans
+	}
+	if t.c.Refs == nil || e.Conversation == "" {
+		return ans
+	}
+	j, err := proactivePost(t.ctx, t.c.Refs, e, "", textReply(text))
+	if err != nil {
+		return ans
+	}
+	ans.jobs = append(ans.jobs, j)
+	return ans
+}
+
+// actorName names the person acting for the others: the name Teams sent,
+// else the engagement's record of them, else their id.
+func (t *turn) actorName(e *playbook.Engagement) string {
+	if t.a.From.Name != "" {
+		return t.a.From.Name
+	}
+	if m, ok := e.Member(t.a.From.ID); ok && m.Name != "" {
+		return m.Name
+	}
+	return t.a.From.ID
 }
 
 // nextCard is the task card of e as it will be once saved.

@@ -64,7 +64,7 @@ func (t *turn) escalate(args string) (answer, error) {
 		msg += fmt.Sprintf("Nobody holds the %s role yet, so nobody was told: the lead gives it with **role @person %s**.", x.ContactRole, x.ContactRole)
 	}
 	out.Text = msg
-	return save(e, answer{posts: t.addressed(out)}), nil
+	return save(e, t.withPosts(e, answer{}, out)), nil
 }
 
 // addressed returns posts as they can go to this conversation: in a
@@ -81,6 +81,26 @@ func (t *turn) addressed(posts ...Outgoing) []Outgoing {
 		out[i] = p
 	}
 	return out
+}
+
+// withPosts returns ans with posts to go out besides the answer: here,
+// addressed as this conversation allows; and, when here is the personal
+// chat, also to the engagement's channel or group chat with their
+// @mentions, through its stored reference (as announce does), since the
+// people they are for are there. Without a reference they stay here only.
+func (t *turn) withPosts(e *playbook.Engagement, ans answer, posts ...Outgoing) answer {
+	ans.posts = append(ans.posts, t.addressed(posts...)...)
+	if !t.personal() || t.c.Refs == nil || e.Conversation == "" {
+		return ans
+	}
+	for _, p := range posts {
+		j, err := proactivePost(t.ctx, t.c.Refs, e, "", p)
+		if err != nil {
+			return ans
+		}
+		ans.jobs = append(ans.jobs, j)
+	}
+	return ans
 }
 
 // mentionEntity is a Teams mention entity of m; at is the "<at>Name</at>" that
@@ -139,7 +159,7 @@ func (t *turn) escalationButton(verb string, d cards.ActionData, raw json.RawMes
 		what = fmt.Sprintf("%s resolved escalation #%d: %s", displayName(t.me()), id, strings.TrimSpace(s))
 	}
 	bump(e)
-	ans := answer{card: t.escalationsCard(e, what), posts: t.addressed(t.toRaiser(e, id, what))}
+	ans := t.withPosts(e, answer{card: t.escalationsCard(e, what)}, t.toRaiser(e, id, what))
 	return save(e, ans), nil
 }
 

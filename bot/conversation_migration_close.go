@@ -90,7 +90,7 @@ func (t *turn) closeButton(verb string, d cards.ActionData, raw json.RawMessage)
 		return answer{}, err
 	}
 	bump(e)
-	return save(e, answer{card: cards.Close(e, t.closeView(e, notice)), posts: t.addressed(posts...)}), nil
+	return save(e, t.withPosts(e, answer{card: cards.Close(e, t.closeView(e, notice))}, posts...)), nil
 }
 
 // surveySubmit records a customer's survey answer.

@@ -133,7 +133,7 @@ func (t *turn) eventButton(verb string, d cards.ActionData, raw json.RawMessage)
 		return answer{}, err
 	}
 	bump(e)
-	return save(e, answer{card: t.eventsCard(e, notice, false), posts: t.addressed(posts...), jobs: jobs}), nil
+	return save(e, t.withPosts(e, answer{card: t.eventsCard(e, notice, false), jobs: jobs}, posts...)), nil
 }
 
 // mentionAll is a message to the holders of role r: their <at> tags

@@ -207,4 +207,10 @@ func TestEscalateInPersonalChat(t *testing.T) {
 	if e := c.engagement(); len(e.Escalations) != 1 || e.Escalations[0].Severity != playbook.SeverityLow {
 		t.Errorf("escalations = %+v", e.Escalations)
 	}
+	// The point of contact is in the group chat, not here: the post goes
+	// there too, with the @mention.
+	post := proactivePost(t, h, "you are the single point of contact")
+	if got := mentionsOf(t, post); len(got) != 1 || got[0] != vi.id {
+		t.Errorf("group chat post mentions %v, want Vi", got)
+	}
 }

@@ -2,7 +2,9 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -43,15 +45,7 @@ func (t *turn) role(args string) (answer, error) {
 	if t.personal() {
 		return answer{}, playbook.Errorf(playbook.EINVALID, "Roles are given in the engagement's channel or group chat, where the person can be @mentioned.")
 	}
-	var people []mentionedPerson
-	rest := args
-	for _, m := range t.a.mentions() {
-		if m.Text != "" && strings.Contains(rest, m.Text) {
-			people = append(people, m)
-			rest = strings.Replace(rest, m.Text, " ", 1)
-		}
-	}
-	words := strings.Fields(rest)
+	people, words := t.mentioned(args)
 	if len(people) != 1 || len(words) != 1 {
 		return answer{}, errRoleUsage
 	}
@@ -71,13 +65,13 @@ func (t *turn) role(args string) (answer, error) {
 			return answer{}, err
 		}
 		bump(e)
-		return save(e, answer{card: cards.Roles(e, displayName(p)+" no longer holds "+string(r)+".")}), nil
+		return save(e, answer{card: cards.Roles(e, displayName(p)+" no longer holds "+string(r)+".", t.a.From.ID)}), nil
 	}
 	// Ask the playbook first, so that a refused person costs no roster read.
 	if err := playbook.Can(e, t.a.From.ID, playbook.ActionAssignRole, nil); err != nil {
 		return answer{}, err
 	}
-	p, note, err := t.resolve(p)
+	p, note, err := t.resolve(p, "give them a role")
 	if err != nil {
 		return answer{}, err
 	}
@@ -89,14 +83,109 @@ func (t *turn) role(args string) (answer, error) {
 	if note != "" {
 		notice += " " + note
 	}
-	return save(e, answer{card: cards.Roles(e, notice)}), nil
+	return save(e, answer{card: cards.Roles(e, notice, t.a.From.ID)}), nil
+}
+
+// mentioned returns the people @mentioned in args (the bot excluded), in
+// entity order, and the words left once their mention texts are taken out.
+func (t *turn) mentioned(args string) ([]mentionedPerson, []string) {
+	var people []mentionedPerson
+	rest := args
+	for _, m := range t.a.mentions() {
+		if m.Text != "" && strings.Contains(rest, m.Text) {
+			people = append(people, m)
+			rest = strings.Replace(rest, m.Text, " ", 1)
+		}
+	}
+	return people, strings.Fields(rest)
+}
+
+var errLeadUsage = playbook.Errorf(playbook.EINVALID,
+	"Mention the one person who takes over the lead: **lead @Grace**. They must already hold a role in the engagement.")
+
+// lead runs "lead @person": hands the engagement's lead to a member. The
+// person must already belong to the engagement (hold a role): a lead with
+// no role would be a member the playbook gives no task, and giving a role
+// stays an explicit "role @person ROLE". Who may is playbook.Can's
+// (ActionSetLead); SetLead records it in the history.
+func (t *turn) lead(args string) (answer, error) {
+	if t.personal() {
+		return answer{}, playbook.Errorf(playbook.EINVALID, "The lead is handed over in the engagement's channel or group chat, where the person can be @mentioned.")
+	}
+	people, words := t.mentioned(args)
+	if len(people) != 1 || len(words) != 0 {
+		return answer{}, errLeadUsage
+	}
+	e, err := t.here()
+	if err != nil {
+		return answer{}, err
+	}
+	return t.handOver(e, playbook.Member{ID: people[0].ID, Name: people[0].Name})
+}
+
+// leadButton runs the roles card's Make lead: the member chosen in
+// cards.LeadInput takes over. A card older than the engagement changes
+// nothing and answers with the current roles.
+func (t *turn) leadButton(d cards.ActionData, raw json.RawMessage) (answer, error) {
+	if d.Version == 0 {
+		return answer{}, playbook.Errorf(playbook.EINVALID, "This button does not say which version of the engagement it was made for, so nothing was changed. Type **roles** for a current card.")
+	}
+	e, err := t.target(d)
+	if err != nil {
+		return answer{}, err
+	}
+	if d.Version != e.Version {
+		return answer{card: cards.Roles(e, "This card was out of date (the engagement changed since it was made), so nothing was changed. Here are the roles now.", t.a.From.ID)}, nil
+	}
+	m, _ := decodeObject(raw)
+	id, ok := m[cards.LeadInput].(string)
+	if _, present := m[cards.LeadInput]; present && !ok {
+		return answer{}, playbook.Errorf(playbook.EINVALID, "The new lead must be chosen from the list; nothing was changed.")
+	}
+	if id = strings.TrimSpace(id); id == "" {
+		return answer{}, playbook.Errorf(playbook.EINVALID, "Choose who takes over the lead; nothing was changed.")
+	}
+	return t.handOver(e, playbook.Member{ID: id})
+}
+
+// handOver hands e's lead to p, typed or clicked. The person must already
+// be a member of e, and, in a channel or group chat, still in it.
+func (t *turn) handOver(e *playbook.Engagement, p playbook.Member) (answer, error) {
+	// Ask the playbook first, so that a refused person costs no roster read.
+	if err := playbook.Can(e, t.a.From.ID, playbook.ActionSetLead, nil); err != nil {
+		return answer{}, err
+	}
+	m, ok := e.Member(p.ID)
+	if !ok {
+		return answer{}, playbook.Errorf(playbook.EINVALID,
+			"%s is not a member of the %s engagement, so they cannot lead it. Give them a role first (**role @%s FRP**, say), then hand over the lead.",
+			displayName(p), e.Customer, displayName(p))
+	}
+	if m.Name != "" {
+		p.Name = m.Name
+	}
+	// A member who has left the chat or team cannot lead it. When the
+	// roster cannot be read, the engagement's own record is enough. (The
+	// personal chat's roster is the person alone: nothing to check there.)
+	if !t.personal() {
+		if _, _, err := t.resolve(p, "hand them the lead"); err != nil {
+			return answer{}, err
+		}
+	}
+	if err := playbook.SetLead(e, t.a.From.ID, p.ID, t.now); err != nil {
+		return answer{}, err
+	}
+	bump(e)
+	ans := answer{card: cards.Roles(e, displayName(p)+" now leads the engagement.", t.a.From.ID)}
+	return save(e, t.announce(e, ans, fmt.Sprintf("%s handed the lead of the %s engagement to %s.", t.actorName(e), e.Customer, displayName(p)))), nil
 }
 
 // resolve completes a mentioned person from the Teams roster: the name
 // Teams has for them and their Entra object id. A person not in the
-// conversation is refused; when the roster cannot be read, the mention is
-// used as it came and note says so.
-func (t *turn) resolve(p playbook.Member) (playbook.Member, string, error) {
+// conversation is refused (what says what could not be done for them);
+// when the roster cannot be read, the mention is used as it came and note
+// says so.
+func (t *turn) resolve(p playbook.Member, what string) (playbook.Member, string, error) {
 	if t.c.Roster == nil {
 		return p, "", nil
 	}
@@ -119,7 +208,7 @@ func (t *turn) resolve(p playbook.Member) (playbook.Member, string, error) {
 			return p, "", nil
 		}
 	}
-	return p, "", playbook.Errorf(playbook.EINVALID, "%s is not a member of this conversation, so I cannot give them a role here. Add them to the chat or team first.", displayName(p))
+	return p, "", playbook.Errorf(playbook.EINVALID, "%s is not a member of this conversation, so I cannot %s here. Add them to the chat or team first.", displayName(p), what)
 }
 
 func displayName(m playbook.Member) string {

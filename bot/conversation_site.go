@@ -226,7 +226,7 @@ func (t *turn) issueSubmit(d cards.ActionData, raw json.RawMessage) (answer, err
 	}
 	post := mentionAll(e, playbook.MST, text)
 	post.Entities = append(post.Entities, mentionEntity(t.me(), "<at>"+displayName(t.me())+"</at>"))
-	ans := answer{card: cards.IssueReported(e, x, known, trackerURL(e)), posts: t.addressed(post), jobs: jobs}
+	ans := t.withPosts(e, answer{card: cards.IssueReported(e, x, known, trackerURL(e)), jobs: jobs}, post)
 	return save(e, ans), nil
 }
 
@@ -331,7 +331,7 @@ func (t *turn) issueButton(verb string, d cards.ActionData, raw json.RawMessage)
 	if card == nil {
 		card = t.issuesCard(e, 0, notice, false)
 	}
-	return save(e, answer{card: card, posts: t.addressed(posts...), jobs: jobs}), nil
+	return save(e, t.withPosts(e, answer{card: card, jobs: jobs}, posts...)), nil
 }
 
 // issuesPage runs the issues card's Previous and Next.

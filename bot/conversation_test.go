@@ -491,7 +491,7 @@ func TestRosterRules(t *testing.T) {
 func TestHelpForEachCommand(t *testing.T) {
 	h := newHarness(t, harnessOpts{})
 	c := &conv{t: t, h: h}
-	for _, cmd := range []string{"next", "done", "status", "setup", "roles", "role", "undo", "na", "history", "help"} {
+	for _, cmd := range []string{"next", "done", "status", "setup", "roles", "role", "lead", "undo", "na", "history", "help"} {
 		s := text(c.say(pat, "help "+strings.ToUpper(cmd)))
 		if !strings.Contains(s, "**"+cmd) {
 			t.Errorf("help %s = %q", cmd, s)

@@ -27,9 +27,11 @@ type Outcome struct {
 	// server handles the activity again on the fresh state (a few times at
 	// most, see Server.process).
 	Engagement *playbook.Engagement
-	// Jobs are queued in the same transaction as the engagement: the work
-	// a change sets going (a site's set-up, a tracker write), so that it
-	// happens exactly when the change is saved.
+	// Jobs are queued in the same transaction as the engagement, besides
+	// the replies' posts: the work a change sets going (a site's set-up, a
+	// tracker write, a post to the engagement's channel of a change made in
+	// the personal chat), so that it happens exactly when the change is
+	// saved.
 	Jobs []playbook.Job
 }
 

@@ -66,7 +66,7 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 	if handler == nil {
 		// The roster is read through a real Connector from the fake one.
 		roster := &bot.Connector{BaseDelay: time.Millisecond, MaxAttempts: 1}
-		handler = bot.Conversation{Engagements: db, Roster: roster, Now: o.now}
+		handler = bot.Conversation{Engagements: db, Roster: roster, Refs: db, Now: o.now}
 	}
 	srv := &bot.Server{Store: db, Handler: handler, Runner: runner, Log: log, Reports: db}
 	if o.inline {

@@ -80,8 +80,10 @@ func engagementCards(t *testing.T) map[string]*cards.Card {
 		"setup, edit":          cards.Setup(cards.SetupFormOf(e), cards.SetupParams{Target: cards.ActionData{Engagement: "e1", Version: 6}}),
 		"existing":             cards.Existing(e, "This conversation already has an engagement.", true),
 		"existing, closed":     cards.Existing(closed, "", false),
-		"roles":                cards.Roles(e, "Mo Support now holds MST."),
-		"roles, big":           cards.Roles(b, ""),
+		"roles":                cards.Roles(e, "Mo Support now holds MST.", "29:cy"),
+		"roles, lead":          cards.Roles(e, "", "29:pat"),
+		"roles, big":           cards.Roles(b, "", "29:pat"),
+		"roles, closed":        cards.Roles(closed, "", "29:vi"),
 		"next, FRP":            cards.Next(cards.NextView{PersonID: "29:pat", Name: "Pat Partner", Sections: []*playbook.Engagement{e}, Notice: "1699 is done.", Undo: &undo}),
 		"next, MST big":        cards.Next(cards.NextView{PersonID: "29:member-02", Sections: []*playbook.Engagement{b}}),
 		"next, MVM":            cards.Next(cards.NextView{PersonID: "29:vi", Sections: []*playbook.Engagement{e}}),
@@ -200,5 +202,52 @@ func TestDecodeSetup(t *testing.T) {
 	}
 	if _, err := cards.DecodeSetup(json.RawMessage(`[]`), true); playbook.ErrorCode(err) != playbook.EINVALID {
 		t.Errorf("DecodeSetup([]) error %v, want invalid", err)
+	}
+}
+
+// TestRolesOffersHandover: the roles card offers "Hand over the lead…" to
+// those playbook.Can lets hand it over (the lead, the MVM of an IMAP
+// engagement), listing every member but the lead, and to nobody once the
+// engagement is closed.
+func TestRolesOffersHandover(t *testing.T) {
+	e := sample(t)
+	closed := sample(t)
+	if err := playbook.Close(closed, "29:vi", "cancelled", t0); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		e      *playbook.Engagement
+		viewer string
+		offer  bool
+	}{
+		{"the lead", e, "29:pat", true},
+		{"the MVM", e, "29:vi", true},
+		{"the customer", e, "29:cy", false},
+		{"a stranger", e, "29:stranger", false},
+		{"closed, the lead", closed, "29:pat", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			raw, err := json.Marshal(cards.Roles(tt.e, "", tt.viewer))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := string(raw)
+			if got := strings.Contains(s, "Hand over the lead"); got != tt.offer {
+				t.Fatalf("offers the handover: %v, want %v: %s", got, tt.offer, s)
+			}
+			if !tt.offer {
+				return
+			}
+			for _, want := range []string{`"verb":"lead"`, `"value":"29:mo"`, `"value":"29:cy"`, `"value":"29:vi"`, fmt.Sprintf(`"version":%d`, tt.e.Version)} {
+				if !strings.Contains(s, want) {
+					t.Errorf("handover lacks %s: %s", want, s)
+				}
+			}
+			if strings.Contains(s, `"value":"29:pat"`) {
+				t.Errorf("the lead is offered the lead: %s", s)
+			}
+		})
 	}
 }

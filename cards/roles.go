@@ -10,9 +10,20 @@ import (
 // far below Teams' 28 KB.
 const maxListed = 25
 
+// VerbLead hands the lead to the member chosen in LeadInput (the roles
+// card's "Hand over the lead…"). Stored in cards people have: never
+// renamed.
+const VerbLead = "lead"
+
+// LeadInput is the id of the roles card's choice of the new lead; its
+// value is a member's Teams id.
+const LeadInput = "lead"
+
 // Roles lists the engagement's members and their roles, and which roles
 // nobody holds yet. notice, when not empty, says what just changed.
-func Roles(e *playbook.Engagement, notice string) *Card {
+// viewerID is the person the card answers: when they may hand over the
+// lead (playbook.Can), the card offers it.
+func Roles(e *playbook.Engagement, notice, viewerID string) *Card {
 	body := []Element{Title("People in " + e.Customer)}
 	if notice != "" {
 		body = append(body, Notice(notice, false))
@@ -50,10 +61,37 @@ func Roles(e *playbook.Engagement, notice string) *Card {
 	if len(missing) > 0 {
 		body = append(body, Text("Nobody holds **"+strings.Join(missing, ", ")+"** yet: their tasks wait for someone."))
 	}
-	body = append(body, Subtle("The lead or the MVM assigns roles: **role @person FRP** gives one, **role @person -FRP** takes it away. Roles: FRP, Customer, MST, MVM (IMAP engagements only)."))
+	body = append(body, Subtle("The lead or the MVM assigns roles: **role @person FRP** gives one, **role @person -FRP** takes it away, **lead @person** hands over the lead. Roles: FRP, Customer, MST, MVM (IMAP engagements only)."))
 	c := New(body...)
 	c.Actions = []Element{quiet(Button("Refresh", VerbRoles, ActionData{Engagement: e.ID}))}
+	if a := leadAction(e, viewerID); a != nil {
+		c.Actions = append(c.Actions, a)
+	}
 	return c
+}
+
+// leadAction is the form handing over the lead, for a viewer who may and
+// an engagement with someone to hand it to; nil otherwise.
+func leadAction(e *playbook.Engagement, viewerID string) Element {
+	if e.IsClosed() || playbook.Can(e, viewerID, playbook.ActionSetLead, nil) != nil {
+		return nil
+	}
+	var choices []Choice
+	for _, m := range e.Members {
+		if m.Lead {
+			continue
+		}
+		name := m.Name
+		if name == "" {
+			name = m.ID
+		}
+		choices = append(choices, Choice{truncate(name, 60), m.ID})
+	}
+	if len(choices) == 0 {
+		return nil
+	}
+	pick := ChoiceInput(LeadInput, InputOpts{Label: "Who leads the engagement from now on?", Required: true}, choices, false)
+	return showCard("Hand over the lead…", pick, Button("Make lead", VerbLead, ActionData{Engagement: e.ID, Version: e.Version}))
 }
 
 func hasIMAP(e *playbook.Engagement) bool {

@@ -47,7 +47,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	connector := &bot.Connector{HTTP: connectorClient(), Log: log}
-	srv := &bot.Server{Store: db, Handler: bot.Conversation{Engagements: db, Roster: connector, Workshops: gc.workshops, Sites: gc.sites, Organizer: cfg.Organizer, BaseURL: cfg.PublicURL}, Reports: db, Log: log}
+	srv := &bot.Server{Store: db, Handler: bot.Conversation{Engagements: db, Roster: connector, Refs: db, Workshops: gc.workshops, Sites: gc.sites, Organizer: cfg.Organizer, BaseURL: cfg.PublicURL}, Reports: db, Log: log}
 	host := "" // all interfaces
 	if cfg.localMode() {
 		host = "127.0.0.1"
