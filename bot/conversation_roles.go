@@ -205,6 +205,10 @@ func (t *turn) resolve(p playbook.Member, what string) (playbook.Member, string,
 				p.Name = m.Name
 			}
 			p.AADObjectID = m.AADObjectID
+			p.Email = m.Email
+			if p.Email == "" {
+				p.Email = m.UserPrincipalName
+			}
 			return p, "", nil
 		}
 	}

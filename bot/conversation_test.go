@@ -25,7 +25,9 @@ var (
 func roster(ps ...person) []map[string]any {
 	var out []map[string]any
 	for _, p := range ps {
-		out = append(out, map[string]any{"id": p.id, "name": p.name, "aadObjectId": p.aad})
+		// Teams gives the mail (when the person has one) and the UPN.
+		out = append(out, map[string]any{"id": p.id, "name": p.name, "aadObjectId": p.aad,
+			"userPrincipalName": strings.TrimPrefix(p.aad, "aad-") + "@contoso.com"})
 	}
 	return out
 }
@@ -233,8 +235,8 @@ func TestIMAPEngagementEndToEnd(t *testing.T) {
 	if lead, _ := e.Lead(); lead.ID != pat.id || !lead.Has(playbook.FRP) || lead.AADObjectID != pat.aad {
 		t.Errorf("lead = %+v, want Pat as FRP with her AAD id", lead)
 	}
-	if m, _ := e.Member(mo.id); !m.Has(playbook.MST) || m.AADObjectID != mo.aad {
-		t.Errorf("Mo = %+v, want MST with the roster's AAD id", m)
+	if m, _ := e.Member(mo.id); !m.Has(playbook.MST) || m.AADObjectID != mo.aad || m.Email != "mo@contoso.com" {
+		t.Errorf("Mo = %+v, want MST with the roster's AAD id and address", m)
 	}
 	// A second setup shows the engagement and offers an edit.
 	if s := cardText(t, replyCard(t, c.say(pat, "SETUP"))); !strings.Contains(s, "already has an engagement") || !strings.Contains(s, "Edit details") {

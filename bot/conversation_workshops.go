@@ -109,19 +109,26 @@ func zoneLocation(name string) *time.Location {
 }
 
 // workshopAttendees are the people invited: the questionnaire's contacts
-// that have an email.
+// and the engagement's members that have an email address.
 func workshopAttendees(e *playbook.Engagement) []playbook.Attendee {
-	q, ok := playbook.LatestQuestionnaire(e)
-	if !ok {
-		return nil
-	}
 	var out []playbook.Attendee
-	for _, f := range []struct{ email, name string }{{"tech-contact-email", "tech-contact"}, {"business-contact-email", "business-contact"}, {"comms-owner-email", "comms-owner"}} {
-		addr := strings.TrimSpace(q.Answers[f.email])
-		if addr == "" || slices.ContainsFunc(out, func(a playbook.Attendee) bool { return strings.EqualFold(a.Email, addr) }) {
-			continue
+	add := func(addr, name string) {
+		addr = strings.TrimSpace(addr)
+		if addr == "" || !strings.Contains(addr, "@") || slices.ContainsFunc(out, func(a playbook.Attendee) bool { return strings.EqualFold(a.Email, addr) }) {
+			return
 		}
-		out = append(out, playbook.Attendee{Email: addr, Name: q.Answers[f.name]})
+		out = append(out, playbook.Attendee{Email: addr, Name: name})
+	}
+	if q, ok := playbook.LatestQuestionnaire(e); ok {
+		for _, f := range []struct{ email, name string }{{"tech-contact-email", "tech-contact"}, {"business-contact-email", "business-contact"}, {"comms-owner-email", "comms-owner"}} {
+			add(q.Answers[f.email], q.Answers[f.name])
+		}
+	}
+	// The engagement's members whose address the Teams roster gave when
+	// their role was assigned: the FRP, the MST, the MVM and the customer
+	// all attend the workshops.
+	for _, m := range e.Members {
+		add(m.Email, m.Name)
 	}
 	return out
 }

@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -98,6 +99,17 @@ func TestWorkshopCreateJob(t *testing.T) {
 	}
 	if len(got) != 2 || got[1].TransactionID != playbook.MeetingTransactionID(e.ID, "hub-workshop", w.Start) || got[0].TransactionID != got[1].TransactionID {
 		t.Errorf("transaction ids: %+v", got)
+	}
+	// Invited: the members whose address the roster gave with their role
+	// (the lead set the engagement up before the roster was read).
+	var invited []string
+	for _, a := range got[1].Attendees {
+		invited = append(invited, a.Email)
+	}
+	for _, want := range []string{"mo@contoso.com", "cy@contoso.com", "vi@contoso.com"} {
+		if !slices.Contains(invited, want) {
+			t.Errorf("attendees %v lack %s", invited, want)
+		}
 	}
 	if s := postedText(t, h, "The Teams meeting is created"); !strings.Contains(s, "meetup-join/1") {
 		t.Errorf("invitation: %s", s)

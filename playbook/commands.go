@@ -260,7 +260,7 @@ func AssignRole(e *Engagement, actorID string, m Member, r Role, now time.Time) 
 	if !r.Valid() {
 		return Errorf(EINVALID, "%q is not a role. Roles: %s.", r, joinRoles(roles))
 	}
-	m.ID, m.Name, m.AADObjectID = strings.TrimSpace(m.ID), strings.TrimSpace(m.Name), strings.TrimSpace(m.AADObjectID)
+	m.ID, m.Name, m.AADObjectID, m.Email = strings.TrimSpace(m.ID), strings.TrimSpace(m.Name), strings.TrimSpace(m.AADObjectID), strings.TrimSpace(m.Email)
 	if m.ID == "" {
 		return Errorf(EINVALID, "Say who gets the %s role: the person has no Teams user id.", r)
 	}
@@ -284,6 +284,9 @@ func AssignRole(e *Engagement, actorID string, m Member, r Role, now time.Time) 
 	}
 	if m.AADObjectID != "" {
 		x.AADObjectID = m.AADObjectID
+	}
+	if m.Email != "" {
+		x.Email = m.Email
 	}
 	x.Roles = append(x.Roles, r)
 	slices.SortFunc(x.Roles, func(a, b Role) int { return slices.Index(roles, a) - slices.Index(roles, b) })

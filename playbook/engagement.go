@@ -71,8 +71,11 @@ type Engagement struct {
 type Member struct {
 	ID          string `json:"id"` // Teams user id, "29:…"
 	AADObjectID string `json:"aadObjectId,omitempty"`
-	Name        string `json:"name"`
-	Roles       []Role `json:"roles"`
+	// Email is the address Teams' roster gave for them (their mail, else
+	// their user principal name): workshop invitations go to it.
+	Email string `json:"email,omitempty"`
+	Name  string `json:"name"`
+	Roles []Role `json:"roles"`
 	// Lead is true for exactly one member: the one who set the engagement up,
 	// until SetLead hands over.
 	Lead bool `json:"lead,omitempty"`
