@@ -1,6 +1,7 @@
 package playbook
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -262,7 +263,19 @@ func RecordEscalationReminder(e *Engagement, id int, now time.Time) error {
 // EscalationView is an escalation as `escalations` lists it.
 type EscalationView struct {
 	Escalation
-	Age time.Duration // since raised, until resolved
+	// Age is since raised, until resolved. JSON has it as ageSeconds, whole
+	// seconds (MarshalJSON).
+	Age time.Duration `json:"-"`
+}
+
+// MarshalJSON writes the view as the reporting feed shows it: the
+// escalation's own fields, as stored, and ageSeconds, Age in whole seconds
+// (not a time.Duration's nanoseconds).
+func (v EscalationView) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Escalation
+		AgeSeconds int64 `json:"ageSeconds"`
+	}{v.Escalation, int64(v.Age / time.Second)})
 }
 
 // Escalations lists e's escalations with their age at now: unresolved

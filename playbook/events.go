@@ -336,12 +336,12 @@ type PreflightSummary struct {
 
 // Remediation is a failed unit with the known error its reason matched.
 type Remediation struct {
-	Unit   string
-	Reason string
+	Unit   string `json:"unit"`
+	Reason string `json:"reason"`
 	// Known is the matched known error; Matched is false when the reason
 	// matches none, and the MST should look at it.
-	Known   KnownError
-	Matched bool
+	Known   KnownError `json:"known"`
+	Matched bool       `json:"matched"`
 }
 
 // RecordPreflight records pre-flight results for event n, in pre-flight or

@@ -5,16 +5,16 @@ import "slices"
 // Step is an open task of an engagement as someone sees it: who does it and,
 // when it cannot be done yet, what it waits for.
 type Step struct {
-	Task Task
+	Task Task `json:"task"`
 	// Owner is the role that does the task in this engagement (OwnerOf).
-	Owner Role
+	Owner Role `json:"owner"`
 	// Holders are the members holding Owner, in member order; empty when
 	// nobody does yet, which the lead should fix with AssignRole.
-	Holders []Member
+	Holders []Member `json:"holders"`
 	// BlockedBy are the task's open needs, in the order the table lists
 	// them; empty when the task can be done now. Their own BlockedBy is
 	// left empty: one level is what a person acts on.
-	BlockedBy []Step
+	BlockedBy []Step `json:"blockedBy"`
 }
 
 // Ready reports whether nothing holds the step up.

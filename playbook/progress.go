@@ -88,7 +88,7 @@ func PhaseDue(e *Engagement, p Phase) (time.Time, bool) {
 // OverdueTask is an open task whose phase is past its due date.
 type OverdueTask struct {
 	Step
-	Due time.Time
+	Due time.Time `json:"due"`
 }
 
 // Overdue returns the open tasks of e whose phase was due before now,

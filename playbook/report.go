@@ -27,99 +27,117 @@ const (
 )
 
 // Report is an engagement's weekly status at a moment.
+//
+// The reporting feed (GET /api/reports/<id>.json) serves it as JSON: the
+// tags of Report and of every type inside it are the feed's public shape,
+// documented in docs/reporting.md. Keep them lowerCamelCase, and rename
+// none once released: Power BI reports are built on them.
 type Report struct {
-	Customer    string
-	At          time.Time // now
-	Since       time.Time // a week before At: "this week"
-	Closed      bool
-	PlanVersion int // 0 without a plan
-	Units       UnitsSummary
+	Customer    string       `json:"customer"`
+	At          time.Time    `json:"at"`    // now
+	Since       time.Time    `json:"since"` // a week before At: "this week"
+	Closed      bool         `json:"closed"`
+	PlanVersion int          `json:"planVersion"` // 0 without a plan
+	Units       UnitsSummary `json:"units"`
 	// ThisMonth is the current month (in the plan's time zone) against the
 	// forecast; Months the whole schedule.
-	ThisMonth MonthProgress
-	Months    []MonthProgress
-	Events    EventCounts
+	ThisMonth MonthProgress   `json:"thisMonth"`
+	Months    []MonthProgress `json:"months"`
+	Events    EventCounts     `json:"events"`
 	// NextEvents are the next events still to finish, by date, at most
 	// ReportNextEvents.
-	NextEvents []EventSummary
+	NextEvents []EventSummary `json:"nextEvents"`
 	// Preflight lists, per event not yet started, the units that failed
 	// pre-flight and await remediation; PreflightFailed counts them all.
-	Preflight       []EventFailures
-	PreflightFailed int
-	Issues          IssueCounts
+	Preflight       []EventFailures `json:"preflight"`
+	PreflightFailed int             `json:"preflightFailed"`
+	Issues          IssueCounts     `json:"issues"`
 	// EscalatedIssues are open issues with an unresolved escalation, at
 	// most ReportListCap.
-	EscalatedIssues []Issue
+	EscalatedIssues []Issue `json:"escalatedIssues"`
 	// Escalations are the unresolved ones, most severe and oldest first.
-	Escalations []EscalationView
-	Overdue     []OverdueTask
-	Notes       []Note // newest first, at most ReportNotes
+	Escalations []EscalationView `json:"escalations"`
+	Overdue     []OverdueTask    `json:"overdue"`
+	Notes       []Note           `json:"notes"` // newest first, at most ReportNotes
 	// RemindDNS is DNSReminderDue: the FRP's 1370 is due.
-	RemindDNS bool
-	Metrics   SuccessMetrics
+	RemindDNS bool           `json:"remindDns"`
+	Metrics   SuccessMetrics `json:"metrics"`
 }
 
 // UnitsSummary counts units against the plan.
 type UnitsSummary struct {
-	InScope int // the latest plan's units
+	InScope int `json:"inScope"` // the latest plan's units
 	// PlannedToDate are the units of events the plan dates today or
 	// earlier.
-	PlannedToDate    int
-	Migrated         int
-	Failed           int
-	MigratedThisWeek int
+	PlannedToDate    int `json:"plannedToDate"`
+	Migrated         int `json:"migrated"`
+	Failed           int `json:"failed"`
+	MigratedThisWeek int `json:"migratedThisWeek"`
 }
 
 // EventCounts counts events by state.
 type EventCounts struct {
-	Total, Planned, Preflight, Ready, Running, Completed, Cancelled int
+	Total     int `json:"total"`
+	Planned   int `json:"planned"`
+	Preflight int `json:"preflight"`
+	Ready     int `json:"ready"`
+	Running   int `json:"running"`
+	Completed int `json:"completed"`
+	Cancelled int `json:"cancelled"`
 }
 
 // EventSummary is an event as a report lists it.
 type EventSummary struct {
-	N       int
-	Date    time.Time
-	Kind    EventKind
-	Units   int
-	State   EventState
-	Waived  bool // pre-flight waived
-	Failing int  // units failing pre-flight
+	N       int        `json:"n"`
+	Date    time.Time  `json:"date"`
+	Kind    EventKind  `json:"kind"`
+	Units   int        `json:"units"`
+	State   EventState `json:"state"`
+	Waived  bool       `json:"waived"`  // pre-flight waived
+	Failing int        `json:"failing"` // units failing pre-flight
 }
 
 // EventFailures is one event's pre-flight failures awaiting remediation.
 type EventFailures struct {
-	Event        int
-	Failed       int
-	Remediations []Remediation // at most ReportListCap
+	Event        int           `json:"event"`
+	Failed       int           `json:"failed"`
+	Remediations []Remediation `json:"remediations"` // at most ReportListCap
 }
 
 // IssueCounts counts post-migration issues.
 type IssueCounts struct {
-	Total, Open, Escalated, HandedOver, Resolved int
-	OpenedThisWeek, ClosedThisWeek               int
+	Total          int `json:"total"`
+	Open           int `json:"open"`
+	Escalated      int `json:"escalated"`
+	HandedOver     int `json:"handedOver"`
+	Resolved       int `json:"resolved"`
+	OpenedThisWeek int `json:"openedThisWeek"`
+	ClosedThisWeek int `json:"closedThisWeek"`
 }
 
 // SuccessMetrics are the MVM role guide's quantitative success metrics.
 type SuccessMetrics struct {
 	// UnitsCompletePercent is units migrated out of units in scope, rounded
 	// down.
-	UnitsCompletePercent int
+	UnitsCompletePercent int `json:"unitsCompletePercent"`
 	// MonthAlignedPercent is this month's units migrated out of its
 	// forecast (100 when nothing is forecast), rounded down.
-	MonthAlignedPercent int
+	MonthAlignedPercent int `json:"monthAlignedPercent"`
 	// AlignedMonths of PastMonths: finished months with a forecast whose
 	// units migrated reached AlignedShare percent of it.
-	AlignedMonths, PastMonths int
+	AlignedMonths int `json:"alignedMonths"`
+	PastMonths    int `json:"pastMonths"`
 	// NotesThisWeek are the status notes of the last seven days; NoteWeeks
 	// of Weeks are the weeks since the engagement was set up with at least
 	// one note.
-	NotesThisWeek     int
-	NoteWeeks, Weeks  int
-	MandatoryTasks    Tally // every applicable task (Progress overall)
-	MilestonesDone    int   // phases complete
-	Milestones        int   // phases
-	NPS               NPSResult
-	EscalationsOpened int // this week
+	NotesThisWeek     int       `json:"notesThisWeek"`
+	NoteWeeks         int       `json:"noteWeeks"`
+	Weeks             int       `json:"weeks"`
+	MandatoryTasks    Tally     `json:"mandatoryTasks"` // every applicable task (Progress overall)
+	MilestonesDone    int       `json:"milestonesDone"` // phases complete
+	Milestones        int       `json:"milestones"`     // phases
+	NPS               NPSResult `json:"nps"`
+	EscalationsOpened int       `json:"escalationsOpened"` // this week
 }
 
 // WeeklyReport computes e's status report at now.

@@ -86,15 +86,15 @@ func RecordSurvey(e *Engagement, actorID string, score int, comment, respondent 
 
 // NPSResult summarizes the survey: each respondent's latest answer counts.
 type NPSResult struct {
-	Responses  int
-	Promoters  int
-	Passives   int
-	Detractors int
+	Responses  int `json:"responses"`
+	Promoters  int `json:"promoters"`
+	Passives   int `json:"passives"`
+	Detractors int `json:"detractors"`
 	// Score is the Net Promoter Score: the percentage of promoters minus
 	// that of detractors, rounded toward zero, -100 to 100; meaningful only
 	// when Responses > 0.
-	Score  int
-	Latest []SurveyResponse // each respondent's latest answer, newest first
+	Score  int              `json:"score"`
+	Latest []SurveyResponse `json:"latest"` // each respondent's latest answer, newest first
 }
 
 // NPS computes e's Net Promoter Score.

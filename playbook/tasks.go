@@ -13,31 +13,31 @@ type Task struct {
 	// Key is the task's stable name: lower-case letters, digits and hyphens,
 	// never all digits. Engagements store task state by Key, so a Key is
 	// never renamed once released.
-	Key string
+	Key string `json:"key"`
 	// IDs are the FastTrack playbook task ids, most significant first. Several
 	// tasks may share an id (Box 3169 is both the Box migration workshop and
 	// the Box inventory-tool guidance), and some tasks have none.
-	IDs   []string
-	Phase Phase
-	Title string
+	IDs   []string `json:"ids"`
+	Phase Phase    `json:"phase"`
+	Title string   `json:"title"`
 	// Owner is the role accountable for the task. Tasks owned by MVM fall to
 	// MST in engagements without an IMAP source; see OwnerOf.
-	Owner Role
+	Owner Role `json:"owner"`
 	// Helpers are roles that assist the owner and may mark the task done on
 	// the owner's behalf (the MST assists the customer with the
 	// questionnaire).
-	Helpers []Role
+	Helpers []Role `json:"helpers"`
 	// Sources limits the task to engagements migrating at least one of
 	// these sources; empty means every engagement.
-	Sources   []Source
-	Condition Condition
+	Sources   []Source  `json:"sources"`
+	Condition Condition `json:"condition"`
 	// Optional tasks ("optional", "if applicable") may be marked not
 	// applicable. Until then they count like any other task, so that
 	// skipping one is a recorded decision and not an oversight.
-	Optional bool
+	Optional bool `json:"optional"`
 	// Needs are the keys of the tasks that must be done (or not applicable)
 	// first. A need that does not apply to an engagement is ignored there.
-	Needs []string
+	Needs []string `json:"needs"`
 
 	ref string // set by load: what a person types to name this task
 }
