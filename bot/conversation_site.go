@@ -224,7 +224,20 @@ func (t *turn) issueSubmit(d cards.ActionData, raw json.RawMessage) (answer, err
 	if u := trackerURL(e); u != "" {
 		text += "\n\nTracked in [" + playbook.IssuesListName + "](" + u + ")."
 	}
-	post := mentionAll(e, playbook.MST, text)
+	// The MST hears of it, and the reporter is named: once each, should
+	// the reporter be the MST.
+	post := textReply(text)
+	var ats []string
+	for _, m := range e.Holders(playbook.MST) {
+		if m.ID != t.a.From.ID {
+			at := "<at>" + displayName(m) + "</at>"
+			ats = append(ats, at)
+			post.Entities = append(post.Entities, mentionEntity(m, at))
+		}
+	}
+	if len(ats) > 0 {
+		post.Text = strings.Join(ats, ", ") + ": " + post.Text
+	}
 	post.Entities = append(post.Entities, mentionEntity(t.me(), "<at>"+displayName(t.me())+"</at>"))
 	ans := t.withPosts(e, answer{card: cards.IssueReported(e, x, known, trackerURL(e)), jobs: jobs}, post)
 	return save(e, ans), nil

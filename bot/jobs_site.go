@@ -85,6 +85,9 @@ type SiteJobs struct {
 	Now    func() time.Time // nil: time.Now
 	Log    *slog.Logger     // nil: discarded
 	Runner *Runner          // when set, runs at once the posts a job commits
+	// PollEvery is how often a new group's site is polled while SharePoint
+	// provisions it; 0 follows Graph's hint (15 s).
+	PollEvery time.Duration
 
 	// locks serialises the jobs of one engagement's tracker, so that two
 	// writes of a new issue cannot both find it missing and add it twice.
@@ -188,6 +191,9 @@ func (w *SiteJobs) setup(ctx context.Context, a siteArgs) error {
 			if !s.Waiting.IsZero() {
 				if now.Sub(s.Waiting) >= SiteProvisionTimeout {
 					return playbook.Errorf(playbook.ENOTFOUND, "SharePoint has not provisioned the new group's site after %d minutes. Press Retry in a while: the group is kept, nothing is made twice.", int(SiteProvisionTimeout.Minutes()))
+				}
+				if w.PollEvery > 0 {
+					return Snooze(w.PollEvery)
 				}
 				return Snooze(max(hint.RetryDelay(), time.Second))
 			}

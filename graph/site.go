@@ -11,10 +11,6 @@ import (
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
-// sharePointDomains are the SharePoint Online host suffixes of the public,
-// US government and China clouds.
-var sharePointDomains = []string{".sharepoint.com", ".sharepoint.us", ".sharepoint.cn"}
-
 // SiteByURL finds the SharePoint site a person pasted, e.g.
 // https://contoso.sharepoint.com/sites/Migration/Shared%20Documents/...
 // (GET /sites/{host}:/{path}; Sites.Selected with a read grant, or
@@ -75,7 +71,7 @@ func (c *Client) sharePointHost(host string) bool {
 			return true
 		}
 	}
-	for _, d := range sharePointDomains {
+	for _, d := range playbook.SharePointDomains {
 		if strings.HasSuffix(host, d) && len(host) > len(d) {
 			return true
 		}

@@ -283,10 +283,12 @@ func siteStateText(s SiteState) string {
 }
 
 // siteOwners returns the Entra object ids of the new group's owners (the
-// requester, the lead, the MST, MVM and FRP) and members (the others).
+// requester, the lead, the MST, MVM and FRP) and members: everyone with an
+// id, the owners first, since Graph does not make an owner a member and an
+// owner who is not one cannot work in the group's site.
 func siteOwners(e *Engagement, actorID string) (owners, members []string) {
 	add := func(list *[]string, id string) {
-		if id != "" && !slices.Contains(owners, id) && !slices.Contains(members, id) {
+		if id != "" && !slices.Contains(*list, id) {
 			*list = append(*list, id)
 		}
 	}
@@ -298,15 +300,21 @@ func siteOwners(e *Engagement, actorID string) (owners, members []string) {
 			add(&owners, m.AADObjectID)
 		}
 	}
+	members = slices.Clone(owners)
 	for _, m := range e.Members {
 		add(&members, m.AADObjectID)
 	}
 	return owners, members
 }
 
-// checkSiteURL returns the trimmed URL of an existing site, or EINVALID.
-// Which hosts are SharePoint is the Graph client's to say; this only
-// catches what is plainly not a site address.
+// SharePointDomains are the SharePoint Online host suffixes of the public,
+// US government and China clouds.
+var SharePointDomains = []string{".sharepoint.com", ".sharepoint.us", ".sharepoint.cn"}
+
+// checkSiteURL returns the trimmed URL of an existing site, or EINVALID
+// for what is plainly not a SharePoint Online site: so that the form, not
+// the set-up job, says so. The Graph client checks again (and may accept
+// a vanity host it is configured for).
 func checkSiteURL(raw string) (string, error) {
 	s := strings.TrimSpace(raw)
 	if s == "" {
@@ -318,6 +326,13 @@ func checkSiteURL(raw string) (string, error) {
 	u, err := url.Parse(s)
 	if err != nil || u.Scheme != "https" || u.Host == "" {
 		return "", Errorf(EINVALID, "%q is not a site address: paste one starting with https://, e.g. https://contoso.sharepoint.com/sites/Migration.", truncateRunes(s, 80))
+	}
+	host := strings.ToLower(u.Hostname())
+	if !slices.ContainsFunc(SharePointDomains, func(d string) bool { return strings.HasSuffix(host, d) && len(host) > len(d) }) {
+		return "", Errorf(EINVALID, "%s is not SharePoint Online: paste the site's address, which ends in .sharepoint.com, e.g. https://contoso.sharepoint.com/sites/Migration.", truncateRunes(host, 80))
+	}
+	if strings.HasSuffix(strings.SplitN(host, ".", 2)[0], "-my") {
+		return "", Errorf(EINVALID, "%s is a OneDrive, not a team or communication site: paste the SharePoint site's address.", truncateRunes(host, 80))
 	}
 	return s, nil
 }

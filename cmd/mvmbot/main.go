@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+	"time"
 )
 
 // version is set at build time with -ldflags "-X main.version=…"; without
@@ -53,6 +54,13 @@ type Main struct {
 	// OnListen, when set, is told the server's address once it listens
 	// (tests use PORT=0).
 	OnListen func(addr string)
+	// SitePoll, when set, is how often the site's set-up polls a new
+	// group's site while SharePoint provisions it, instead of Graph's 15 s
+	// (tests, so that a wait does not take minutes).
+	SitePoll time.Duration
+	// Now, when set, is the clock of the site's set-up (tests of its
+	// 15-minute provisioning limit).
+	Now func() time.Time
 }
 
 // Run runs the sub-command in args; serve when there is none.

@@ -86,6 +86,13 @@ func (s *syncBuffer) String() string {
 // start runs `mvmbot serve` with e and waits until it listens.
 func start(t *testing.T, e env) *running {
 	t.Helper()
+	return startWith(t, e, nil)
+}
+
+// startWith is start with the Main that runs adjusted by tweak (test
+// hooks: SitePoll, Now).
+func startWith(t *testing.T, e env, tweak func(*Main)) *running {
+	t.Helper()
 	if e["PORT"] == "" {
 		e["PORT"] = "0"
 	}
@@ -93,6 +100,9 @@ func start(t *testing.T, e env) *running {
 	r := &running{cancel: cancel, done: make(chan error, 1), stderr: &syncBuffer{}}
 	listening := make(chan string, 1)
 	m := &Main{Getenv: e.get, Stdout: io.Discard, Stderr: r.stderr, OnListen: func(a string) { listening <- a }}
+	if tweak != nil {
+		tweak(m)
+	}
 	go func() { r.done <- m.Run(ctx, nil) }()
 	select {
 	case r.addr = <-listening:

@@ -86,7 +86,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	workshopJobs := &bot.WorkshopJobs{Store: db, Graph: gc.workshops, Organizer: cfg.Organizer, BaseURL: cfg.PublicURL, Log: log}
 	// SiteJobs sets up the collaboration site and writes the issue tracker
 	// (issue 7); its jobs are queued by the turns that need them.
-	siteJobs := &bot.SiteJobs{Store: db, Graph: gc.sites, Log: log}
+	siteJobs := &bot.SiteJobs{Store: db, Graph: gc.sites, Log: log, PollEvery: m.SitePoll, Now: m.Now}
 	runner := &bot.Runner{
 		Store: db,
 		Workers: map[string]bot.WorkFunc{
