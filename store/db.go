@@ -72,7 +72,7 @@ type DB struct {
 // rename one, migrate instead.
 var (
 	bucketMeta        = []byte("meta")         // keySchemaVersion → big-endian uint64
-	bucketProcessed   = []byte("processed")    // dedup key → JSON playbook.Result
+	bucketProcessed   = []byte("processed")    // processedKey(dedup key) → encodeProcessed(playbook.Result)
 	bucketProcessedAt = []byte("processed_at") // timeKey(Result.At) + dedup key → empty; SweepProcessed's index
 	bucketRefs        = []byte("refs")         // ConversationRef.Key → JSON playbook.ConversationRef
 	bucketJobs        = []byte("jobs")         // idKey(Job.ID) → JSON playbook.Job; its sequence assigns IDs

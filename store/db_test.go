@@ -208,8 +208,8 @@ func TestMigrations(t *testing.T) {
 func TestDefaultSchemaVersion(t *testing.T) {
 	t.Parallel()
 	db := mustOpen(t, filepath.Join(t.TempDir(), "mvmbot.db"), nil)
-	if v := schemaVersion(t, db); v != 2 || SchemaVersion() != 2 {
-		t.Errorf("schema version = %d, SchemaVersion() = %d; want 2", v, SchemaVersion())
+	if v := schemaVersion(t, db); v != 3 || SchemaVersion() != 3 {
+		t.Errorf("schema version = %d, SchemaVersion() = %d; want 3", v, SchemaVersion())
 	}
 }
 
@@ -248,6 +248,27 @@ func TestMigrateHashedDedupKeys(t *testing.T) {
 	}
 	assertBucketLen(t, db, bucketProcessed, 0)
 	assertBucketLen(t, db, bucketProcessedAt, 0)
+}
+
+// TestMigrateCompactDedupRecords writes a dedup record as schema 2 did
+// (JSON) and checks that after the upgrade it reads back the same.
+func TestMigrateCompactDedupRecords(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "mvmbot.db")
+	want := playbook.Result{Status: 200, Body: json.RawMessage(`{"statusCode":200}`), At: time.Date(2026, 11, 23, 10, 0, 0, 123456789, time.UTC)}
+	old := mustOpen(t, path, &Options{migrations: migrations[:2]})
+	if err := old.bolt.Update(func(tx *bolt.Tx) error {
+		return putJSON(tx.Bucket(bucketProcessed), processedKey("msteams|a:conv-1|act-1"), want)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+
+	db := mustOpen(t, path, nil)
+	got, ok, err := db.Processed(t.Context(), "msteams|a:conv-1|act-1")
+	if err != nil || !ok || got.Status != want.Status || string(got.Body) != string(want.Body) || got.At != want.At {
+		t.Errorf("after the upgrade Processed = %+v, %v, %v; want %+v", got, ok, err, want)
+	}
 }
 
 func TestBackup(t *testing.T) {
