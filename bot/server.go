@@ -515,6 +515,7 @@ func (s *Server) replyInline(ctx context.Context, w http.ResponseWriter, act *Ac
 		res = "refused: " + playbook.ErrorCode(herr)
 	}
 	if len(jobs) == 0 && s.tryBackground() {
+		t.Background = true
 		writeResult(w, result)
 		go func() {
 			defer s.endBackground()

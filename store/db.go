@@ -234,19 +234,21 @@ func (db *DB) update(ctx context.Context, fn func(*bolt.Tx) error) error {
 
 // batch runs fn in a read-write transaction that concurrent batch calls may
 // share, so that they pay for one fsync between them (see groupCommitter).
+// A background batch (one no request waits on) may wait briefly for
+// company.
 //
 // fn may run more than once (the shared transaction is rolled back and the
 // others run again when one fn fails), so it must reset whatever it captures
 // at its start, and must have no effect outside the transaction. Its writes
 // are committed exactly once or not at all.
-func (db *DB) batch(ctx context.Context, fn func(*bolt.Tx) error) error {
+func (db *DB) batch(ctx context.Context, fn func(*bolt.Tx) error, background bool) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	if db.noBatch {
 		return mapErr(db.bolt.Update(fn))
 	}
-	return db.group.run(ctx, fn)
+	return db.group.run(ctx, fn, background)
 }
 
 // mapErr turns bbolt's errors that callers may act on into this package's

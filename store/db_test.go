@@ -452,6 +452,51 @@ func assertBucketLen(t *testing.T, db *DB, name []byte, want int) {
 	}
 }
 
+// TestBackgroundCommit: a background turn is committed, on its own or
+// with a waited-on one, and a committer closed while it lingers commits it
+// before closing.
+func TestBackgroundCommit(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	db := mustOpen(t, filepath.Join(t.TempDir(), "mvmbot.db"), nil)
+	if _, _, err := db.CommitTurn(ctx, playbook.Turn{DedupKey: "alone", Result: playbook.Result{Status: 200}, Background: true}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for _, key := range []string{"bg", "fg"} {
+		wg.Go(func() {
+			if _, _, err := db.CommitTurn(ctx, playbook.Turn{DedupKey: key, Result: playbook.Result{Status: 200}, Background: key == "bg"}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	for _, key := range []string{"alone", "bg", "fg"} {
+		if _, ok, err := db.Processed(ctx, key); !ok || err != nil {
+			t.Errorf("Processed(%q) = %v, %v after its commit", key, ok, err)
+		}
+	}
+
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := db.CommitTurn(ctx, playbook.Turn{DedupKey: "closing", Result: playbook.Result{Status: 200}, Background: true})
+		done <- err
+	}()
+	time.Sleep(groupLinger / 5)
+	db.group.close()
+	err := <-done
+	var ok bool
+	if verr := db.bolt.View(func(tx *bolt.Tx) error {
+		_, ok, _ = getProcessed(tx, processedKey("closing"))
+		return nil
+	}); verr != nil {
+		t.Fatal(verr)
+	}
+	if (err == nil) != ok {
+		t.Errorf("closed while lingering: CommitTurn = %v but recorded = %v", err, ok)
+	}
+}
+
 // TestCommitTurnBatchRerun makes CommitTurn share group commits with
 // functions that fail, so the group is rolled back and CommitTurn's function
 // runs again: every turn must still apply exactly once and report exactly
@@ -476,7 +521,7 @@ func TestCommitTurnBatchRerun(t *testing.T) {
 					return
 				default:
 				}
-				err := db.batch(ctx, func(*bolt.Tx) error { return errSpoil })
+				err := db.batch(ctx, func(*bolt.Tx) error { return errSpoil }, false)
 				if !errors.Is(err, errSpoil) {
 					errs <- fmt.Errorf("spoiler got %v, want its own error", err)
 				}
@@ -487,7 +532,8 @@ func TestCommitTurnBatchRerun(t *testing.T) {
 		wg.Go(func() {
 			for i := range perWorker {
 				key := fmt.Sprintf("w%d-%d", w, i)
-				jobs, dup, err := db.CommitTurn(ctx, playbook.Turn{DedupKey: key, Jobs: []playbook.Job{{Kind: "post"}, {Kind: "post"}}})
+				// Half of them background, so groups also linger.
+				jobs, dup, err := db.CommitTurn(ctx, playbook.Turn{DedupKey: key, Jobs: []playbook.Job{{Kind: "post"}, {Kind: "post"}}, Background: i%2 == 0})
 				switch {
 				case err != nil:
 					errs <- err

@@ -39,7 +39,8 @@ import (
 //
 // Concurrent calls with the same DedupKey apply exactly once; the others
 // return dup. Concurrent calls share one transaction and one fsync (a bbolt
-// batch), which is what makes this cheap under load.
+// batch), which is what makes this cheap under load. A t.Background call
+// may wait a few milliseconds for others to share it (see groupCommitter).
 //
 // Returns EINVALID, before touching the file, when t.Result.Status is not
 // a three-digit HTTP status (or 0), t.Result.Body is not valid JSON, t.Ref has an empty Key, a job is invalid (see Enqueue), or
@@ -95,7 +96,7 @@ func (db *DB) CommitTurn(ctx context.Context, t playbook.Turn) (jobs []playbook.
 		var err error
 		jobs, err = insertJobs(tx, t.Jobs, now, now.Add(db.lease), db.maxAttempts)
 		return err
-	})
+	}, t.Background)
 	if err != nil {
 		return nil, nil, fmt.Errorf("commit turn: %w", err)
 	}
