@@ -195,6 +195,10 @@ func (c *Connector) call(ctx context.Context, op, method, serviceURL, path strin
 	var body []byte
 	if raw, ok := in.(json.RawMessage); ok {
 		body = raw // already the wire form (stored jobs)
+	} else if act, ok := in.(*Outgoing); ok {
+		if body, err = act.marshal(); err != nil {
+			return &ConnectorError{Op: op, Err: fmt.Errorf("encode: %w", err), final: true}
+		}
 	} else if in != nil {
 		if body, err = json.Marshal(in); err != nil {
 			return &ConnectorError{Op: op, Err: fmt.Errorf("encode: %w", err), final: true}
