@@ -271,6 +271,31 @@ func TestMigrateCompactDedupRecords(t *testing.T) {
 	}
 }
 
+// TestPageSize: a new file gets pageSize; a file made with another page
+// size keeps it and still opens.
+func TestPageSize(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	db := mustOpen(t, filepath.Join(dir, "new.db"), nil)
+	if got := db.bolt.Info().PageSize; got != pageSize {
+		t.Errorf("new file: page size %d, want %d", got, pageSize)
+	}
+
+	path := filepath.Join(dir, "old.db")
+	old, err := bolt.Open(path, 0o600, &bolt.Options{PageSize: 4096})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+	db = mustOpen(t, path, nil)
+	if got := db.bolt.Info().PageSize; got != 4096 {
+		t.Errorf("existing file: page size %d, want 4096", got)
+	}
+	if _, _, err := db.CommitTurn(t.Context(), playbook.Turn{DedupKey: "k", Result: playbook.Result{Status: 200}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestBackup(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
