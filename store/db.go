@@ -65,8 +65,9 @@ type DB struct {
 
 	group *groupCommitter
 
-	decodedMu sync.Mutex
-	decoded   map[string]decodedEngagement // see readEngagement
+	decodedMu   sync.Mutex
+	decoded     map[string]decodedEngagement // see readEngagement
+	decodedRefs map[string]decodedRef        // see storedRef
 }
 
 // Bucket names. Every bucket in buckets is created when the file is opened,

@@ -296,6 +296,47 @@ func TestPageSize(t *testing.T) {
 	}
 }
 
+// TestRefreshRef: a turn rewrites its conversation reference only when it
+// changed or is an hour old, and the decoded-reference cache never hides a
+// write made another way.
+func TestRefreshRef(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	db := mustOpen(t, filepath.Join(t.TempDir(), "mvmbot.db"), nil)
+	t0 := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	commit := func(key, serviceURL string, at time.Time) playbook.ConversationRef {
+		t.Helper()
+		ref := &playbook.ConversationRef{Key: "conv", ServiceURL: serviceURL, UpdatedAt: at}
+		if _, _, err := db.CommitTurn(ctx, playbook.Turn{DedupKey: key, Result: playbook.Result{Status: 200}, Ref: ref}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.Ref(ctx, "conv")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if got := commit("a1", "https://one/", t0); !got.UpdatedAt.Equal(t0) {
+		t.Errorf("first turn: %+v", got)
+	}
+	if got := commit("a2", "https://one/", t0.Add(time.Minute)); !got.UpdatedAt.Equal(t0) {
+		t.Errorf("unchanged, recent: rewritten %+v", got)
+	}
+	if got := commit("a3", "https://two/", t0.Add(2*time.Minute)); got.ServiceURL != "https://two/" {
+		t.Errorf("changed: not rewritten %+v", got)
+	}
+	// Written around the turns: the next turn must compare with it.
+	if err := db.PutRef(ctx, playbook.ConversationRef{Key: "conv", ServiceURL: "https://one/", UpdatedAt: t0.Add(3 * time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := commit("a4", "https://two/", t0.Add(4*time.Minute)); got.ServiceURL != "https://two/" {
+		t.Errorf("changed by PutRef, then by a turn: not rewritten %+v", got)
+	}
+	if got := commit("a5", "https://two/", t0.Add(65*time.Minute)); !got.UpdatedAt.Equal(t0.Add(65 * time.Minute)) {
+		t.Errorf("an hour old: not refreshed %+v", got)
+	}
+}
+
 func TestBackup(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()

@@ -89,7 +89,7 @@ func (db *DB) CommitTurn(ctx context.Context, t playbook.Turn) (jobs []playbook.
 			}
 		}
 		if t.Ref != nil {
-			if err := refreshRef(tx, *t.Ref, now); err != nil {
+			if err := db.refreshRef(tx, *t.Ref, now); err != nil {
 				return err
 			}
 		}
