@@ -186,10 +186,12 @@ func (m *Main) healthcheck(ctx context.Context, args []string) error {
 // connectorClient is the HTTP client for the Bot Connector. Replies go to a
 // handful of serviceUrl hosts with many requests in flight, so it keeps more
 // idle connections per host than net/http's default of two, which would
-// open and close a connection for most sends under load.
+// open and close a connection for most sends under load. It has no Timeout
+// of its own: bot.Connector bounds every attempt with its context
+// (Connector.Timeout), and a client timeout would add a timer per call.
 func connectorClient() *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConns = 256
 	t.MaxIdleConnsPerHost = 64
-	return &http.Client{Transport: t, Timeout: 30 * time.Second}
+	return &http.Client{Transport: t}
 }
