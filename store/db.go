@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -63,7 +64,11 @@ type DB struct {
 	sweepChunk  int  // records deleted per transaction by SweepProcessed
 	noBatch     bool // benchmarks: always use Update instead of the group commit
 
-	group *groupCommitter
+	group  *groupCommitter
+	closed atomic.Bool
+
+	seen       atomic.Pointer[seenFilter] // see seenFilter
+	rebuilding atomic.Bool                // a rebuild of seen is under way
 
 	decodedMu   sync.Mutex
 	decoded     map[string]decodedEngagement // see readEngagement
@@ -185,6 +190,7 @@ func Open(path string, opts *Options) (*DB, error) {
 		if err := migrate(tx, o.migrations); err != nil {
 			return err
 		}
+		db.seen.Store(buildSeen(tx))
 		return clearLeases(tx)
 	}); err != nil {
 		_ = bdb.Close()
@@ -201,6 +207,7 @@ func (db *DB) Path() string { return db.path }
 // releasing its lock. Methods called afterwards return ErrClosed. Closing a
 // closed DB returns nil.
 func (db *DB) Close() error {
+	db.closed.Store(true)
 	db.group.close()
 	if err := db.bolt.Close(); err != nil {
 		return fmt.Errorf("close database %s: %w", db.path, err)

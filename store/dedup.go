@@ -79,7 +79,7 @@ func (db *DB) CommitTurn(ctx context.Context, t playbook.Turn) (jobs []playbook.
 				dup = &prev
 				return nil
 			}
-			if err := putProcessed(tx, t.DedupKey, t.Result, now); err != nil {
+			if err := db.putProcessed(tx, t.DedupKey, t.Result, now); err != nil {
 				return err
 			}
 		}
@@ -103,8 +103,9 @@ func (db *DB) CommitTurn(ctx context.Context, t playbook.Turn) (jobs []playbook.
 	return jobs, dup, nil
 }
 
-// putProcessed records r under key and in the time index.
-func putProcessed(tx *bolt.Tx, key string, r playbook.Result, now time.Time) error {
+// putProcessed records r under key and in the time index, and adds the key
+// to the seen filter.
+func (db *DB) putProcessed(tx *bolt.Tx, key string, r playbook.Result, now time.Time) error {
 	if r.At.IsZero() {
 		r.At = now
 	}
@@ -112,6 +113,7 @@ func putProcessed(tx *bolt.Tx, key string, r playbook.Result, now time.Time) err
 	if err := tx.Bucket(bucketProcessed).Put(pk, encodeProcessed(r)); err != nil {
 		return fmt.Errorf("put processed %q: %w", key, err)
 	}
+	db.markSeen(pk)
 	idx := tx.Bucket(bucketProcessedAt)
 	// Its keys start with the time, so records are appended at its end
 	// (a group's are a few microseconds apart at most): pages split at the
@@ -175,13 +177,25 @@ func processedKey(key string) []byte {
 
 // Processed returns the Result recorded for key by CommitTurn, and whether
 // there is one. It is the fast path for a redelivered activity: one read
-// transaction, no write. An absent key is (zero, false, nil), not an error.
+// transaction, no write; and for a new one, which nearly every activity
+// is, not even that when the seen filter knows the key was never stored.
+// An absent key is (zero, false, nil), not an error.
 func (db *DB) Processed(ctx context.Context, key string) (playbook.Result, bool, error) {
+	pk := processedKey(key)
+	if err := ctx.Err(); err != nil {
+		return playbook.Result{}, false, err
+	}
+	if db.closed.Load() {
+		return playbook.Result{}, false, fmt.Errorf("processed %q: %w", key, ErrClosed)
+	}
+	if !db.seen.Load().mayContain(pk) {
+		return playbook.Result{}, false, nil
+	}
 	var r playbook.Result
 	var ok bool
 	err := db.view(ctx, func(tx *bolt.Tx) error {
 		var err error
-		r, ok, err = getProcessed(tx, processedKey(key))
+		r, ok, err = getProcessed(tx, pk)
 		return err
 	})
 	if err != nil {
@@ -236,6 +250,13 @@ func (db *DB) SweepProcessed(ctx context.Context, olderThan time.Time) (int, err
 			return total, fmt.Errorf("sweep processed: %w", err)
 		}
 		if n < db.sweepChunk {
+			if total == 0 {
+				return 0, nil
+			}
+			// Sized anew for what is left, without the swept keys.
+			if err := db.rebuildSeen(); err != nil {
+				return total, fmt.Errorf("sweep processed: %w", err)
+			}
 			return total, nil
 		}
 	}
