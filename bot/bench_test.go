@@ -2,9 +2,15 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/infracloudio/msbotbuilder-go/schema"
+
+	"github.com/mvmbot/mvmbot/cards"
+	"github.com/mvmbot/mvmbot/playbook"
 )
 
 var methodRS256 = jwt.SigningMethodRS256
@@ -87,4 +93,45 @@ func BenchmarkCommandText(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkOutgoingJSON encodes the reply of a "next steps" turn in the
+// personal chat (the bench's seeded engagement: IMAP, the FRP with 1699
+// done) as the connector posts it: "own" is Outgoing's encoder, "reflect"
+// encoding/json.
+func BenchmarkOutgoingJSON(b *testing.B) {
+	now := time.Now()
+	frp := playbook.Member{ID: "29:user-0", Name: "Bench User 0", Roles: []playbook.Role{playbook.FRP}}
+	e, err := playbook.NewEngagement(playbook.NewEngagementParams{
+		ID: "bench-0", Customer: "Bench Customer 0", TenantDomain: "bench0.onmicrosoft.com",
+		Sources: []playbook.Source{playbook.IMAP}, TargetStart: now.AddDate(0, 1, 0), TargetEnd: now.AddDate(0, 4, 0),
+		Conversation: "19:bench-channel-0@thread.tacv2",
+	}, frp, now)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := playbook.MarkDone(e, frp.ID, "1699", now); err != nil {
+		b.Fatal(err)
+	}
+	o := cardReply(cards.Next(cards.NextView{PersonID: frp.ID, Personal: true, Sections: []*playbook.Engagement{e}}))
+	o.From = &schema.ChannelAccount{ID: "28:app", Name: "mvmbot"}
+	o.Recipient = &schema.ChannelAccount{ID: frp.ID, Name: frp.Name}
+	o.Conversation = &schema.ConversationAccount{ID: "a:conv-0", ConversationType: "personal", TenantID: "t1"}
+	o.ReplyToID = "act-1"
+	b.Run("own", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := o.marshal(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("reflect", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := json.Marshal(&o); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

@@ -195,6 +195,10 @@ func (c *Connector) call(ctx context.Context, op, method, serviceURL, path strin
 	var body []byte
 	if raw, ok := in.(json.RawMessage); ok {
 		body = raw // already the wire form (stored jobs)
+	} else if act, ok := in.(*Outgoing); ok {
+		if body, err = act.marshal(); err != nil {
+			return &ConnectorError{Op: op, Err: fmt.Errorf("encode: %w", err), final: true}
+		}
 	} else if in != nil {
 		if body, err = json.Marshal(in); err != nil {
 			return &ConnectorError{Op: op, Err: fmt.Errorf("encode: %w", err), final: true}
@@ -254,8 +258,13 @@ func (c *Connector) once(ctx context.Context, op, method, endpoint string, body 
 	if timeout <= 0 {
 		timeout = 15 * time.Second
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
+	// A context that ends sooner already bounds the attempt (an inline
+	// reply's); a second timer would only cost.
+	if d, ok := ctx.Deadline(); !ok || time.Until(d) > timeout {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)

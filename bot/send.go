@@ -46,7 +46,7 @@ func sendJob(key string, a sendArgs) (playbook.Job, error) {
 	if a.Op == "reply" {
 		a.Activity.ReplyToID = a.ActivityID
 	}
-	act, err := json.Marshal(a.Activity)
+	act, err := a.Activity.marshal()
 	if err != nil {
 		return playbook.Job{}, fmt.Errorf("encode send job: %w", err)
 	}

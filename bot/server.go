@@ -190,7 +190,7 @@ func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) outcome 
 			return s.unauthorized(w, err, nil)
 		}
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	body, err := readBody(http.MaxBytesReader(w, r.Body, MaxBodyBytes), r.ContentLength)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
@@ -215,6 +215,20 @@ func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) outcome 
 		}
 	}
 	return s.process(ctx, w, act)
+}
+
+// readBody reads a request body of length n (-1: unknown). With the length
+// known (Teams sends it), it reads into one buffer of that size rather than
+// the growing ones of io.ReadAll; net/http ends the body at n bytes.
+func readBody(r io.Reader, n int64) ([]byte, error) {
+	if n <= 0 || n > MaxBodyBytes {
+		return io.ReadAll(r)
+	}
+	body := make([]byte, n)
+	if _, err := io.ReadFull(r, body); err != nil {
+		return nil, err
+	}
+	return body, nil
 }
 
 func (s *Server) unauthorized(w http.ResponseWriter, err error, act *Activity) outcome {
@@ -515,6 +529,7 @@ func (s *Server) replyInline(ctx context.Context, w http.ResponseWriter, act *Ac
 		res = "refused: " + playbook.ErrorCode(herr)
 	}
 	if len(jobs) == 0 && s.tryBackground() {
+		t.Background = true
 		writeResult(w, result)
 		go func() {
 			defer s.endBackground()

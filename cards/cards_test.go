@@ -2,6 +2,7 @@ package cards_test
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -17,6 +18,59 @@ const maxCardBytes = 28 * 1024
 // TestEveryCardValidates walks every builder: each card the bot can send must
 // validate against the official Adaptive Card 1.5 schema.
 func TestEveryCardValidates(t *testing.T) {
+	for name, card := range everyCard(t) {
+		t.Run(name, func(t *testing.T) {
+			raw, err := json.Marshal(card)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := schema.ValidateCard(raw); err != nil {
+				t.Errorf("%s card invalid: %v\n%s", name, err, raw)
+			}
+			if len(raw) > maxCardBytes {
+				t.Errorf("%s card is %d bytes, over Teams' limit", name, len(raw))
+			}
+		})
+	}
+}
+
+// plainCard is a Card without its MarshalJSON: what encoding/json makes of
+// it by reflection.
+type plainCard cards.Card
+
+// TestEncodeMatchesEncodingJSON holds Card.MarshalJSON to encoding/json's
+// output, byte for byte, for every card the bot builds and for strings
+// that need escaping.
+func TestEncodeMatchesEncodingJSON(t *testing.T) {
+	every := everyCard(t)
+	odd := []string{"", "plain", `q"uote\back`, "<b>&amp;</b>", "tab\tnl\nret\rbs\bff\f\x00\x1f\x7f",
+		"é ✓ 🎉", "line\u2028para\u2029", "bad \xff\xfe utf8", "\xe2\x80", "~ü\u00a0"}
+	for i, s := range odd {
+		c := cards.New(cards.Text(s), cards.Facts(cards.Fact{Title: s, Value: s}))
+		c.Actions = []cards.Element{cards.Execute(s, s, map[string]any{s: s, "n": i, "f": 1.5e-7, "ok": true, "nil": nil, "list": []string{s}})}
+		c.Refresh = &cards.Refresh{Action: cards.Element{s: []cards.Element{nil, {}}}, UserIDs: []string{s}}
+		every["odd "+strconv.Itoa(i)] = c
+	}
+	every["no refresh users"] = &cards.Card{Refresh: &cards.Refresh{}}
+	for name, card := range every {
+		// Called directly: json.Marshal would compact and escape its
+		// output again, hiding a difference.
+		got, err := card.MarshalJSON()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		want, err := json.Marshal((*plainCard)(card))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if string(got) != string(want) {
+			t.Errorf("%s: MarshalJSON differs from encoding/json\n got %s\nwant %s", name, got, want)
+		}
+	}
+}
+
+// everyCard is one card of each builder, in each of its states.
+func everyCard(t *testing.T) map[string]*cards.Card {
 	builders := map[string]*cards.Card{
 		"help":              cards.Help([]cards.Command{{Usage: "help", Description: "Show what mvmbot can do"}}),
 		"help, empty":       cards.Help(nil),
@@ -39,20 +93,7 @@ func TestEveryCardValidates(t *testing.T) {
 	for name, card := range siteCards(t) {
 		builders[name] = card
 	}
-	for name, card := range builders {
-		t.Run(name, func(t *testing.T) {
-			raw, err := json.Marshal(card)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := schema.ValidateCard(raw); err != nil {
-				t.Errorf("%s card invalid: %v\n%s", name, err, raw)
-			}
-			if len(raw) > maxCardBytes {
-				t.Errorf("%s card is %d bytes, over Teams' limit", name, len(raw))
-			}
-		})
-	}
+	return builders
 }
 
 func TestInputsValidate(t *testing.T) {

@@ -15,7 +15,7 @@ var t0 = time.Date(2027, time.January, 4, 9, 0, 0, 0, time.UTC)
 
 // sample returns an IMAP + Box engagement with on-premises Exchange, target
 // dates, the four roles held, and some work done.
-func sample(t *testing.T) *playbook.Engagement {
+func sample(t testing.TB) *playbook.Engagement {
 	t.Helper()
 	e, err := playbook.NewEngagement(playbook.NewEngagementParams{
 		ID: "e1", Customer: "Contoso", TenantDomain: "contoso.onmicrosoft.com",
@@ -250,4 +250,34 @@ func TestRolesOffersHandover(t *testing.T) {
 			}
 		})
 	}
+}
+
+// BenchmarkNextCard is the card of a "next steps" turn in the personal
+// chat: built, then encoded as the connector sends it.
+func BenchmarkNextCard(b *testing.B) {
+	e := sample(b)
+	view := cards.NextView{PersonID: "29:pat", Personal: true, Sections: []*playbook.Engagement{e}}
+	b.Run("build", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = cards.Next(view)
+		}
+	})
+	c := cards.Next(view)
+	b.Run("encode", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := json.Marshal(c); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("encode-reflect", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := json.Marshal((*plainCard)(c)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

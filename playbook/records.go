@@ -73,4 +73,9 @@ type Turn struct {
 	// that an open engagement of another ID is bound to.
 	Engagement    *Engagement
 	ExpectVersion int
+
+	// Background is set when no request waits on the commit (the record
+	// of an activity already answered): the store may then hold it a few
+	// milliseconds, to share one commit with others.
+	Background bool
 }

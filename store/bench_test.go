@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/mvmbot/mvmbot/playbook"
 )
@@ -37,24 +38,37 @@ func BenchmarkCommitTurn(b *testing.B) {
 	}
 }
 
+// answeredTurn is the record of a turn answered inline (help, next steps):
+// the dedup record and the conversation reference, unchanged since the
+// last turn, so only the record is written.
+func answeredTurn(i int64) playbook.Turn {
+	t := benchTurn(i)
+	t.Result.Body, t.Jobs = nil, nil
+	t.Ref.UpdatedAt = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	return t
+}
+
 // BenchmarkCommitTurnParallel runs 16 concurrent callers per CPU, as a busy
 // bot's request handlers would. "batch" is the store as shipped; "update"
-// gives every call its own transaction and fsync, for comparison.
+// gives every call its own transaction and fsync, for comparison;
+// "answered" is the store as shipped with answeredTurn.
 func BenchmarkCommitTurnParallel(b *testing.B) {
 	for _, mode := range []struct {
 		name    string
 		noBatch bool
-	}{{"batch", false}, {"update", true}} {
+		turn    func(int64) playbook.Turn
+	}{{"batch", false, benchTurn}, {"update", true, benchTurn}, {"answered", false, answeredTurn}} {
 		b.Run(mode.name, func(b *testing.B) {
 			db := mustOpen(b, filepath.Join(b.TempDir(), "mvmbot.db"), nil)
 			db.noBatch = mode.noBatch
 			ctx := b.Context()
 			var n atomic.Int64
 			b.SetParallelism(16)
+			b.ReportAllocs()
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
-					if _, _, err := db.CommitTurn(ctx, benchTurn(n.Add(1))); err != nil {
+					if _, _, err := db.CommitTurn(ctx, mode.turn(n.Add(1))); err != nil {
 						b.Error(err)
 						return
 					}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -21,6 +22,9 @@ const (
 	DefaultJobLease    = 2 * time.Minute // how long a claimed job is reserved
 	DefaultMaxAttempts = 8               // attempts before a job is dead-lettered
 )
+
+// pageSize is the page size of a new file (see Open).
+const pageSize = 2048
 
 // Options configures Open. A nil *Options, and any zero field, means the
 // default.
@@ -60,10 +64,15 @@ type DB struct {
 	sweepChunk  int  // records deleted per transaction by SweepProcessed
 	noBatch     bool // benchmarks: always use Update instead of the group commit
 
-	group *groupCommitter
+	group  *groupCommitter
+	closed atomic.Bool
 
-	decodedMu sync.Mutex
-	decoded   map[string]decodedEngagement // see readEngagement
+	seen       atomic.Pointer[seenFilter] // see seenFilter
+	rebuilding atomic.Bool                // a rebuild of seen is under way
+
+	decodedMu   sync.Mutex
+	decoded     map[string]decodedEngagement // see readEngagement
+	decodedRefs map[string]decodedRef        // see storedRef
 }
 
 // Bucket names. Every bucket in buckets is created when the file is opened,
@@ -72,7 +81,7 @@ type DB struct {
 // rename one, migrate instead.
 var (
 	bucketMeta        = []byte("meta")         // keySchemaVersion → big-endian uint64
-	bucketProcessed   = []byte("processed")    // dedup key → JSON playbook.Result
+	bucketProcessed   = []byte("processed")    // processedKey(dedup key) → encodeProcessed(playbook.Result)
 	bucketProcessedAt = []byte("processed_at") // timeKey(Result.At) + dedup key → empty; SweepProcessed's index
 	bucketRefs        = []byte("refs")         // ConversationRef.Key → JSON playbook.ConversationRef
 	bucketJobs        = []byte("jobs")         // idKey(Job.ID) → JSON playbook.Job; its sequence assigns IDs
@@ -147,10 +156,17 @@ func Open(path string, opts *Options) (*DB, error) {
 	// rebuilds it by scanning at open, so a crash loses nothing), which
 	// saves a page write per commit, and finding free pages stays cheap as
 	// the file grows.
+	//
+	// A new file gets pages of pageSize rather than the OS's 4 KiB (a file
+	// keeps the size it was made with). The busiest writes are dedup
+	// records under random keys (hashes), each of which lands in a
+	// different leaf, and a commit reads, rewrites and fsyncs every leaf it
+	// touches whole: smaller leaves make that cost per record smaller.
 	bdb, err := bolt.Open(path, 0o600, &bolt.Options{
 		Timeout:        o.Timeout,
 		NoFreelistSync: true,
 		FreelistType:   bolt.FreelistMapType,
+		PageSize:       pageSize,
 	})
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, &inUseError{path: path, timeout: o.Timeout}
@@ -174,6 +190,7 @@ func Open(path string, opts *Options) (*DB, error) {
 		if err := migrate(tx, o.migrations); err != nil {
 			return err
 		}
+		db.seen.Store(buildSeen(tx))
 		return clearLeases(tx)
 	}); err != nil {
 		_ = bdb.Close()
@@ -190,6 +207,7 @@ func (db *DB) Path() string { return db.path }
 // releasing its lock. Methods called afterwards return ErrClosed. Closing a
 // closed DB returns nil.
 func (db *DB) Close() error {
+	db.closed.Store(true)
 	db.group.close()
 	if err := db.bolt.Close(); err != nil {
 		return fmt.Errorf("close database %s: %w", db.path, err)
@@ -234,19 +252,21 @@ func (db *DB) update(ctx context.Context, fn func(*bolt.Tx) error) error {
 
 // batch runs fn in a read-write transaction that concurrent batch calls may
 // share, so that they pay for one fsync between them (see groupCommitter).
+// A background batch (one no request waits on) may wait briefly for
+// company.
 //
 // fn may run more than once (the shared transaction is rolled back and the
 // others run again when one fn fails), so it must reset whatever it captures
 // at its start, and must have no effect outside the transaction. Its writes
 // are committed exactly once or not at all.
-func (db *DB) batch(ctx context.Context, fn func(*bolt.Tx) error) error {
+func (db *DB) batch(ctx context.Context, fn func(*bolt.Tx) error, background bool) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	if db.noBatch {
 		return mapErr(db.bolt.Update(fn))
 	}
-	return db.group.run(ctx, fn)
+	return db.group.run(ctx, fn, background)
 }
 
 // mapErr turns bbolt's errors that callers may act on into this package's

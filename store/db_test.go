@@ -208,8 +208,8 @@ func TestMigrations(t *testing.T) {
 func TestDefaultSchemaVersion(t *testing.T) {
 	t.Parallel()
 	db := mustOpen(t, filepath.Join(t.TempDir(), "mvmbot.db"), nil)
-	if v := schemaVersion(t, db); v != 2 || SchemaVersion() != 2 {
-		t.Errorf("schema version = %d, SchemaVersion() = %d; want 2", v, SchemaVersion())
+	if v := schemaVersion(t, db); v != 3 || SchemaVersion() != 3 {
+		t.Errorf("schema version = %d, SchemaVersion() = %d; want 3", v, SchemaVersion())
 	}
 }
 
@@ -248,6 +248,93 @@ func TestMigrateHashedDedupKeys(t *testing.T) {
 	}
 	assertBucketLen(t, db, bucketProcessed, 0)
 	assertBucketLen(t, db, bucketProcessedAt, 0)
+}
+
+// TestMigrateCompactDedupRecords writes a dedup record as schema 2 did
+// (JSON) and checks that after the upgrade it reads back the same.
+func TestMigrateCompactDedupRecords(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "mvmbot.db")
+	want := playbook.Result{Status: 200, Body: json.RawMessage(`{"statusCode":200}`), At: time.Date(2026, 11, 23, 10, 0, 0, 123456789, time.UTC)}
+	old := mustOpen(t, path, &Options{migrations: migrations[:2]})
+	if err := old.bolt.Update(func(tx *bolt.Tx) error {
+		return putJSON(tx.Bucket(bucketProcessed), processedKey("msteams|a:conv-1|act-1"), want)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+
+	db := mustOpen(t, path, nil)
+	got, ok, err := db.Processed(t.Context(), "msteams|a:conv-1|act-1")
+	if err != nil || !ok || got.Status != want.Status || string(got.Body) != string(want.Body) || got.At != want.At {
+		t.Errorf("after the upgrade Processed = %+v, %v, %v; want %+v", got, ok, err, want)
+	}
+}
+
+// TestPageSize: a new file gets pageSize; a file made with another page
+// size keeps it and still opens.
+func TestPageSize(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	db := mustOpen(t, filepath.Join(dir, "new.db"), nil)
+	if got := db.bolt.Info().PageSize; got != pageSize {
+		t.Errorf("new file: page size %d, want %d", got, pageSize)
+	}
+
+	path := filepath.Join(dir, "old.db")
+	old, err := bolt.Open(path, 0o600, &bolt.Options{PageSize: 4096})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+	db = mustOpen(t, path, nil)
+	if got := db.bolt.Info().PageSize; got != 4096 {
+		t.Errorf("existing file: page size %d, want 4096", got)
+	}
+	if _, _, err := db.CommitTurn(t.Context(), playbook.Turn{DedupKey: "k", Result: playbook.Result{Status: 200}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestRefreshRef: a turn rewrites its conversation reference only when it
+// changed or is an hour old, and the decoded-reference cache never hides a
+// write made another way.
+func TestRefreshRef(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	db := mustOpen(t, filepath.Join(t.TempDir(), "mvmbot.db"), nil)
+	t0 := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	commit := func(key, serviceURL string, at time.Time) playbook.ConversationRef {
+		t.Helper()
+		ref := &playbook.ConversationRef{Key: "conv", ServiceURL: serviceURL, UpdatedAt: at}
+		if _, _, err := db.CommitTurn(ctx, playbook.Turn{DedupKey: key, Result: playbook.Result{Status: 200}, Ref: ref}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.Ref(ctx, "conv")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if got := commit("a1", "https://one/", t0); !got.UpdatedAt.Equal(t0) {
+		t.Errorf("first turn: %+v", got)
+	}
+	if got := commit("a2", "https://one/", t0.Add(time.Minute)); !got.UpdatedAt.Equal(t0) {
+		t.Errorf("unchanged, recent: rewritten %+v", got)
+	}
+	if got := commit("a3", "https://two/", t0.Add(2*time.Minute)); got.ServiceURL != "https://two/" {
+		t.Errorf("changed: not rewritten %+v", got)
+	}
+	// Written around the turns: the next turn must compare with it.
+	if err := db.PutRef(ctx, playbook.ConversationRef{Key: "conv", ServiceURL: "https://one/", UpdatedAt: t0.Add(3 * time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := commit("a4", "https://two/", t0.Add(4*time.Minute)); got.ServiceURL != "https://two/" {
+		t.Errorf("changed by PutRef, then by a turn: not rewritten %+v", got)
+	}
+	if got := commit("a5", "https://two/", t0.Add(65*time.Minute)); !got.UpdatedAt.Equal(t0.Add(65 * time.Minute)) {
+		t.Errorf("an hour old: not refreshed %+v", got)
+	}
 }
 
 func TestBackup(t *testing.T) {
@@ -431,6 +518,51 @@ func assertBucketLen(t *testing.T, db *DB, name []byte, want int) {
 	}
 }
 
+// TestBackgroundCommit: a background turn is committed, on its own or
+// with a waited-on one, and a committer closed while it lingers commits it
+// before closing.
+func TestBackgroundCommit(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	db := mustOpen(t, filepath.Join(t.TempDir(), "mvmbot.db"), nil)
+	if _, _, err := db.CommitTurn(ctx, playbook.Turn{DedupKey: "alone", Result: playbook.Result{Status: 200}, Background: true}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for _, key := range []string{"bg", "fg"} {
+		wg.Go(func() {
+			if _, _, err := db.CommitTurn(ctx, playbook.Turn{DedupKey: key, Result: playbook.Result{Status: 200}, Background: key == "bg"}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	for _, key := range []string{"alone", "bg", "fg"} {
+		if _, ok, err := db.Processed(ctx, key); !ok || err != nil {
+			t.Errorf("Processed(%q) = %v, %v after its commit", key, ok, err)
+		}
+	}
+
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := db.CommitTurn(ctx, playbook.Turn{DedupKey: "closing", Result: playbook.Result{Status: 200}, Background: true})
+		done <- err
+	}()
+	time.Sleep(groupLinger / 5)
+	db.group.close()
+	err := <-done
+	var ok bool
+	if verr := db.bolt.View(func(tx *bolt.Tx) error {
+		_, ok, _ = getProcessed(tx, processedKey("closing"))
+		return nil
+	}); verr != nil {
+		t.Fatal(verr)
+	}
+	if (err == nil) != ok {
+		t.Errorf("closed while lingering: CommitTurn = %v but recorded = %v", err, ok)
+	}
+}
+
 // TestCommitTurnBatchRerun makes CommitTurn share group commits with
 // functions that fail, so the group is rolled back and CommitTurn's function
 // runs again: every turn must still apply exactly once and report exactly
@@ -455,7 +587,7 @@ func TestCommitTurnBatchRerun(t *testing.T) {
 					return
 				default:
 				}
-				err := db.batch(ctx, func(*bolt.Tx) error { return errSpoil })
+				err := db.batch(ctx, func(*bolt.Tx) error { return errSpoil }, false)
 				if !errors.Is(err, errSpoil) {
 					errs <- fmt.Errorf("spoiler got %v, want its own error", err)
 				}
@@ -466,7 +598,8 @@ func TestCommitTurnBatchRerun(t *testing.T) {
 		wg.Go(func() {
 			for i := range perWorker {
 				key := fmt.Sprintf("w%d-%d", w, i)
-				jobs, dup, err := db.CommitTurn(ctx, playbook.Turn{DedupKey: key, Jobs: []playbook.Job{{Kind: "post"}, {Kind: "post"}}})
+				// Half of them background, so groups also linger.
+				jobs, dup, err := db.CommitTurn(ctx, playbook.Turn{DedupKey: key, Jobs: []playbook.Job{{Kind: "post"}, {Kind: "post"}}, Background: i%2 == 0})
 				switch {
 				case err != nil:
 					errs <- err

@@ -17,8 +17,9 @@
 //
 // CommitTurn is the one write of an inbound activity: dedup record,
 // conversation reference and outbound jobs (an outbox) in one transaction.
-// Processed is the read-only fast path for redeliveries; SweepProcessed
-// expires old dedup records.
+// Processed is the read-only fast path for redeliveries, and for new
+// activities, which a Bloom filter of the stored keys (seen.go) mostly
+// answers without a transaction; SweepProcessed expires old dedup records.
 //
 // PutRef, Ref and Refs keep the conversation references used for proactive
 // messages.
@@ -31,7 +32,7 @@
 // # Buckets
 //
 //	meta          schema_version → big-endian uint64 (see migrate.go)
-//	processed     processedKey(dedup key) (16 bytes) → Result (JSON)
+//	processed     processedKey(dedup key) (16 bytes) → Result (encodeProcessed: 11 bytes + body)
 //	processed_at  At (8 bytes) + processedKey → empty: SweepProcessed's index
 //	refs          ConversationRef.Key → ConversationRef (JSON)
 //	jobs          ID (big-endian uint64) → Job (JSON); the bucket sequence assigns IDs
@@ -42,8 +43,9 @@
 //	engagement_conv     conversation key → Engagement.ID, for open engagements
 //	engagement_members  member id + 0x00 + Engagement.ID → empty
 //
-// Values are the JSON of the playbook types, so a change to their JSON tags
-// is a schema change and needs a migration. Times are stored in UTC.
+// Values are the JSON of the playbook types (dedup records excepted), so a
+// change to their JSON tags is a schema change and needs a migration. Times
+// are stored in UTC. New files have 2 KiB pages (see Open).
 //
 // # Caveats
 //
@@ -57,11 +59,13 @@
 // progress is not interrupted (none does I/O besides the file: no network
 // call ever runs inside a transaction).
 //
-// CommitTurn and Complete use bbolt's Batch when other calls are in flight:
-// concurrent callers share one transaction and one fsync. A batched function
-// may run more than once (after a rollback caused by another member of the
-// batch), so these functions reset their outputs at each run and have no
-// effect outside the transaction; the writes commit exactly once. Calls that
+// CommitTurn and Complete use a group commit (group.go) when other calls
+// are in flight: concurrent callers share one transaction and one fsync; a
+// background turn (one no request waits on) may wait up to 5ms for company.
+// A batched function may run more than once (after a rollback caused by
+// another member of the batch), so these functions reset their outputs at
+// each run and have no effect outside the transaction but for adding its
+// key to the seen filter; the writes commit exactly once. Calls that
 // must not be repeated (Retry uses up an attempt) use their own transaction.
 //
 // Jobs are delivered at least once: a job whose lease ends before it is

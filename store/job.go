@@ -123,7 +123,7 @@ func (db *DB) Complete(ctx context.Context, id uint64) error {
 			return err
 		}
 		return removeJob(tx, playbook.Job{ID: j.ID, Key: j.Key, RunAt: j.RunAt})
-	})
+	}, false)
 	if err != nil {
 		return fmt.Errorf("complete job %d: %w", id, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 
+	"github.com/mvmbot/mvmbot/playbook"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -33,6 +34,33 @@ var migrations = []migration{
 	// (processedKey). Records still under their plain key are re-keyed, so
 	// a redelivery in the upgrade window is still recognised.
 	hashProcessedKeys,
+
+	// 2 → 3: dedup records are stored compact (encodeProcessed) instead of
+	// as JSON.
+	compactProcessed,
+}
+
+func compactProcessed(tx *bolt.Tx) error {
+	recs := tx.Bucket(bucketProcessed)
+	type entry struct{ key, val []byte }
+	var conv []entry
+	err := recs.ForEach(func(k, v []byte) error {
+		var r playbook.Result
+		if err := decodeJSON(k, v, &r); err != nil {
+			return err
+		}
+		conv = append(conv, entry{bytes.Clone(k), encodeProcessed(r)})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, e := range conv {
+		if err := recs.Put(e.key, e.val); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func hashProcessedKeys(tx *bolt.Tx) error {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"time"
@@ -85,12 +86,11 @@ func putRef(tx *bolt.Tx, ref playbook.ConversationRef, now time.Time) error {
 const refRefreshInterval = time.Hour
 
 // refreshRef stores ref unless the stored one says the same and is recent.
-func refreshRef(tx *bolt.Tx, ref playbook.ConversationRef, now time.Time) error {
+func (db *DB) refreshRef(tx *bolt.Tx, ref playbook.ConversationRef, now time.Time) error {
 	if ref.UpdatedAt.IsZero() {
 		ref.UpdatedAt = now
 	}
-	var old playbook.ConversationRef
-	ok, err := getJSON(tx.Bucket(bucketRefs), []byte(ref.Key), &old)
+	old, ok, err := db.storedRef(tx, ref.Key)
 	if err != nil {
 		return err
 	}
@@ -103,4 +103,40 @@ func refreshRef(tx *bolt.Tx, ref playbook.ConversationRef, now time.Time) error 
 		old.UpdatedAt = stamp
 	}
 	return putRef(tx, ref, now)
+}
+
+// decodedRef is a conversation reference as decoded from exactly raw.
+type decodedRef struct {
+	raw []byte
+	ref playbook.ConversationRef
+}
+
+// storedRef reads the reference under key for refreshRef, through a cache
+// of decoded references: every turn compares its conversation's reference
+// with the stored one, which rarely changes, and decoding it (its time
+// above all) was a tenth of a commit's work. As with readEngagement, an
+// entry serves only while the stored bytes are exactly those it was decoded
+// from.
+func (db *DB) storedRef(tx *bolt.Tx, key string) (playbook.ConversationRef, bool, error) {
+	raw := tx.Bucket(bucketRefs).Get([]byte(key))
+	if raw == nil {
+		return playbook.ConversationRef{}, false, nil
+	}
+	db.decodedMu.Lock()
+	d, ok := db.decodedRefs[key]
+	db.decodedMu.Unlock()
+	if ok && bytes.Equal(d.raw, raw) {
+		return d.ref, true, nil
+	}
+	var ref playbook.ConversationRef
+	if err := decodeJSON([]byte(key), raw, &ref); err != nil {
+		return ref, false, err
+	}
+	db.decodedMu.Lock()
+	if db.decodedRefs == nil || len(db.decodedRefs) >= maxDecoded {
+		db.decodedRefs = make(map[string]decodedRef)
+	}
+	db.decodedRefs[key] = decodedRef{raw: bytes.Clone(raw), ref: ref}
+	db.decodedMu.Unlock()
+	return ref, true, nil
 }

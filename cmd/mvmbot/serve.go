@@ -7,12 +7,20 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"time"
 
 	"github.com/mvmbot/mvmbot/bot"
 	"github.com/mvmbot/mvmbot/identity"
 	"github.com/mvmbot/mvmbot/store"
 )
+
+// gcPercent is the GOGC the server runs with unless GOGC is set. The bot's
+// live heap is a few MB while every request allocates some tens of KB, so
+// at Go's default of 100 (collect when the heap has doubled) a busy bot
+// collects about fifty times a second, for a tenth of its CPU. At 150 it
+// collects a third less often, for about 3 MB more memory at peak.
+const gcPercent = 150
 
 // shutdownGrace bounds how long in-flight requests and jobs may take to
 // finish at SIGINT/SIGTERM before they are cancelled.
@@ -27,6 +35,9 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	log := newLogger(cfg, m.Stderr)
+	if m.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
+	}
 
 	db, err := store.Open(cfg.DBPath, &store.Options{Timeout: time.Second})
 	if err != nil {
@@ -192,10 +203,12 @@ func (m *Main) healthcheck(ctx context.Context, args []string) error {
 // connectorClient is the HTTP client for the Bot Connector. Replies go to a
 // handful of serviceUrl hosts with many requests in flight, so it keeps more
 // idle connections per host than net/http's default of two, which would
-// open and close a connection for most sends under load.
+// open and close a connection for most sends under load. It has no Timeout
+// of its own: bot.Connector bounds every attempt with its context
+// (Connector.Timeout), and a client timeout would add a timer per call.
 func connectorClient() *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConns = 256
 	t.MaxIdleConnsPerHost = 64
-	return &http.Client{Transport: t, Timeout: 30 * time.Second}
+	return &http.Client{Transport: t}
 }
