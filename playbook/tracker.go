@@ -3,7 +3,6 @@ package playbook
 import (
 	"bytes"
 	"encoding/csv"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -277,9 +276,4 @@ func csvRow(cells ...string) []string {
 		cells[i] = csvSafe(c)
 	}
 	return cells
-}
-
-// issueSummary is how messages name an issue.
-func issueSummary(x Issue) string {
-	return fmt.Sprintf("#%d %s", x.ID, truncateRunes(x.Title, 80))
 }

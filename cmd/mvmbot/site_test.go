@@ -28,11 +28,6 @@ type siteRun struct {
 	seq        int
 }
 
-func startSite(t *testing.T, w *world, g *fakes.Graph) *siteRun {
-	t.Helper()
-	return startSiteWith(t, w, g, nil)
-}
-
 func startSiteWith(t *testing.T, w *world, g *fakes.Graph, tweak func(*Main)) *siteRun {
 	t.Helper()
 	r := startWith(t, withGraph(w.authEnv(), g, ""), tweak)
