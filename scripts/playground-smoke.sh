@@ -53,8 +53,10 @@ pids+=($!)
   >"$work/playground.log" 2>&1) &
 pids+=($!)
 
+# A first start after a fresh install, on a busy machine, takes a while:
+# allow a minute.
 wait_for() { # url what
-  for _ in $(seq 1 100); do
+  for _ in $(seq 1 300); do
     if curl -fsS "$1" >/dev/null 2>&1; then return 0; fi
     sleep 0.2
   done

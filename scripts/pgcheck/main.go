@@ -206,6 +206,12 @@ func (c *checker) engagement() error {
 		return fmt.Errorf("the Done button answered %s", mustJSON(card))
 	}
 	fmt.Println("ok   group chat: Done -> card updated in place")
+	// A click's change is announced to the rest of the chat.
+	announced, err := c.nextFromBot()
+	if err != nil || !strings.Contains(announced.Log.Request.Body.Text, "done") {
+		return fmt.Errorf("the Done click's announcement: %v %q", err, announced.Log.Request.Body.Text)
+	}
+	fmt.Printf("ok   group chat: Done -> announced: %q\n", announced.Log.Request.Body.Text)
 
 	if err := c.mention("status"); err != nil {
 		return err
