@@ -30,6 +30,17 @@ const (
 // Microsoft documents "up to 15 minutes" for the site of a new group.
 const SiteProvisionTimeout = 15 * time.Minute
 
+// provisionPoll is the wait before the next look at a new group's site:
+// Graph's hint (15 s) for the first minute, as a site usually comes within
+// it, then backing off to a quarter of the time waited, at most a minute.
+func provisionPoll(hint, waited time.Duration) time.Duration {
+	d := max(hint, time.Second)
+	if waited > time.Minute {
+		d = min(max(d, waited/4), time.Minute)
+	}
+	return d
+}
+
 // siteJobAttempts bounds a setup job's runs: each poll while SharePoint
 // provisions is one (a snooze), so it is well above the polls that fit in
 // SiteProvisionTimeout; the timeout, not this, ends a wait.
@@ -195,7 +206,7 @@ func (w *SiteJobs) setup(ctx context.Context, a siteArgs) error {
 				if w.PollEvery > 0 {
 					return Snooze(w.PollEvery)
 				}
-				return Snooze(max(hint.RetryDelay(), time.Second))
+				return Snooze(provisionPoll(hint.RetryDelay(), now.Sub(s.Waiting)))
 			}
 			step = func(s *playbook.Site) { s.Waiting = now }
 			post = fmt.Sprintf("The Microsoft 365 group **%s** is created. SharePoint is now provisioning its site, which takes up to %d minutes; I post here when the site is ready.", s.Name, int(SiteProvisionTimeout.Minutes()))
