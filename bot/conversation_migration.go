@@ -3,7 +3,6 @@ package bot
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"strings"
 
 	"github.com/infracloudio/msbotbuilder-go/schema"
@@ -128,15 +127,11 @@ func (t *turn) escalationsCard(e *playbook.Engagement, notice string) *cards.Car
 
 // escalationButton runs Acknowledge and Resolve.
 func (t *turn) escalationButton(verb string, d cards.ActionData, raw json.RawMessage) (answer, error) {
-	m, err := decodeObject(raw)
+	b, err := decodeButton(raw, cards.EscalationKey, "escalation", "escalations")
 	if err != nil {
-		return answer{}, playbook.Errorf(playbook.EINVALID, "This card's data is malformed, so nothing was changed. Type **escalations** for a fresh card.")
+		return answer{}, err
 	}
-	f, ok := m[cards.EscalationKey].(float64)
-	if !ok || f != math.Trunc(f) || f < 1 || f > math.MaxInt32 {
-		return answer{}, playbook.Errorf(playbook.EINVALID, "This button does not say which escalation it is for, so nothing was changed. Type **escalations** for a fresh card.")
-	}
-	id := int(f)
+	m, id := b.m, b.id
 	e, err := t.target(d)
 	if err != nil {
 		return answer{}, err

@@ -3,7 +3,6 @@ package bot
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"strings"
 
 	"github.com/infracloudio/msbotbuilder-go/schema"
@@ -38,23 +37,11 @@ func (t *turn) eventsCard(e *playbook.Engagement, notice string, attention bool)
 
 // eventButton runs the events card's buttons.
 func (t *turn) eventButton(verb string, d cards.ActionData, raw json.RawMessage) (answer, error) {
-	m, err := decodeObject(raw)
+	b, err := decodeButton(raw, cards.EventKey, "event", "events")
 	if err != nil {
-		return answer{}, playbook.Errorf(playbook.EINVALID, "This card's data is malformed, so nothing was changed. Type **events** for a fresh card.")
+		return answer{}, err
 	}
-	f, ok := m[cards.EventKey].(float64)
-	if !ok || f != math.Trunc(f) || f < 1 || f > math.MaxInt32 {
-		return answer{}, playbook.Errorf(playbook.EINVALID, "This button does not say which event it is for, so nothing was changed. Type **events** for a fresh card.")
-	}
-	n := int(f)
-	text := func(key string) (string, error) {
-		v, present := m[key]
-		s, ok := v.(string)
-		if present && !ok {
-			return "", playbook.Errorf(playbook.EINVALID, "The field must be text; nothing was changed.")
-		}
-		return s, nil
-	}
+	m, n, text := b.m, b.id, b.text
 	e, err := t.target(d)
 	if err != nil {
 		return answer{}, err

@@ -258,23 +258,11 @@ func (t *turn) issueSyncJobs(e *playbook.Engagement, x playbook.Issue) ([]playbo
 
 // issueButton runs Assign, Resolve and Escalate of the issues card.
 func (t *turn) issueButton(verb string, d cards.ActionData, raw json.RawMessage) (answer, error) {
-	m, err := decodeObject(raw)
+	b, err := decodeButton(raw, cards.IssueKey, "issue", "issues")
 	if err != nil {
-		return answer{}, playbook.Errorf(playbook.EINVALID, "This card's data is malformed, so nothing was changed. Type **issues** for a fresh card.")
+		return answer{}, err
 	}
-	f, ok := m[cards.IssueKey].(float64)
-	if !ok || f != math.Trunc(f) || f < 1 || f > math.MaxInt32 {
-		return answer{}, playbook.Errorf(playbook.EINVALID, "This button does not say which issue it is for, so nothing was changed. Type **issues** for a fresh card.")
-	}
-	id := int(f)
-	text := func(key string) (string, error) {
-		v, present := m[key]
-		s, ok := v.(string)
-		if present && !ok {
-			return "", playbook.Errorf(playbook.EINVALID, "The field must be text; nothing was changed.")
-		}
-		return s, nil
-	}
+	id, text := b.id, b.text
 	e, err := t.target(d)
 	if err != nil {
 		return answer{}, err
