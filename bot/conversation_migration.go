@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/infracloudio/msbotbuilder-go/schema"
-
 	"github.com/mvmbot/mvmbot/cards"
 	"github.com/mvmbot/mvmbot/playbook"
 )
@@ -53,17 +51,22 @@ func (t *turn) escalate(args string) (answer, error) {
 		return answer{}, err
 	}
 	bump(e)
-	msg := fmt.Sprintf("Escalation **#%d** (%s) raised by %s: %s\n\n", x.ID, x.Severity, displayName(t.me()), x.Text)
-	out := Outgoing{Type: string(schema.Message), TextFormat: "markdown"}
+	out := escalationPost(e, x, fmt.Sprintf("Escalation **#%d** (%s) raised by %s: %s", x.ID, x.Severity, displayName(t.me()), x.Text))
+	return save(e, t.withPosts(e, answer{}, out)), nil
+}
+
+// escalationPost is head, then a line to the single point of contact of
+// escalation x, @mentioned, or saying nobody holds that role yet.
+func escalationPost(e *playbook.Engagement, x playbook.Escalation, head string) Outgoing {
+	out := textReply(head + "\n\n")
 	if m, ok := e.Member(x.Contact); ok && x.Contact != "" {
 		at := "<at>" + displayName(m) + "</at>"
-		msg += fmt.Sprintf("%s, you are the single point of contact (%s): please acknowledge it; **escalations** lists them with the buttons.", at, x.ContactRole)
+		out.Text += fmt.Sprintf("%s, you are the single point of contact (%s): please acknowledge it; **escalations** lists them with the buttons.", at, x.ContactRole)
 		out.Entities = []map[string]any{mentionEntity(m, at)}
 	} else {
-		msg += fmt.Sprintf("Nobody holds the %s role yet, so nobody was told: the lead gives it with **role @person %s**.", x.ContactRole, x.ContactRole)
+		out.Text += fmt.Sprintf("Nobody holds the %s role yet, so nobody was told: the lead gives it with **role @person %s**.", x.ContactRole, x.ContactRole)
 	}
-	out.Text = msg
-	return save(e, t.withPosts(e, answer{}, out)), nil
+	return out
 }
 
 // addressed returns posts as they can go to this conversation: in a

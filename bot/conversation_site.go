@@ -297,33 +297,20 @@ func (t *turn) issueButton(verb string, d cards.ActionData, raw json.RawMessage)
 			}
 		}
 	case cards.VerbIssueEscalate:
-		i := issueByID(e, id)
-		if i < 0 {
-			return answer{}, playbook.Errorf(playbook.ENOTFOUND, "There is no issue %d.", id)
-		}
-		x := e.Issues[i]
-		if x.State != playbook.IssueOpen {
-			return answer{}, playbook.Errorf(playbook.ECONFLICT, "Issue %d is no longer open, so it was not escalated.", id)
-		}
 		var esc playbook.Escalation
-		if esc, err = playbook.Escalate(e, t.a.From.ID, x.Severity, fmt.Sprintf("Issue #%d: %s", x.ID, x.Title), id, t.now); err == nil {
+		if esc, err = playbook.EscalateIssue(e, t.a.From.ID, id, t.now); err == nil {
+			x, _ := playbook.GetIssue(e, id)
 			card = cards.IssueEscalated(e, x, esc)
-			text := fmt.Sprintf("%s escalated issue **#%d** (%s): %s\n\n", who, id, esc.Severity, x.Title)
-			post := textReply(text)
-			if cm, ok := e.Member(esc.Contact); ok && esc.Contact != "" {
-				at := "<at>" + displayName(cm) + "</at>"
-				post.Text += fmt.Sprintf("%s, you are the single point of contact (%s): please acknowledge it; **escalations** lists them with the buttons.", at, esc.ContactRole)
-				post.Entities = []map[string]any{mentionEntity(cm, at)}
-			} else {
-				post.Text += fmt.Sprintf("Nobody holds the %s role yet, so nobody was told: the lead gives it with **role @person %s**.", esc.ContactRole, esc.ContactRole)
-			}
-			posts = append(posts, post)
+			posts = append(posts, escalationPost(e, esc, fmt.Sprintf("%s escalated issue **#%d** (%s): %s", who, id, esc.Severity, x.Title)))
 		}
 	}
 	if err != nil {
 		return answer{}, err
 	}
-	x := e.Issues[issueByID(e, id)]
+	x, err := playbook.GetIssue(e, id)
+	if err != nil {
+		return answer{}, err
+	}
 	jobs, err := t.issueSyncJobs(e, x)
 	if err != nil {
 		return answer{}, err
@@ -359,13 +346,4 @@ func (t *turn) trackerMember(e *playbook.Engagement) error {
 		return playbook.Errorf(playbook.EFORBIDDEN, "You are not a member of the %s engagement, so its site and issues are not shown. The lead adds people with **role @person ROLE**.", e.Customer)
 	}
 	return nil
-}
-
-func issueByID(e *playbook.Engagement, id int) int {
-	for i, x := range e.Issues {
-		if x.ID == id {
-			return i
-		}
-	}
-	return -1
 }

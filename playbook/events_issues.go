@@ -210,19 +210,9 @@ func IssueFromEvent(e *Engagement, actorID string, n int, now time.Time) (Issue,
 // is not open; ENOTFOUND for no such issue; EINVALID for a non-member
 // owner; EFORBIDDEN for other roles.
 func AssignIssue(e *Engagement, actorID string, id int, memberID string, now time.Time) error {
-	if err := e.checkOpen(); err != nil {
-		return err
-	}
-	if err := canMigration(e, actorID, ActionIssueAssign); err != nil {
-		return err
-	}
-	i, err := e.issueIndex(id)
+	x, err := e.openIssueFor(actorID, id, ActionIssueAssign)
 	if err != nil {
 		return err
-	}
-	x := &e.Issues[i]
-	if x.State != IssueOpen {
-		return Errorf(ECONFLICT, "Issue %d is already %s.", id, strings.ReplaceAll(string(x.State), "_", " "))
 	}
 	m, ok := e.Member(memberID)
 	if !ok {
@@ -235,6 +225,52 @@ func AssignIssue(e *Engagement, actorID string, id int, memberID string, now tim
 	x.Rev++
 	e.audit(now, actorID, ActionIssueAssign, "migration-issues", fmt.Sprintf("#%d to %s", id, m.display()))
 	return nil
+}
+
+// openIssueFor returns open issue id for actorID to take action a on:
+// ECONFLICT when e is closed or the issue is not open, EFORBIDDEN when the
+// actor may not, ENOTFOUND for no such issue.
+func (e *Engagement) openIssueFor(actorID string, id int, a Action) (*Issue, error) {
+	if err := e.checkOpen(); err != nil {
+		return nil, err
+	}
+	if err := canMigration(e, actorID, a); err != nil {
+		return nil, err
+	}
+	i, err := e.issueIndex(id)
+	if err != nil {
+		return nil, err
+	}
+	x := &e.Issues[i]
+	if x.State != IssueOpen {
+		return nil, Errorf(ECONFLICT, "Issue %d is already %s.", id, strings.ReplaceAll(string(x.State), "_", " "))
+	}
+	return x, nil
+}
+
+// GetIssue returns a copy of issue id of e, and ENOTFOUND when there is
+// none.
+func GetIssue(e *Engagement, id int) (Issue, error) {
+	i, err := e.issueIndex(id)
+	if err != nil {
+		return Issue{}, err
+	}
+	return e.Issues[i], nil
+}
+
+// EscalateIssue escalates open issue id to the single point of contact, at
+// the issue's severity, by actorID (anyone in the engagement), and returns
+// the escalation. Errors as Escalate, and ECONFLICT when the issue is not
+// open.
+func EscalateIssue(e *Engagement, actorID string, id int, now time.Time) (Escalation, error) {
+	x, err := e.openIssueFor(actorID, id, ActionEscalate)
+	if err != nil {
+		if ErrorCode(err) == ECONFLICT && !e.IsClosed() {
+			err = Errorf(ECONFLICT, "Issue %d is no longer open, so it was not escalated.", id)
+		}
+		return Escalation{}, err
+	}
+	return Escalate(e, actorID, x.Severity, fmt.Sprintf("Issue #%d: %s", x.ID, x.Title), id, now)
 }
 
 // touchIssue marks issue id changed for the tracker (an escalation).
@@ -260,19 +296,9 @@ func HandOverIssue(e *Engagement, actorID string, id int, to string, now time.Ti
 }
 
 func (e *Engagement) closeIssue(actorID string, id int, a Action, st IssueState, outcome string, now time.Time) error {
-	if err := e.checkOpen(); err != nil {
-		return err
-	}
-	if err := canMigration(e, actorID, a); err != nil {
-		return err
-	}
-	i, err := e.issueIndex(id)
+	x, err := e.openIssueFor(actorID, id, a)
 	if err != nil {
 		return err
-	}
-	x := &e.Issues[i]
-	if x.State != IssueOpen {
-		return Errorf(ECONFLICT, "Issue %d is already %s.", id, strings.ReplaceAll(string(x.State), "_", " "))
 	}
 	outcome = strings.TrimSpace(outcome)
 	if outcome == "" || len(outcome) > MaxReasonLen {

@@ -487,3 +487,34 @@ func BenchmarkIssuesCSV5k(b *testing.B) {
 		_ = IssuesCSV(e)
 	}
 }
+
+func TestEscalateIssue(t *testing.T) {
+	e, _ := mustPlanned(t)
+	mustReport(t, e, IssueReport{Title: "stuck at 80%", Severity: SeverityHigh}, t0)
+	mustReport(t, e, IssueReport{Title: "resolved"}, t0)
+	mustOK(t, ResolveIssue(e, idCustomer, 2, "fixed", t0))
+
+	before := e.Clone()
+	for _, tt := range []struct {
+		name, actor string
+		id          int
+		code, want  string
+	}{
+		{"a stranger", idStranger, 1, EFORBIDDEN, "not a member"},
+		{"a resolved issue", idCustomer, 2, ECONFLICT, "Issue 2 is no longer open, so it was not escalated."},
+		{"no such issue", idCustomer, 9, ENOTFOUND, "There is no issue 9."},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := EscalateIssue(e, tt.actor, tt.id, t0)
+			wantErr(t, err, tt.code, tt.want)
+			wantUnchanged(t, before, e)
+		})
+	}
+	x, err := EscalateIssue(e, idCustomer, 1, t0)
+	if err != nil || x.Issue != 1 || x.Severity != SeverityHigh || x.Text != "Issue #1: stuck at 80%" || x.By != idCustomer {
+		t.Fatalf("escalation = %+v, %v", x, err)
+	}
+	if got := issue(t, e, 1); got.Rev != 2 {
+		t.Errorf("issue rev = %d, want 2 (the tracker's Escalated column)", got.Rev)
+	}
+}
