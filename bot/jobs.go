@@ -320,6 +320,28 @@ func (r *Runner) safeWork(work WorkFunc, j playbook.Job) (err error) {
 	return work(ctx, j)
 }
 
+// engagementCommitter is the part of the store a job saves an engagement
+// through.
+type engagementCommitter interface {
+	CommitTurn(ctx context.Context, t playbook.Turn) ([]playbook.Job, *playbook.Result, error)
+}
+
+// commitEngagement saves e, one version above the one read, with jobs in
+// the same transaction, and hands those due now to r (nil: none, they run
+// when their lease ends). ECONFLICT, e changed meanwhile, comes back as
+// it is: the caller reads the engagement again.
+func commitEngagement(ctx context.Context, s engagementCommitter, r *Runner, e *playbook.Engagement, jobs ...playbook.Job) error {
+	e.Version++
+	leased, _, err := s.CommitTurn(ctx, playbook.Turn{Engagement: e, ExpectVersion: e.Version - 1, Jobs: jobs})
+	if err != nil {
+		return err
+	}
+	if r != nil {
+		r.Submit(leased)
+	}
+	return nil
+}
+
 // jobEnqueuer is the part of the store that queues jobs outside a turn.
 type jobEnqueuer interface {
 	Enqueue(ctx context.Context, jobs ...playbook.Job) ([]playbook.Job, error)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"slices"
 	"time"
 
 	"github.com/infracloudio/msbotbuilder-go/schema"
@@ -372,16 +371,8 @@ func (m *MigrationJobs) WorkRemind(ctx context.Context, j playbook.Job) error {
 	if err != nil {
 		return err
 	}
-	e.Version++
-	leased, _, err := m.Store.CommitTurn(ctx, playbook.Turn{Engagement: e, ExpectVersion: e.Version - 1, Jobs: []playbook.Job{send, next}})
-	if err != nil {
-		return err // ECONFLICT: retried on the fresh engagement
-	}
-	if m.Runner != nil {
-		leased = slices.DeleteFunc(leased, func(j playbook.Job) bool { return j.LeaseUntil.IsZero() })
-		m.Runner.Submit(leased)
-	}
-	return nil
+	// ECONFLICT: the job is retried on the fresh engagement.
+	return commitEngagement(ctx, m.Store, m.Runner, e, send, next)
 }
 
 func maxTime(a, b time.Time) time.Time {

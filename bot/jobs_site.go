@@ -280,18 +280,11 @@ func (w *SiteJobs) record(ctx context.Context, e *playbook.Engagement, a siteArg
 }
 
 func (w *SiteJobs) commit(ctx context.Context, e *playbook.Engagement, jobs []playbook.Job) error {
-	e.Version++
-	leased, _, err := w.Store.CommitTurn(ctx, playbook.Turn{Engagement: e, ExpectVersion: e.Version - 1, Jobs: jobs})
+	err := commitEngagement(ctx, w.Store, w.Runner, e, jobs...)
 	if playbook.ErrorCode(err) == playbook.ECONFLICT {
 		return nil // read again
 	}
-	if err != nil {
-		return err
-	}
-	if w.Runner != nil {
-		w.Runner.Submit(leased)
-	}
-	return nil
+	return err
 }
 
 // publishKnownErrors adds to the known-errors list the engagement's known
@@ -360,13 +353,8 @@ func (w *SiteJobs) done(ctx context.Context, e *playbook.Engagement, a siteArgs)
 		}
 		jobs = append(jobs, j)
 	}
-	e.Version++
-	leased, _, err := w.Store.CommitTurn(ctx, playbook.Turn{Engagement: e, ExpectVersion: e.Version - 1, Jobs: jobs})
-	if err != nil {
+	if err := commitEngagement(ctx, w.Store, w.Runner, e, jobs...); err != nil {
 		return err // a conflict runs the job again; the steps are recorded
-	}
-	if w.Runner != nil {
-		w.Runner.Submit(leased)
 	}
 	w.log().Info("collaboration site ready", "engagement", e.ID, "run", a.Run)
 	return nil
@@ -395,16 +383,12 @@ func (w *SiteJobs) fail(ctx context.Context, a siteArgs, cause error) error {
 			cardReply(cards.Site(e, cards.SiteView{CanManage: true, Notice: "The collaboration site could not be set up.", Attention: true}))); err == nil {
 			jobs = append(jobs, j)
 		}
-		e.Version++
-		leased, _, err := w.Store.CommitTurn(ctx, playbook.Turn{Engagement: e, ExpectVersion: e.Version - 1, Jobs: jobs})
+		err = commitEngagement(ctx, w.Store, w.Runner, e, jobs...)
 		if playbook.ErrorCode(err) == playbook.ECONFLICT {
 			continue
 		}
 		if err != nil {
 			return err
-		}
-		if w.Runner != nil {
-			w.Runner.Submit(leased)
 		}
 		break
 	}
@@ -458,8 +442,7 @@ func (w *SiteJobs) WorkIssueSync(ctx context.Context, j playbook.Job) error {
 			}
 			wrote = true
 		}
-		e.Version++
-		_, _, err = w.Store.CommitTurn(ctx, playbook.Turn{Engagement: e, ExpectVersion: e.Version - 1})
+		err = commitEngagement(ctx, w.Store, nil, e)
 		if playbook.ErrorCode(err) == playbook.ECONFLICT {
 			continue // the items are written; the next pass finds them by key
 		}

@@ -279,21 +279,14 @@ func (w *WorkshopJobs) WorkCreate(ctx context.Context, j playbook.Job) error {
 		if err != nil {
 			return err
 		}
-		e.Version++
-		leased, _, err := w.Store.CommitTurn(ctx, playbook.Turn{Engagement: e, ExpectVersion: e.Version - 1, Jobs: append([]playbook.Job{send}, jobs...)})
+		err = commitEngagement(ctx, w.Store, w.Runner, e, append([]playbook.Job{send}, jobs...)...)
 		if playbook.ErrorCode(err) == playbook.ECONFLICT && attempt < 5 {
 			if e, err = w.Store.Engagement(ctx, a.Engagement); err != nil {
 				return err
 			}
 			continue // the same meeting (transaction id) on the fresh engagement
 		}
-		if err != nil {
-			return err
-		}
-		if w.Runner != nil {
-			w.Runner.Submit(leased)
-		}
-		return nil
+		return err
 	}
 }
 
@@ -322,8 +315,7 @@ func (w *WorkshopJobs) createFailed(ctx context.Context, e *playbook.Engagement,
 		if err != nil {
 			return err
 		}
-		e.Version++
-		leased, _, err := w.Store.CommitTurn(ctx, playbook.Turn{Engagement: e, ExpectVersion: e.Version - 1, Jobs: []playbook.Job{send}})
+		err = commitEngagement(ctx, w.Store, w.Runner, e, send)
 		if playbook.ErrorCode(err) == playbook.ECONFLICT {
 			if e, err = w.Store.Engagement(ctx, a.Engagement); err != nil {
 				return err
@@ -332,9 +324,6 @@ func (w *WorkshopJobs) createFailed(ctx context.Context, e *playbook.Engagement,
 		}
 		if err != nil {
 			return err
-		}
-		if w.Runner != nil {
-			w.Runner.Submit(leased)
 		}
 		break
 	}
@@ -395,13 +384,8 @@ func (w *WorkshopJobs) WorkCancel(ctx context.Context, j playbook.Job) error {
 			return serr
 		}
 		ws.CancelEvent = false
-		e.Version++
-		leased, _, serr := w.Store.CommitTurn(ctx, playbook.Turn{Engagement: e, ExpectVersion: e.Version - 1, Jobs: []playbook.Job{send}})
-		if serr != nil {
+		if serr := commitEngagement(ctx, w.Store, w.Runner, e, send); serr != nil {
 			return serr // ECONFLICT: the job runs again on the fresh engagement
-		}
-		if w.Runner != nil {
-			w.Runner.Submit(leased)
 		}
 		return Permanent(err)
 	}
@@ -417,8 +401,7 @@ func (w *WorkshopJobs) WorkCancel(ctx context.Context, j playbook.Job) error {
 			return nil
 		}
 		ws.CancelEvent, ws.EventID = false, ""
-		e.Version++
-		_, _, err := w.Store.CommitTurn(ctx, playbook.Turn{Engagement: e, ExpectVersion: e.Version - 1})
+		err := commitEngagement(ctx, w.Store, nil, e)
 		if playbook.ErrorCode(err) == playbook.ECONFLICT {
 			if e, err = w.Store.Engagement(ctx, a.Engagement); err != nil {
 				return err
