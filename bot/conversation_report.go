@@ -47,19 +47,26 @@ func (t *turn) report(d cards.ActionData) (answer, error) {
 // reportCSVText is ReportCSV as a code block, cut at a line when longer
 // than reportCSVMax, saying so.
 func reportCSVText(e *playbook.Engagement) string {
-	csv := playbook.ReportCSV(e)
-	// A cell cannot end the code block early.
-	csv = bytes.ReplaceAll(csv, []byte("```"), []byte("'''"))
-	total := bytes.Count(csv, []byte("\n"))
+	block, shown, total := csvBlock(playbook.ReportCSV(e))
 	note := fmt.Sprintf("The %s engagement as CSV (%d rows with the header): copy it into a file, or paste it into a spreadsheet.", e.Customer, total)
-	if len(csv) > reportCSVMax {
-		cut := bytes.LastIndexByte(csv[:reportCSVMax], '\n') + 1
-		csv = csv[:cut]
-		shown := bytes.Count(csv, []byte("\n"))
+	if shown < total {
 		note = fmt.Sprintf("The %s engagement as CSV, **cut**: the first %d of %d rows, as one message holds no more. The months and events come first; the units, issues and tasks after them were left out.",
 			e.Customer, shown, total)
 	}
-	return note + "\n\n```\n" + strings.TrimRight(string(csv), "\n") + "\n```"
+	return note + "\n\n" + block
+}
+
+// csvBlock is csv as a markdown code block, cut at a row when longer than
+// reportCSVMax, with the rows shown and in all (the header included).
+func csvBlock(csv []byte) (block string, shown, total int) {
+	// A cell cannot end the code block early.
+	csv = bytes.ReplaceAll(csv, []byte("```"), []byte("'''"))
+	total = bytes.Count(csv, []byte("\n"))
+	if len(csv) > reportCSVMax {
+		csv = csv[:bytes.LastIndexByte(csv[:reportCSVMax], '\n')+1]
+	}
+	shown = bytes.Count(csv, []byte("\n"))
+	return "```\n" + strings.TrimRight(string(csv), "\n") + "\n```", shown, total
 }
 
 // reportSchedule runs "report schedule [<day> <hh:mm>|off]": without

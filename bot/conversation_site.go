@@ -151,9 +151,6 @@ func trackerURL(e *playbook.Engagement) string {
 	return e.Site.Issues.WebURL
 }
 
-// issuesExportMax bounds the CSV a message carries, as report csv does.
-const issuesExportMax = 20 * 1024
-
 func (t *turn) issuesExport() (answer, error) {
 	e, err := t.here()
 	if err != nil {
@@ -162,16 +159,12 @@ func (t *turn) issuesExport() (answer, error) {
 	if err := t.trackerMember(e); err != nil {
 		return answer{}, err
 	}
-	csv := string(playbook.IssuesCSV(e))
-	csv = strings.ReplaceAll(csv, "```", "'''")
+	block, shown, total := csvBlock(playbook.IssuesCSV(e))
 	note := fmt.Sprintf("The %s engagement's %d issues as CSV:", e.Customer, len(e.Issues))
-	if len(csv) > issuesExportMax {
-		cut := strings.LastIndexByte(csv[:issuesExportMax], '\n') + 1
-		shown := strings.Count(csv[:cut], "\n") - 1
-		csv = csv[:cut]
-		note = fmt.Sprintf("The first %d of the %s engagement's %d issues as CSV (a message holds no more; the reporting feed has them all, see **help feed**):", shown, e.Customer, len(e.Issues))
+	if shown < total {
+		note = fmt.Sprintf("The first %d of the %s engagement's %d issues as CSV (a message holds no more; the reporting feed has them all, see **help feed**):", shown-1, e.Customer, len(e.Issues))
 	}
-	return answer{text: note + "\n\n```\n" + strings.TrimRight(csv, "\n") + "\n```"}, nil
+	return answer{text: note + "\n\n" + block}, nil
 }
 
 // issueSubmit runs the issue form's Report: the issue is recorded, the
