@@ -615,15 +615,7 @@ func (t *turn) announce(e *playbook.Engagement, ans answer, text string) answer 
 		}
 		return ans
 	}
-	if t.c.Refs == nil || e.Conversation == "" {
-		return ans
-	}
-	j, err := proactivePost(t.ctx, t.c.Refs, e, "", textReply(text))
-	if err != nil {
-		return ans
-	}
-	ans.jobs = append(ans.jobs, j)
-	return ans
+	return t.toChannel(e, ans, textReply(text))
 }
 
 // actorName names the person acting for the others: the name Teams sent,

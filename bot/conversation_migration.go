@@ -92,11 +92,26 @@ func (t *turn) addressed(posts ...Outgoing) []Outgoing {
 // people they are for are there. Without a reference they stay here only.
 func (t *turn) withPosts(e *playbook.Engagement, ans answer, posts ...Outgoing) answer {
 	ans.posts = append(ans.posts, t.addressed(posts...)...)
-	if !t.personal() || t.c.Refs == nil || e.Conversation == "" {
+	if !t.personal() {
+		return ans
+	}
+	return t.toChannel(e, ans, posts...)
+}
+
+// toChannel adds to ans the jobs posting posts to e's channel or group
+// chat, through its stored reference, read once. Without one (no Refs, an
+// engagement never seen in its conversation, a failed read) nothing is
+// posted there: a post is never worth refusing the change it tells of.
+func (t *turn) toChannel(e *playbook.Engagement, ans answer, posts ...Outgoing) answer {
+	if t.c.Refs == nil || e.Conversation == "" {
+		return ans
+	}
+	ref, err := t.c.Refs.Ref(t.ctx, e.Conversation)
+	if err != nil {
 		return ans
 	}
 	for _, p := range posts {
-		j, err := proactivePost(t.ctx, t.c.Refs, e, "", p)
+		j, err := proactiveSend(ref, "", p)
 		if err != nil {
 			return ans
 		}

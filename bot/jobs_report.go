@@ -275,6 +275,12 @@ func proactivePost(ctx context.Context, refs refReader, e *playbook.Engagement, 
 	if err != nil {
 		return playbook.Job{}, err
 	}
+	return proactiveSend(ref, key, act)
+}
+
+// proactiveSend is the job sending act to the conversation of ref, paced
+// by the sender's proactive rate limits; key "" for none.
+func proactiveSend(ref playbook.ConversationRef, key string, act Outgoing) (playbook.Job, error) {
 	return sendJob(key, sendArgs{Op: "send", ServiceURL: ref.ServiceURL, ConversationID: ref.Key, TenantID: ref.TenantID, Proactive: true, Activity: act})
 }
 

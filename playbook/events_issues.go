@@ -314,6 +314,12 @@ func (e *Engagement) closeIssue(actorID string, id int, a Action, st IssueState,
 	return nil
 }
 
+// issueEscalated reports whether issue id has an unresolved escalation
+// (escalatedIssues for one issue, without building the set).
+func issueEscalated(e *Engagement, id int) bool {
+	return slices.ContainsFunc(e.Escalations, func(x Escalation) bool { return x.Issue == id && x.State != EscalationResolved })
+}
+
 // escalatedIssues returns the ids of issues with an unresolved escalation.
 func escalatedIssues(e *Engagement) map[int]bool {
 	m := map[int]bool{}

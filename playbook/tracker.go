@@ -181,7 +181,7 @@ func IssueFields(e *Engagement, x Issue) map[string]any {
 		"Title":     truncateRunes(x.Title, 255),
 		"Status":    issueStatusText[x.State],
 		"Opened":    x.Opened,
-		"Escalated": escalatedIssues(e)[x.ID],
+		"Escalated": issueEscalated(e, x.ID),
 		KeyColumn:   IssueKey(e, x.ID),
 	}
 	set := func(k, v string) {
