@@ -56,4 +56,9 @@ func TestSetReportSchedule(t *testing.T) {
 	if e.ReportSchedule.Hour != 16 {
 		t.Error("Clone shares the report schedule")
 	}
+	// A closed engagement's report no longer moves.
+	mustOK(t, Close(e, idMVM, "customer cancelled", t0))
+	before = e.Clone()
+	wantErr(t, SetReportSchedule(e, idMST, ReportSchedule{Off: true}, t0), ECONFLICT, "")
+	wantUnchanged(t, before, e)
 }
