@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -20,11 +21,11 @@ func loadActivity(t testing.TB, name string) *Activity {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var a Activity
-	if err := json.Unmarshal(data, &a); err != nil {
+	a, err := decodeActivity(data)
+	if err != nil {
 		t.Fatalf("decode %s: %v", name, err)
 	}
-	return &a
+	return a
 }
 
 func mention(id, name string) map[string]any {
@@ -73,7 +74,7 @@ func TestCommandText(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			a := &Activity{Entities: tc.entities}
+			a := &Activity{Entities: mustJSON(t, tc.entities)}
 			a.Text = tc.text
 			a.Recipient.ID = testBotID
 			if got := a.CommandText(); got != tc.want {
@@ -110,7 +111,7 @@ func TestConversationKey(t *testing.T) {
 			var a Activity
 			a.Conversation.ConversationType = tc.convType
 			a.Conversation.ID = tc.convID
-			a.ChannelData = tc.channelData
+			a.ChannelData = mustJSON(t, tc.channelData)
 			if got := a.ConversationKey(); got != tc.want {
 				t.Errorf("ConversationKey(type %q, id %q, channelData %v) = %q; want %q", tc.convType, tc.convID, tc.channelData, got, tc.want)
 			}
@@ -135,7 +136,7 @@ func TestTenantID(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var a Activity
-			a.ChannelData = tc.channelData
+			a.ChannelData = mustJSON(t, tc.channelData)
 			a.Conversation.TenantID = tc.convTenant
 			if got := a.TenantID(); got != tc.want {
 				t.Errorf("TenantID(channelData %v, conversation %q) = %q; want %q", tc.channelData, tc.convTenant, got, tc.want)
@@ -232,8 +233,8 @@ func TestActivityFixtures(t *testing.T) {
 // mention data the schema's Entity drops.
 func TestActivityDecodesFaithfully(t *testing.T) {
 	for _, v := range []string{`"text"`, `[1,2]`, `42`, `{"a":{"b":[true]}}`} {
-		var a Activity
-		if err := json.Unmarshal([]byte(`{"type":"message","value":`+v+`}`), &a); err != nil {
+		a, err := decodeActivity([]byte(`{"type":"message","value":` + v + `}`))
+		if err != nil {
 			t.Errorf("decode with value %s: %v", v, err)
 			continue
 		}
@@ -242,8 +243,84 @@ func TestActivityDecodesFaithfully(t *testing.T) {
 		}
 	}
 	a := loadActivity(t, "channel-mention.json")
-	m, _ := a.Entities[0]["mentioned"].(map[string]any)
-	if m["id"] != testBotID {
-		t.Errorf("mention entity lost its mentioned.id: %v", a.Entities[0])
+	if es := a.entities(); len(es) == 0 || es[0].Mentioned.ID != testBotID {
+		t.Errorf("mention entity lost its mentioned.id: %+v", es)
+	}
+}
+
+// mustJSON is v as JSON, or nothing for a nil v.
+func mustJSON(t *testing.T, v any) json.RawMessage {
+	t.Helper()
+	if reflect.ValueOf(v).IsNil() {
+		return nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// decodeActivity's decoder reads every sample activity exactly as
+// encoding/json does.
+func TestDecodeActivityMatchesEncodingJSON(t *testing.T) {
+	names, err := filepath.Glob(filepath.Join("testdata", "activities", "*.json"))
+	if err != nil || len(names) == 0 {
+		t.Fatalf("no sample activities: %v", err)
+	}
+	for _, name := range names {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want Activity
+		if err := json.Unmarshal(data, &want); err != nil {
+			t.Fatalf("encoding/json: %s: %v", name, err)
+		}
+		got, err := decodeActivity(data)
+		if err != nil {
+			t.Fatalf("decodeActivity: %s: %v", name, err)
+		}
+		if !reflect.DeepEqual(got, &want) {
+			t.Errorf("%s: decodeActivity gave\n%+v\nencoding/json\n%+v", name, got, &want)
+		}
+	}
+}
+
+// Entities and channelData of shapes Teams does not send do not make the
+// activity unreadable: what can be read is, the rest reads as empty.
+func TestActivityOddShapes(t *testing.T) {
+	tests := []struct {
+		name, extra     string
+		tenant, channel string
+		mentionID, tag  string
+	}{
+		{"tenant a string", `"channelData":{"tenant":"t-x","channel":{"id":"19:c"}}`, "", "19:c", "", ""},
+		{"channel id a number", `"channelData":{"tenant":{"id":"t-1"},"channel":{"id":42}}`, "t-1", "", "", ""},
+		{"channelData a list", `"channelData":[1,2]`, "", "", "", ""},
+		{"entities an object", `"entities":{"type":"mention"}`, "", "", "", ""},
+		{"mentioned a string", `"entities":[{"type":"mention","text":"<at>x</at>","mentioned":"x"},{"type":"mention","text":"<at>G</at>","mentioned":{"id":"29:g"}}]`, "", "", "29:g", "<at>G</at>"},
+		{"entity not an object", `"entities":[1,{"type":"mention","text":"<at>G</at>","mentioned":{"id":"29:g"}}]`, "", "", "29:g", "<at>G</at>"},
+		{"type a number", `"entities":[{"type":7},{"type":"mention","text":"<at>G</at>","mentioned":{"id":"29:g"}}]`, "", "", "29:g", "<at>G</at>"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a, err := decodeActivity([]byte(`{"type":"message","text":"hi",` + tc.extra + `}`))
+			if err != nil {
+				t.Fatalf("decode: %v", err)
+			}
+			if got := a.channelData(); got.Tenant.ID != tc.tenant || got.Channel.ID != tc.channel {
+				t.Errorf("channelData() = %+v; want tenant %q, channel %q", got, tc.tenant, tc.channel)
+			}
+			var id, tag string
+			for _, e := range a.entities() {
+				if e.Type == "mention" && e.Mentioned.ID != "" {
+					id, tag = e.Mentioned.ID, e.Text
+				}
+			}
+			if id != tc.mentionID || tag != tc.tag {
+				t.Errorf("mention = %q %q; want %q %q", id, tag, tc.mentionID, tc.tag)
+			}
+		})
 	}
 }

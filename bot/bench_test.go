@@ -3,6 +3,8 @@ package bot
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -134,4 +136,22 @@ func BenchmarkOutgoingJSON(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkDecodeActivity is the endpoint's decoding of a Teams message,
+// with the reads every turn makes of it (tenant, conversation key,
+// command text).
+func BenchmarkDecodeActivity(b *testing.B) {
+	data, err := os.ReadFile(filepath.Join("testdata", "activities", "personal-message.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		a, err := decodeActivity(data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _, _ = a.TenantID(), a.ConversationKey(), a.CommandText()
+	}
 }

@@ -21,14 +21,11 @@ type mentionedPerson struct {
 // in entity order.
 func (a *Activity) mentions() []mentionedPerson {
 	var out []mentionedPerson
-	for _, e := range a.Entities {
-		if e["type"] != "mention" {
+	for _, e := range a.entities() {
+		if e.Type != "mention" {
 			continue
 		}
-		m, _ := e["mentioned"].(map[string]any)
-		id, _ := m["id"].(string)
-		name, _ := m["name"].(string)
-		text, _ := e["text"].(string)
+		id, name, text := e.Mentioned.ID, e.Mentioned.Name, e.Text
 		if id == "" || id == a.Recipient.ID {
 			continue
 		}

@@ -200,8 +200,8 @@ func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) outcome 
 		writeError(w, http.StatusBadRequest, "BadRequest", "could not read the request body")
 		return outcome{status: http.StatusBadRequest, result: "read body: " + err.Error()}
 	}
-	act := new(Activity)
-	if err := json.Unmarshal(body, act); err != nil {
+	act, err := decodeActivity(body)
+	if err != nil {
 		writeError(w, http.StatusBadRequest, "BadRequest", "malformed activity JSON")
 		return outcome{status: http.StatusBadRequest, result: "malformed JSON: " + err.Error()}
 	}
