@@ -62,6 +62,7 @@ type DB struct {
 	lease       time.Duration
 	maxAttempts int
 	sweepChunk  int  // records deleted per transaction by SweepProcessed
+	mergeAt     int  // records in recent that start a mergeRecent
 	noBatch     bool // benchmarks: always use Update instead of the group commit
 
 	group  *groupCommitter
@@ -69,6 +70,11 @@ type DB struct {
 
 	seen       atomic.Pointer[seenFilter] // see seenFilter
 	rebuilding atomic.Bool                // a rebuild of seen is under way
+
+	recentMu sync.Mutex
+	recent   map[[16]byte][8]byte // see putProcessed: dedup records not yet in the processed index
+	txRecent []recentEntry        // see writeTx: recent's entries of the write transaction under way
+	merging  atomic.Bool          // a mergeRecent is under way
 
 	decodedMu   sync.Mutex
 	decoded     map[string]decodedEngagement // see readEngagement
@@ -81,8 +87,8 @@ type DB struct {
 // rename one, migrate instead.
 var (
 	bucketMeta        = []byte("meta")         // keySchemaVersion → big-endian uint64
-	bucketProcessed   = []byte("processed")    // processedKey(dedup key) → encodeProcessed(playbook.Result)
-	bucketProcessedAt = []byte("processed_at") // timeKey(Result.At) + dedup key → empty; SweepProcessed's index
+	bucketProcessed   = []byte("processed")    // processedKey(dedup key) → timeKey(Result.At): the lookup index of processed_at (see putProcessed)
+	bucketProcessedAt = []byte("processed_at") // timeKey(Result.At) + processedKey(dedup key) → encodeProcessed(playbook.Result)
 	bucketRefs        = []byte("refs")         // ConversationRef.Key → JSON playbook.ConversationRef
 	bucketJobs        = []byte("jobs")         // idKey(Job.ID) → JSON playbook.Job; its sequence assigns IDs
 	bucketJobDue      = []byte("job_due")      // timeKey(Job.RunAt) + idKey(Job.ID) → empty; ClaimDue's index
@@ -180,6 +186,7 @@ func Open(path string, opts *Options) (*DB, error) {
 		lease:       o.JobLease,
 		maxAttempts: o.MaxAttempts,
 		sweepChunk:  10000,
+		mergeAt:     defaultMergeAt,
 	}
 	if err := bdb.Update(func(tx *bolt.Tx) error {
 		for _, name := range buckets {
@@ -190,13 +197,15 @@ func Open(path string, opts *Options) (*DB, error) {
 		if err := migrate(tx, o.migrations); err != nil {
 			return err
 		}
-		db.seen.Store(buildSeen(tx))
+		seen, recent := scanProcessed(tx)
+		db.seen.Store(seen)
+		db.recent = recent
 		return clearLeases(tx)
 	}); err != nil {
 		_ = bdb.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	db.group = newGroupCommitter(bdb)
+	db.group = newGroupCommitter(db.writeTx)
 	return db, nil
 }
 
@@ -264,7 +273,7 @@ func (db *DB) batch(ctx context.Context, fn func(*bolt.Tx) error, background boo
 		return err
 	}
 	if db.noBatch {
-		return mapErr(db.bolt.Update(fn))
+		return mapErr(db.writeTx(fn))
 	}
 	return db.group.run(ctx, fn, background)
 }

@@ -208,8 +208,8 @@ func TestMigrations(t *testing.T) {
 func TestDefaultSchemaVersion(t *testing.T) {
 	t.Parallel()
 	db := mustOpen(t, filepath.Join(t.TempDir(), "mvmbot.db"), nil)
-	if v := schemaVersion(t, db); v != 3 || SchemaVersion() != 3 {
-		t.Errorf("schema version = %d, SchemaVersion() = %d; want 3", v, SchemaVersion())
+	if v := schemaVersion(t, db); v != 4 || SchemaVersion() != 4 {
+		t.Errorf("schema version = %d, SchemaVersion() = %d; want 4", v, SchemaVersion())
 	}
 }
 
@@ -508,13 +508,8 @@ func schemaVersion(t *testing.T, db *DB) (v uint64) {
 
 func assertBucketLen(t *testing.T, db *DB, name []byte, want int) {
 	t.Helper()
-	if err := db.bolt.View(func(tx *bolt.Tx) error {
-		if got := tx.Bucket(name).Stats().KeyN; got != want {
-			t.Errorf("bucket %s has %d keys, want %d", name, got, want)
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
+	if got := bucketLen(t, db, name); got != want {
+		t.Errorf("bucket %s has %d keys, want %d", name, got, want)
 	}
 }
 
@@ -553,7 +548,7 @@ func TestBackgroundCommit(t *testing.T) {
 	err := <-done
 	var ok bool
 	if verr := db.bolt.View(func(tx *bolt.Tx) error {
-		_, ok, _ = getProcessed(tx, processedKey("closing"))
+		_, ok, _ = db.getProcessed(tx, processedKey("closing"))
 		return nil
 	}); verr != nil {
 		t.Fatal(verr)

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/mvmbot/mvmbot/playbook"
@@ -67,20 +68,25 @@ func (db *DB) CommitTurn(ctx context.Context, t playbook.Turn) (jobs []playbook.
 		}
 	}
 	now := db.clock()
+	pk := processedKey(t.DedupKey)
 	err = db.batch(ctx, func(tx *bolt.Tx) error {
 		// A batched fn may run again after a rollback: start clean.
 		jobs, dup = nil, nil
 		if t.DedupKey != "" {
-			prev, ok, err := getProcessed(tx, processedKey(t.DedupKey))
-			if err != nil {
-				return err
+			// The filter has every key committed and every key this
+			// transaction stored: a "no" needs no lookup.
+			if db.seen.Load().mayContain(pk) {
+				prev, ok, err := db.getProcessed(tx, pk)
+				if err != nil {
+					return err
+				}
+				if ok {
+					dup = &prev
+					return nil
+				}
 			}
-			if ok {
-				dup = &prev
-				return nil
-			}
-			if err := db.putProcessed(tx, t.DedupKey, t.Result, now); err != nil {
-				return err
+			if err := db.putProcessed(tx, pk, t.Result, now); err != nil {
+				return fmt.Errorf("put processed %q: %w", t.DedupKey, err)
 			}
 		}
 		if t.Engagement != nil {
@@ -103,24 +109,141 @@ func (db *DB) CommitTurn(ctx context.Context, t playbook.Turn) (jobs []playbook.
 	return jobs, dup, nil
 }
 
-// putProcessed records r under key and in the time index, and adds the key
-// to the seen filter.
-func (db *DB) putProcessed(tx *bolt.Tx, key string, r playbook.Result, now time.Time) error {
+// putProcessed records r under the stored key pk. It must run in a transaction of
+// writeTx.
+//
+// Records are stored in time order (processed_at), so that a commit
+// appends them to the last page or two of the tree. Keyed by the hash of
+// their dedup key, as they were, each landed in a leaf of its own: a
+// commit of a few dozen records read, rewrote and fsynced as many pages,
+// and that was most of the store's CPU and garbage under load.
+//
+// A lookup by key goes through the processed index (key hash → time).
+// Writing it with every record would put the random writes back, so a
+// record joins it later, in a sorted batch of many (mergeRecent); until
+// then db.recent maps its key to its time. recent is rebuilt at Open from
+// the records the index lacks, so it needs no saving, and it is bounded:
+// a merge starts when it reaches DB.mergeAt records.
+//
+// recent is changed inside the transaction, before it commits, so that
+// the transaction's own lookups see it; writeTx takes the entries out
+// again when it rolls back. Every lookup also checks that the record
+// exists, so an entry that points at nothing (between a rollback and its
+// undoing) only costs a read.
+func (db *DB) putProcessed(tx *bolt.Tx, pk []byte, r playbook.Result, now time.Time) error {
 	if r.At.IsZero() {
 		r.At = now
 	}
-	pk := processedKey(key)
-	if err := tx.Bucket(bucketProcessed).Put(pk, encodeProcessed(r)); err != nil {
-		return fmt.Errorf("put processed %q: %w", key, err)
+	tk := timeKey(r.At)
+	recs := tx.Bucket(bucketProcessedAt)
+	// Appended at its end (a group's records are microseconds apart at
+	// most): pages split at the default 50% would stay half empty.
+	recs.FillPercent = 0.9
+	if err := recs.Put(append(tk, pk...), encodeProcessed(r)); err != nil {
+		return err
 	}
 	db.markSeen(pk)
-	idx := tx.Bucket(bucketProcessedAt)
-	// Its keys start with the time, so records are appended at its end
-	// (a group's are a few microseconds apart at most): pages split at the
-	// default 50% would stay half empty.
-	idx.FillPercent = 0.9
-	return idx.Put(append(timeKey(r.At), pk...), nil)
+	e := recentEntry{[16]byte(pk), [8]byte(tk)}
+	db.recentMu.Lock()
+	db.recent[e.pk] = e.tk
+	db.txRecent = append(db.txRecent, e)
+	n := len(db.recent)
+	db.recentMu.Unlock()
+	if n >= db.mergeAt && db.merging.CompareAndSwap(false, true) {
+		// Outside the transaction, which holds the writer lock the merge
+		// needs. Should it fail, nothing is lost: the records stay in
+		// recent and the next one stored tries again.
+		go func() {
+			defer db.merging.Store(false)
+			_ = db.mergeRecent()
+		}()
+	}
+	return nil
 }
+
+// recentEntry is a record in recent: its key hash and time key.
+type recentEntry struct {
+	pk [16]byte
+	tk [8]byte
+}
+
+// writeTx runs fn in a write transaction that may store dedup records
+// (putProcessed), and takes them out of recent again if it rolls back.
+// Write transactions run one at a time, so txRecent is the current one's.
+func (db *DB) writeTx(fn func(*bolt.Tx) error) error {
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		db.recentMu.Lock()
+		db.txRecent = db.txRecent[:0]
+		db.recentMu.Unlock()
+		return fn(tx)
+	})
+	if err != nil {
+		db.recentMu.Lock()
+		for _, e := range db.txRecent {
+			if db.recent[e.pk] == e.tk {
+				delete(db.recent, e.pk)
+			}
+		}
+		db.txRecent = db.txRecent[:0]
+		db.recentMu.Unlock()
+	}
+	return err
+}
+
+// defaultMergeAt is how many records wait in recent before they are merged
+// into the processed index (DB.mergeAt): under 1 MB of memory. The larger
+// a merge, the fewer of the index's pages it rewrites per record.
+const defaultMergeAt = 1 << 14
+
+// mergeRecent writes the records in recent into the processed index, in
+// key order, and forgets them. It commits mergeChunk records at a time:
+// each transaction then rewrites only the part of the index its key range
+// covers, so it holds the writer briefly and keeps little of the index in
+// memory, while the merge as a whole still rewrites each page of the index
+// about once.
+func (db *DB) mergeRecent() error {
+	db.recentMu.Lock()
+	batch := make([]recentEntry, 0, len(db.recent))
+	for pk, tk := range db.recent {
+		batch = append(batch, recentEntry{pk, tk})
+	}
+	db.recentMu.Unlock()
+	slices.SortFunc(batch, func(a, b recentEntry) int { return bytes.Compare(a.pk[:], b.pk[:]) })
+	for chunk := range slices.Chunk(batch, mergeChunk) {
+		err := db.bolt.Update(func(tx *bolt.Tx) error {
+			idx := tx.Bucket(bucketProcessed)
+			for i := range chunk {
+				e := &chunk[i]
+				// A sweep may have deleted it since the batch was taken;
+				// it forgets what it deletes, in its transaction.
+				db.recentMu.Lock()
+				tk, ok := db.recent[e.pk]
+				db.recentMu.Unlock()
+				if !ok || tk != e.tk {
+					continue
+				}
+				if err := idx.Put(e.pk[:], e.tk[:]); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("merge dedup records: %w", mapErr(err))
+		}
+		db.recentMu.Lock()
+		for _, e := range chunk {
+			if db.recent[e.pk] == e.tk {
+				delete(db.recent, e.pk)
+			}
+		}
+		db.recentMu.Unlock()
+	}
+	return nil
+}
+
+// mergeChunk is how many records one transaction of mergeRecent writes.
+const mergeChunk = 1024
 
 // processedFormat is the first byte of a dedup record: a version, so the
 // layout can change. (Schema 2 stored JSON, which starts with '{'.)
@@ -155,13 +278,38 @@ func decodeProcessed(k, v []byte) (playbook.Result, error) {
 	return r, nil
 }
 
+// forgetRecent drops swept records (time key + key hash) from recent, in
+// the sweep's transaction, so that no merge after it indexes them. A sweep
+// that then fails to commit has dropped them early: lookups of them go to
+// the index, which may not have them yet, and a redelivery of one a day
+// old would be applied again, as after the sweep.
+func (db *DB) forgetRecent(keys [][]byte) {
+	db.recentMu.Lock()
+	defer db.recentMu.Unlock()
+	for _, k := range keys {
+		if tk, ok := db.recent[[16]byte(k[8:])]; ok && tk == [8]byte(k[:8]) {
+			delete(db.recent, [16]byte(k[8:]))
+		}
+	}
+}
+
 // getProcessed returns the dedup record under the stored key pk.
-func getProcessed(tx *bolt.Tx, pk []byte) (playbook.Result, bool, error) {
-	v := tx.Bucket(bucketProcessed).Get(pk)
+func (db *DB) getProcessed(tx *bolt.Tx, pk []byte) (playbook.Result, bool, error) {
+	db.recentMu.Lock()
+	tk, ok := db.recent[[16]byte(pk)]
+	db.recentMu.Unlock()
+	at := tk[:]
+	if !ok {
+		if at = tx.Bucket(bucketProcessed).Get(pk); at == nil {
+			return playbook.Result{}, false, nil
+		}
+	}
+	k := append(bytes.Clone(at), pk...)
+	v := tx.Bucket(bucketProcessedAt).Get(k)
 	if v == nil {
 		return playbook.Result{}, false, nil
 	}
-	r, err := decodeProcessed(pk, v)
+	r, err := decodeProcessed(k, v)
 	return r, err == nil, err
 }
 
@@ -195,7 +343,7 @@ func (db *DB) Processed(ctx context.Context, key string) (playbook.Result, bool,
 	var ok bool
 	err := db.view(ctx, func(tx *bolt.Tx) error {
 		var err error
-		r, ok, err = getProcessed(tx, pk)
+		r, ok, err = db.getProcessed(tx, pk)
 		return err
 	})
 	if err != nil {
@@ -224,10 +372,10 @@ func (db *DB) SweepProcessed(ctx context.Context, olderThan time.Time) (int, err
 		n := 0
 		err := db.update(ctx, func(tx *bolt.Tx) error {
 			n = 0
-			idx, recs := tx.Bucket(bucketProcessedAt), tx.Bucket(bucketProcessed)
+			recs, idx := tx.Bucket(bucketProcessedAt), tx.Bucket(bucketProcessed)
 			// Collect first: deleting under a bbolt cursor skips entries.
 			var expired [][]byte
-			c := idx.Cursor()
+			c := recs.Cursor()
 			for k, _ := c.First(); k != nil && len(expired) < db.sweepChunk; k, _ = c.Next() {
 				if len(k) < 8 || bytes.Compare(k[:8], limit) >= 0 {
 					break
@@ -235,14 +383,15 @@ func (db *DB) SweepProcessed(ctx context.Context, olderThan time.Time) (int, err
 				expired = append(expired, bytes.Clone(k))
 			}
 			for _, k := range expired {
-				if err := idx.Delete(k); err != nil {
+				if err := recs.Delete(k); err != nil {
 					return err
 				}
-				if err := recs.Delete(k[8:]); err != nil {
+				if err := idx.Delete(k[8:]); err != nil {
 					return err
 				}
 			}
 			n = len(expired)
+			db.forgetRecent(expired)
 			return nil
 		})
 		total += n

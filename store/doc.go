@@ -32,8 +32,8 @@
 // # Buckets
 //
 //	meta          schema_version → big-endian uint64 (see migrate.go)
-//	processed     processedKey(dedup key) (16 bytes) → Result (encodeProcessed: 11 bytes + body)
-//	processed_at  At (8 bytes) + processedKey → empty: SweepProcessed's index
+//	processed_at  At (8 bytes) + processedKey(dedup key) (16 bytes) → Result (encodeProcessed: 11 bytes + body)
+//	processed     processedKey → At: the lookup index, written in sorted batches (see putProcessed)
 //	refs          ConversationRef.Key → ConversationRef (JSON)
 //	jobs          ID (big-endian uint64) → Job (JSON); the bucket sequence assigns IDs
 //	job_due       RunAt (8 bytes) + ID → empty: ClaimDue's order

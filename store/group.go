@@ -29,8 +29,8 @@ import (
 // save much of the store's CPU; each record is still fsynced before its
 // caller returns.
 type groupCommitter struct {
-	db    *bolt.DB
-	calls chan *groupCall
+	update func(func(*bolt.Tx) error) error // a write transaction (DB.writeTx)
+	calls  chan *groupCall
 
 	stopOnce sync.Once
 	stop     chan struct{}
@@ -53,12 +53,12 @@ const maxGroup = 256
 // the bot turns a redelivery away while its record is pending.
 const groupLinger = 5 * time.Millisecond
 
-func newGroupCommitter(db *bolt.DB) *groupCommitter {
+func newGroupCommitter(update func(func(*bolt.Tx) error) error) *groupCommitter {
 	g := &groupCommitter{
-		db:    db,
-		calls: make(chan *groupCall, maxGroup),
-		stop:  make(chan struct{}),
-		done:  make(chan struct{}),
+		update: update,
+		calls:  make(chan *groupCall, maxGroup),
+		stop:   make(chan struct{}),
+		done:   make(chan struct{}),
 	}
 	go g.loop()
 	return g
@@ -203,7 +203,7 @@ func (g *groupCommitter) commit(group []*groupCall) {
 		}
 	}()
 	for len(group) > 0 {
-		err := g.db.Update(func(tx *bolt.Tx) error {
+		err := g.update(func(tx *bolt.Tx) error {
 			for i, c := range group {
 				if err := safeCall(c.fn, tx); err != nil {
 					return &memberError{index: i, err: err}

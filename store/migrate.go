@@ -38,6 +38,50 @@ var migrations = []migration{
 	// 2 → 3: dedup records are stored compact (encodeProcessed) instead of
 	// as JSON.
 	compactProcessed,
+
+	// 3 → 4: dedup records are stored in time order (processed_at), and
+	// processed becomes their index: key hash → time (see putProcessed).
+	timeOrderedProcessed,
+}
+
+func timeOrderedProcessed(tx *bolt.Tx) error {
+	idx, recs := tx.Bucket(bucketProcessed), tx.Bucket(bucketProcessedAt)
+	type entry struct{ pk, tk, val []byte }
+	var moved []entry
+	err := idx.ForEach(func(k, v []byte) error {
+		r, err := decodeProcessed(k, v)
+		if err != nil {
+			return err
+		}
+		moved = append(moved, entry{bytes.Clone(k), timeKey(r.At), bytes.Clone(v)})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	// The old time index's keys are the new records' keys; any without a
+	// record (there should be none) would point at nothing.
+	var stale [][]byte
+	if err := recs.ForEach(func(k, _ []byte) error {
+		stale = append(stale, bytes.Clone(k))
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, k := range stale {
+		if err := recs.Delete(k); err != nil {
+			return err
+		}
+	}
+	for _, e := range moved {
+		if err := recs.Put(append(e.tk, e.pk...), e.val); err != nil {
+			return err
+		}
+		if err := idx.Put(e.pk, e.tk); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func compactProcessed(tx *bolt.Tx) error {

@@ -70,17 +70,44 @@ func (f *seenFilter) mayContain(pk []byte) bool {
 // so that its "maybe" has grown unhelpful.
 func (f *seenFilter) full() bool { return f.added.Load() > f.capacity }
 
-// buildSeen returns a filter of every dedup key stored, with room for as
-// many again.
-func buildSeen(tx *bolt.Tx) *seenFilter {
-	recs := tx.Bucket(bucketProcessed)
+// scanProcessed reads every dedup record's key: it returns a filter of them
+// all, with room for as many again, and the records the processed index
+// lacks (see putProcessed).
+func scanProcessed(tx *bolt.Tx) (*seenFilter, map[[16]byte][8]byte) {
+	recs, idx := tx.Bucket(bucketProcessedAt), tx.Bucket(bucketProcessed)
 	f := newSeenFilter(2 * recs.Stats().KeyN)
+	recent := make(map[[16]byte][8]byte)
 	_ = recs.ForEach(func(k, _ []byte) error {
-		if len(k) == len(processedKey("")) {
-			f.add(k)
+		if len(k) != 8+len(processedKey("")) {
+			return nil
+		}
+		f.add(k[8:])
+		if idx.Get(k[8:]) == nil {
+			recent[[16]byte(k[8:])] = [8]byte(k[:8])
 		}
 		return nil
 	})
+	f.added.Store(0)
+	return f, recent
+}
+
+// buildSeen returns a filter of every dedup key stored, with room for as
+// many again. Every record is in the processed index or in recent, so it
+// reads those rather than the records: the index is a third of their size,
+// and it leaves the records' pages, which nothing else reads back, out of
+// memory.
+func (db *DB) buildSeen(tx *bolt.Tx) *seenFilter {
+	idx := tx.Bucket(bucketProcessed)
+	db.recentMu.Lock()
+	defer db.recentMu.Unlock()
+	f := newSeenFilter(2 * (idx.Stats().KeyN + len(db.recent)))
+	_ = idx.ForEach(func(k, _ []byte) error {
+		f.add(k)
+		return nil
+	})
+	for pk := range db.recent {
+		f.add(pk[:])
+	}
 	f.added.Store(0)
 	return f
 }
@@ -108,7 +135,7 @@ func (db *DB) markSeen(pk []byte) {
 // and every write after it adds to the new filter.
 func (db *DB) rebuildSeen() error {
 	return mapErr(db.bolt.Update(func(tx *bolt.Tx) error {
-		db.seen.Store(buildSeen(tx))
+		db.seen.Store(db.buildSeen(tx))
 		return nil
 	}))
 }
