@@ -47,7 +47,7 @@ var envVars = []struct{ name, meaning, def string }{
 	{"MVMBOT_LOG_LEVEL", "debug, info, warn or error", "info"},
 	{"MVMBOT_ORGANIZER", "mailbox (UPN or id) that organizes MST workshops", "empty: no Graph calls for workshops"},
 	{"MVMBOT_PUBLIC_URL", "the bot's public https root, for links people open (Add to calendar)", "empty: the .ics path is shown as text"},
-	{"GOGC", "Go's garbage-collection target in percent (read by the Go runtime)", "150 for serve (Go's own default is 100)"},
+	{"GOMEMLIMIT", "Go's soft memory limit, e.g. 64MiB (read by the Go runtime)", "18MiB for serve (Go's own default is none)"},
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
