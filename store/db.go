@@ -72,9 +72,9 @@ type DB struct {
 	rebuilding atomic.Bool                // a rebuild of seen is under way
 
 	recentMu sync.Mutex
-	recent   map[[16]byte][8]byte // see putProcessed: dedup records not yet in the processed index
-	txRecent []recentEntry        // see writeTx: recent's entries of the write transaction under way
-	merging  atomic.Bool          // a mergeRecent is under way
+	recent   map[[16]byte][8]byte       // see putProcessed: dedup records not yet in the processed index
+	txRecent map[*bolt.Tx][]recentEntry // see writeTx: what each write transaction under way added to recent
+	merging  atomic.Bool                // a mergeRecent is under way
 
 	decodedMu   sync.Mutex
 	decoded     map[string]decodedEngagement // see readEngagement
@@ -199,7 +199,7 @@ func Open(path string, opts *Options) (*DB, error) {
 		}
 		seen, recent := scanProcessed(tx)
 		db.seen.Store(seen)
-		db.recent = recent
+		db.recent, db.txRecent = recent, make(map[*bolt.Tx][]recentEntry)
 		return clearLeases(tx)
 	}); err != nil {
 		_ = bdb.Close()

@@ -547,8 +547,9 @@ func TestBackgroundCommit(t *testing.T) {
 	db.group.close()
 	err := <-done
 	var ok bool
+	tk, in := db.recentAt(processedKey("closing"))
 	if verr := db.bolt.View(func(tx *bolt.Tx) error {
-		_, ok, _ = db.getProcessed(tx, processedKey("closing"))
+		_, ok, _ = getProcessed(tx, processedKey("closing"), tk, in)
 		return nil
 	}); verr != nil {
 		t.Fatal(verr)

@@ -76,7 +76,10 @@ func (db *DB) CommitTurn(ctx context.Context, t playbook.Turn) (jobs []playbook.
 			// The filter has every key committed and every key this
 			// transaction stored: a "no" needs no lookup.
 			if db.seen.Load().mayContain(pk) {
-				prev, ok, err := db.getProcessed(tx, pk)
+				// Write transactions run one at a time, so a merge
+				// cannot commit while this one runs.
+				tk, inRecent := db.recentAt(pk)
+				prev, ok, err := getProcessed(tx, pk, tk, inRecent)
 				if err != nil {
 					return err
 				}
@@ -146,7 +149,7 @@ func (db *DB) putProcessed(tx *bolt.Tx, pk []byte, r playbook.Result, now time.T
 	e := recentEntry{[16]byte(pk), [8]byte(tk)}
 	db.recentMu.Lock()
 	db.recent[e.pk] = e.tk
-	db.txRecent = append(db.txRecent, e)
+	db.txRecent[tx] = append(db.txRecent[tx], e)
 	n := len(db.recent)
 	db.recentMu.Unlock()
 	if n >= db.mergeAt && db.merging.CompareAndSwap(false, true) {
@@ -169,24 +172,22 @@ type recentEntry struct {
 
 // writeTx runs fn in a write transaction that may store dedup records
 // (putProcessed), and takes them out of recent again if it rolls back.
-// Write transactions run one at a time, so txRecent is the current one's.
 func (db *DB) writeTx(fn func(*bolt.Tx) error) error {
+	var this *bolt.Tx
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		db.recentMu.Lock()
-		db.txRecent = db.txRecent[:0]
-		db.recentMu.Unlock()
+		this = tx
 		return fn(tx)
 	})
+	db.recentMu.Lock()
+	defer db.recentMu.Unlock()
 	if err != nil {
-		db.recentMu.Lock()
-		for _, e := range db.txRecent {
+		for _, e := range db.txRecent[this] {
 			if db.recent[e.pk] == e.tk {
 				delete(db.recent, e.pk)
 			}
 		}
-		db.txRecent = db.txRecent[:0]
-		db.recentMu.Unlock()
 	}
+	delete(db.txRecent, this)
 	return err
 }
 
@@ -293,13 +294,25 @@ func (db *DB) forgetRecent(keys [][]byte) {
 	}
 }
 
-// getProcessed returns the dedup record under the stored key pk.
-func (db *DB) getProcessed(tx *bolt.Tx, pk []byte) (playbook.Result, bool, error) {
+// recentAt returns the time key of pk's record if recent has it.
+//
+// A reader must call it before its transaction begins. A merge commits a
+// record to the index and then drops it from recent: read in this order,
+// a record that is no longer in recent is in the index the transaction
+// sees. (Read the other way round, a transaction begun before the merge
+// committed, reading recent after the drop, would find it in neither.)
+func (db *DB) recentAt(pk []byte) ([8]byte, bool) {
 	db.recentMu.Lock()
+	defer db.recentMu.Unlock()
 	tk, ok := db.recent[[16]byte(pk)]
-	db.recentMu.Unlock()
+	return tk, ok
+}
+
+// getProcessed returns the dedup record under the stored key pk; tk and
+// inRecent are what recentAt said before tx began.
+func getProcessed(tx *bolt.Tx, pk []byte, tk [8]byte, inRecent bool) (playbook.Result, bool, error) {
 	at := tk[:]
-	if !ok {
+	if !inRecent {
 		if at = tx.Bucket(bucketProcessed).Get(pk); at == nil {
 			return playbook.Result{}, false, nil
 		}
@@ -341,9 +354,10 @@ func (db *DB) Processed(ctx context.Context, key string) (playbook.Result, bool,
 	}
 	var r playbook.Result
 	var ok bool
+	tk, inRecent := db.recentAt(pk)
 	err := db.view(ctx, func(tx *bolt.Tx) error {
 		var err error
-		r, ok, err = db.getProcessed(tx, pk)
+		r, ok, err = getProcessed(tx, pk, tk, inRecent)
 		return err
 	})
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -172,4 +173,62 @@ func bucketLen(t *testing.T, db *DB, name []byte) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// TestDedupMergeConcurrent: writers, merges and filter rebuilds at once;
+// every record committed is found, and each is in the index or in recent,
+// once.
+func TestDedupMergeConcurrent(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	db := mustOpen(t, filepath.Join(t.TempDir(), "mvmbot.db"), nil)
+	db.mergeAt = 64
+	stop := make(chan struct{})
+	var rebuilds sync.WaitGroup
+	rebuilds.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(time.Millisecond):
+			}
+			if err := db.rebuildSeen(); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	})
+	const writers, each = 4, 300
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range each {
+				key := fmt.Sprintf("w%d-%d", w, i)
+				if _, dup, err := db.CommitTurn(ctx, playbook.Turn{DedupKey: key, Result: playbook.Result{Status: 200}, Background: i%3 == 0}); err != nil || dup != nil {
+					t.Errorf("CommitTurn(%q) = dup %v, %v", key, dup, err)
+					return
+				}
+				if _, ok, err := db.Processed(ctx, key); !ok || err != nil {
+					t.Errorf("Processed(%q) right after its commit = %v, %v", key, ok, err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(stop)
+	rebuilds.Wait()
+	waitMerged(t, db)
+	for w := range writers {
+		for i := range each {
+			if _, ok, err := db.Processed(ctx, fmt.Sprintf("w%d-%d", w, i)); !ok || err != nil {
+				t.Fatalf("Processed(w%d-%d) = %v, %v", w, i, ok, err)
+			}
+		}
+	}
+	db.recentMu.Lock()
+	waiting := len(db.recent)
+	db.recentMu.Unlock()
+	if merged := bucketLen(t, db, bucketProcessed); merged+waiting != writers*each || merged == 0 {
+		t.Errorf("%d records in the index, %d waiting; want %d in all, some merged", merged, waiting, writers*each)
+	}
 }
