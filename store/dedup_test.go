@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -183,40 +182,9 @@ func TestDedupMergeConcurrent(t *testing.T) {
 	ctx := t.Context()
 	db := mustOpen(t, filepath.Join(t.TempDir(), "mvmbot.db"), nil)
 	db.mergeAt = 64
-	stop := make(chan struct{})
-	var rebuilds sync.WaitGroup
-	rebuilds.Go(func() {
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(time.Millisecond):
-			}
-			if err := db.rebuildSeen(); err != nil {
-				t.Error(err)
-				return
-			}
-		}
-	})
 	const writers, each = 4, 300
-	var wg sync.WaitGroup
-	for w := range writers {
-		wg.Go(func() {
-			for i := range each {
-				key := fmt.Sprintf("w%d-%d", w, i)
-				if _, dup, err := db.CommitTurn(ctx, playbook.Turn{DedupKey: key, Result: playbook.Result{Status: 200}, Background: i%3 == 0}); err != nil || dup != nil {
-					t.Errorf("CommitTurn(%q) = dup %v, %v", key, dup, err)
-					return
-				}
-				if _, ok, err := db.Processed(ctx, key); !ok || err != nil {
-					t.Errorf("Processed(%q) right after its commit = %v, %v", key, ok, err)
-				}
-			}
-		})
-	}
-	wg.Wait()
-	close(stop)
-	rebuilds.Wait()
+	// Rebuilds a millisecond apart leave the writer lock to the merges.
+	commitWhileRebuilding(t, db, writers, each, time.Millisecond)
 	waitMerged(t, db)
 	for w := range writers {
 		for i := range each {

@@ -54,39 +54,7 @@ func TestProcessedThroughFilter(t *testing.T) {
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "mvmbot.db")
 	db := mustOpen(t, path, nil)
-	stop := make(chan struct{})
-	var rebuilds sync.WaitGroup
-	rebuilds.Go(func() {
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			if err := db.rebuildSeen(); err != nil {
-				t.Error(err)
-				return
-			}
-		}
-	})
-	var wg sync.WaitGroup
-	for w := range 4 {
-		wg.Go(func() {
-			for i := range 200 {
-				key := fmt.Sprintf("w%d-%d", w, i)
-				if _, _, err := db.CommitTurn(ctx, playbook.Turn{DedupKey: key, Result: playbook.Result{Status: 200}, Background: i%2 == 0}); err != nil {
-					t.Error(err)
-					return
-				}
-				if _, ok, err := db.Processed(ctx, key); !ok || err != nil {
-					t.Errorf("Processed(%q) right after its commit = %v, %v", key, ok, err)
-				}
-			}
-		})
-	}
-	wg.Wait()
-	close(stop)
-	rebuilds.Wait()
+	commitWhileRebuilding(t, db, 4, 200, 0)
 	for _, key := range []string{"never", rand.Text()} {
 		if _, ok, err := db.Processed(ctx, key); ok || err != nil {
 			t.Errorf("Processed(%q), never committed = %v, %v", key, ok, err)
@@ -138,4 +106,46 @@ func TestSeenFilterGrows(t *testing.T) {
 	if _, ok, err := db.Processed(ctx, "last straw"); !ok || err != nil {
 		t.Errorf("Processed after the rebuild = %v, %v", ok, err)
 	}
+}
+
+// commitWhileRebuilding commits writers×each dedup records, keys
+// "w<writer>-<i>", from concurrent writers while the seen filter is rebuilt
+// over and over, pause apart, and checks that each is found right after
+// its commit.
+func commitWhileRebuilding(t *testing.T, db *DB, writers, each int, pause time.Duration) {
+	t.Helper()
+	ctx := t.Context()
+	stop := make(chan struct{})
+	var rebuilds sync.WaitGroup
+	rebuilds.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(pause):
+			}
+			if err := db.rebuildSeen(); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	})
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range each {
+				key := fmt.Sprintf("w%d-%d", w, i)
+				if _, dup, err := db.CommitTurn(ctx, playbook.Turn{DedupKey: key, Result: playbook.Result{Status: 200}, Background: i%3 == 0}); err != nil || dup != nil {
+					t.Errorf("CommitTurn(%q) = dup %v, %v", key, dup, err)
+					return
+				}
+				if _, ok, err := db.Processed(ctx, key); !ok || err != nil {
+					t.Errorf("Processed(%q) right after its commit = %v, %v", key, ok, err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(stop)
+	rebuilds.Wait()
 }
