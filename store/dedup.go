@@ -68,7 +68,10 @@ func (db *DB) CommitTurn(ctx context.Context, t playbook.Turn) (jobs []playbook.
 		}
 	}
 	now := db.clock()
-	pk := processedKey(t.DedupKey)
+	var pk []byte
+	if t.DedupKey != "" {
+		pk = processedKey(t.DedupKey)
+	}
 	err = db.batch(ctx, func(tx *bolt.Tx) error {
 		// A batched fn may run again after a rollback: start clean.
 		jobs, dup = nil, nil
@@ -112,7 +115,7 @@ func (db *DB) CommitTurn(ctx context.Context, t playbook.Turn) (jobs []playbook.
 	return jobs, dup, nil
 }
 
-// putProcessed records r under the stored key pk. It must run in a transaction of
+// putProcessed records r under the stored key pk, in a transaction of
 // writeTx.
 //
 // Records are stored in time order (processed_at), so that a commit
