@@ -264,15 +264,7 @@ func mustJSON(t *testing.T, v any) json.RawMessage {
 // decodeActivity's decoder reads every sample activity exactly as
 // encoding/json does.
 func TestDecodeActivityMatchesEncodingJSON(t *testing.T) {
-	names, err := filepath.Glob(filepath.Join("testdata", "activities", "*.json"))
-	if err != nil || len(names) == 0 {
-		t.Fatalf("no sample activities: %v", err)
-	}
-	for _, name := range names {
-		data, err := os.ReadFile(name)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for name, data := range sampleActivities(t) {
 		var want Activity
 		if err := json.Unmarshal(data, &want); err != nil {
 			t.Fatalf("encoding/json: %s: %v", name, err)
@@ -323,4 +315,23 @@ func TestActivityOddShapes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// sampleActivities returns the activities under testdata/activities, by
+// file name.
+func sampleActivities(tb testing.TB) map[string][]byte {
+	tb.Helper()
+	names, err := filepath.Glob(filepath.Join("testdata", "activities", "*.json"))
+	if err != nil || len(names) == 0 {
+		tb.Fatalf("no sample activities in testdata/activities (%v)", err)
+	}
+	out := make(map[string][]byte, len(names))
+	for _, name := range names {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		out[filepath.Base(name)] = data
+	}
+	return out
 }
