@@ -197,9 +197,8 @@ func Open(path string, opts *Options) (*DB, error) {
 		if err := migrate(tx, o.migrations); err != nil {
 			return err
 		}
-		seen, recent := scanProcessed(tx)
-		db.seen.Store(seen)
-		db.recent, db.txRecent = recent, make(map[*bolt.Tx][]recentEntry)
+		db.recent, db.txRecent = unindexed(tx), make(map[*bolt.Tx][]recentEntry)
+		db.seen.Store(db.buildSeen(tx))
 		return clearLeases(tx)
 	}); err != nil {
 		_ = bdb.Close()

@@ -70,25 +70,18 @@ func (f *seenFilter) mayContain(pk []byte) bool {
 // so that its "maybe" has grown unhelpful.
 func (f *seenFilter) full() bool { return f.added.Load() > f.capacity }
 
-// scanProcessed reads every dedup record's key: it returns a filter of them
-// all, with room for as many again, and the records the processed index
-// lacks (see putProcessed).
-func scanProcessed(tx *bolt.Tx) (*seenFilter, map[[16]byte][8]byte) {
+// unindexed returns the dedup records the processed index lacks (see
+// putProcessed): what recent held when the file was last closed.
+func unindexed(tx *bolt.Tx) map[[16]byte][8]byte {
 	recs, idx := tx.Bucket(bucketProcessedAt), tx.Bucket(bucketProcessed)
-	f := newSeenFilter(2 * recs.Stats().KeyN)
 	recent := make(map[[16]byte][8]byte)
 	_ = recs.ForEach(func(k, _ []byte) error {
-		if len(k) != 8+len(processedKey("")) {
-			return nil
-		}
-		f.add(k[8:])
-		if idx.Get(k[8:]) == nil {
+		if len(k) == 8+len(processedKey("")) && idx.Get(k[8:]) == nil {
 			recent[[16]byte(k[8:])] = [8]byte(k[:8])
 		}
 		return nil
 	})
-	f.added.Store(0)
-	return f, recent
+	return recent
 }
 
 // buildSeen returns a filter of every dedup key stored, with room for as
@@ -131,7 +124,7 @@ func (db *DB) markSeen(pk []byte) {
 
 // rebuildSeen replaces the filter with one built from the stored keys,
 // sized for them. It runs in a write transaction: no other write can run
-// meanwhile, so every key committed before it is in the bucket it scans,
+// meanwhile, so every key committed before it is in the index or recent,
 // and every write after it adds to the new filter.
 func (db *DB) rebuildSeen() error {
 	return mapErr(db.bolt.Update(func(tx *bolt.Tx) error {
