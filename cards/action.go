@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mvmbot/mvmbot/internal/jsonw"
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
@@ -107,9 +108,31 @@ func malformed() error {
 	return playbook.Errorf(playbook.EINVALID, "This card's data is malformed, so nothing was changed. Type **next** or **status** for a fresh card.")
 }
 
-// Button is an Action.Execute with d as its data.
+// Button is an Action.Execute with d as its data. d goes into the card as
+// it is, not as a map: the task card has a button per task, and a map each
+// was a good part of building it.
 func Button(title, verb string, d ActionData) Element {
-	return Execute(title, verb, d.data())
+	return Element{"type": "Action.Execute", "title": title, "verb": verb, "data": d}
+}
+
+// appendJSON writes d as encoding/json writes it by its tags.
+func (d ActionData) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	first := true
+	str := func(key, v string) {
+		if v != "" {
+			b = jsonw.String(jsonw.Field(b, first, key), v)
+			first = false
+		}
+	}
+	str("verb", d.Verb)
+	str("engagement", d.Engagement)
+	if d.Version != 0 {
+		b = strconv.AppendInt(jsonw.Field(b, first, "version"), int64(d.Version), 10)
+		first = false
+	}
+	str("task", d.Task)
+	return append(b, '}')
 }
 
 // quiet is a button that does not send the card's inputs.

@@ -125,6 +125,8 @@ func appendValue(b []byte, v any) ([]byte, error) {
 		return appendElements(b, v)
 	case []string:
 		return jsonw.Strings(b, v), nil
+	case ActionData:
+		return v.appendJSON(b), nil
 	}
 	return jsonw.Marshal(b, v)
 }

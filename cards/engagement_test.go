@@ -123,7 +123,7 @@ func TestNextCardButtons(t *testing.T) {
 	s := string(raw)
 	// The FRP's ready task after 1699 is core onboarding, with a Done button
 	// carrying the engagement, its version and the task key.
-	if !strings.Contains(s, `"data":{"engagement":"e1","task":"core-onboarding","version":6}`) {
+	if !strings.Contains(s, `"data":{"engagement":"e1","version":6,"task":"core-onboarding"}`) {
 		t.Errorf("no Done button for core-onboarding with engagement and version:\n%s", s)
 	}
 	// The customer has no Done button for the FRP's tasks.
