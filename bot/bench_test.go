@@ -12,6 +12,7 @@ import (
 	"github.com/infracloudio/msbotbuilder-go/schema"
 
 	"github.com/mvmbot/mvmbot/cards"
+	"github.com/mvmbot/mvmbot/internal/benchdata"
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
@@ -102,17 +103,8 @@ func BenchmarkCommandText(b *testing.B) {
 // done) as the connector posts it: "own" is Outgoing's encoder, "reflect"
 // encoding/json.
 func BenchmarkOutgoingJSON(b *testing.B) {
-	now := time.Now()
-	frp := playbook.Member{ID: "29:user-0", Name: "Bench User 0", Roles: []playbook.Role{playbook.FRP}}
-	e, err := playbook.NewEngagement(playbook.NewEngagementParams{
-		ID: "bench-0", Customer: "Bench Customer 0", TenantDomain: "bench0.onmicrosoft.com",
-		Sources: []playbook.Source{playbook.IMAP}, TargetStart: now.AddDate(0, 1, 0), TargetEnd: now.AddDate(0, 4, 0),
-		Conversation: "19:bench-channel-0@thread.tacv2",
-	}, frp, now)
+	e, frp, err := benchdata.Engagement(0, time.Now())
 	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := playbook.MarkDone(e, frp.ID, "1699", now); err != nil {
 		b.Fatal(err)
 	}
 	o := cardReply(cards.Next(cards.NextView{PersonID: frp.ID, Personal: true, Sections: []*playbook.Engagement{e}}))

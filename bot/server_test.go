@@ -27,7 +27,7 @@ const testAppID = "11111111-2222-3333-4444-555555555555"
 // harness is a bot server on a real listener with a real bbolt file, a
 // fake connector to reply to, and, with auth on, a fake token issuer.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	url    string
 	db     *store.DB
 	conn   *fakes.Connector
@@ -44,7 +44,7 @@ type harnessOpts struct {
 	log     io.Writer        // the server's and runner's log, as text at debug level; nil: discarded
 }
 
-func newHarness(t *testing.T, o harnessOpts) *harness {
+func newHarness(t testing.TB, o harnessOpts) *harness {
 	t.Helper()
 	db, err := store.Open(filepath.Join(t.TempDir(), "mvmbot.db"), nil)
 	if err != nil {
