@@ -112,7 +112,7 @@ func malformed() error {
 // it is, not as a map: the task card has a button per task, and a map each
 // was a good part of building it.
 func Button(title, verb string, d ActionData) Element {
-	return Element{"type": "Action.Execute", "title": title, "verb": verb, "data": d}
+	return Element{{"type", "Action.Execute"}, {"title", title}, {"verb", verb}, {"data", d}}
 }
 
 // appendJSON writes d as encoding/json writes it by its tags.
@@ -137,13 +137,13 @@ func (d ActionData) appendJSON(b []byte) []byte {
 
 // quiet is a button that does not send the card's inputs.
 func quiet(e Element) Element {
-	e["associatedInputs"] = "none"
+	e.Set("associatedInputs", "none")
 	return e
 }
 
 // Actions wraps buttons in an ActionSet, for buttons inside the body.
 func Actions(actions ...Element) Element {
-	return Element{"type": "ActionSet", "actions": actions}
+	return Element{{"type", "ActionSet"}, {"actions", actions}}
 }
 
 // Notice is a highlighted line at the top of a card: what just happened
@@ -153,12 +153,12 @@ func Notice(text string, attention bool) Element {
 	if attention {
 		color = "Attention"
 	}
-	return Element{"type": "TextBlock", "text": text, "wrap": true, "weight": "Bolder", "color": color}
+	return Element{{"type", "TextBlock"}, {"text", text}, {"wrap", true}, {"weight", "Bolder"}, {"color", color}}
 }
 
 // Heading is a section heading inside a card.
 func Heading(text string) Element {
-	return Element{"type": "TextBlock", "text": text, "wrap": true, "weight": "Bolder", "size": "Medium", "spacing": "Medium"}
+	return Element{{"type", "TextBlock"}, {"text", text}, {"wrap", true}, {"weight", "Bolder"}, {"size", "Medium"}, {"spacing", "Medium"}}
 }
 
 // memberName is how cards name a member: their name, else their id.

@@ -1,6 +1,9 @@
 package cards
 
-import "strconv"
+import (
+	"slices"
+	"strconv"
+)
 
 // ContentType is the attachment content type of an Adaptive Card, as Teams
 // and the Bot Framework SDKs spell it.
@@ -9,8 +12,51 @@ const ContentType = "application/vnd.microsoft.card.adaptive"
 // Version is the Adaptive Card version of every card.
 const Version = "1.5"
 
-// Element is one body element or action; its keys are the schema's.
-type Element map[string]any
+// Element is one body element or action: its properties, with the
+// schema's keys, in the order they are written to JSON. It is a list, not a
+// map: a task card holds a few dozen elements, and building and encoding a
+// map for each (hashing every key, then sorting the keys again to write
+// them) was most of the cost of a "next steps" turn.
+type Element []Prop
+
+// Prop is one property of an Element.
+type Prop struct {
+	Key   string
+	Value any
+}
+
+// Get returns the value of key, nil when the element has none.
+func (e Element) Get(key string) any {
+	v, _ := e.Lookup(key)
+	return v
+}
+
+// Lookup returns the value of key and whether the element has it.
+func (e Element) Lookup(key string) (any, bool) {
+	for _, p := range e {
+		if p.Key == key {
+			return p.Value, true
+		}
+	}
+	return nil, false
+}
+
+// Set gives key the value v, in place if the element has it already, so
+// that no key is written twice.
+func (e *Element) Set(key string, v any) {
+	for i := range *e {
+		if (*e)[i].Key == key {
+			(*e)[i].Value = v
+			return
+		}
+	}
+	*e = append(*e, Prop{key, v})
+}
+
+// Delete removes key from the element.
+func (e *Element) Delete(key string) {
+	*e = slices.DeleteFunc(*e, func(p Prop) bool { return p.Key == key })
+}
 
 // Card is an Adaptive Card.
 type Card struct {
@@ -43,17 +89,17 @@ func New(body ...Element) *Card {
 
 // Title is a card's heading.
 func Title(text string) Element {
-	return Element{"type": "TextBlock", "text": text, "size": "Large", "weight": "Bolder", "wrap": true, "style": "heading"}
+	return Element{{"type", "TextBlock"}, {"text", text}, {"size", "Large"}, {"weight", "Bolder"}, {"wrap", true}, {"style", "heading"}}
 }
 
 // Text is a wrapping paragraph.
 func Text(text string) Element {
-	return Element{"type": "TextBlock", "text": text, "wrap": true}
+	return Element{{"type", "TextBlock"}, {"text", text}, {"wrap", true}}
 }
 
 // Subtle is a small, muted paragraph.
 func Subtle(text string) Element {
-	return Element{"type": "TextBlock", "text": text, "wrap": true, "isSubtle": true, "size": "Small"}
+	return Element{{"type", "TextBlock"}, {"text", text}, {"wrap", true}, {"isSubtle", true}, {"size", "Small"}}
 }
 
 // Fact is one row of a FactSet.
@@ -65,15 +111,15 @@ func Facts(facts ...Fact) Element {
 	for i, f := range facts {
 		fs[i] = map[string]string{"title": f.Title, "value": f.Value}
 	}
-	return Element{"type": "FactSet", "facts": fs}
+	return Element{{"type", "FactSet"}, {"facts", fs}}
 }
 
 // Execute is a button that sends verb and data to the bot as an
 // adaptiveCard/action invoke.
 func Execute(title, verb string, data map[string]any) Element {
-	e := Element{"type": "Action.Execute", "title": title, "verb": verb}
+	e := Element{{"type", "Action.Execute"}, {"title", title}, {"verb", verb}}
 	if data != nil {
-		e["data"] = data
+		e.Set("data", data)
 	}
 	return e
 }

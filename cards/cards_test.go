@@ -1,7 +1,9 @@
 package cards_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
 	"strconv"
 	"strings"
 	"testing"
@@ -30,7 +32,57 @@ func TestEveryCardValidates(t *testing.T) {
 			if len(raw) > maxCardBytes {
 				t.Errorf("%s card is %d bytes, over Teams' limit", name, len(raw))
 			}
+			if key := duplicateKey(t, raw); key != "" {
+				t.Errorf("%s card has %q twice in one object: clients keep only one\n%s", name, key, raw)
+			}
 		})
+	}
+}
+
+// duplicateKey returns a key that some object of raw has twice, "" when
+// none does. An Element is a list of properties, so nothing but this test
+// stops a builder from writing one twice; the schema cannot see it, as a
+// decoder keeps one of the two.
+func duplicateKey(t *testing.T, raw []byte) string {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	// keys holds, for each object open, the keys it has so far; nil for
+	// an array. expectKey is true where an object's next token is a key.
+	var keys []map[string]bool
+	expectKey := false
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return ""
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		inObject := len(keys) > 0 && keys[len(keys)-1] != nil
+		switch tok {
+		case json.Delim('{'):
+			keys = append(keys, map[string]bool{})
+			expectKey = true
+			continue
+		case json.Delim('['):
+			keys = append(keys, nil)
+			expectKey = false
+			continue
+		case json.Delim('}'), json.Delim(']'):
+			keys = keys[:len(keys)-1]
+		default:
+			if inObject && expectKey {
+				k := tok.(string)
+				if keys[len(keys)-1][k] {
+					return k
+				}
+				keys[len(keys)-1][k] = true
+				expectKey = false
+				continue
+			}
+		}
+		// A value ended: in an object, a key comes next.
+		expectKey = len(keys) > 0 && keys[len(keys)-1] != nil
 	}
 }
 
@@ -48,7 +100,7 @@ func TestEncodeMatchesEncodingJSON(t *testing.T) {
 	for i, s := range odd {
 		c := cards.New(cards.Text(s), cards.Facts(cards.Fact{Title: s, Value: s}))
 		c.Actions = []cards.Element{cards.Execute(s, s, map[string]any{s: s, "n": i, "f": 1.5e-7, "ok": true, "nil": nil, "list": []string{s}})}
-		c.Refresh = &cards.Refresh{Action: cards.Element{s: []cards.Element{nil, {}}}, UserIDs: []string{s}}
+		c.Refresh = &cards.Refresh{Action: cards.Element{{Key: s, Value: []cards.Element{nil, {}}}}, UserIDs: []string{s}}
 		every["odd "+strconv.Itoa(i)] = c
 	}
 	every["no refresh users"] = &cards.Card{Refresh: &cards.Refresh{}}
@@ -142,5 +194,18 @@ func reviewCards(t *testing.T) map[string]*cards.Card {
 		"questionnaire review, superseded":        cards.QuestionnaireReviewCard(e, v1, nil, pending, ""),
 		"questionnaire form, stale with problem":  cards.QuestionnaireCard(e, "imap", big, nil, cards.QuestionnaireOpts{Version: 3, Base: 2, Problem: strings.Repeat("p", 700)}),
 		"next steps with Fill in":                 cards.Next(cards.NextView{PersonID: "29:carol", Sections: []*playbook.Engagement{e}}),
+	}
+}
+
+func TestDuplicateKey(t *testing.T) {
+	for raw, want := range map[string]string{
+		`{"a":1,"b":{"a":2},"c":[{"a":3},{"a":4}]}`: "",
+		`{"a":[{"x":1,"y":[1,{}],"x":2}]}`:          "x",
+		`{"a":{},"a":[]}`:                           "a",
+		`[{"a":1},{"a":1}]`:                         "",
+	} {
+		if got := duplicateKey(t, []byte(raw)); got != want {
+			t.Errorf("duplicateKey(%s) = %q, want %q", raw, got, want)
+		}
 	}
 }

@@ -46,7 +46,7 @@ func (c *Card) AppendJSON(b []byte) ([]byte, error) {
 	}
 	if c.Refresh != nil {
 		b = append(b, `,"refresh":{"action":`...)
-		if b, err = appendMap(b, c.Refresh.Action); err != nil {
+		if b, err = appendElement(b, c.Refresh.Action); err != nil {
 			return nil, err
 		}
 		if len(c.Refresh.UserIDs) > 0 {
@@ -58,9 +58,8 @@ func (c *Card) AppendJSON(b []byte) ([]byte, error) {
 	return append(b, '}'), nil
 }
 
-// appendElements writes a list of maps: Elements, or the facts of a
-// FactSet.
-func appendElements[M ~map[string]V, V any](b []byte, es []M) ([]byte, error) {
+// appendElements writes a list of Elements.
+func appendElements(b []byte, es []Element) ([]byte, error) {
 	if es == nil {
 		return append(b, "null"...), nil
 	}
@@ -70,19 +69,41 @@ func appendElements[M ~map[string]V, V any](b []byte, es []M) ([]byte, error) {
 			b = append(b, ',')
 		}
 		var err error
-		if b, err = appendMap(b, e); err != nil {
+		if b, err = appendElement(b, e); err != nil {
 			return nil, err
 		}
 	}
 	return append(b, ']'), nil
 }
 
-// appendMap writes a map with its keys sorted, as encoding/json does.
+// appendElement writes an element's properties in their order.
+func appendElement(b []byte, e Element) ([]byte, error) {
+	if e == nil {
+		return append(b, "null"...), nil
+	}
+	b = append(b, '{')
+	for i, p := range e {
+		b = jsonw.Field(b, i == 0, p.Key)
+		var err error
+		if b, err = appendValue(b, p.Value); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
+// MarshalJSON writes the element as an object, its properties in order.
+func (e Element) MarshalJSON() ([]byte, error) {
+	return appendElement(nil, e)
+}
+
+// appendMap writes a map with its keys sorted, as encoding/json does: the
+// data of buttons, the facts of a FactSet.
 func appendMap[M ~map[string]V, V any](b []byte, m M) ([]byte, error) {
 	if m == nil {
 		return append(b, "null"...), nil
 	}
-	// Elements have a handful of keys: sort them, with their values, on
+	// These maps have a handful of keys: sort them, with their values, on
 	// the stack.
 	type member struct {
 		k string
@@ -116,13 +137,23 @@ func appendValue(b []byte, v any) ([]byte, error) {
 	case int:
 		return strconv.AppendInt(b, int64(v), 10), nil
 	case Element:
-		return appendMap(b, v)
+		return appendElement(b, v)
 	case map[string]any:
 		return appendMap(b, v)
 	case []Element:
 		return appendElements(b, v)
 	case []map[string]string:
-		return appendElements(b, v)
+		if v == nil {
+			return append(b, "null"...), nil
+		}
+		b = append(b, '[')
+		for i, m := range v {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b, _ = appendMap(b, m)
+		}
+		return append(b, ']'), nil
 	case []string:
 		return jsonw.Strings(b, v), nil
 	case ActionData:

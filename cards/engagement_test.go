@@ -108,8 +108,8 @@ func TestNextCardRefreshesForMembers(t *testing.T) {
 	if c.Refresh == nil || len(c.Refresh.UserIDs) != cards.MaxRefreshUsers {
 		t.Fatalf("refresh = %+v; want userIds capped at %d", c.Refresh, cards.MaxRefreshUsers)
 	}
-	if c.Refresh.Action["verb"] != cards.VerbNext {
-		t.Errorf("refresh verb = %v, want %s", c.Refresh.Action["verb"], cards.VerbNext)
+	if c.Refresh.Action.Get("verb") != cards.VerbNext {
+		t.Errorf("refresh verb = %v, want %s", c.Refresh.Action.Get("verb"), cards.VerbNext)
 	}
 	p := cards.Next(cards.NextView{PersonID: "29:pat", Personal: true, Sections: []*playbook.Engagement{e}})
 	if got := p.Refresh.UserIDs; len(got) != 1 || got[0] != "29:pat" {

@@ -15,19 +15,19 @@ type InputOpts struct {
 }
 
 func input(typ, id string, o InputOpts) Element {
-	e := Element{"type": typ, "id": id}
+	e := Element{{"type", typ}, {"id", id}}
 	if o.Label != "" {
-		e["label"] = o.Label
+		e.Set("label", o.Label)
 	}
 	if o.Placeholder != "" {
-		e["placeholder"] = o.Placeholder
+		e.Set("placeholder", o.Placeholder)
 	}
 	if o.Value != "" {
-		e["value"] = o.Value
+		e.Set("value", o.Value)
 	}
 	if o.Required {
-		e["isRequired"] = true
-		e["errorMessage"] = "Required."
+		e.Set("isRequired", true)
+		e.Set("errorMessage", "Required.")
 	}
 	return e
 }
@@ -38,17 +38,17 @@ func withError(e Element, o InputOpts) []Element {
 	if o.Error == "" {
 		return []Element{e}
 	}
-	return []Element{e, {"type": "TextBlock", "text": o.Error, "color": "Attention", "wrap": true, "size": "Small", "spacing": "None"}}
+	return []Element{e, {{"type", "TextBlock"}, {"text", o.Error}, {"color", "Attention"}, {"wrap", true}, {"size", "Small"}, {"spacing", "None"}}}
 }
 
 // TextInput is a one-line text field (multiline for long answers).
 func TextInput(id string, o InputOpts, multiline bool, maxLength int) []Element {
 	e := input("Input.Text", id, o)
 	if multiline {
-		e["isMultiline"] = true
+		e.Set("isMultiline", true)
 	}
 	if maxLength > 0 {
-		e["maxLength"] = maxLength
+		e.Set("maxLength", maxLength)
 	}
 	return withError(e, o)
 }
@@ -57,17 +57,17 @@ func TextInput(id string, o InputOpts, multiline bool, maxLength int) []Element 
 func NumberInput(id string, o InputOpts, min, max *float64) []Element {
 	e := input("Input.Number", id, o)
 	if min != nil {
-		e["min"] = *min
+		e.Set("min", *min)
 	}
 	if max != nil {
-		e["max"] = *max
+		e.Set("max", *max)
 	}
 	// Input.Number's value is a number in the schema; an unparsable typed
 	// value is shown in the error instead of the field.
-	if v, ok := e["value"].(string); ok {
-		delete(e, "value")
+	if v, ok := e.Get("value").(string); ok {
+		e.Delete("value")
 		if f, err := parseFloat(v); err == nil {
-			e["value"] = f
+			e.Set("value", f)
 		}
 	}
 	return withError(e, o)
@@ -89,12 +89,12 @@ func ChoiceInput(id string, o InputOpts, choices []Choice, multi bool) []Element
 	for i, c := range choices {
 		cs[i] = map[string]string{"title": c.Title, "value": c.Value}
 	}
-	e["choices"] = cs
+	e.Set("choices", cs)
 	if multi {
-		e["isMultiSelect"] = true
-		e["style"] = "expanded"
+		e.Set("isMultiSelect", true)
+		e.Set("style", "expanded")
 	} else {
-		e["style"] = "compact"
+		e.Set("style", "compact")
 	}
 	return withError(e, o)
 }
@@ -102,10 +102,11 @@ func ChoiceInput(id string, o InputOpts, choices []Choice, multi bool) []Element
 // ToggleInput is a yes/no checkbox; its value is "true" or "false".
 func ToggleInput(id string, o InputOpts, title string) []Element {
 	e := input("Input.Toggle", id, o)
-	e["title"] = title
-	e["valueOn"], e["valueOff"] = "true", "false"
+	e.Set("title", title)
+	e.Set("valueOn", "true")
+	e.Set("valueOff", "false")
 	if o.Value == "" {
-		e["value"] = "false"
+		e.Set("value", "false")
 	}
 	return withError(e, o)
 }

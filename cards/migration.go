@@ -67,10 +67,10 @@ func Escalations(e *playbook.Engagement, v EscalationsView) *Card {
 		case playbook.EscalationResolved:
 			state += " by " + memberName(e, x.ResolvedBy) + " on " + x.ResolvedAt.Format(day)
 		}
-		head := Element{"type": "TextBlock", "wrap": true, "weight": "Bolder", "spacing": "Medium",
-			"text": fmt.Sprintf("#%d %s, %s, %s", x.ID, x.Severity, state, age(x.Age))}
+		head := Element{{"type", "TextBlock"}, {"wrap", true}, {"weight", "Bolder"}, {"spacing", "Medium"},
+			{"text", fmt.Sprintf("#%d %s, %s, %s", x.ID, x.Severity, state, age(x.Age))}}
 		if x.State != playbook.EscalationResolved && (x.Severity == playbook.SeverityHigh || x.Severity == playbook.SeverityCritical) {
-			head["color"] = "Attention"
+			head.Set("color", "Attention")
 		}
 		body = append(body, head,
 			Text(truncate(x.Text, 400)),

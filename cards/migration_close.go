@@ -65,7 +65,7 @@ func Close(e *playbook.Engagement, v CloseView) *Card {
 		if c.Settled() {
 			mark = "☑"
 		}
-		body = append(body, Element{"type": "TextBlock", "text": mark + " **" + c.Title + "**", "wrap": true, "spacing": "Medium"}, Subtle(state))
+		body = append(body, Element{{"type", "TextBlock"}, {"text", mark + " **" + c.Title + "**"}, {"wrap", true}, {"spacing", "Medium"}}, Subtle(state))
 		if c.Settled() || !v.CanCheck || e.IsClosed() {
 			continue
 		}

@@ -47,9 +47,9 @@ func eventButton(title, verb string, e *playbook.Engagement, n int) Element {
 func showCard(title string, body []Element, submit Element) Element {
 	c := New(body...)
 	c.Actions = []Element{submit}
-	return Element{"type": "Action.ShowCard", "title": title, "card": map[string]any{
+	return Element{{"type", "Action.ShowCard"}, {"title", title}, {"card", map[string]any{
 		"type": "AdaptiveCard", "body": c.Body, "actions": c.Actions,
-	}}
+	}}}
 }
 
 // Events lists the events of the latest plan with their state, pre-flight
@@ -75,7 +75,7 @@ func Events(e *playbook.Engagement, v EventsView) *Card {
 			state += " (pre-flight waived)"
 		}
 		head := fmt.Sprintf("Event %d, %s: %s, %s units, %s", ev.N, ev.Date.Format("Mon 2 Jan"), ev.Kind, count(ev.Size()), state)
-		body = append(body, Element{"type": "TextBlock", "text": head, "wrap": true, "weight": "Bolder", "spacing": "Medium"})
+		body = append(body, Element{{"type", "TextBlock"}, {"text", head}, {"wrap", true}, {"weight", "Bolder"}, {"spacing", "Medium"}})
 		switch {
 		case ev.State == playbook.EventCompleted:
 			body = append(body, Subtle(fmt.Sprintf("%s migrated, %s failed.", count(ev.Migrated), count(ev.Failed))))

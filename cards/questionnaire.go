@@ -77,7 +77,7 @@ func QuestionnaireCard(e *playbook.Engagement, section string, answers playbook.
 		Subtle(fmt.Sprintf("Section %d of %d. %s", idx+1, len(sections), draftLine(e))),
 	}
 	if o.Notice != "" {
-		body = append(body, Element{"type": "TextBlock", "text": o.Notice, "wrap": true, "weight": "Bolder", "color": "Good"})
+		body = append(body, Element{{"type", "TextBlock"}, {"text", o.Notice}, {"wrap", true}, {"weight", "Bolder"}, {"color", "Good"}})
 	}
 	if o.Problem != "" {
 		body = append(body, Notice(o.Problem, true))
@@ -109,7 +109,7 @@ func QuestionnaireCard(e *playbook.Engagement, section string, answers playbook.
 	c.Actions = append(c.Actions,
 		Execute("Save draft", VerbQuestionnaireSave, data()),
 		Execute("Submit", VerbQuestionnaireSubmit, data()))
-	c.Actions[len(c.Actions)-1]["style"] = "positive"
+	c.Actions[len(c.Actions)-1].Set("style", "positive")
 	return c
 }
 
@@ -173,15 +173,15 @@ func errorSummary(e *playbook.Engagement, sections []playbook.Section, sec playb
 	if m := errs[playbook.FormError]; m != "" {
 		lines = append(lines, m)
 	}
-	out := []Element{{"type": "TextBlock", "text": strings.Join(lines, " "), "wrap": true, "weight": "Bolder", "color": "Attention"}}
+	out := []Element{{{"type", "TextBlock"}, {"text", strings.Join(lines, " ")}, {"wrap", true}, {"weight", "Bolder"}, {"color", "Attention"}}}
 	if len(buttons) > 0 {
-		out = append(out, Element{"type": "ActionSet", "actions": buttons})
+		out = append(out, Element{{"type", "ActionSet"}, {"actions", buttons}})
 	}
 	return out
 }
 
 func sectionHeading(text string) Element {
-	return Element{"type": "TextBlock", "text": text, "wrap": true, "weight": "Bolder", "size": "Medium", "spacing": "Medium"}
+	return Element{{"type", "TextBlock"}, {"text", text}, {"wrap", true}, {"weight", "Bolder"}, {"size", "Medium"}, {"spacing", "Medium"}}
 }
 
 // fieldInput is one field as card elements: the input, its error, its help.
@@ -199,10 +199,10 @@ func fieldInput(f playbook.Field, value, msg string) []Element {
 		els = TextInput(f.ID, o, true, f.MaxLength())
 	case playbook.TypeEmail:
 		els = TextInput(f.ID, o, false, f.MaxLength())
-		els[0]["style"] = "Email"
+		els[0].Set("style", "Email")
 	case playbook.TypePhone:
 		els = TextInput(f.ID, o, false, f.MaxLength())
-		els[0]["style"] = "Tel"
+		els[0].Set("style", "Tel")
 	case playbook.TypeNumber, playbook.TypeInteger:
 		if value != "" && !finite(value) {
 			// Input.Number cannot show what is not a number: say it in
@@ -238,7 +238,7 @@ func fieldInput(f playbook.Field, value, msg string) []Element {
 		els = TextInput(f.ID, o, false, f.MaxLength())
 	}
 	if f.Help != "" {
-		els = append(els, Element{"type": "TextBlock", "text": f.Help, "wrap": true, "isSubtle": true, "size": "Small", "spacing": "None"})
+		els = append(els, Element{{"type", "TextBlock"}, {"text", f.Help}, {"wrap", true}, {"isSubtle", true}, {"size", "Small"}, {"spacing", "None"}})
 	}
 	return els
 }
@@ -503,17 +503,17 @@ func QuestionnaireReviewCard(e *playbook.Engagement, v playbook.QuestionnaireVer
 	default:
 		body = append(body, Text(reviewerLine(e)))
 		ask := Element{
-			"type": "AdaptiveCard",
-			"body": []Element{{
-				"type": "Input.Text", "id": ReviewCommentInput, "label": "What should the customer change?", "isMultiline": true,
-				"isRequired": true, "errorMessage": "Say what should change.", "maxLength": playbook.MaxReviewComment,
-			}},
-			"actions": []Element{Execute("Send to the customer", VerbQuestionnaireChanges, d)},
+			{"type", "AdaptiveCard"},
+			{"body", []Element{{
+				{"type", "Input.Text"}, {"id", ReviewCommentInput}, {"label", "What should the customer change?"}, {"isMultiline", true},
+				{"isRequired", true}, {"errorMessage", "Say what should change."}, {"maxLength", playbook.MaxReviewComment},
+			}}},
+			{"actions", []Element{Execute("Send to the customer", VerbQuestionnaireChanges, d)}},
 		}
 		validate := Execute("Validate", VerbQuestionnaireValidate, d)
-		validate["style"] = "positive"
-		validate["associatedInputs"] = "none"
-		actions = append([]Element{validate, {"type": "Action.ShowCard", "title": "Request changes…", "card": ask}}, actions...)
+		validate.Set("style", "positive")
+		validate.Set("associatedInputs", "none")
+		actions = append([]Element{validate, {{"type", "Action.ShowCard"}, {"title", "Request changes…"}, {"card", ask}}}, actions...)
 	}
 	c := New(body...)
 	c.Actions = actions

@@ -149,7 +149,7 @@ func TestQuestionnaireCardsValidate(t *testing.T) {
 // find returns the body element with that id, and the one after it.
 func find(c *cards.Card, id string) (cards.Element, cards.Element) {
 	for i, e := range c.Body {
-		if e["id"] == id {
+		if e.Get("id") == id {
 			if i+1 < len(c.Body) {
 				return e, c.Body[i+1]
 			}
@@ -173,39 +173,39 @@ func TestQuestionnaireCardKeepsValuesAndErrors(t *testing.T) {
 	}
 	// The summary is at the top and names the other sections with errors.
 	top := c.Body[2]
-	if top["color"] != "Attention" || !strings.Contains(top["text"].(string), "4 answers need attention. 2 on this page, marked below. Also in: Organisation and contacts (1), IMAP mail (1).") {
+	if top.Get("color") != "Attention" || !strings.Contains(top.Get("text").(string), "4 answers need attention. 2 on this page, marked below. Also in: Organisation and contacts (1), IMAP mail (1).") {
 		t.Errorf("summary = %v", top)
 	}
-	goTo := c.Body[3]["actions"].([]cards.Element)
-	if len(goTo) != 2 || goTo[0]["verb"] != cards.VerbQuestionnaireGoto || goTo[1]["data"].(map[string]any)["to"] != "imap" {
+	goTo := c.Body[3].Get("actions").([]cards.Element)
+	if len(goTo) != 2 || goTo[0].Get("verb") != cards.VerbQuestionnaireGoto || goTo[1].Get("data").(map[string]any)["to"] != "imap" {
 		t.Errorf("go-to buttons = %v", goTo)
 	}
 	// An unparsable number keeps what was typed in its message.
 	in1, msg := find(c, "pilot-size")
-	if _, has := in1["value"]; has || !strings.Contains(msg["text"].(string), "Give a whole number between 1 and 10,000") || !strings.Contains(msg["text"].(string), "You typed “lots”.") {
+	if _, has := in1.Lookup("value"); has || !strings.Contains(msg.Get("text").(string), "Give a whole number between 1 and 10,000") || !strings.Contains(msg.Get("text").(string), "You typed “lots”.") {
 		t.Errorf("pilot-size = %v, %v", in1, msg)
 	}
 	in2, msg2 := find(c, "window-start")
-	if _, has := in2["value"]; has || !strings.Contains(msg2["text"].(string), "You typed “15/01/2027”.") {
+	if _, has := in2.Lookup("value"); has || !strings.Contains(msg2.Get("text").(string), "You typed “15/01/2027”.") {
 		t.Errorf("window-start = %v, %v", in2, msg2)
 	}
 	// Valid values are shown as given, without a message.
 	users, next := find(c, "users-in-scope")
-	if users["value"] != 2.0 || next["color"] == "Attention" {
+	if users.Get("value") != 2.0 || next.Get("color") == "Attention" {
 		t.Errorf("users-in-scope = %v, then %v", users, next)
 	}
 	// Other pages keep their values too.
 	org := cards.QuestionnaireCard(e, "organisation", clean, fe, cards.QuestionnaireOpts{Version: 4})
 	email, emsg := find(org, "tech-contact-email")
-	if email["value"] != "ivan at contoso" || email["style"] != "Email" || emsg["color"] != "Attention" {
+	if email.Get("value") != "ivan at contoso" || email.Get("style") != "Email" || emsg.Get("color") != "Attention" {
 		t.Errorf("email = %v, %v", email, emsg)
 	}
-	if _, has := email["isRequired"]; has {
+	if _, has := email.Lookup("isRequired"); has {
 		t.Error("isRequired would stop Save draft in Teams")
 	}
 	imap := cards.QuestionnaireCard(e, "imap", clean, fe, cards.QuestionnaireOpts{})
 	port, pmsg := find(imap, "imap-port")
-	if _, has := port["value"]; has || !strings.Contains(pmsg["text"].(string), "You typed “NaN”.") {
+	if _, has := port.Lookup("value"); has || !strings.Contains(pmsg.Get("text").(string), "You typed “NaN”.") {
 		t.Errorf("imap-port = %v, %v", port, pmsg)
 	}
 	if err := schema.ValidateCard(imap); err != nil {
@@ -218,7 +218,7 @@ func TestQuestionnaireCardNavigation(t *testing.T) {
 	titles := func(c *cards.Card) string {
 		var s []string
 		for _, a := range c.Actions {
-			s = append(s, a["title"].(string)+":"+a["verb"].(string))
+			s = append(s, a.Get("title").(string)+":"+a.Get("verb").(string))
 		}
 		return strings.Join(s, " ")
 	}
@@ -226,7 +226,7 @@ func TestQuestionnaireCardNavigation(t *testing.T) {
 	if got := titles(first); got != "Next:questionnaireNext Save draft:questionnaireSave Submit:questionnaireSubmit" {
 		t.Errorf("first page buttons = %s", got)
 	}
-	d := first.Actions[0]["data"].(map[string]any)
+	d := first.Actions[0].Get("data").(map[string]any)
 	if d["engagement"] != "eng-q" || d["version"] != 9 || d["section"] != "organisation" {
 		t.Errorf("data = %v", d)
 	}
@@ -234,16 +234,16 @@ func TestQuestionnaireCardNavigation(t *testing.T) {
 	if got := titles(last); got != "Back:questionnaireBack Save draft:questionnaireSave Submit:questionnaireSubmit" {
 		t.Errorf("last page buttons = %s", got)
 	}
-	if !strings.Contains(last.Body[1]["text"].(string), "Section 5 of 5.") {
-		t.Errorf("subtitle = %v", last.Body[1]["text"])
+	if !strings.Contains(last.Body[1].Get("text").(string), "Section 5 of 5.") {
+		t.Errorf("subtitle = %v", last.Body[1].Get("text"))
 	}
 	mid := cards.QuestionnaireCard(e, "exchange", nil, nil, cards.QuestionnaireOpts{})
 	if got := titles(mid); !strings.HasPrefix(got, "Back:questionnaireBack Next:questionnaireNext") {
 		t.Errorf("middle page buttons = %s", got)
 	}
 	// A section not in the engagement shows the first.
-	if c := cards.QuestionnaireCard(e, "imap", nil, nil, cards.QuestionnaireOpts{}); !strings.Contains(c.Body[1]["text"].(string), "Section 1 of 5.") {
-		t.Errorf("unknown section: %v", c.Body[1]["text"])
+	if c := cards.QuestionnaireCard(e, "imap", nil, nil, cards.QuestionnaireOpts{}); !strings.Contains(c.Body[1].Get("text").(string), "Section 1 of 5.") {
+		t.Errorf("unknown section: %v", c.Body[1].Get("text"))
 	}
 	// Only the engagement's fields appear; optional ones say so.
 	raw := string(cardBytes(t, cards.QuestionnaireCard(e, "dropbox", nil, nil, cards.QuestionnaireOpts{})))
@@ -327,12 +327,12 @@ func TestQuestionnaireRoundTrip(t *testing.T) {
 	for _, s := range playbook.Sections(e) {
 		c := cards.QuestionnaireCard(e, s.ID, in, nil, cards.QuestionnaireOpts{Version: 2})
 		sent := map[string]any{}
-		for k, v := range c.Actions[len(c.Actions)-1]["data"].(map[string]any) {
+		for k, v := range c.Actions[len(c.Actions)-1].Get("data").(map[string]any) {
 			sent[k] = v
 		}
 		for _, el := range c.Body {
-			if id, ok := el["id"].(string); ok {
-				sent[id] = el["value"] // a number stays a number, as some clients send it
+			if id, ok := el.Get("id").(string); ok {
+				sent[id] = el.Get("value") // a number stays a number, as some clients send it
 			}
 		}
 		raw, _ := json.Marshal(sent)

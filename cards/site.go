@@ -349,8 +349,8 @@ func Issues(e *playbook.Engagement, v IssuesView) *Card {
 		choices = append(choices, Choice{Title: truncate(displayMember(m), 60), Value: m.ID})
 	}
 	for _, x := range open[min(page*IssuesPageSize, len(open)):min((page+1)*IssuesPageSize, len(open))] {
-		body = append(body, Element{"type": "TextBlock", "wrap": true, "weight": "Bolder", "spacing": "Medium",
-			"text": fmt.Sprintf("#%d %s", x.ID, truncate(x.Title, 120))}, issueFacts(e, x))
+		body = append(body, Element{{"type", "TextBlock"}, {"wrap", true}, {"weight", "Bolder"}, {"spacing", "Medium"},
+			{"text", fmt.Sprintf("#%d %s", x.ID, truncate(x.Title, 120))}}, issueFacts(e, x))
 		var bs []Element
 		if may(playbook.ActionIssueAssign) && len(choices) > 0 {
 			bs = append(bs, showCard("Assign", ChoiceInput(OwnerInput(x.ID), InputOpts{Label: "Owner", Value: x.Owner}, choices, false),

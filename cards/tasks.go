@@ -150,7 +150,7 @@ const questionnaireTask = "questionnaire"
 // values.
 func fillButton(e *playbook.Engagement) Element {
 	b := quiet(Execute("Fill in the questionnaire", VerbQuestionnaire, map[string]any{"engagement": e.ID}))
-	b["style"] = "positive"
+	b.Set("style", "positive")
 	return b
 }
 
@@ -161,14 +161,14 @@ func naAction(e *playbook.Engagement, personID string, t playbook.Task) Element 
 		return nil
 	}
 	form := Element{
-		"type": "AdaptiveCard",
-		"body": []Element{{
-			"type": "Input.Text", "id": ReasonInput(t.Key), "label": "Why does " + t.Ref() + " not apply?",
-			"isRequired": true, "errorMessage": "Say why.", "maxLength": 500,
-		}},
-		"actions": []Element{Button("Mark not applicable", VerbNA, ActionData{Engagement: e.ID, Version: e.Version, Task: t.Key})},
+		{"type", "AdaptiveCard"},
+		{"body", []Element{{
+			{"type", "Input.Text"}, {"id", ReasonInput(t.Key)}, {"label", "Why does " + t.Ref() + " not apply?"},
+			{"isRequired", true}, {"errorMessage", "Say why."}, {"maxLength", 500},
+		}}},
+		{"actions", []Element{Button("Mark not applicable", VerbNA, ActionData{Engagement: e.ID, Version: e.Version, Task: t.Key})}},
 	}
-	return Element{"type": "Action.ShowCard", "title": "Not applicable…", "card": form}
+	return Element{{"type", "Action.ShowCard"}, {"title", "Not applicable…"}, {"card", form}}
 }
 
 // blockers says what a step waits for: "1699 (FRP: Pat), 4027 (MST:

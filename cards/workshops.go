@@ -259,7 +259,7 @@ func WorkshopSlots(e *playbook.Engagement, key string, slots []playbook.Interval
 	}
 	c := New(body...)
 	if len(buttons) > 0 {
-		c.Body = append(c.Body, Element{"type": "ActionSet", "actions": buttons})
+		c.Body = append(c.Body, Element{{"type", "ActionSet"}, {"actions", buttons}})
 	}
 	c.Actions = []Element{workshopButton("Change the window", VerbWorkshopSchedule, e, key), workshopButton("Back", VerbWorkshops, e, "")}
 	return c
@@ -323,7 +323,7 @@ func Invitation(e *playbook.Engagement, w playbook.Workshop, v InvitationView) *
 	}
 	c := New(body...)
 	if v.ICSURL != "" {
-		c.Actions = append(c.Actions, Element{"type": "Action.OpenUrl", "title": "Add to calendar", "url": v.ICSURL})
+		c.Actions = append(c.Actions, Element{{"type", "Action.OpenUrl"}, {"title", "Add to calendar"}, {"url", v.ICSURL}})
 	}
 	if v.CanAct && w.Status == playbook.WorkshopScheduled {
 		if !v.Now.Before(w.Start) {
