@@ -20,6 +20,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log"
 	"net"
 	"net/http"
@@ -332,9 +333,16 @@ func runTarget(ctx context.Context, cfg config, idx int, t namedCmd, s *sink, en
 			r.Failure = err.Error()
 			return r
 		}
+		// A kept BENCH_DIR holds the last run's store: a bigger file and a
+		// longer redelivery record would slow this run down unseen.
+		db := filepath.Join(dir, "mvmbot.db")
+		if err := os.Remove(db); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			r.Failure = err.Error()
+			return r
+		}
 		vars := []string{
 			"PORT=" + strconv.Itoa(port),
-			"MVMBOT_DB=" + filepath.Join(dir, "mvmbot.db"),
+			"MVMBOT_DB=" + db,
 			"MVMBOT_LOG_FORMAT=json",
 			"BENCH_SERVICE_URL=" + s.url,
 			"BENCH_CONVERSATIONS=" + strings.Join(convs, ","),
