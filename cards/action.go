@@ -112,7 +112,8 @@ func malformed() error {
 // it is, not as a map: the task card has a button per task, and a map each
 // was a good part of building it.
 func Button(title, verb string, d ActionData) Element {
-	return Element{{"type", "Action.Execute"}, {"title", title}, {"verb", verb}, {"data", d}}
+	// Room for the one property most buttons get next (quiet, a style).
+	return append(make(Element, 0, 5), Prop{"type", "Action.Execute"}, Prop{"title", title}, Prop{"verb", verb}, Prop{"data", d})
 }
 
 // appendJSON writes d as encoding/json writes it by its tags.

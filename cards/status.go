@@ -41,7 +41,7 @@ func Status(e *playbook.Engagement, now time.Time) *Card {
 			}
 			who := string(o.Owner) + ": " + names(o.Holders)
 			if len(o.BlockedBy) > 0 {
-				who += "; waits for " + blockers(o.BlockedBy)
+				who += "; " + waitsFor(o.BlockedBy)
 			}
 			fs = append(fs, Fact{o.Task.Ref(), truncate(o.Task.Title, 80) + " (due " + o.Due.Format("2 Jan") + "; " + who + ")"})
 		}

@@ -1,6 +1,7 @@
 package cards
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -50,7 +51,7 @@ func Next(v NextView) *Card {
 	}
 	var users []string
 	for _, e := range v.Sections {
-		body = append(body, section(e, v.PersonID, v.Personal || len(v.Sections) > 1)...)
+		body = section(body, e, v.PersonID, v.Personal || len(v.Sections) > 1)
 		for _, m := range e.Members {
 			users = appendUnique(users, m.ID)
 		}
@@ -79,9 +80,8 @@ func appendUnique(s []string, v string) []string {
 	return append(s, v)
 }
 
-// section is one engagement's part of the task card.
-func section(e *playbook.Engagement, personID string, named bool) []Element {
-	var out []Element
+// section appends one engagement's part of the task card to out.
+func section(out []Element, e *playbook.Engagement, personID string, named bool) []Element {
 	if named {
 		out = append(out, Heading(e.Customer))
 	}
@@ -98,9 +98,12 @@ func section(e *playbook.Engagement, personID string, named bool) []Element {
 	if len(steps.Ready) == 0 && len(steps.Waiting) == 0 {
 		return append(out, Text("Nothing is open for "+roleList(m.Roles)+". 🎉"))
 	}
+	const maxTasks = 15
+	// The elements below, at most: a task card is built on every "next
+	// steps", so it grows its body once rather than append by append.
+	out = slices.Grow(out, 4+3*min(len(steps.Ready)+len(steps.Waiting), maxTasks))
 	out = append(out, Subtle("As "+roleList(m.Roles)+" · "+strconv.Itoa(len(steps.Ready))+" to do now, "+strconv.Itoa(len(steps.Waiting))+" waiting"))
 	listed := 0
-	const maxTasks = 15
 	if len(steps.Ready) > 0 {
 		out = append(out, Heading("To do now"))
 	}
@@ -129,7 +132,7 @@ func section(e *playbook.Engagement, personID string, named bool) []Element {
 			break
 		}
 		listed++
-		out = append(out, Text("**"+s.Task.Ref()+"** "+s.Task.Title), Subtle("waits for "+blockers(s.BlockedBy)))
+		out = append(out, Text("**"+s.Task.Ref()+"** "+s.Task.Title), Subtle(waitsFor(s.BlockedBy)))
 		if s.Task.Key == questionnaireTask {
 			// It can be filled in before the workshops; submitting
 			// marks it done once they are.
@@ -171,17 +174,30 @@ func naAction(e *playbook.Engagement, personID string, t playbook.Task) Element 
 	return Element{{"type", "Action.ShowCard"}, {"title", "Not applicable…"}, {"card", form}}
 }
 
-// blockers says what a step waits for: "1699 (FRP: Pat), 4027 (MST:
-// nobody yet)".
-func blockers(ss []playbook.Step) string {
-	out := make([]string, len(ss))
+// waitsFor says what a step waits for: "waits for 1699 (FRP: Pat), 4027
+// (MST: nobody yet)".
+func waitsFor(ss []playbook.Step) string {
+	var b strings.Builder
+	b.Grow(64 * len(ss))
+	b.WriteString("waits for ")
 	for i, s := range ss {
-		out[i] = s.Task.Ref() + " (" + string(s.Owner) + ": " + names(s.Holders) + ")"
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(s.Task.Ref())
+		b.WriteString(" (")
+		b.WriteString(string(s.Owner))
+		b.WriteString(": ")
+		b.WriteString(names(s.Holders))
+		b.WriteByte(')')
 	}
-	return strings.Join(out, ", ")
+	return b.String()
 }
 
 func roleList(rs []playbook.Role) string {
+	if len(rs) == 1 {
+		return string(rs[0])
+	}
 	s := make([]string, len(rs))
 	for i, r := range rs {
 		s[i] = string(r)

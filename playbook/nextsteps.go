@@ -57,11 +57,14 @@ func NextStepsForRoles(e *Engagement, rs ...Role) Steps {
 	}
 	// Validate keeps the table in phase order, so table order is the order
 	// promised above.
-	for _, t := range table {
-		if !Applies(e, t) || e.State(t.Key).Status != StatusOpen || !hasRole(rs, OwnerOf(e, t)) {
+	for i := range table {
+		t := &table[i]
+		// Cheapest test first: most tasks are another role's, and the
+		// state is a map look-up.
+		if !hasRole(rs, OwnerOf(e, *t)) || !Applies(e, *t) || e.State(t.Key).Status != StatusOpen {
 			continue
 		}
-		st := e.blockedStep(t)
+		st := e.blockedStep(*t)
 		if st.Ready() {
 			s.Ready = append(s.Ready, st)
 		} else {
@@ -79,8 +82,13 @@ func (e *Engagement) step(t Task) Step {
 // blockedStep is step with its open needs.
 func (e *Engagement) blockedStep(t Task) Step {
 	st := e.step(t)
-	for _, b := range openNeeds(e, t) {
-		st.BlockedBy = append(st.BlockedBy, e.step(b))
+	for _, n := range t.Needs {
+		if !satisfied(e, n) {
+			if st.BlockedBy == nil {
+				st.BlockedBy = make([]Step, 0, len(t.Needs))
+			}
+			st.BlockedBy = append(st.BlockedBy, e.step(table[byKey[n]]))
+		}
 	}
 	return st
 }

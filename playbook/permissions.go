@@ -60,20 +60,21 @@ func authorize(e *Engagement, actorID string, a Action, t *Task) (onBehalfOf Rol
 	}
 	m := e.Members[i]
 	mvm := m.Has(MVM) && e.hasIMAP()
-	yours := fmt.Sprintf("Your roles: %s.", joinRoles(m.Roles))
+	// Only a refusal says it; cards ask Can for every button they offer.
+	yours := func() string { return "Your roles: " + joinRoles(m.Roles) + "." }
 
 	switch a {
 	case ActionSetUp:
 		if m.Has(FRP) || m.Has(MST) || m.Has(MVM) {
 			return "", nil
 		}
-		return "", Errorf(EFORBIDDEN, "Only the FRP, the MST or the MVM can set up an engagement; the customer is invited to it. %s", yours)
+		return "", Errorf(EFORBIDDEN, "Only the FRP, the MST or the MVM can set up an engagement; the customer is invited to it. %s", yours())
 
 	case ActionUpdate, ActionAssignRole, ActionRemoveRole, ActionSetLead:
 		if m.Lead || mvm {
 			return "", nil
 		}
-		return "", Errorf(EFORBIDDEN, "Only %s can %s. %s", e.leadOrMVM(), verbs[a], yours)
+		return "", Errorf(EFORBIDDEN, "Only %s can %s. %s", e.leadOrMVM(), verbs[a], yours())
 
 	case ActionMarkDone, ActionReopen, ActionMarkNotApplicable:
 		if t == nil {
@@ -92,7 +93,7 @@ func authorize(e *Engagement, actorID string, a Action, t *Task) (onBehalfOf Rol
 				who = append(who, "the MST")
 			}
 			return "", Errorf(EFORBIDDEN, "Only %s can mark %s not applicable. %s",
-				orList(append(who, e.actingFor()...)), t.Ref(), yours)
+				orList(append(who, e.actingFor()...)), t.Ref(), yours())
 		}
 		for _, h := range t.Helpers {
 			if m.Has(h) {
@@ -108,19 +109,19 @@ func authorize(e *Engagement, actorID string, a Action, t *Task) (onBehalfOf Rol
 		}
 		others = append(others, e.actingFor()...)
 		return "", Errorf(EFORBIDDEN, "Only the %s, or %s on their behalf, can %s. %s",
-			owner, orList(others), doTask(a, *t), yours)
+			owner, orList(others), doTask(a, *t), yours())
 
 	case ActionClose:
 		if e.hasIMAP() && len(e.Holders(MVM)) > 0 {
 			if mvm {
 				return "", nil
 			}
-			return "", Errorf(EFORBIDDEN, "Only the MVM can close an IMAP engagement. %s", yours)
+			return "", Errorf(EFORBIDDEN, "Only the MVM can close an IMAP engagement. %s", yours())
 		}
 		if m.Lead {
 			return "", nil
 		}
-		return "", Errorf(EFORBIDDEN, "Only %s can close this engagement. %s", e.leadName(), yours)
+		return "", Errorf(EFORBIDDEN, "Only %s can close this engagement. %s", e.leadName(), yours())
 	}
 	return "", Errorf(EINVALID, "Unknown action %q.", a)
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mvmbot/mvmbot/internal/benchdata"
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
@@ -138,4 +139,25 @@ func BenchmarkProcessed(b *testing.B) {
 			}
 		})
 	})
+}
+
+// BenchmarkEngagementsOf is the read of a personal-chat "next steps": the
+// person's engagements, from the member index and the decoded cache.
+func BenchmarkEngagementsOf(b *testing.B) {
+	db := mustOpen(b, filepath.Join(b.TempDir(), "mvmbot.db"), nil)
+	ctx := b.Context()
+	e, frp, err := benchdata.Engagement(1, time.Now())
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, _, err := db.CommitTurn(ctx, playbook.Turn{Engagement: e}); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		es, err := db.EngagementsOf(ctx, frp.ID)
+		if err != nil || len(es) != 1 {
+			b.Fatalf("%d engagements, %v", len(es), err)
+		}
+	}
 }
