@@ -113,6 +113,8 @@ type Connector struct {
 	BaseDelay   time.Duration // default 500ms
 	MaxDelay    time.Duration // default 10s
 	Timeout     time.Duration // per attempt; default 15s
+
+	bodies bodyPool
 }
 
 const maxConnectorResponse = 1 << 20
@@ -192,17 +194,21 @@ func (c *Connector) call(ctx context.Context, op, method, serviceURL, path strin
 		return &ConnectorError{Op: op, Err: fmt.Errorf("bad serviceUrl %q", serviceURL), final: true}
 	}
 	endpoint := strings.TrimSuffix(serviceURL, "/") + "/" + path
-	var body []byte
+	var body *sharedBody
 	if raw, ok := in.(json.RawMessage); ok {
-		body = raw // already the wire form (stored jobs)
+		body = fixedBody(raw) // already the wire form (stored jobs)
 	} else if act, ok := in.(*Outgoing); ok {
-		if body, err = act.marshal(); err != nil {
+		body = c.bodies.get()
+		defer body.release()
+		if *body.buf, err = act.appendJSON(*body.buf); err != nil {
 			return &ConnectorError{Op: op, Err: fmt.Errorf("encode: %w", err), final: true}
 		}
 	} else if in != nil {
-		if body, err = json.Marshal(in); err != nil {
+		raw, err := json.Marshal(in)
+		if err != nil {
 			return &ConnectorError{Op: op, Err: fmt.Errorf("encode: %w", err), final: true}
 		}
+		body = fixedBody(raw)
 	}
 	attempts := c.MaxAttempts
 	if attempts <= 0 {
@@ -253,7 +259,7 @@ func (c *Connector) backoff(attempt int) time.Duration {
 	return time.Duration(rand.Int64N(int64(d))) + time.Millisecond
 }
 
-func (c *Connector) once(ctx context.Context, op, method, endpoint string, body []byte, out any) *ConnectorError {
+func (c *Connector) once(ctx context.Context, op, method, endpoint string, body *sharedBody, out any) *ConnectorError {
 	timeout := c.Timeout
 	if timeout <= 0 {
 		timeout = 15 * time.Second
@@ -265,11 +271,7 @@ func (c *Connector) once(ctx context.Context, op, method, endpoint string, body 
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, endpoint, rd)
+	req, err := http.NewRequestWithContext(ctx, method, endpoint, nil)
 	if err != nil {
 		return &ConnectorError{Op: op, Err: err}
 	}
@@ -282,6 +284,11 @@ func (c *Connector) once(ctx context.Context, op, method, endpoint string, body 
 			return &ConnectorError{Op: op, Err: fmt.Errorf("get connector token: %w", err)}
 		}
 		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	if body != nil {
+		// Last, so that no early return leaves a reader unclosed: Do
+		// closes it, even on errors.
+		body.attach(req)
 	}
 	client := c.HTTP
 	if client == nil {
