@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -540,5 +541,49 @@ func TestConcurrentClicksApplyOnce(t *testing.T) {
 	after := c.engagement()
 	if after.Version != e.Version+1 || len(after.History) != len(e.History)+1 {
 		t.Errorf("%d clicks made %d changes, want 1", n, after.Version-e.Version)
+	}
+}
+
+// A personal "next steps" renders the store's own engagements, not copies
+// (store.DB.ViewEngagementsOf). Run it beside writes to the same
+// engagement: under -race this says nothing it renders is written, and
+// every card and the stored engagement come out whole.
+func TestPersonalNextBesideWrites(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	c := &conv{t: t, h: h}
+	setUp(t, c)
+	before := c.engagement()
+	const readers, reads, writes = 4, 10, 10
+	var wg sync.WaitGroup
+	for g := range readers {
+		wg.Go(func() {
+			for i := range reads {
+				a := h.message(fmt.Sprintf("personal-%d-%d", g, i), "next steps")
+				a["from"] = map[string]any{"id": pat.id, "name": pat.name}
+				a["conversation"] = map[string]any{"id": "a:pat-personal", "conversationType": "personal", "tenantId": "tenant-1"}
+				if status, body := h.post(a, c.auth()); status != http.StatusOK {
+					t.Errorf("personal next: status %d %s", status, body)
+				}
+			}
+		})
+	}
+	for i := range writes {
+		verb := "done"
+		if i%2 == 1 {
+			verb = "undo"
+		}
+		c.say(pat, verb+" 1699")
+	}
+	wg.Wait()
+	for g := range readers {
+		for i := range reads {
+			if s := cardText(t, replyCard(t, h.replyTo(fmt.Sprintf("personal-%d-%d", g, i)))); !strings.Contains(s, "Contoso") || !strings.Contains(s, `"task":`) {
+				t.Fatalf("personal card %d-%d: %s", g, i, s)
+			}
+		}
+	}
+	after := c.engagement()
+	if after.Version != before.Version+writes || len(after.History) != len(before.History)+writes {
+		t.Errorf("engagement v%d, %d history entries; want v%d, %d", after.Version, len(after.History), before.Version+writes, len(before.History)+writes)
 	}
 }

@@ -68,6 +68,29 @@ func (db *DB) EngagementByConversation(ctx context.Context, key string) (*playbo
 // member of, closed ones included, ordered by engagement ID (byte order).
 // None is an empty slice and no error.
 func (db *DB) EngagementsOf(ctx context.Context, memberID string) ([]*playbook.Engagement, error) {
+	es, err := db.engagementsOf(ctx, memberID, (*playbook.Engagement).Clone)
+	if err != nil {
+		return nil, err
+	}
+	return es, nil
+}
+
+// ViewEngagementsOf calls fn with the engagements EngagementsOf returns,
+// without copying them: they are the store's own, so fn must neither
+// change nor keep them (or anything they hold) past its return; the slice
+// itself is fn's. It is for read-only answers on the hot path (a personal
+// "next steps" reads and renders; a copy would be a fifth of its work).
+func (db *DB) ViewEngagementsOf(ctx context.Context, memberID string, fn func([]*playbook.Engagement) error) error {
+	es, err := db.engagementsOf(ctx, memberID, func(e *playbook.Engagement) *playbook.Engagement { return e })
+	if err != nil {
+		return err
+	}
+	return fn(es)
+}
+
+// engagementsOf reads memberID's engagements; own turns each decoded one
+// into what the caller gets (a copy, or the cached value itself).
+func (db *DB) engagementsOf(ctx context.Context, memberID string, own func(*playbook.Engagement) *playbook.Engagement) ([]*playbook.Engagement, error) {
 	var es []*playbook.Engagement
 	err := db.view(ctx, func(tx *bolt.Tx) error {
 		es = nil
@@ -77,11 +100,11 @@ func (db *DB) EngagementsOf(ctx context.Context, memberID string) ([]*playbook.E
 		prefix := append([]byte(memberID), memberSep)
 		c := tx.Bucket(bucketEngagementMembers).Cursor()
 		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-			e, err := db.readEngagement(tx, string(k[len(prefix):]))
+			e, err := db.decodedEngagement(tx, string(k[len(prefix):]))
 			if err != nil {
 				return err
 			}
-			es = append(es, e)
+			es = append(es, own(e))
 		}
 		return nil
 	})
@@ -111,6 +134,16 @@ const maxDecoded = 1024
 // decoded from, so a write by anyone, in any way, simply misses the cache;
 // callers get their own clone either way.
 func (db *DB) readEngagement(tx *bolt.Tx, id string) (*playbook.Engagement, error) {
+	e, err := db.decodedEngagement(tx, id)
+	if err != nil {
+		return nil, err
+	}
+	return e.Clone(), nil
+}
+
+// decodedEngagement is readEngagement without the copy: the cache's own
+// value, which nobody may change.
+func (db *DB) decodedEngagement(tx *bolt.Tx, id string) (*playbook.Engagement, error) {
 	raw := tx.Bucket(bucketEngagements).Get([]byte(id))
 	if raw == nil {
 		return nil, playbook.Errorf(playbook.ENOTFOUND, "No engagement %q.", id)
@@ -119,7 +152,7 @@ func (db *DB) readEngagement(tx *bolt.Tx, id string) (*playbook.Engagement, erro
 	d, ok := db.decoded[id]
 	db.decodedMu.Unlock()
 	if ok && bytes.Equal(d.raw, raw) {
-		return d.e.Clone(), nil
+		return d.e, nil
 	}
 	e := new(playbook.Engagement)
 	if err := decodeJSON([]byte(id), raw, e); err != nil {
@@ -129,7 +162,7 @@ func (db *DB) readEngagement(tx *bolt.Tx, id string) (*playbook.Engagement, erro
 	if db.decoded == nil || len(db.decoded) >= maxDecoded {
 		db.decoded = make(map[string]decodedEngagement)
 	}
-	db.decoded[id] = decodedEngagement{raw: bytes.Clone(raw), e: e.Clone()}
+	db.decoded[id] = decodedEngagement{raw: bytes.Clone(raw), e: e}
 	db.decodedMu.Unlock()
 	return e, nil
 }
