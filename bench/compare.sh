@@ -29,8 +29,8 @@ median() { sort -g | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v
 : >"$work/next.rps"
 : >"$work/ratio"
 printf '%6s %12s %12s %8s %14s %14s\n' round "hello req/s" "next req/s" ratio "hello cpu ms" "next cpu ms"
+declare -A rps cpu
 for ((i = 1; i <= rounds; i++)); do
-  declare -A rps cpu
   for side in hello next; do
     text=hello
     [[ $side == next ]] && text="next steps"

@@ -30,13 +30,10 @@ type EngagementReader interface {
 	EngagementByConversation(ctx context.Context, key string) (*playbook.Engagement, error)
 	// EngagementsOf returns the engagements a Teams user id belongs to.
 	EngagementsOf(ctx context.Context, memberID string) ([]*playbook.Engagement, error)
-}
-
-// engagementViewer is the read-only form of EngagementsOf that a reader may
-// offer (store.DB does): fn gets the stored engagements themselves, not
-// copies, and must neither change nor keep them. A personal "next steps"
-// only renders them, and the copies were a fifth of its work.
-type engagementViewer interface {
+	// ViewEngagementsOf is EngagementsOf for a read-only answer: fn gets
+	// the stored engagements themselves, not copies, and must neither
+	// change nor keep them. A personal "next steps" only renders them, and
+	// the copies were a fifth of its work.
 	ViewEngagementsOf(ctx context.Context, memberID string, fn func([]*playbook.Engagement) error) error
 }
 
@@ -405,18 +402,10 @@ func (t *turn) here() (*playbook.Engagement, error) {
 }
 
 // viewMine calls fn with the open engagements the person belongs to, which
-// fn must not change or keep: they may be the store's own (see
-// engagementViewer).
+// fn must not change or keep: they are the store's own (see
+// EngagementReader.ViewEngagementsOf).
 func (t *turn) viewMine(fn func([]*playbook.Engagement)) error {
-	v, ok := t.c.Engagements.(engagementViewer)
-	if !ok {
-		es, err := t.mine()
-		if err == nil {
-			fn(es)
-		}
-		return err
-	}
-	return v.ViewEngagementsOf(t.ctx, t.a.From.ID, func(es []*playbook.Engagement) error {
+	return t.c.Engagements.ViewEngagementsOf(t.ctx, t.a.From.ID, func(es []*playbook.Engagement) error {
 		fn(slices.DeleteFunc(es, (*playbook.Engagement).IsClosed))
 		return nil
 	})

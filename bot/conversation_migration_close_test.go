@@ -104,4 +104,11 @@ func TestCloseOut(t *testing.T) {
 	if s := cardText(t, replyCard(t, c.say(vi, "escalations"))); strings.Contains(s, "escalationAck") {
 		t.Errorf("escalations card offers buttons after close: %s", s)
 	}
+	// The personal task card leaves a closed engagement out.
+	p := h.message(c.nextID(), "next steps")
+	p["from"] = map[string]any{"id": vi.id, "name": vi.name}
+	p["conversation"] = map[string]any{"id": "a:vi-personal", "conversationType": "personal", "tenantId": "tenant-1"}
+	if s := cardText(t, replyCard(t, c.post(p))); strings.Contains(s, "Contoso") || !strings.Contains(s, "no engagement yet") {
+		t.Errorf("personal next steps after close: %s", s)
+	}
 }

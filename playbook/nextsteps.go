@@ -58,7 +58,10 @@ func NextStepsForRoles(e *Engagement, rs ...Role) Steps {
 	// Which tasks, and whether each is ready, first; then their steps in
 	// one allocation. A task card asks this on every "next steps", and
 	// growing two slices of Steps was most of what it allocated.
-	type pick struct{ task, open int }
+	type pick struct {
+		task  int
+		ready bool
+	}
 	var buf [32]pick
 	picks, ready := buf[:0], 0
 	// Validate keeps the table in phase order, so table order is the order
@@ -70,9 +73,9 @@ func NextStepsForRoles(e *Engagement, rs ...Role) Steps {
 		if !hasRole(rs, OwnerOf(e, *t)) || !Applies(e, *t) || e.State(t.Key).Status != StatusOpen {
 			continue
 		}
-		open := openNeedCount(e, t)
-		picks = append(picks, pick{i, open})
-		if open == 0 {
+		p := pick{i, !slices.ContainsFunc(t.Needs, func(k string) bool { return !satisfied(e, k) })}
+		picks = append(picks, p)
+		if p.ready {
 			ready++
 		}
 	}
@@ -82,7 +85,7 @@ func NextStepsForRoles(e *Engagement, rs ...Role) Steps {
 	steps := make([]Step, len(picks))
 	r, w := 0, ready
 	for _, p := range picks {
-		if p.open == 0 {
+		if p.ready {
 			steps[r] = e.step(table[p.task])
 			r++
 		} else {
@@ -97,17 +100,6 @@ func NextStepsForRoles(e *Engagement, rs ...Role) Steps {
 		s.Waiting = steps[ready:]
 	}
 	return s
-}
-
-// openNeedCount is len(openNeeds(e, *t)), without the list.
-func openNeedCount(e *Engagement, t *Task) int {
-	n := 0
-	for _, k := range t.Needs {
-		if !satisfied(e, k) {
-			n++
-		}
-	}
-	return n
 }
 
 func (e *Engagement) step(t Task) Step {

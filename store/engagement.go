@@ -68,11 +68,7 @@ func (db *DB) EngagementByConversation(ctx context.Context, key string) (*playbo
 // member of, closed ones included, ordered by engagement ID (byte order).
 // None is an empty slice and no error.
 func (db *DB) EngagementsOf(ctx context.Context, memberID string) ([]*playbook.Engagement, error) {
-	es, err := db.engagementsOf(ctx, memberID, (*playbook.Engagement).Clone)
-	if err != nil {
-		return nil, err
-	}
-	return es, nil
+	return db.engagementsOf(ctx, memberID, (*playbook.Engagement).Clone)
 }
 
 // ViewEngagementsOf calls fn with the engagements EngagementsOf returns,
