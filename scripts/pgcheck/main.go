@@ -3,7 +3,8 @@
 // message gets a hint, "help" the help card, the card's button (an
 // Action.Execute invoke) the card back in the invoke response, installing
 // the bot the welcome card. In the group chat, as an engagement: @mvmbot
-// setup, the form submitted, next steps, the Done button, status.
+// setup, the form submitted, next steps, the Done button, status; then
+// next steps in the personal chat, across the person's engagements.
 // scripts/playground-smoke.sh starts the bot and the Playground and runs it.
 package main
 
@@ -35,14 +36,15 @@ func main() {
 }
 
 type checker struct {
-	base    string
-	timeout time.Duration
-	ws      *websocket.Conn
-	conv    string
-	user    string
-	group   string
-	botID   string
-	botName string
+	base     string
+	timeout  time.Duration
+	ws       *websocket.Conn
+	conv     string
+	user     string
+	personal string
+	group    string
+	botID    string
+	botName  string
 }
 
 // logEntry is one activity as the Playground's log stream reports it.
@@ -79,6 +81,7 @@ func (c *checker) run() error {
 		return err
 	}
 	c.conv, c.user = cfg.Config.PersonalChat.ID, cfg.Config.CurrentUser.ID
+	c.personal = c.conv
 	c.botID, c.botName = cfg.Config.Bot.ID, cfg.Config.Bot.Name
 	if len(cfg.Config.GroupChats) == 0 {
 		return errors.New("the Playground has no group chat")
@@ -224,7 +227,33 @@ func (c *checker) engagement() error {
 		return fmt.Errorf("reply to status: %w", err)
 	}
 	fmt.Println("ok   group chat: status -> progress card")
+	if err := c.personalNext(); err != nil {
+		return err
+	}
 	return c.workshop()
+}
+
+// personalNext asks for next steps in the personal chat, which lists the
+// person's tasks across their engagements: here, Contoso's.
+func (c *checker) personalNext() error {
+	c.conv = c.personal
+	defer func() { c.conv = c.group }()
+	if err := c.say("next steps"); err != nil {
+		return err
+	}
+	next, err := c.nextFromBot()
+	if err != nil {
+		return fmt.Errorf("reply to next steps in the personal chat: %w", err)
+	}
+	done, err := findAction(next, "done")
+	if err != nil {
+		return fmt.Errorf("personal next steps card: %w", err)
+	}
+	if card := mustJSON(cardEntryOf(next)); !strings.Contains(card, "Contoso") {
+		return fmt.Errorf("personal next steps card lacks the engagement: %s", card)
+	}
+	fmt.Printf("ok   personal chat: next steps -> Contoso, a Done button for %v\n", done["data"].(map[string]any)["task"])
+	return nil
 }
 
 // workshop schedules the first workshop the way the MST would, in local
