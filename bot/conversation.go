@@ -15,9 +15,70 @@ import (
 
 	"github.com/infracloudio/msbotbuilder-go/schema"
 
+	"github.com/mvmbot/mvmbot/botframework"
 	"github.com/mvmbot/mvmbot/cards"
 	"github.com/mvmbot/mvmbot/playbook"
 )
+
+// turnCommands are the commands of this file (see Command).
+var turnCommands = []Command{
+	{Name: "next", Usage: "next steps", Scopes: allScopes,
+		Description: "Your tasks now, each with a Done button, and what your other tasks wait for",
+		Help: "In a channel or group chat: your tasks in its engagement, for your roles. In our personal chat: your tasks in every engagement you belong to. " +
+			"Each person sees their own view of the card, and it stays current.",
+		Rank: 10,
+		Run:  func(t *turn, _ string) (answer, error) { return t.next(cards.ActionData{}, "", false, nil) }},
+	{Name: "done", Usage: "done <task id>", Scopes: allScopes,
+		Description: "Mark a task done, e.g. done 1699",
+		Help: "Name the task by its playbook id (1699) or, where an id names two tasks, by its key (workshop-box). " +
+			"The task's owner role may do it; the lead, the MVM and helper roles may do it on the owner's behalf. A task waits until the tasks it needs are settled.",
+		Rank: 20,
+		Run:  func(t *turn, args string) (answer, error) { return t.taskCommand("done", args) }},
+	{Name: "status", Usage: "status", Scopes: allScopes,
+		Description: "Progress by phase, overdue tasks, the next milestone and the people",
+		Help:        "Anyone in the engagement may look. Due dates come from the target start and end given at set-up.",
+		Rank:        40,
+		Run:         func(t *turn, _ string) (answer, error) { return t.view(cards.VerbStatus, cards.ActionData{}) }},
+	{Name: "help", Aliases: []string{"?"}, Usage: "help [command]", Scopes: allScopes,
+		Description: "Show what mvmbot can do, or how one command works",
+		Help:        "Commands work with or without @mvmbot in front, in any case.",
+		Rank:        80,
+		Run:         (*turn).help},
+	{Name: "undo", Usage: "undo <task id>", Scopes: allScopes,
+		Description: "Reopen a task marked done or not applicable",
+		Help:        "Those who may mark the task may reopen it. A task cannot be reopened while a task that needs it is settled: reopen that first.",
+		Rank:        90,
+		Run:         func(t *turn, args string) (answer, error) { return t.taskCommand("undo", args) }},
+	{Name: "na", Usage: "na <task id> <reason>", Scopes: allScopes,
+		Description: "Mark an optional or conditional task not applicable, with the reason",
+		Help: "Only optional and conditional tasks (3614, 3217, hybrid 3160, 1370) may be marked; the reason goes into the history. " +
+			"Example: **na 3217 the customer has enough licenses**.",
+		Rank: 100,
+		Run:  func(t *turn, args string) (answer, error) { return t.taskCommand("na", args) }},
+	{Name: "history", Usage: "history", Scopes: allScopes,
+		Description: "The last 20 changes to the engagement, who made them and when",
+		Help:        "Every change is recorded, and nothing removes an entry.",
+		Rank:        110,
+		Run:         func(t *turn, _ string) (answer, error) { return t.view(cards.VerbHistory, cards.ActionData{}) }},
+}
+
+// turnButtons are the buttons of this file's cards (see Button).
+var turnButtons = []Button{
+	{Verbs: []string{cards.VerbHelp},
+		Run: func(t *turn, _ string, _ cards.ActionData, _ json.RawMessage) (answer, error) {
+			return answer{card: t.reg.helpCard()}, nil
+		}},
+	{Verbs: []string{cards.VerbNext},
+		Run: func(t *turn, _ string, d cards.ActionData, _ json.RawMessage) (answer, error) {
+			return t.next(d, "", false, nil)
+		}},
+	{Verbs: []string{cards.VerbDone, cards.VerbUndo, cards.VerbNA},
+		Run: (*turn).taskButton},
+	{Verbs: []string{cards.VerbStatus, cards.VerbHistory},
+		Run: func(t *turn, verb string, d cards.ActionData, _ json.RawMessage) (answer, error) {
+			return t.view(verb, d)
+		}},
+}
 
 // EngagementReader is what the conversation needs from storage: engagements
 // are read here and written only through Outcome.Engagement, which the
@@ -40,7 +101,7 @@ type EngagementReader interface {
 // Roster reads a conversation's members from Teams (the Bot Connector's GET
 // /v3/conversations/{id}/members); *Connector implements it.
 type Roster interface {
-	Members(ctx context.Context, serviceURL, conversationID string) ([]Member, error)
+	Members(ctx context.Context, serviceURL, conversationID string) ([]botframework.Member, error)
 }
 
 // rosterTimeout bounds the one outside read a turn may make: Teams waits
@@ -75,7 +136,7 @@ type Conversation struct {
 
 // Handle implements Handler.
 func (c Conversation) Handle(ctx context.Context, a *Activity) (Outcome, error) {
-	t := &turn{c: c, ctx: ctx, a: a, now: c.now()}
+	t := &turn{c: c, ctx: ctx, a: a, now: c.now(), reg: theRegistry()}
 	switch a.Type {
 	case schema.Message:
 		return t.message()
@@ -109,6 +170,7 @@ type turn struct {
 	ctx context.Context
 	a   *Activity
 	now time.Time
+	reg *registry // the commands and buttons
 }
 
 // answer is what a command or a button comes to, before it is shaped as a
@@ -177,9 +239,9 @@ func (a answer) asReply() Outcome {
 func (a answer) asInvoke() Outcome {
 	out := Outcome{Engagement: a.save}
 	if a.card != nil {
-		out.Invoke = CardResponse(a.card)
+		out.Invoke = botframework.CardResponse(a.card)
 	} else {
-		out.Invoke = MessageResponse(a.text)
+		out.Invoke = botframework.MessageResponse(a.text)
 	}
 	out.Replies = a.posts
 	out.Jobs = a.jobs
@@ -190,9 +252,9 @@ func (t *turn) invoke() (Outcome, error) {
 	if t.a.Name != "adaptiveCard/action" {
 		return Outcome{Invoke: &InvokeResponse{Status: http.StatusNotImplemented}}, nil
 	}
-	var inv actionInvoke
+	var inv botframework.ActionInvoke
 	if err := json.Unmarshal(t.a.Value, &inv); err != nil || inv.Action.Type != "Action.Execute" {
-		return Outcome{Invoke: ErrorResponse(http.StatusBadRequest, "BadRequest", "This card action is not one mvmbot understands.")}, nil
+		return Outcome{Invoke: botframework.ErrorResponse(http.StatusBadRequest, "BadRequest", "This card action is not one mvmbot understands.")}, nil
 	}
 	d, err := cards.DecodeAction(inv.Action.Data)
 	if err != nil {
@@ -221,48 +283,9 @@ func (t *turn) command(text string) (answer, error) {
 	switch name {
 	case "", "hi", "hello":
 		return answer{text: "mvmbot is running. Type **next** for your tasks, **status** for the engagement's progress, or **help** for everything I understand."}, nil
-	case "help", "?":
-		return t.help(args)
-	case "setup", "set-up":
-		return t.setup(cards.ActionData{})
-	case "next":
-		return t.next(cards.ActionData{}, "", false, nil)
-	case "done", "undo", "na":
-		return t.taskCommand(name, args)
-	case "status":
-		return t.view(cards.VerbStatus, cards.ActionData{})
-	case "history":
-		return t.view(cards.VerbHistory, cards.ActionData{})
-	case "roles":
-		return t.view(cards.VerbRoles, cards.ActionData{})
-	case "role":
-		return t.role(args)
-	case "lead":
-		return t.lead(args)
-	case "questionnaire":
-		return t.questionnaireCommand(args)
-	case "note":
-		return t.note(args)
-	case "escalate":
-		return t.escalate(args)
-	case "escalations":
-		return t.escalations(cards.ActionData{}, "")
-	case "report":
-		return t.reportCommand(args)
-	case "workshops", "workshop":
-		return t.workshops(cards.ActionData{}, "", false)
-	case "plan":
-		return t.plan("", cards.ActionData{}, nil)
-	case "events":
-		return t.events(cards.ActionData{}, "", false)
-	case "feed":
-		return t.feed(args)
-	case "close", "close-out", "closeout":
-		return t.closeCard(cards.ActionData{})
-	case "site":
-		return t.site(cards.ActionData{})
-	case "issue", "issues":
-		return t.issueCommand(name, args)
+	}
+	if c, ok := t.reg.lookup(name); ok {
+		return c.Run(t, args)
 	}
 	return answer{text: fmt.Sprintf("I don't know %q. Try **next**, **status** or **done 1699**; **help** lists everything.", truncate(text, 40))}, nil
 }
@@ -270,9 +293,9 @@ func (t *turn) command(text string) (answer, error) {
 func (t *turn) help(args string) (answer, error) {
 	name, _ := splitCommand(args)
 	if name == "" {
-		return answer{card: helpCard()}, nil
+		return answer{card: t.reg.helpCard()}, nil
 	}
-	c, ok := lookupCommand(name)
+	c, ok := t.reg.lookup(name)
 	if !ok {
 		return answer{text: fmt.Sprintf("There is no %q command. Type **help** for the list.", truncate(name, 40))}, nil
 	}
@@ -293,80 +316,8 @@ func (t *turn) action(verb string, d cards.ActionData, raw json.RawMessage) (ans
 			return answer{}, err
 		}
 	}
-	switch verb {
-	case cards.VerbHelp:
-		return answer{card: helpCard()}, nil
-	case cards.VerbSetup:
-		return t.setup(d)
-	case cards.VerbSetupSave:
-		return t.setupSave(d, raw)
-	case cards.VerbNext:
-		return t.next(d, "", false, nil)
-	case cards.VerbDone, cards.VerbUndo, cards.VerbNA:
-		return t.taskButton(verb, d, raw)
-	case cards.VerbStatus, cards.VerbRoles, cards.VerbHistory:
-		return t.view(verb, d)
-	case cards.VerbLead:
-		return t.leadButton(d, raw)
-	case cards.VerbQuestionnaire, cards.VerbQuestionnaireNext, cards.VerbQuestionnaireBack, cards.VerbQuestionnaireGoto,
-		cards.VerbQuestionnaireSave, cards.VerbQuestionnaireSubmit, cards.VerbQuestionnaireShow, cards.VerbQuestionnaireDiff:
-		return t.questionnaireAction(verb, raw)
-	case cards.VerbQuestionnaireValidate, cards.VerbQuestionnaireChanges:
-		return t.questionnaireReview(verb, raw)
-	case cards.VerbEscalations:
-		return t.escalations(d, "")
-	case cards.VerbReport:
-		return t.report(d)
-	case cards.VerbWorkshops:
-		return t.workshops(d, "", false)
-	case cards.VerbWorkshopSchedule:
-		return t.workshopSchedule(d)
-	case cards.VerbWorkshopSlots:
-		return t.workshopSlots(d, raw)
-	case cards.VerbWorkshopPick:
-		return t.workshopPick(d, raw)
-	case cards.VerbWorkshopHeld:
-		return t.workshopHeld(d)
-	case cards.VerbWorkshopCancel:
-		return t.workshopCancel(d)
-	case cards.VerbWorkshopAdd:
-		return t.workshopAdd(d)
-	case cards.VerbPlan, cards.VerbPlanRecalc, cards.VerbPlanAccept:
-		if verb == cards.VerbPlan {
-			verb = ""
-		}
-		return t.plan(verb, d, raw)
-	case cards.VerbEvents:
-		return t.events(d, "", false)
-	case cards.VerbEventPreflight, cards.VerbEventResults, cards.VerbEventReady, cards.VerbEventWaive,
-		cards.VerbEventStart, cards.VerbEventComplete, cards.VerbEventCancel, cards.VerbEventIssue:
-		return t.eventButton(verb, d, raw)
-	case cards.VerbClose:
-		return t.closeCard(d)
-	case cards.VerbCloseCheck, cards.VerbCloseWaive, cards.VerbSurveySend, cards.VerbCloseOut:
-		return t.closeButton(verb, d, raw)
-	case cards.VerbSurveySubmit:
-		return t.surveySubmit(d, raw)
-	case cards.VerbEscalationAck, cards.VerbEscalationResolve:
-		return t.escalationButton(verb, d, raw)
-	case cards.VerbSite:
-		return t.site(d)
-	case cards.VerbSiteCreate:
-		return t.siteCreate(d, raw)
-	case cards.VerbSiteRepair:
-		return t.siteRepair(d)
-	case cards.VerbIssue:
-		e, err := t.target(d)
-		if err != nil {
-			return answer{}, err
-		}
-		return answer{card: cards.IssueFormCard(e, cards.IssueForm{})}, nil
-	case cards.VerbIssueSubmit:
-		return t.issueSubmit(d, raw)
-	case cards.VerbIssues:
-		return t.issuesPage(d, raw)
-	case cards.VerbIssueAssign, cards.VerbIssueResolve, cards.VerbIssueEscalate:
-		return t.issueButton(verb, d, raw)
+	if run, ok := t.reg.byVerb[verb]; ok {
+		return run(t, verb, d, raw)
 	}
 	return answer{}, playbook.Errorf(playbook.EINVALID, "This button (%q) is not one mvmbot knows. The card may be from an older version: type help.", truncate(verb, 40))
 }
@@ -527,7 +478,7 @@ func (t *turn) next(d cards.ActionData, notice string, attention bool, undo *car
 func (t *turn) taskCommand(verb, args string) (answer, error) {
 	ref, reason, _ := strings.Cut(args, " ")
 	if ref == "" {
-		c, _ := lookupCommand(verb)
+		c, _ := t.reg.lookup(verb)
 		return answer{}, playbook.Errorf(playbook.EINVALID, "Say which task: **%s**, e.g. %s.", c.Usage, strings.Replace(c.Usage, "<task id>", "1699", 1))
 	}
 	e, err := t.here()
@@ -592,12 +543,9 @@ func (t *turn) taskButton(verb string, d cards.ActionData, raw json.RawMessage) 
 	}
 	reason := ""
 	if verb == cards.VerbNA {
-		m, _ := decodeObject(raw)
-		s, ok := m[cards.ReasonInput(d.Task)].(string)
-		if _, present := m[cards.ReasonInput(d.Task)]; present && !ok {
-			return answer{}, playbook.Errorf(playbook.EINVALID, "The reason must be text; nothing was changed.")
+		if reason, err = cards.DecodeNAReason(raw, d.Task); err != nil {
+			return answer{}, err
 		}
-		reason = s
 	}
 	task, err := t.apply(e, verb, d.Task, reason)
 	if err != nil {

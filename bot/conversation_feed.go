@@ -11,6 +11,17 @@ import (
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
+// feedCommands are the commands of this file (see Command).
+var feedCommands = []Command{
+	{Name: "feed", Usage: "feed [new|revoke <engagement id>]", Scopes: []string{"personal"},
+		Description: "The read-only reporting feed for Power BI: create, rotate or revoke its key",
+		Help: "In our personal chat only, since the key is shown once and to you alone. **feed** lists your engagements and whether their feed has a key; " +
+			"**feed new <id>** makes a key (a new one replaces the old), **feed revoke <id>** closes the feed. The MVM (the MST without IMAP) may. " +
+			"Power BI reads `/api/reports/<id>.json` or `.csv` with the key as `?key=` (docs/reporting.md).",
+		Rank: 230,
+		Run:  (*turn).feed},
+}
+
 // feed runs "feed", "feed new <id>" and "feed revoke <id>": the key of the
 // read-only reporting feed (task 4008's generic customer access). Only in
 // the personal chat: the key is shown once, and the channel is no place

@@ -9,6 +9,37 @@ import (
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
+// migrationCommands are the commands of this file (see Command).
+var migrationCommands = []Command{
+	{Name: "note", Usage: "note <text>", Scopes: allScopes,
+		Description: "Write a dated status note into the engagement's history",
+		Help: "The MVM, the MST or the FRP may write notes; they are never edited nor removed. " +
+			"A note that looks like it holds a password or key is refused.",
+		Rank: 130,
+		Run:  (*turn).note},
+	{Name: "escalate", Usage: "escalate [low|medium|high|critical] <text>", Scopes: allScopes,
+		Description: "Escalate a problem to the single point of contact (the MVM, else the MST lead)",
+		Help: "Anyone in the engagement may escalate; the severity is medium unless the first word says otherwise. " +
+			"The point of contact is @mentioned and reminded until they acknowledge it. Example: **escalate high pre-flight keeps failing for 40 mailboxes**.",
+		Rank: 140,
+		Run:  (*turn).escalate},
+	{Name: "escalations", Usage: "escalations", Scopes: allScopes,
+		Description: "The engagement's escalations with their age, to acknowledge and resolve",
+		Help:        "Anyone may look; the point of contact gets Acknowledge and Resolve buttons.",
+		Rank:        150,
+		Run:         func(t *turn, _ string) (answer, error) { return t.escalations(cards.ActionData{}, "") }},
+}
+
+// migrationButtons are the buttons of this file's cards (see Button).
+var migrationButtons = []Button{
+	{Verbs: []string{cards.VerbEscalations},
+		Run: func(t *turn, _ string, d cards.ActionData, _ json.RawMessage) (answer, error) {
+			return t.escalations(d, "")
+		}},
+	{Verbs: []string{cards.VerbEscalationAck, cards.VerbEscalationResolve},
+		Run: (*turn).escalationButton},
+}
+
 // The MVM's work in the conversation (issue 8): status notes and
 // escalations to the single point of contact. The rules are playbook's
 // (AddNote, Escalate, AcknowledgeEscalation, ResolveEscalation); this file
@@ -149,7 +180,7 @@ func (t *turn) escalationButton(verb string, d cards.ActionData, raw json.RawMes
 	if err != nil {
 		return answer{}, err
 	}
-	m, id := b.m, b.id
+	id := b.id
 	e, err := t.target(d)
 	if err != nil {
 		return answer{}, err
@@ -161,10 +192,9 @@ func (t *turn) escalationButton(verb string, d cards.ActionData, raw json.RawMes
 		}
 		what = fmt.Sprintf("%s acknowledged escalation #%d and is on it.", displayName(t.me()), id)
 	} else {
-		res, present := m[cards.ResolutionInput(id)]
-		s, isText := res.(string)
-		if present && !isText {
-			return answer{}, playbook.Errorf(playbook.EINVALID, "The resolution must be text; nothing was changed.")
+		s, err := cards.DecodeResolution(raw, id)
+		if err != nil {
+			return answer{}, err
 		}
 		if err := playbook.ResolveEscalation(e, t.a.From.ID, id, s, t.now); err != nil {
 			return answer{}, err

@@ -10,6 +10,28 @@ import (
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
+// closeCommands are the commands of this file (see Command).
+var closeCommands = []Command{
+	{Name: "close", Aliases: []string{"close-out", "closeout"}, Usage: "close", Scopes: allScopes,
+		Description: "The close-out checklist (2323): check or waive each item, send the survey, then close",
+		Help: "The MVM (the MST without IMAP) checks the items or waives them with a reason and sends the satisfaction survey to the customer; the lead or the MVM closes once every item is settled. " +
+			"A closed engagement is read-only.",
+		Rank: 240,
+		Run:  func(t *turn, _ string) (answer, error) { return t.closeCard(cards.ActionData{}) }},
+}
+
+// closeButtons are the buttons of this file's cards (see Button).
+var closeButtons = []Button{
+	{Verbs: []string{cards.VerbClose},
+		Run: func(t *turn, _ string, d cards.ActionData, _ json.RawMessage) (answer, error) { return t.closeCard(d) }},
+	{Verbs: []string{cards.VerbCloseCheck, cards.VerbCloseWaive, cards.VerbSurveySend, cards.VerbCloseOut},
+		Run: (*turn).closeButton},
+	{Verbs: []string{cards.VerbSurveySubmit},
+		Run: func(t *turn, _ string, d cards.ActionData, raw json.RawMessage) (answer, error) {
+			return t.surveySubmit(d, raw)
+		}},
+}
+
 // Offboarding in the conversation (task 2323): the close-out checklist
 // with Check, Waive and Close, and the satisfaction survey sent to the
 // customer. The rules are playbook's (closeout.go, survey.go); a closed
@@ -37,21 +59,9 @@ func (t *turn) closeCard(d cards.ActionData) (answer, error) {
 
 // closeButton runs Check, Waive, Send the survey and Close.
 func (t *turn) closeButton(verb string, d cards.ActionData, raw json.RawMessage) (answer, error) {
-	m, err := decodeObject(raw)
-	if err != nil {
-		return answer{}, playbook.Errorf(playbook.EINVALID, "This card's data is malformed, so nothing was changed. Type **close** for a fresh card.")
-	}
 	e, err := t.target(d)
 	if err != nil {
 		return answer{}, err
-	}
-	text := func(key string) (string, error) {
-		v, present := m[key]
-		s, ok := v.(string)
-		if present && !ok {
-			return "", playbook.Errorf(playbook.EINVALID, "The field must be text; nothing was changed.")
-		}
-		return s, nil
 	}
 	who := displayName(t.me())
 	var notice string
@@ -62,7 +72,7 @@ func (t *turn) closeButton(verb string, d cards.ActionData, raw json.RawMessage)
 		notice = fmt.Sprintf("%s checked %q.", who, d.Task)
 	case cards.VerbCloseWaive:
 		var reason string
-		if reason, err = text(cards.CloseWaiveInput(d.Task)); err == nil {
+		if reason, err = cards.DecodeCloseWaive(raw, d.Task); err == nil {
 			err = playbook.WaiveCloseItem(e, t.a.From.ID, d.Task, reason, t.now)
 			notice = fmt.Sprintf("%s waived %q: %s", who, d.Task, strings.TrimSpace(reason))
 		}
@@ -80,7 +90,7 @@ func (t *turn) closeButton(verb string, d cards.ActionData, raw json.RawMessage)
 			return answer{card: cards.Close(e, t.closeView(e, "The engagement changed since this card was made, so it was not closed. Check the list and close again."))}, nil
 		}
 		var reason string
-		if reason, err = text(cards.CloseReasonInput); err == nil {
+		if reason, err = cards.DecodeCloseReason(raw); err == nil {
 			err = playbook.CloseOut(e, t.a.From.ID, reason, t.now)
 			notice = fmt.Sprintf("%s closed the %s engagement. It is read-only now; thank you all.", who, e.Customer)
 			posts = append(posts, textReply(notice))

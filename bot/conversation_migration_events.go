@@ -11,6 +11,27 @@ import (
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
+// eventCommands are the commands of this file (see Command).
+var eventCommands = []Command{
+	{Name: "events", Usage: "events", Scopes: allScopes,
+		Description: "The migration events with their state, pre-flight results and the next step of each",
+		Help: "The MVM and the MST start pre-flight, paste its results as CSV (unit,result,reason), mark events ready, start and complete them; the MVM waives pre-flight or cancels, with a reason. " +
+			"Failed units are matched to the known errors and their remediation is posted to the customer. Member lists come from **mvmbot import batch**.",
+		Rank: 190,
+		Run:  func(t *turn, _ string) (answer, error) { return t.events(cards.ActionData{}, "", false) }},
+}
+
+// eventButtons are the buttons of this file's cards (see Button).
+var eventButtons = []Button{
+	{Verbs: []string{cards.VerbEvents},
+		Run: func(t *turn, _ string, d cards.ActionData, _ json.RawMessage) (answer, error) {
+			return t.events(d, "", false)
+		}},
+	{Verbs: []string{cards.VerbEventPreflight, cards.VerbEventResults, cards.VerbEventReady, cards.VerbEventWaive,
+		cards.VerbEventStart, cards.VerbEventComplete, cards.VerbEventCancel, cards.VerbEventIssue},
+		Run: (*turn).eventButton},
+}
+
 // The migration events in the conversation (task 1871): the events card
 // with a button per allowed next step, pre-flight results pasted as CSV
 // (the failed units' remediations posted to the customer), waivers,
@@ -41,7 +62,7 @@ func (t *turn) eventButton(verb string, d cards.ActionData, raw json.RawMessage)
 	if err != nil {
 		return answer{}, err
 	}
-	m, n, text := b.m, b.id, b.text
+	n, text := b.id, b.text
 	e, err := t.target(d)
 	if err != nil {
 		return answer{}, err
@@ -84,10 +105,9 @@ func (t *turn) eventButton(verb string, d cards.ActionData, raw json.RawMessage)
 			}
 		}
 	case cards.VerbEventComplete:
-		migrated, _, err1 := intValue(m, cards.MigratedInput(n))
-		failed, _, err2 := intValue(m, cards.FailedInput(n))
-		if err1 != nil || err2 != nil {
-			return answer{}, playbook.Errorf(playbook.EINVALID, "Units migrated and failed are whole numbers; nothing was changed.")
+		var migrated, failed int
+		if migrated, failed, err = cards.DecodeEventCompletion(raw, n); err != nil {
+			return answer{}, err
 		}
 		var out playbook.EventOutcome
 		out, err = playbook.CompleteEvent(e, t.a.From.ID, n, migrated, failed, t.now)

@@ -3,13 +3,28 @@ package bot
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 
 	"github.com/mvmbot/mvmbot/cards"
 	"github.com/mvmbot/mvmbot/playbook"
 )
+
+// planCommands are the commands of this file (see Command).
+var planCommands = []Command{
+	{Name: "plan", Usage: "plan", Scopes: allScopes,
+		Description: "Propose the migration schedule from the validated questionnaire, adjust it and accept it",
+		Help: "The MVM (the MST where there is no IMAP) gets a card with the proposed pilot and velocity batches, why the batch size was chosen and the units per month. " +
+			"Adjust the pilot size, the batch size, the most units per day and weekends, then Recalculate or Accept: each accepted plan is a new version, and events keep their numbers.",
+		Rank: 180,
+		Run:  func(t *turn, _ string) (answer, error) { return t.plan("", cards.ActionData{}, nil) }},
+}
+
+// planButtons are the buttons of this file's cards (see Button).
+var planButtons = []Button{
+	{Verbs: []string{cards.VerbPlanRecalc, cards.VerbPlanAccept},
+		Run: (*turn).plan},
+}
 
 // The migration plan in the conversation (task 1871): plan proposes a
 // schedule from the validated questionnaire (playbook.PlanInputFromAnswers,
@@ -45,16 +60,17 @@ func (t *turn) plan(verb string, d cards.ActionData, raw json.RawMessage) (answe
 	}
 	stale := false
 	if verb != "" {
-		m, err := decodeObject(raw)
+		f, err := cards.DecodePlan(raw, v.Adjust)
 		if err != nil {
-			return answer{}, playbook.Errorf(playbook.EINVALID, "This card's data is malformed, so nothing was changed. Type **plan** for a fresh card.")
+			return answer{}, err
 		}
-		if n, _, _ := intValue(m, cards.PlanKey); n != q.N {
+		if f.Questionnaire != q.N {
 			v.Notice = fmt.Sprintf("The questionnaire changed since this card was made (now v%d): the proposal below is made from it.", q.N)
 			stale = true
 		}
-		if err := readAdjust(m, &v.Adjust); err != nil {
-			v.Problem = playbook.ErrorMessage(err)
+		v.Adjust = f.Adjust
+		if f.Problem != nil {
+			v.Problem = playbook.ErrorMessage(f.Problem)
 		}
 	}
 	in.PilotSize, in.PreferredBatch, in.MaxBatch, in.AllowWeekends = v.Adjust.PilotSize, v.Adjust.PreferredBatch, v.Adjust.MaxBatch, v.Adjust.AllowWeekends
@@ -84,64 +100,4 @@ func (t *turn) plan(verb string, d cards.ActionData, raw json.RawMessage) (answe
 	v.Accepted, v.Plan = &p, &p
 	v.Notice = fmt.Sprintf("Plan v%d accepted: %d events from %s, %s units. **events** lists them.", p.Version, len(p.Events), p.Events[0].Date.Format("2 Jan 2006"), strconv.Itoa(p.Units))
 	return save(e, answer{card: cards.PlanCard(e, v)}), nil
-}
-
-// readAdjust reads the plan card's inputs into a; absent ones keep their
-// value.
-func readAdjust(m map[string]any, a *cards.PlanAdjust) error {
-	for _, f := range []struct {
-		key, what string
-		dst       *int
-	}{
-		{cards.PlanPilotInput, "The pilot size", &a.PilotSize},
-		{cards.PlanBatchInput, "The batch size", &a.PreferredBatch},
-		{cards.PlanMaxBatchInput, "The most units per batch day", &a.MaxBatch},
-	} {
-		n, present, err := intValue(m, f.key)
-		if !present {
-			continue
-		}
-		if err != nil || n < 0 {
-			return playbook.Errorf(playbook.EINVALID, "%s must be a whole number, 0 or more.", f.what)
-		}
-		*f.dst = n
-	}
-	if w, ok := m[cards.PlanWeekendsInput]; ok {
-		switch w {
-		case "true", true:
-			a.AllowWeekends = true
-		case "false", false, "":
-			a.AllowWeekends = false
-		default:
-			return playbook.Errorf(playbook.EINVALID, "Weekends must be on or off.")
-		}
-	}
-	return nil
-}
-
-// intValue reads a whole number that a card sent as a number or as text.
-func intValue(m map[string]any, key string) (n int, present bool, err error) {
-	v, ok := m[key]
-	if !ok || v == nil {
-		return 0, false, nil
-	}
-	var f float64
-	switch x := v.(type) {
-	case float64:
-		f = x
-	case string:
-		s := strings.ReplaceAll(strings.TrimSpace(x), ",", "")
-		if s == "" {
-			return 0, false, nil
-		}
-		if f, err = strconv.ParseFloat(s, 64); err != nil {
-			return 0, true, err
-		}
-	default:
-		return 0, true, fmt.Errorf("%s is not a number", key)
-	}
-	if f != math.Trunc(f) || math.Abs(f) > playbook.MaxPlanUnits {
-		return 0, true, fmt.Errorf("%s is not a whole number in range", key)
-	}
-	return int(f), true, nil
 }

@@ -12,6 +12,31 @@ import (
 	"github.com/mvmbot/mvmbot/secrets"
 )
 
+// questionnaireCommands are the commands of this file (see Command).
+var questionnaireCommands = []Command{
+	{Name: "questionnaire", Usage: "questionnaire [show|diff|export]", Scopes: allScopes,
+		Description: "Fill in the migration questionnaire (1034), or show, compare or export the latest version",
+		Help: "**questionnaire** opens the form at the saved draft or the latest version: Next and Back move between sections, Save draft keeps your values unchecked, Submit checks everything and makes a new version. " +
+			"The customer fills it in, the MST helps; the MVM (the MST without IMAP) validates it or asks for changes (1672). " +
+			"**questionnaire show** is the latest version, **questionnaire diff** what changed from the one before, **questionnaire export** the answers as JSON and CSV. " +
+			"Never put passwords or keys in it: they go through the secure credential process (3614).",
+		Rank: 30,
+		Run:  (*turn).questionnaireCommand},
+}
+
+// questionnaireButtons are the buttons of this file's cards (see Button).
+var questionnaireButtons = []Button{
+	{Verbs: []string{cards.VerbQuestionnaire, cards.VerbQuestionnaireNext, cards.VerbQuestionnaireBack, cards.VerbQuestionnaireGoto,
+		cards.VerbQuestionnaireSave, cards.VerbQuestionnaireSubmit, cards.VerbQuestionnaireShow, cards.VerbQuestionnaireDiff},
+		Run: func(t *turn, verb string, _ cards.ActionData, raw json.RawMessage) (answer, error) {
+			return t.questionnaireAction(verb, raw)
+		}},
+	{Verbs: []string{cards.VerbQuestionnaireValidate, cards.VerbQuestionnaireChanges},
+		Run: func(t *turn, verb string, _ cards.ActionData, raw json.RawMessage) (answer, error) {
+			return t.questionnaireReview(verb, raw)
+		}},
+}
+
 // The migration questionnaire (task 1034) in the conversation: the
 // questionnaire command and its show, diff and export forms; the form's
 // buttons (sections, drafts, submit); and the review of a submitted version

@@ -2,12 +2,29 @@ package bot
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"strings"
 
 	"github.com/mvmbot/mvmbot/cards"
 	"github.com/mvmbot/mvmbot/playbook"
 )
+
+// reportCommands are the commands of this file (see Command).
+var reportCommands = []Command{
+	{Name: "report", Usage: "report [csv|schedule <day> <hh:mm>]", Scopes: allScopes,
+		Description: "The weekly status report now, the engagement as CSV, or when the report is posted",
+		Help: "Units against the plan and this month's forecast, the next events, pre-flight failures, issues, escalations, overdue tasks, notes and the success metrics. " +
+			"It is also posted every week, Monday 09:00 in the customer's time zone from the questionnaire unless **report schedule friday 16:00** (the MVM or the MST) says otherwise; **report schedule off** stops the post. **report csv** gives months, events, units, issues and tasks for a spreadsheet.",
+		Rank: 160,
+		Run:  (*turn).reportCommand},
+}
+
+// reportButtons are the buttons of this file's cards (see Button).
+var reportButtons = []Button{
+	{Verbs: []string{cards.VerbReport},
+		Run: func(t *turn, _ string, d cards.ActionData, _ json.RawMessage) (answer, error) { return t.report(d) }},
+}
 
 // The weekly status report in the conversation (issue 8): report posts the
 // card now, report csv the export as a code block. The weekly post itself is

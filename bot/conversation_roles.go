@@ -8,9 +8,43 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/mvmbot/mvmbot/botframework"
 	"github.com/mvmbot/mvmbot/cards"
 	"github.com/mvmbot/mvmbot/playbook"
 )
+
+// roleCommands are the commands of this file (see Command).
+var roleCommands = []Command{
+	{Name: "roles", Usage: "roles", Scopes: allScopes,
+		Description: "Who holds which role in the engagement",
+		Help:        "Lists the members, their roles and the lead, and the roles nobody holds yet.",
+		Rank:        60,
+		Run:         func(t *turn, _ string) (answer, error) { return t.view(cards.VerbRoles, cards.ActionData{}) }},
+	{Name: "role", Usage: "role @person FRP", Scopes: sharedScope,
+		Description: "Give a person a role (FRP, Customer, MST, MVM), or take it away with -FRP",
+		Help: "Mention the person: **role @Grace MST** gives the role, **role @Grace -MST** takes it away. The lead or the MVM may do it. " +
+			"MVM exists only in IMAP engagements.",
+		Rank: 70,
+		Run:  (*turn).role},
+	{Name: "lead", Usage: "lead @person", Scopes: sharedScope,
+		Description: "Hand the engagement's lead to another member",
+		Help: "Mention the person: **lead @Grace**. The lead or the MVM may do it, and it is recorded in the history. " +
+			"The new lead must already hold a role here (give one with **role @Grace MST** first); the old lead keeps their roles.",
+		Rank: 120,
+		Run:  (*turn).lead},
+}
+
+// roleButtons are the buttons of this file's cards (see Button).
+var roleButtons = []Button{
+	{Verbs: []string{cards.VerbRoles},
+		Run: func(t *turn, verb string, d cards.ActionData, _ json.RawMessage) (answer, error) {
+			return t.view(verb, d)
+		}},
+	{Verbs: []string{cards.VerbLead},
+		Run: func(t *turn, _ string, d cards.ActionData, raw json.RawMessage) (answer, error) {
+			return t.leadButton(d, raw)
+		}},
+}
 
 // mentionedPerson is a person @mentioned in a message (a Teams mention entity).
 type mentionedPerson struct {
@@ -19,12 +53,9 @@ type mentionedPerson struct {
 
 // mentions returns the people mentioned in the activity, the bot excluded,
 // in entity order.
-func (a *Activity) mentions() []mentionedPerson {
+func mentions(a *Activity) []mentionedPerson {
 	var out []mentionedPerson
-	for _, e := range a.entities() {
-		if e.Type != "mention" {
-			continue
-		}
+	for _, e := range a.Mentions() {
 		id, name, text := e.Mentioned.ID, e.Mentioned.Name, e.Text
 		if id == "" || id == a.Recipient.ID {
 			continue
@@ -88,7 +119,7 @@ func (t *turn) role(args string) (answer, error) {
 func (t *turn) mentioned(args string) ([]mentionedPerson, []string) {
 	var people []mentionedPerson
 	rest := args
-	for _, m := range t.a.mentions() {
+	for _, m := range mentions(t.a) {
 		if m.Text != "" && strings.Contains(rest, m.Text) {
 			people = append(people, m)
 			rest = strings.Replace(rest, m.Text, " ", 1)
@@ -134,12 +165,11 @@ func (t *turn) leadButton(d cards.ActionData, raw json.RawMessage) (answer, erro
 	if d.Version != e.Version {
 		return answer{card: cards.Roles(e, "This card was out of date (the engagement changed since it was made), so nothing was changed. Here are the roles now.", t.a.From.ID)}, nil
 	}
-	m, _ := decodeObject(raw)
-	id, ok := m[cards.LeadInput].(string)
-	if _, present := m[cards.LeadInput]; present && !ok {
-		return answer{}, playbook.Errorf(playbook.EINVALID, "The new lead must be chosen from the list; nothing was changed.")
+	id, err := cards.DecodeLead(raw)
+	if err != nil {
+		return answer{}, err
 	}
-	if id = strings.TrimSpace(id); id == "" {
+	if id == "" {
 		return answer{}, playbook.Errorf(playbook.EINVALID, "Choose who takes over the lead; nothing was changed.")
 	}
 	return t.handOver(e, playbook.Member{ID: id})
@@ -190,7 +220,7 @@ func (t *turn) resolve(p playbook.Member, what string) (playbook.Member, string,
 	defer cancel()
 	ms, err := t.c.Roster.Members(ctx, t.a.ServiceURL, t.a.ConversationKey())
 	if err != nil {
-		var cerr *ConnectorError
+		var cerr *botframework.ConnectorError
 		if errors.As(err, &cerr) && (cerr.Status == http.StatusForbidden || cerr.Status == http.StatusUnauthorized) {
 			return p, "(Teams did not allow me to read this conversation's member list, so I took the mention as it came and could not record their Entra object id.)", nil
 		}

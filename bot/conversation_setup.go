@@ -7,6 +7,26 @@ import (
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
+// setupCommands are the commands of this file (see Command).
+var setupCommands = []Command{
+	{Name: "setup", Aliases: []string{"set-up"}, Usage: "setup", Scopes: sharedScope,
+		Description: "Set up this conversation's migration engagement, or see and edit it",
+		Help: "Opens a form: customer, tenant domain, sources, on-premises Exchange, target dates and your own role (FRP, MST or MVM; the customer is invited later). " +
+			"You become the lead. In a conversation that has an engagement, shows it with an Edit button for the lead and the MVM.",
+		Rank: 50,
+		Run:  func(t *turn, _ string) (answer, error) { return t.setup(cards.ActionData{}) }},
+}
+
+// setupButtons are the buttons of this file's cards (see Button).
+var setupButtons = []Button{
+	{Verbs: []string{cards.VerbSetup},
+		Run: func(t *turn, _ string, d cards.ActionData, _ json.RawMessage) (answer, error) { return t.setup(d) }},
+	{Verbs: []string{cards.VerbSetupSave},
+		Run: func(t *turn, _ string, d cards.ActionData, raw json.RawMessage) (answer, error) {
+			return t.setupSave(d, raw)
+		}},
+}
+
 // errSetupPersonal refuses setup in the personal chat: an engagement lives
 // where its people talk.
 var errSetupPersonal = playbook.Errorf(playbook.EINVALID,

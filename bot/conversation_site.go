@@ -12,6 +12,59 @@ import (
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
+// siteCommands are the commands of this file (see Command).
+var siteCommands = []Command{
+	{Name: "site", Usage: "site", Scopes: sharedScope,
+		Description: "The migration collaboration site: set it up (new or existing SharePoint site), see its links, repair it",
+		Help: "The MST, the MVM or the lead uses the customer's existing SharePoint site or has mvmbot create one with a Microsoft 365 group. " +
+			"mvmbot then makes the library Migration documents and the lists Migration issues and Known migration errors, and marks 2979, 3615 and 3282 done. " +
+			"Repair makes whatever is missing again. Without Graph configured, the issue tracker is kept in mvmbot (issues export).",
+		Rank: 200,
+		Run:  func(t *turn, _ string) (answer, error) { return t.site(cards.ActionData{}) }},
+	{Name: "issue", Usage: "issue", Scopes: allScopes,
+		Description: "Report a migration issue: what, source, affected user or path, error text, severity",
+		Help: "Anyone in the engagement may report. The error text is checked against the known migration errors and the fix is shown at once; " +
+			"the MST is mentioned, and the issue goes to the tracker list on the collaboration site.",
+		Rank: 210,
+		Run:  func(t *turn, args string) (answer, error) { return t.issueCommand("issue", args) }},
+	{Name: "issues", Usage: "issues [export]", Scopes: allScopes,
+		Description: "The open migration issues, ten per page, to assign, resolve or escalate; export gives CSV",
+		Help: "The MVM and the MST assign; the MVM, the MST and the customer resolve; anyone escalates to the single point of contact (the MVM for IMAP, the MST otherwise). " +
+			"**issues 2** is the second page, **issues export** every issue as CSV.",
+		Rank: 220,
+		Run:  func(t *turn, args string) (answer, error) { return t.issueCommand("issues", args) }},
+}
+
+// siteButtons are the buttons of this file's cards (see Button).
+var siteButtons = []Button{
+	{Verbs: []string{cards.VerbSite},
+		Run: func(t *turn, _ string, d cards.ActionData, _ json.RawMessage) (answer, error) { return t.site(d) }},
+	{Verbs: []string{cards.VerbSiteCreate},
+		Run: func(t *turn, _ string, d cards.ActionData, raw json.RawMessage) (answer, error) {
+			return t.siteCreate(d, raw)
+		}},
+	{Verbs: []string{cards.VerbSiteRepair},
+		Run: func(t *turn, _ string, d cards.ActionData, _ json.RawMessage) (answer, error) { return t.siteRepair(d) }},
+	{Verbs: []string{cards.VerbIssue},
+		Run: func(t *turn, _ string, d cards.ActionData, _ json.RawMessage) (answer, error) {
+			e, err := t.target(d)
+			if err != nil {
+				return answer{}, err
+			}
+			return answer{card: cards.IssueFormCard(e, cards.IssueForm{})}, nil
+		}},
+	{Verbs: []string{cards.VerbIssueSubmit},
+		Run: func(t *turn, _ string, d cards.ActionData, raw json.RawMessage) (answer, error) {
+			return t.issueSubmit(d, raw)
+		}},
+	{Verbs: []string{cards.VerbIssues},
+		Run: func(t *turn, _ string, d cards.ActionData, raw json.RawMessage) (answer, error) {
+			return t.issuesPage(d, raw)
+		}},
+	{Verbs: []string{cards.VerbIssueAssign, cards.VerbIssueResolve, cards.VerbIssueEscalate},
+		Run: (*turn).issueButton},
+}
+
 // SiteGraph is what the collaboration site and its issue tracker (issue 7)
 // need from Microsoft Graph; *graph.Client implements it (cmd/mvmbot
 // passes it in when the bot has an app identity). nil is local mode: the

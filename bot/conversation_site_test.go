@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mvmbot/mvmbot/bot"
+	"github.com/mvmbot/mvmbot/botframework"
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
@@ -168,7 +169,7 @@ func (f *fakeSites) itemsOf(name string) []playbook.ListItem {
 // withSites makes the harness's conversation use Graph through fake.
 func withSites(h *harness, fake bot.SiteGraph) {
 	h.srv.Handler = bot.Conversation{Engagements: h.db, Now: func() time.Time { return qNow }, Sites: fake,
-		Roster: &bot.Connector{BaseDelay: time.Millisecond, MaxAttempts: 1}}
+		Roster: &botframework.Connector{BaseDelay: time.Millisecond, MaxAttempts: 1}}
 }
 
 // deadJobs waits for n dead-lettered jobs of kind (the harness's runner has

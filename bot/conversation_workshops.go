@@ -15,6 +15,49 @@ import (
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
+// workshopCommands are the commands of this file (see Command).
+var workshopCommands = []Command{
+	{Name: "workshops", Aliases: []string{"workshop"}, Usage: "workshops", Scopes: sharedScope,
+		Description: "The MST workshops with their state; schedule, reschedule, cancel or mark them held",
+		Help: "Lists the migration workshop of each source, Migration Hub (4027), secure connectivity (3312), Power BI (4008) and, when the questionnaire asks for it or someone adds it, the credential review (3614). " +
+			"**Schedule** asks for a duration, the earliest date and a daily window in the customer's time zone, then proposes slots; **Schedule together** books the migration and Migration Hub workshops as one meeting. " +
+			"The MST, the MVM, the FRP and the lead may schedule; Mark held completes the workshop's tasks.",
+		Rank: 170,
+		Run:  func(t *turn, _ string) (answer, error) { return t.workshops(cards.ActionData{}, "", false) }},
+}
+
+// workshopButtons are the buttons of this file's cards (see Button).
+var workshopButtons = []Button{
+	{Verbs: []string{cards.VerbWorkshops},
+		Run: func(t *turn, _ string, d cards.ActionData, _ json.RawMessage) (answer, error) {
+			return t.workshops(d, "", false)
+		}},
+	{Verbs: []string{cards.VerbWorkshopSchedule},
+		Run: func(t *turn, _ string, d cards.ActionData, _ json.RawMessage) (answer, error) {
+			return t.workshopSchedule(d)
+		}},
+	{Verbs: []string{cards.VerbWorkshopSlots},
+		Run: func(t *turn, _ string, d cards.ActionData, raw json.RawMessage) (answer, error) {
+			return t.workshopSlots(d, raw)
+		}},
+	{Verbs: []string{cards.VerbWorkshopPick},
+		Run: func(t *turn, _ string, d cards.ActionData, raw json.RawMessage) (answer, error) {
+			return t.workshopPick(d, raw)
+		}},
+	{Verbs: []string{cards.VerbWorkshopHeld},
+		Run: func(t *turn, _ string, d cards.ActionData, _ json.RawMessage) (answer, error) {
+			return t.workshopHeld(d)
+		}},
+	{Verbs: []string{cards.VerbWorkshopCancel},
+		Run: func(t *turn, _ string, d cards.ActionData, _ json.RawMessage) (answer, error) {
+			return t.workshopCancel(d)
+		}},
+	{Verbs: []string{cards.VerbWorkshopAdd},
+		Run: func(t *turn, _ string, d cards.ActionData, _ json.RawMessage) (answer, error) {
+			return t.workshopAdd(d)
+		}},
+}
+
 // Workshops is what the conversation needs from Microsoft Graph to schedule
 // the MST workshops as Teams meetings; *graph.Client implements it
 // (cmd/mvmbot passes it in when MVMBOT_ORGANIZER is set). nil is local mode:

@@ -14,13 +14,13 @@ type ReportSource interface {
 	Engagement(ctx context.Context, id string) (*playbook.Engagement, error)
 }
 
-// serveReport is the read-only reporting feed for Power BI's Web connector:
+// ServeReport is the read-only reporting feed for Power BI's Web connector:
 // GET /api/reports/{engagement}.json (the weekly report's figures) or .csv
 // (events, units, issues and tasks), with the engagement's feed key as
 // ?key= or "Authorization: Bearer". A wrong, revoked or missing key and an
 // unknown engagement get the same 401, so neither keys nor ids can be
 // probed.
-func (s *Server) serveReport(w http.ResponseWriter, r *http.Request) {
+func (s *Server) ServeReport(w http.ResponseWriter, r *http.Request) {
 	file := r.PathValue("file")
 	id, format, ok := strings.Cut(file, ".")
 	if !ok || (format != "json" && format != "csv") || id == "" {

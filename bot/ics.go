@@ -10,11 +10,11 @@ import (
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
-// serveICS answers GET /ics/{token}: the invitation of the workshop whose
+// ServeICS answers GET /ics/{token}: the invitation of the workshop whose
 // unguessable token that is, as an iCalendar file (a cancelled workshop
 // gives a cancellation, so calendars remove it). An unknown token is 404,
 // with nothing said about why.
-func serveICS(r EngagementReader) http.HandlerFunc {
+func ServeICS(r EngagementReader) http.HandlerFunc {
 	return func(w http.ResponseWriter, req *http.Request) {
 		e, ws, err := workshopByToken(req.Context(), r, req.PathValue("token"))
 		switch {

@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"time"
@@ -24,25 +23,6 @@ const (
 	KindEscalationRemind = "escalation.remind"
 )
 
-// MigrationJobStore is what the weekly report and the escalation reminders
-// need from storage. The store package implements it on bbolt.
-type MigrationJobStore interface {
-	// Engagement returns the engagement with that ID, or ENOTFOUND.
-	Engagement(ctx context.Context, id string) (*playbook.Engagement, error)
-	// EngagementByConversation returns the engagement bound to a
-	// conversation key, or ENOTFOUND.
-	EngagementByConversation(ctx context.Context, key string) (*playbook.Engagement, error)
-	// Ref returns the conversation reference stored under key, or
-	// ENOTFOUND; Refs all of them.
-	Ref(ctx context.Context, key string) (playbook.ConversationRef, error)
-	Refs(ctx context.Context) ([]playbook.ConversationRef, error)
-	// Enqueue inserts jobs atomically; a job whose Key is queued already
-	// is skipped.
-	Enqueue(ctx context.Context, jobs ...playbook.Job) ([]playbook.Job, error)
-	// CommitTurn saves an engagement (optimistic concurrency) with jobs.
-	CommitTurn(ctx context.Context, t playbook.Turn) ([]playbook.Job, *playbook.Result, error)
-}
-
 // WeeklyTime is a weekday and a time of day, in the customer's time zone.
 type WeeklyTime struct {
 	Day          time.Weekday
@@ -63,7 +43,7 @@ const DefaultRemindAfter = 24 * time.Hour
 // idempotent: each job's key names its engagement and slot, so a job exists
 // once however often Run and the workers queue it.
 type MigrationJobs struct {
-	Store       MigrationJobStore
+	Store       WorkerStore
 	Now         func() time.Time // nil: time.Now
 	ReportAt    *WeeklyTime      // nil: DefaultReportTime
 	RemindAfter time.Duration    // 0: DefaultRemindAfter
@@ -161,11 +141,9 @@ func (m *MigrationJobs) reportJob(e *playbook.Engagement, after time.Time) (play
 // reportJobAt is the report job of e's next slot of w after after.
 func reportJobAt(e *playbook.Engagement, w WeeklyTime, after time.Time) (playbook.Job, error) {
 	slot := NextSlot(after, w, reportZone(e))
-	args, err := json.Marshal(reportArgs{Engagement: e.ID, Slot: slot})
-	if err != nil {
-		return playbook.Job{}, err
-	}
-	return playbook.Job{Kind: KindReportWeekly, Key: KindReportWeekly + "|" + e.ID + "|" + slot.Format(time.RFC3339), Args: args, RunAt: slot}, nil
+	j, err := newJob(reportArgs{Engagement: e.ID, Slot: slot})
+	j.Key, j.RunAt = KindReportWeekly+"|"+e.ID+"|"+slot.Format(time.RFC3339), slot
+	return j, err
 }
 
 func (m *MigrationJobs) remindJob(e *playbook.Engagement, x playbook.Escalation) (playbook.Job, error) {
@@ -174,11 +152,9 @@ func (m *MigrationJobs) remindJob(e *playbook.Engagement, x playbook.Escalation)
 		last = x.RemindedAt
 	}
 	n := x.Reminders + 1
-	args, err := json.Marshal(remindArgs{Engagement: e.ID, Escalation: x.ID, Reminder: n})
-	if err != nil {
-		return playbook.Job{}, err
-	}
-	return playbook.Job{Kind: KindEscalationRemind, Key: fmt.Sprintf("%s|%s|%d|%d", KindEscalationRemind, e.ID, x.ID, n), Args: args, RunAt: last.Add(m.remindAfter())}, nil
+	j, err := newJob(remindArgs{Engagement: e.ID, Escalation: x.ID, Reminder: n})
+	j.Key, j.RunAt = fmt.Sprintf("%s|%s|%d|%d", KindEscalationRemind, e.ID, x.ID, n), last.Add(m.remindAfter())
+	return j, err
 }
 
 // Schedule returns the jobs e needs queued now: its next weekly report and
@@ -300,10 +276,10 @@ func (m *MigrationJobs) load(ctx context.Context, id string) (*playbook.Engageme
 // WorkReport is the KindReportWeekly worker: it posts the report card and
 // queues the next week's slot, in one enqueue.
 func (m *MigrationJobs) WorkReport(ctx context.Context, j playbook.Job) error {
-	var a reportArgs
-	if err := json.Unmarshal(j.Args, &a); err != nil {
-		return Permanent(fmt.Errorf("decode report job: %w", err))
-	}
+	return Work(m.workReport)(ctx, j)
+}
+
+func (m *MigrationJobs) workReport(ctx context.Context, _ playbook.Job, a reportArgs) error {
 	e, ok, err := m.load(ctx, a.Engagement)
 	if err != nil || !ok {
 		return err
@@ -333,10 +309,10 @@ func (m *MigrationJobs) WorkReport(ctx context.Context, j playbook.Job) error {
 // engagement and queues the next, in one commit. An escalation acknowledged
 // or resolved meanwhile needs nothing.
 func (m *MigrationJobs) WorkRemind(ctx context.Context, j playbook.Job) error {
-	var a remindArgs
-	if err := json.Unmarshal(j.Args, &a); err != nil {
-		return Permanent(fmt.Errorf("decode reminder job: %w", err))
-	}
+	return Work(m.workRemind)(ctx, j)
+}
+
+func (m *MigrationJobs) workRemind(ctx context.Context, _ playbook.Job, a remindArgs) error {
 	e, ok, err := m.load(ctx, a.Engagement)
 	if err != nil || !ok {
 		return err

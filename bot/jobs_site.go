@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -55,12 +54,9 @@ type siteArgs struct {
 }
 
 func siteSetupJob(engagementID string, run int, now time.Time) (playbook.Job, error) {
-	args, err := json.Marshal(siteArgs{Engagement: engagementID, Run: run})
-	if err != nil {
-		return playbook.Job{}, fmt.Errorf("encode site job: %w", err)
-	}
-	return playbook.Job{Kind: KindSiteSetup, Key: KindSiteSetup + ":" + engagementID + ":" + strconv.Itoa(run),
-		Args: args, RunAt: now, MaxAttempts: siteJobAttempts}, nil
+	j, err := newJob(siteArgs{Engagement: engagementID, Run: run})
+	j.Key, j.RunAt, j.MaxAttempts = KindSiteSetup+":"+engagementID+":"+strconv.Itoa(run), now, siteJobAttempts
+	return j, err
 }
 
 type issueSyncArgs struct {
@@ -70,20 +66,9 @@ type issueSyncArgs struct {
 }
 
 func issueSyncJob(engagementID string, issue, rev int, now time.Time) (playbook.Job, error) {
-	args, err := json.Marshal(issueSyncArgs{Engagement: engagementID, Issue: issue, Rev: rev})
-	if err != nil {
-		return playbook.Job{}, fmt.Errorf("encode issue sync job: %w", err)
-	}
-	key := fmt.Sprintf("%s:%s:%d:%d", KindIssueSync, engagementID, issue, rev)
-	return playbook.Job{Kind: KindIssueSync, Key: key, Args: args, RunAt: now, MaxAttempts: issueSyncAttempts}, nil
-}
-
-// SiteJobStore is what the site jobs need from storage; the store package
-// implements it on bbolt.
-type SiteJobStore interface {
-	Engagement(ctx context.Context, id string) (*playbook.Engagement, error)
-	Ref(ctx context.Context, key string) (playbook.ConversationRef, error)
-	CommitTurn(ctx context.Context, t playbook.Turn) ([]playbook.Job, *playbook.Result, error)
+	j, err := newJob(issueSyncArgs{Engagement: engagementID, Issue: issue, Rev: rev})
+	j.Key, j.RunAt, j.MaxAttempts = fmt.Sprintf("%s:%s:%d:%d", KindIssueSync, engagementID, issue, rev), now, issueSyncAttempts
+	return j, err
 }
 
 // SiteJobs works the collaboration site's setup and the issue tracker's
@@ -91,7 +76,7 @@ type SiteJobStore interface {
 // the next one starts, so a restart, a retry or a Repair resumes where the
 // last run stopped and makes nothing twice.
 type SiteJobs struct {
-	Store  SiteJobStore
+	Store  WorkerStore
 	Graph  SiteGraph        // nil: local mode, the jobs have nothing to do
 	Now    func() time.Time // nil: time.Now
 	Log    *slog.Logger     // nil: discarded
@@ -124,10 +109,10 @@ var errStale = errors.New("site set-up run is no longer current")
 
 // WorkSetup is the KindSiteSetup worker.
 func (w *SiteJobs) WorkSetup(ctx context.Context, j playbook.Job) error {
-	var a siteArgs
-	if err := json.Unmarshal(j.Args, &a); err != nil {
-		return Permanent(fmt.Errorf("decode site job: %w", err))
-	}
+	return Work(w.workSetup)(ctx, j)
+}
+
+func (w *SiteJobs) workSetup(ctx context.Context, j playbook.Job, a siteArgs) error {
 	if w.Graph == nil {
 		return Permanent(errors.New("site set-up job, but no Graph client is configured"))
 	}
@@ -401,10 +386,10 @@ func (w *SiteJobs) fail(ctx context.Context, a siteArgs, cause error) error {
 // job's issue among them), adding an item only after looking for one with
 // the issue's key, so a write whose answer was lost is not repeated.
 func (w *SiteJobs) WorkIssueSync(ctx context.Context, j playbook.Job) error {
-	var a issueSyncArgs
-	if err := json.Unmarshal(j.Args, &a); err != nil {
-		return Permanent(fmt.Errorf("decode issue sync job: %w", err))
-	}
+	return Work(w.workIssueSync)(ctx, j)
+}
+
+func (w *SiteJobs) workIssueSync(ctx context.Context, j playbook.Job, a issueSyncArgs) error {
 	if w.Graph == nil {
 		return Permanent(errors.New("issue sync job, but no Graph client is configured"))
 	}

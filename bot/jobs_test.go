@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mvmbot/mvmbot/botframework"
 	"github.com/mvmbot/mvmbot/playbook"
 	"github.com/mvmbot/mvmbot/store"
 )
@@ -192,7 +193,9 @@ func TestRunnerOutcomes(t *testing.T) {
 		},
 		{
 			name: "wrapped connector 503 is retried", kind: "test.fail",
-			work:   func(context.Context, playbook.Job) error { return &ConnectorError{Op: "send", Status: 503} },
+			work: func(context.Context, playbook.Job) error {
+				return &botframework.ConnectorError{Op: "send", Status: 503}
+			},
 			wantOp: "retry", wantDelay: 10 * time.Second, wantErr: "503",
 		},
 		{
@@ -526,7 +529,7 @@ func TestRunnerSendJob(t *testing.T) {
 	clock := newClock()
 	s := openStore(t, "", clock)
 	fc := startConnector(t)
-	snd := &sender{connector: fastConnector(&stubTokens{})}
+	snd := &sender{connector: fastConnector()}
 	r := startRunner(t, s, clock, map[string]WorkFunc{KindSend: snd.work})
 	j, err := sendJob("reply:1", sendArgs{Op: "reply", ServiceURL: fc.URL(), ConversationID: "a:c", ActivityID: "1:in", Activity: *msg("done")})
 	if err != nil {

@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -36,28 +35,13 @@ var WorkshopReminders = []time.Duration{24 * time.Hour, time.Hour}
 // (jobs.go). After the last, the channel is told what to do.
 const workshopCreateAttempts = 8
 
-// WorkshopJobStore is what the workshop jobs need from storage. The store
-// package implements it on bbolt.
-type WorkshopJobStore interface {
-	Engagement(ctx context.Context, id string) (*playbook.Engagement, error)
-	EngagementByConversation(ctx context.Context, key string) (*playbook.Engagement, error)
-	Ref(ctx context.Context, key string) (playbook.ConversationRef, error)
-	Refs(ctx context.Context) ([]playbook.ConversationRef, error)
-	// Enqueue inserts jobs; a job whose Key is queued already is skipped.
-	Enqueue(ctx context.Context, jobs ...playbook.Job) ([]playbook.Job, error)
-	// CommitTurn saves an engagement (optimistic concurrency) with jobs.
-	CommitTurn(ctx context.Context, t playbook.Turn) ([]playbook.Job, *playbook.Result, error)
-	// Cancel removes the queued job with that key, or returns ENOTFOUND.
-	Cancel(ctx context.Context, key string) error
-}
-
 // WorkshopJobs creates the workshops' Teams meetings and posts their
 // reminders. Run keeps a create job queued for every workshop being
 // scheduled and the reminders of every scheduled one; the jobs' keys name
 // the engagement, the workshop and the slot, so each exists once however
 // often Run queues it.
 type WorkshopJobs struct {
-	Store     WorkshopJobStore
+	Store     WorkerStore
 	Graph     Workshops // nil: local mode, no meetings to create
 	Organizer string
 	BaseURL   string           // the bot's public root, for the .ics links
@@ -115,18 +99,20 @@ func workshopJobs(e *playbook.Engagement, withGraph bool, now time.Time) ([]play
 		switch {
 		case ws.Status == playbook.WorkshopScheduling && withGraph:
 			a := workshopArgs{Engagement: e.ID, Workshop: ws.Key, Start: ws.Start}
-			args, err := json.Marshal(a)
+			j, err := newJob(workshopCreateArgs{a})
 			if err != nil {
 				return nil, err
 			}
-			jobs = append(jobs, playbook.Job{Kind: KindWorkshopCreate, Key: workshopJobKey(KindWorkshopCreate, a), Args: args, MaxAttempts: workshopCreateAttempts})
+			j.Key, j.MaxAttempts = workshopJobKey(KindWorkshopCreate, a), workshopCreateAttempts
+			jobs = append(jobs, j)
 		case ws.Status == playbook.WorkshopCancelled && ws.CancelEvent && ws.EventID != "" && withGraph:
 			a := workshopArgs{Engagement: e.ID, Workshop: ws.Key, Start: ws.Start}
-			args, err := json.Marshal(a)
+			j, err := newJob(workshopCancelArgs{a})
 			if err != nil {
 				return nil, err
 			}
-			jobs = append(jobs, playbook.Job{Kind: KindWorkshopCancel, Key: workshopJobKey(KindWorkshopCancel, a) + "|" + ws.EventID, Args: args, MaxAttempts: workshopCreateAttempts})
+			j.Key, j.MaxAttempts = workshopJobKey(KindWorkshopCancel, a)+"|"+ws.EventID, workshopCreateAttempts
+			jobs = append(jobs, j)
 		case ws.Status == playbook.WorkshopScheduled:
 			for _, before := range WorkshopReminders {
 				at := ws.Start.Add(-before)
@@ -134,11 +120,12 @@ func workshopJobs(e *playbook.Engagement, withGraph bool, now time.Time) ([]play
 					continue
 				}
 				a := workshopArgs{Engagement: e.ID, Workshop: ws.Key, Start: ws.Start, Before: before}
-				args, err := json.Marshal(a)
+				j, err := newJob(workshopRemindArgs{a})
 				if err != nil {
 					return nil, err
 				}
-				jobs = append(jobs, playbook.Job{Kind: KindWorkshopRemind, Key: workshopJobKey(KindWorkshopRemind, a), Args: args, RunAt: at})
+				j.Key, j.RunAt = workshopJobKey(KindWorkshopRemind, a), at
+				jobs = append(jobs, j)
 			}
 		}
 	}
@@ -186,16 +173,12 @@ type retryHint interface {
 	RetryDelay() time.Duration
 }
 
-// load decodes a workshop job and reads the engagement and workshop it is
+// load reads the engagement and workshop it is
 // about (ws nil when the engagement no longer has it). e is nil, with no
 // error, when the engagement is gone: nothing is left to do. graphOp names
 // what the job does through Graph ("create", "cancel"), "" when it needs
 // no Graph; without a client that failure is permanent.
-func (w *WorkshopJobs) load(ctx context.Context, j playbook.Job, what, graphOp string) (workshopArgs, *playbook.Engagement, *playbook.Workshop, error) {
-	var a workshopArgs
-	if err := json.Unmarshal(j.Args, &a); err != nil {
-		return a, nil, nil, Permanent(fmt.Errorf("decode %s: %w", what, err))
-	}
+func (w *WorkshopJobs) load(ctx context.Context, a workshopArgs, graphOp string) (workshopArgs, *playbook.Engagement, *playbook.Workshop, error) {
 	if graphOp != "" && w.Graph == nil {
 		return a, nil, nil, Permanent(fmt.Errorf("workshop meeting to %s, but no Graph client is configured", graphOp))
 	}
@@ -211,7 +194,11 @@ func (w *WorkshopJobs) load(ctx context.Context, j playbook.Job, what, graphOp s
 
 // WorkCreate is the KindWorkshopCreate worker.
 func (w *WorkshopJobs) WorkCreate(ctx context.Context, j playbook.Job) error {
-	a, e, ws, err := w.load(ctx, j, "workshop job", "create")
+	return Work(w.workCreate)(ctx, j)
+}
+
+func (w *WorkshopJobs) workCreate(ctx context.Context, j playbook.Job, args workshopCreateArgs) error {
+	a, e, ws, err := w.load(ctx, args.workshopArgs, "create")
 	if err != nil || e == nil {
 		return err
 	}
@@ -334,7 +321,11 @@ func (w *WorkshopJobs) createFailed(ctx context.Context, e *playbook.Engagement,
 // WorkRemind is the KindWorkshopRemind worker: it posts the reminder when
 // the workshop is still scheduled at that slot.
 func (w *WorkshopJobs) WorkRemind(ctx context.Context, j playbook.Job) error {
-	a, e, ws, err := w.load(ctx, j, "workshop reminder", "")
+	return Work(w.workRemind)(ctx, j)
+}
+
+func (w *WorkshopJobs) workRemind(ctx context.Context, j playbook.Job, args workshopRemindArgs) error {
+	a, e, ws, err := w.load(ctx, args.workshopArgs, "")
 	if err != nil || e == nil {
 		return err
 	}
@@ -360,7 +351,11 @@ func (w *WorkshopJobs) WorkRemind(ctx context.Context, j playbook.Job) error {
 // of a cancelled workshop (the attendees get Graph's cancellation), then
 // clears the event from the engagement and removes the pending reminders.
 func (w *WorkshopJobs) WorkCancel(ctx context.Context, j playbook.Job) error {
-	a, e, ws, err := w.load(ctx, j, "workshop cancel job", "cancel")
+	return Work(w.workCancel)(ctx, j)
+}
+
+func (w *WorkshopJobs) workCancel(ctx context.Context, j playbook.Job, args workshopCancelArgs) error {
+	a, e, ws, err := w.load(ctx, args.workshopArgs, "cancel")
 	if err != nil || e == nil {
 		return err
 	}

@@ -3,10 +3,10 @@ package bot
 import (
 	"context"
 	"errors"
-	"fmt"
 	"testing"
 	"time"
 
+	"github.com/mvmbot/mvmbot/botframework"
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
@@ -49,7 +49,7 @@ func TestSendOps(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.op, func(t *testing.T) {
 			fc := startConnector(t)
-			s := &sender{connector: fastConnector(&stubTokens{})}
+			s := &sender{connector: fastConnector()}
 			j := mustSendJob(t, sendArgs{Op: tc.op, ServiceURL: fc.URL(), ConversationID: conv, ActivityID: tc.activityID, Activity: *msg("hi")})
 			if err := s.work(context.Background(), j); err != nil {
 				t.Fatalf("work: %v", err)
@@ -102,7 +102,7 @@ func TestSendErrors(t *testing.T) {
 			for _, f := range tc.fail {
 				fc.FailNext(f.status, f.retryAfter)
 			}
-			c := fastConnector(nil)
+			c := fastConnector()
 			c.MaxAttempts = 1 // the job runner retries, not the connector
 			s := &sender{connector: c}
 			j := mustSendJob(t, sendArgs{Op: "reply", ServiceURL: fc.URL(), ConversationID: "a:c", ActivityID: "1:in", Activity: *msg("x")})
@@ -119,7 +119,7 @@ func TestSendErrors(t *testing.T) {
 				t.Errorf("work: %v; want Permanent", err)
 			case tc.wantSnooze > 0 && (!snoozed || d != tc.wantSnooze):
 				t.Errorf("work: %v; want Snooze(%s)", err, tc.wantSnooze)
-			case tc.wantTemp && (isPermanent(err) || snoozed || !IsTemporary(err)):
+			case tc.wantTemp && (isPermanent(err) || snoozed || !botframework.IsTemporary(err)):
 				t.Errorf("work: %v; want a temporary connector error", err)
 			}
 		})
@@ -139,7 +139,7 @@ func failures(status int, retryAfter string) []struct {
 // A cancelled job (shutdown, JobTimeout) is retried later, never buried.
 func TestSendCancelled(t *testing.T) {
 	fc := startConnector(t)
-	s := &sender{connector: fastConnector(nil)}
+	s := &sender{connector: fastConnector()}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	err := s.work(ctx, mustSendJob(t, sendArgs{Op: "send", ServiceURL: fc.URL(), ConversationID: "a:c", Activity: *msg("x")}))
@@ -150,7 +150,7 @@ func TestSendCancelled(t *testing.T) {
 
 // A bad serviceUrl in a stored job will not get better: bury it.
 func TestSendBadServiceURLIsPermanent(t *testing.T) {
-	s := &sender{connector: fastConnector(nil)}
+	s := &sender{connector: fastConnector()}
 	err := s.work(context.Background(), mustSendJob(t, sendArgs{Op: "send", ServiceURL: "not a url", ConversationID: "a:c", Activity: *msg("x")}))
 	if !isPermanent(err) {
 		t.Errorf("work with serviceUrl %q: %v; want Permanent", "not a url", err)
@@ -159,10 +159,12 @@ func TestSendBadServiceURLIsPermanent(t *testing.T) {
 
 func TestSendProactiveIsRateLimited(t *testing.T) {
 	fc := startConnector(t)
-	limits := &RateLimiter{}
-	s := &sender{connector: fastConnector(nil), limits: limits}
+	limits := &botframework.RateLimiter{}
+	s := &sender{connector: fastConnector(), limits: limits}
 	args := sendArgs{Op: "send", ServiceURL: fc.URL(), ConversationID: "a:busy", TenantID: "t1", Activity: *msg("x")}
-	exhaust(t, limits, "t1", "a:busy")
+	for range 7 { // the conversation's budget for this second
+		_ = limits.Wait(context.Background(), "t1", "a:busy")
+	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
 	defer cancel()
@@ -181,91 +183,5 @@ func TestSendProactiveIsRateLimited(t *testing.T) {
 	}
 	if n := len(fc.Calls()); n != 1 {
 		t.Errorf("connector got %d calls; want the reply", n)
-	}
-}
-
-// exhaust uses up conv's per-second budget (7) in tenant.
-func exhaust(t testing.TB, l *RateLimiter, tenant, conv string) {
-	t.Helper()
-	for i := range 7 {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
-		err := l.Wait(ctx, tenant, conv)
-		cancel()
-		if err != nil {
-			t.Fatalf("post %d to %s: %v; want it let through at once", i+1, conv, err)
-		}
-	}
-}
-
-func TestRateLimiterPerConversation(t *testing.T) {
-	l := &RateLimiter{}
-	exhaust(t, l, "t1", "a:one")
-
-	// The 8th post to the same conversation must wait ~1/7 s: a context
-	// that ends sooner makes Wait fail at once.
-	ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
-	defer cancel()
-	if err := l.Wait(ctx, "t1", "a:one"); err == nil {
-		t.Fatal("8th post within a second was let through")
-	}
-
-	// Another conversation in the same tenant has its own budget.
-	exhaust(t, l, "t1", "a:two")
-
-	// And the 8th post goes once there is time for it.
-	ctx2, cancel2 := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel2()
-	if err := l.Wait(ctx2, "t1", "a:one"); err != nil {
-		t.Fatalf("8th post with time to wait: %v", err)
-	}
-}
-
-func TestRateLimiterPerTenant(t *testing.T) {
-	l := &RateLimiter{}
-	for i := range 30 {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
-		err := l.Wait(ctx, "t1", fmt.Sprintf("a:%d", i))
-		cancel()
-		if err != nil {
-			t.Fatalf("post %d in tenant t1: %v; want it let through at once", i+1, err)
-		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
-	defer cancel()
-	if err := l.Wait(ctx, "t1", "a:fresh"); err == nil {
-		t.Error("31st post within a second in one tenant was let through")
-	}
-	ctx3, cancel3 := context.WithTimeout(context.Background(), time.Millisecond)
-	defer cancel3()
-	if err := l.Wait(ctx3, "t2", "a:fresh"); err != nil {
-		t.Errorf("first post in another tenant: %v", err)
-	}
-}
-
-func TestRateLimiterForgetsIdleConversations(t *testing.T) {
-	clock := newClock()
-	l := &RateLimiter{Now: clock.Now}
-	ctx := context.Background()
-	for i := range 5 {
-		if err := l.Wait(ctx, "t1", fmt.Sprintf("a:%d", i)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	clock.Advance(30 * time.Minute)
-	if err := l.Wait(ctx, "t1", "a:recent"); err != nil {
-		t.Fatal(err)
-	}
-	clock.Advance(50 * time.Minute) // the first five idle 80m, a:recent 50m
-	if err := l.Wait(ctx, "t1", "a:new"); err != nil {
-		t.Fatal(err)
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.convs) != 2 || l.convs["a:recent"] == nil || l.convs["a:new"] == nil {
-		keys := []string{}
-		for k := range l.convs {
-			keys = append(keys, k)
-		}
-		t.Errorf("limiter remembers %v; want a:recent and a:new", keys)
 	}
 }

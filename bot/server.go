@@ -18,6 +18,7 @@ import (
 
 	"github.com/infracloudio/msbotbuilder-go/schema"
 
+	"github.com/mvmbot/mvmbot/botframework"
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
@@ -38,7 +39,7 @@ type TurnStore interface {
 // Authenticator checks an inbound request's token. TokenValidator is the
 // production one; local mode has none.
 type Authenticator interface {
-	Verify(ctx context.Context, header string) (*Claims, error)
+	Verify(ctx context.Context, header string) (*botframework.Claims, error)
 }
 
 // MaxBodyBytes bounds an inbound activity. Teams' own messages are far
@@ -70,18 +71,14 @@ type Server struct {
 	backgroundN atomic.Int32
 }
 
-// Routes returns the HTTP handler for every route of the bot.
-func (s *Server) Routes() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /api/messages", s.serveMessages)
-	mux.HandleFunc("GET /healthz", s.serveHealth)
-	mux.HandleFunc("GET /readyz", s.serveReady)
-	mux.HandleFunc("GET /api/reports/{file}", s.serveReport)
-	if c, ok := s.Handler.(Conversation); ok && c.Engagements != nil {
-		mux.HandleFunc("GET /ics/{token}", serveICS(c.Engagements))
-	}
-	return s.recoverPanics(mux)
-}
+// The Server's routes are mounted by cmd/mvmbot, which knows what else the
+// process serves (the reporting feed, the workshops' .ics files):
+//
+//	POST /api/messages    ServeMessages
+//	GET  /healthz         ServeHealth
+//	GET  /readyz          ServeReady
+//
+// with Recover around them all.
 
 func (s *Server) now() time.Time {
 	if s.Now != nil {
@@ -97,9 +94,9 @@ func (s *Server) log() *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
-// recoverPanics turns a panic in a handler into a 500 and a log line with
-// the stack, so one bad activity cannot take the bot down.
-func (s *Server) recoverPanics(next http.Handler) http.Handler {
+// Recover turns a panic in a handler into a 500 and a log line with the
+// stack, so one bad activity cannot take the bot down.
+func (s *Server) Recover(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
 			if p := recover(); p != nil {
@@ -114,11 +111,14 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 	})
 }
 
-func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {
+// ServeHealth answers the liveness check.
+func (s *Server) ServeHealth(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
+// ServeReady answers the readiness check: the store answers and, with
+// token checks on, the signing keys are loaded.
+func (s *Server) ServeReady(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	checks := map[string]string{"store": "ok"}
@@ -149,7 +149,8 @@ type outcome struct {
 	act    *Activity
 }
 
-func (s *Server) serveMessages(w http.ResponseWriter, r *http.Request) {
+// ServeMessages is the Bot Framework messaging endpoint.
+func (s *Server) ServeMessages(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	o := s.handleMessages(w, r)
 	attrs := []slog.Attr{
@@ -183,7 +184,7 @@ func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) outcome 
 	}
 	// The token is checked before the body is parsed, so a caller without
 	// one learns nothing from how the body is judged.
-	var claims *Claims
+	var claims *botframework.Claims
 	if s.Auth != nil {
 		var err error
 		if claims, err = s.Auth.Verify(ctx, r.Header.Get("Authorization")); err != nil {
@@ -200,12 +201,12 @@ func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) outcome 
 		writeError(w, http.StatusBadRequest, "BadRequest", "could not read the request body")
 		return outcome{status: http.StatusBadRequest, result: "read body: " + err.Error()}
 	}
-	act, err := decodeActivity(body)
+	act, err := botframework.DecodeActivity(body)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "BadRequest", "malformed activity JSON")
 		return outcome{status: http.StatusBadRequest, result: "malformed JSON: " + err.Error()}
 	}
-	if err := act.validate(); err != nil {
+	if err := act.Validate(); err != nil {
 		writeError(w, http.StatusBadRequest, "BadRequest", err.Error())
 		return outcome{status: http.StatusBadRequest, result: err.Error(), act: act}
 	}
@@ -234,7 +235,7 @@ func readBody(r io.Reader, n int64) ([]byte, error) {
 func (s *Server) unauthorized(w http.ResponseWriter, err error, act *Activity) outcome {
 	// The reason goes to the log only; the caller gets a bare 401.
 	check := "token"
-	var aerr *AuthError
+	var aerr *botframework.AuthError
 	if errors.As(err, &aerr) {
 		check = aerr.Check
 	}
@@ -259,7 +260,7 @@ func (s *Server) process(ctx context.Context, w http.ResponseWriter, act *Activi
 		w.WriteHeader(http.StatusOK)
 		return outcome{status: http.StatusOK, result: "ignored type", act: act}
 	}
-	key := act.dedupKey()
+	key := act.DedupKey()
 	if prev, ok, err := s.Store.Processed(ctx, key); err != nil {
 		return s.internal(w, act, fmt.Errorf("check redelivery: %w", err))
 	} else if ok {
@@ -288,7 +289,7 @@ func (s *Server) process(ctx context.Context, w http.ResponseWriter, act *Activi
 		if err != nil {
 			return s.internal(w, act, err)
 		}
-		ref := act.ref()
+		ref := refOf(act)
 		ref.UpdatedAt = s.now()
 		t := playbook.Turn{DedupKey: key, Result: result, Ref: ref, Jobs: append(jobs, out.Jobs...)}
 		if out.Engagement != nil {
@@ -369,7 +370,7 @@ func (s *Server) errorOutcome(act *Activity, err error) Outcome {
 		msg = "Something went wrong on my side; it has been logged. Please try again in a minute."
 	}
 	if act.Type == schema.Invoke {
-		return Outcome{Invoke: ErrorResponse(invokeStatus(code), code, msg)}
+		return Outcome{Invoke: botframework.ErrorResponse(invokeStatus(code), code, msg)}
 	}
 	return reply(textReply(msg))
 }
@@ -520,7 +521,7 @@ func (s *Server) replyInline(ctx context.Context, w http.ResponseWriter, act *Ac
 		release()
 		return s.internal(w, act, err)
 	}
-	ref := act.ref()
+	ref := refOf(act)
 	ref.UpdatedAt = s.now()
 	result := playbook.Result{Status: http.StatusOK}
 	t := playbook.Turn{DedupKey: key, Result: result, Ref: ref, Jobs: jobs}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/mvmbot/mvmbot/bot"
+	"github.com/mvmbot/mvmbot/botframework"
 	"github.com/mvmbot/mvmbot/internal/fakes"
 	"github.com/mvmbot/mvmbot/internal/schema"
 	"github.com/mvmbot/mvmbot/store"
@@ -44,6 +45,17 @@ type harnessOpts struct {
 	log     io.Writer        // the server's and runner's log, as text at debug level; nil: discarded
 }
 
+// routes mounts srv as cmd/mvmbot does.
+func routes(srv *bot.Server, engagements bot.EngagementReader) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /api/messages", srv.ServeMessages)
+	mux.HandleFunc("GET /healthz", srv.ServeHealth)
+	mux.HandleFunc("GET /readyz", srv.ServeReady)
+	mux.HandleFunc("GET /api/reports/{file}", srv.ServeReport)
+	mux.HandleFunc("GET /ics/{token}", bot.ServeICS(engagements))
+	return srv.Recover(mux)
+}
+
 func newHarness(t testing.TB, o harnessOpts) *harness {
 	t.Helper()
 	db, err := store.Open(filepath.Join(t.TempDir(), "mvmbot.db"), nil)
@@ -57,7 +69,7 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 	}
 	runner := &bot.Runner{
 		Store:   db,
-		Workers: map[string]bot.WorkFunc{bot.KindSend: bot.NewSendWorker(&bot.Connector{BaseDelay: time.Millisecond}, nil)},
+		Workers: map[string]bot.WorkFunc{bot.KindSend: bot.NewSendWorker(&botframework.Connector{BaseDelay: time.Millisecond}, nil)},
 		Log:     log,
 	}
 	runner.Start()
@@ -65,12 +77,12 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 	handler := o.handler
 	if handler == nil {
 		// The roster is read through a real Connector from the fake one.
-		roster := &bot.Connector{BaseDelay: time.Millisecond, MaxAttempts: 1}
+		roster := &botframework.Connector{BaseDelay: time.Millisecond, MaxAttempts: 1}
 		handler = bot.Conversation{Engagements: db, Roster: roster, Refs: db, Now: o.now}
 	}
 	srv := &bot.Server{Store: db, Handler: handler, Runner: runner, Log: log, Reports: db}
 	if o.inline {
-		srv.Inline = &bot.Connector{BaseDelay: time.Millisecond}
+		srv.Inline = &botframework.Connector{BaseDelay: time.Millisecond}
 	}
 	h.srv = srv
 	if o.auth {
@@ -79,13 +91,13 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 			t.Fatal(err)
 		}
 		h.issuer = issuer
-		keys := &bot.OpenIDKeys{MetadataURL: issuer.MetadataURL()}
+		keys := &botframework.OpenIDKeys{MetadataURL: issuer.MetadataURL()}
 		if err := keys.Load(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		srv.Auth = bot.NewTokenValidator(testAppID, keys, nil)
+		srv.Auth = botframework.NewTokenValidator(testAppID, keys, nil)
 	}
-	hs := httptest.NewServer(srv.Routes())
+	hs := httptest.NewServer(routes(srv, db))
 	h.url = hs.URL
 	t.Cleanup(func() {
 		hs.Close()
@@ -514,7 +526,7 @@ func TestLocalOnlyRefusesOtherPeers(t *testing.T) {
 		req := httptest.NewRequest(http.MethodPost, "/api/messages", strings.NewReader(body))
 		req.RemoteAddr = tt.remote
 		rec := httptest.NewRecorder()
-		srv.Routes().ServeHTTP(rec, req)
+		routes(srv, nil).ServeHTTP(rec, req)
 		if rec.Code != tt.want {
 			t.Errorf("peer %s: status %d, want %d", tt.remote, rec.Code, tt.want)
 		}

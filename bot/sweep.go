@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"time"
+
+	"github.com/mvmbot/mvmbot/botframework"
 )
 
 // ProcessedSweeper forgets processed-activity records older than a time.
@@ -38,7 +40,7 @@ func SweepProcessed(ctx context.Context, s ProcessedSweeper, ttl, every time.Dur
 
 // NewSendWorker returns the KindSend worker: it posts through connector,
 // pacing proactive posts with limits (nil: no pacing).
-func NewSendWorker(connector *Connector, limits *RateLimiter) WorkFunc {
+func NewSendWorker(connector *botframework.Connector, limits *botframework.RateLimiter) WorkFunc {
 	s := &sender{connector: connector, limits: limits}
 	return s.work
 }

@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/mvmbot/mvmbot/bot"
+	"github.com/mvmbot/mvmbot/botframework"
 	"github.com/mvmbot/mvmbot/identity"
 )
 
@@ -39,7 +39,7 @@ var envVars = []struct{ name, meaning, def string }{
 	{"MicrosoftAppPassword", "client secret (not with UserAssignedMSI)", "empty"},
 	{"MicrosoftAppTenantId", "the bot's home tenant", "empty"},
 	{"MicrosoftAppType", "MultiTenant, SingleTenant or UserAssignedMSI", "SingleTenant when a tenant is set"},
-	{"BotOpenIdMetadata", "OpenID metadata URL for inbound tokens", bot.PublicOpenIDMetadata},
+	{"BotOpenIdMetadata", "OpenID metadata URL for inbound tokens", botframework.PublicOpenIDMetadata},
 	{"MVMBOT_DB", "bbolt database file", "mvmbot.db"},
 	{"GRAPH_BASE_URL", "Microsoft Graph root", "https://graph.microsoft.com/v1.0"},
 	{"AZURE_AUTHORITY_HOST", "Entra authority (sovereign clouds, tests); turns instance discovery off", "the public cloud"},
@@ -72,7 +72,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return c, fmt.Errorf("PORT %q is not a port number", c.Port)
 	}
 	if c.OpenIDMetadata == "" {
-		c.OpenIDMetadata = bot.PublicOpenIDMetadata
+		c.OpenIDMetadata = botframework.PublicOpenIDMetadata
 	}
 	if c.DBPath == "" {
 		c.DBPath = "mvmbot.db"

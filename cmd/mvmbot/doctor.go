@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/mvmbot/mvmbot/bot"
+	"github.com/mvmbot/mvmbot/botframework"
 	"github.com/mvmbot/mvmbot/graph"
 	"github.com/mvmbot/mvmbot/identity"
 	"github.com/mvmbot/mvmbot/playbook"
@@ -126,7 +126,7 @@ func checkIdentity(ctx context.Context, cfg config) []check {
 
 func checkOpenID(ctx context.Context, cfg config) check {
 	c := check{name: "inbound signing keys"}
-	keys := &bot.OpenIDKeys{MetadataURL: cfg.OpenIDMetadata, Client: &http.Client{Timeout: 15 * time.Second}}
+	keys := &botframework.OpenIDKeys{MetadataURL: cfg.OpenIDMetadata, Client: &http.Client{Timeout: 15 * time.Second}}
 	if err := keys.Load(ctx); err != nil {
 		c.status, c.detail = "FAIL", err.Error()
 		c.fix = "the bot must reach " + cfg.OpenIDMetadata + " (outbound HTTPS) to check Teams' tokens"

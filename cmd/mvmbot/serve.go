@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mvmbot/mvmbot/bot"
+	"github.com/mvmbot/mvmbot/botframework"
 	"github.com/mvmbot/mvmbot/identity"
 	"github.com/mvmbot/mvmbot/store"
 )
@@ -61,7 +62,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	connector := &bot.Connector{HTTP: connectorClient(), Log: log}
+	connector := &botframework.Connector{HTTP: connectorClient(), Log: log}
 	srv := &bot.Server{Store: db, Handler: bot.Conversation{Engagements: db, Roster: connector, Refs: db, Workshops: gc.workshops, Sites: gc.sites, Organizer: cfg.Organizer, BaseURL: cfg.PublicURL}, Reports: db, Log: log}
 	host := "" // all interfaces
 	if cfg.localMode() {
@@ -70,13 +71,13 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		log.Warn("LOCAL MODE: MicrosoftAppId is not set, so inbound requests are NOT authenticated. " +
 			"Listening on 127.0.0.1 only and refusing other peers. Set MicrosoftAppId to serve Teams.")
 	} else {
-		keys := &bot.OpenIDKeys{MetadataURL: cfg.OpenIDMetadata, Client: &http.Client{Timeout: 15 * time.Second}, Log: log}
+		keys := &botframework.OpenIDKeys{MetadataURL: cfg.OpenIDMetadata, Client: &http.Client{Timeout: 15 * time.Second}, Log: log}
 		if err := keys.Load(ctx); err != nil {
 			// Not fatal: /readyz says so and the refresh loop keeps trying.
 			log.Error("load OpenID signing keys; requests will be refused until they load", "url", cfg.OpenIDMetadata, "err", err)
 		}
 		go keys.Run(bg)
-		srv.Auth = bot.NewTokenValidator(cfg.AppID, keys, nil)
+		srv.Auth = botframework.NewTokenValidator(cfg.AppID, keys, nil)
 		srv.Ready = func() error {
 			if !keys.Ready() {
 				return errors.New("signing keys not loaded")
@@ -102,20 +103,14 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	// SiteJobs sets up the collaboration site and writes the issue tracker
 	// (issue 7); its jobs are queued by the turns that need them.
 	siteJobs := &bot.SiteJobs{Store: db, Graph: gc.sites, Log: log, PollEvery: m.SitePoll, Now: m.Now}
-	runner := &bot.Runner{
-		Store: db,
-		Workers: map[string]bot.WorkFunc{
-			bot.KindSend:             bot.NewSendWorker(connector, &bot.RateLimiter{}),
-			bot.KindReportWeekly:     migration.WorkReport,
-			bot.KindEscalationRemind: migration.WorkRemind,
-			bot.KindWorkshopCreate:   workshopJobs.WorkCreate,
-			bot.KindWorkshopRemind:   workshopJobs.WorkRemind,
-			bot.KindWorkshopCancel:   workshopJobs.WorkCancel,
-			bot.KindSiteSetup:        siteJobs.WorkSetup,
-			bot.KindIssueSync:        siteJobs.WorkIssueSync,
-		},
-		Log: log,
-	}
+	// Each job kind comes from its args type; a kind registered twice
+	// panics here, at start.
+	workers := bot.Workers{}
+	bot.AddSendWorker(workers, connector, &botframework.RateLimiter{})
+	migration.AddWorkers(workers)
+	workshopJobs.AddWorkers(workers)
+	siteJobs.AddWorkers(workers)
+	runner := &bot.Runner{Store: db, Workers: workers, Log: log}
 	migration.Runner = runner
 	workshopJobs.Runner = runner
 	siteJobs.Runner = runner
@@ -139,7 +134,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	}
 	defer stopAdmin()
 	hs := &http.Server{
-		Handler:           srv.Routes(),
+		Handler:           routes(srv, db),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -208,7 +203,7 @@ func (m *Main) healthcheck(ctx context.Context, args []string) error {
 // handful of serviceUrl hosts with many requests in flight, so it keeps more
 // idle connections per host than net/http's default of two, which would
 // open and close a connection for most sends under load. It has no Timeout
-// of its own: bot.Connector bounds every attempt with its context
+// of its own: botframework.Connector bounds every attempt with its context
 // (Connector.Timeout), and a client timeout would add a timer per call.
 func connectorClient() *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()

@@ -1,4 +1,4 @@
-package bot
+package botframework
 
 import (
 	"encoding/json"
@@ -21,7 +21,7 @@ func loadActivity(t testing.TB, name string) *Activity {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := decodeActivity(data)
+	a, err := DecodeActivity(data)
 	if err != nil {
 		t.Fatalf("decode %s: %v", name, err)
 	}
@@ -162,7 +162,7 @@ func TestActivityValidate(t *testing.T) {
 			if err := json.Unmarshal([]byte(tc.json), &a); err != nil {
 				t.Fatal(err)
 			}
-			err := a.validate()
+			err := a.Validate()
 			if tc.wantErr == "" && err != nil || tc.wantErr != "" && (err == nil || err.Error() != tc.wantErr) {
 				t.Errorf("validate(%s) = %v; want %q", tc.json, err, tc.wantErr)
 			}
@@ -200,7 +200,7 @@ func TestActivityFixtures(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(strings.TrimSuffix(tc.file, ".json"), func(t *testing.T) {
 			a := loadActivity(t, tc.file)
-			if err := a.validate(); err != nil {
+			if err := a.Validate(); err != nil {
 				t.Fatalf("validate: %v", err)
 			}
 			if string(a.Type) != tc.typ {
@@ -218,12 +218,8 @@ func TestActivityFixtures(t *testing.T) {
 			if got := len(a.Value) > 0; got != tc.wantValue {
 				t.Errorf("has value %v (%s); want %v", got, a.Value, tc.wantValue)
 			}
-			ref := a.ref()
-			if ref.Key != tc.key || ref.ServiceURL != a.ServiceURL || ref.TenantID != testTenant || ref.BotID != testBotID || ref.ConversationID != a.Conversation.ID {
-				t.Errorf("ref() = %+v", ref)
-			}
-			if want := "msteams|" + a.Conversation.ID + "|" + a.ID; a.dedupKey() != want {
-				t.Errorf("dedupKey() = %q; want %q", a.dedupKey(), want)
+			if want := "msteams|" + a.Conversation.ID + "|" + a.ID; a.DedupKey() != want {
+				t.Errorf("DedupKey() = %q; want %q", a.DedupKey(), want)
 			}
 		})
 	}
@@ -233,7 +229,7 @@ func TestActivityFixtures(t *testing.T) {
 // mention data the schema's Entity drops.
 func TestActivityDecodesFaithfully(t *testing.T) {
 	for _, v := range []string{`"text"`, `[1,2]`, `42`, `{"a":{"b":[true]}}`} {
-		a, err := decodeActivity([]byte(`{"type":"message","value":` + v + `}`))
+		a, err := DecodeActivity([]byte(`{"type":"message","value":` + v + `}`))
 		if err != nil {
 			t.Errorf("decode with value %s: %v", v, err)
 			continue
@@ -269,7 +265,7 @@ func TestDecodeActivityMatchesEncodingJSON(t *testing.T) {
 		if err := json.Unmarshal(data, &want); err != nil {
 			t.Fatalf("encoding/json: %s: %v", name, err)
 		}
-		got, err := decodeActivity(data)
+		got, err := DecodeActivity(data)
 		if err != nil {
 			t.Fatalf("decodeActivity: %s: %v", name, err)
 		}
@@ -297,7 +293,7 @@ func TestActivityOddShapes(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			a, err := decodeActivity([]byte(`{"type":"message","text":"hi",` + tc.extra + `}`))
+			a, err := DecodeActivity([]byte(`{"type":"message","text":"hi",` + tc.extra + `}`))
 			if err != nil {
 				t.Fatalf("decode: %v", err)
 			}

@@ -1,4 +1,4 @@
-package bot
+package botframework
 
 import (
 	"github.com/infracloudio/msbotbuilder-go/schema"
@@ -11,7 +11,7 @@ type jsonAppender interface {
 	AppendJSON(b []byte) ([]byte, error)
 }
 
-// appendJSON appends the activity as encoding/json would encode it, byte
+// AppendJSON appends the activity as encoding/json would encode it, byte
 // for byte, but writes a card attachment's content with the card's own
 // encoder. Through encoding/json that content would be encoded and then
 // scanned again to be checked and compacted, which for a task card cost as
@@ -19,7 +19,7 @@ type jsonAppender interface {
 // entities and channelData, free-form maps, go through encoding/json.
 // TestOutgoingJSON holds the two together, and fails when one of the
 // types written here gains a field.
-func (o *Outgoing) appendJSON(b []byte) ([]byte, error) {
+func (o *Outgoing) AppendJSON(b []byte) ([]byte, error) {
 	b = append(b, `{"type":`...)
 	b = jsonw.String(b, o.Type)
 	b, _ = appendMembers(b, false, []member{{"text", o.Text}, {"textFormat", o.TextFormat}, {"summary", o.Summary}, {"attachmentLayout", o.AttachmentLayout}})
@@ -98,11 +98,11 @@ func appendMembers(b []byte, first bool, ms []member) ([]byte, bool) {
 	return b, first
 }
 
-// marshal is json.Marshal(o), faster (see appendJSON).
-func (o *Outgoing) marshal() ([]byte, error) {
+// Marshal is json.Marshal(o), faster (see AppendJSON).
+func (o *Outgoing) Marshal() ([]byte, error) {
 	size := 512 + len(o.Text)
 	if len(o.Attachments) > 0 {
 		size += 4096 // a card
 	}
-	return o.appendJSON(make([]byte, 0, size))
+	return o.AppendJSON(make([]byte, 0, size))
 }

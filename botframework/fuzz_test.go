@@ -1,4 +1,4 @@
-package bot
+package botframework
 
 import (
 	"context"
@@ -18,7 +18,7 @@ import (
 )
 
 // FuzzActivityJSON feeds the endpoint's decoding of inbound activities
-// (decodeActivity) what a stranger can POST. Properties: no panic; it
+// (DecodeActivity) what a stranger can POST. Properties: no panic; it
 // accepts what encoding/json accepts and reads the same activity; the
 // command text is trimmed with single spaces; an accepted activity
 // re-encodes, decodes again, and yields the same command, conversation key
@@ -43,19 +43,19 @@ func FuzzActivityJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var std Activity
 		stdErr := json.Unmarshal(data, &std)
-		a, err := decodeActivity(data)
+		a, err := DecodeActivity(data)
 		if (err == nil) != (stdErr == nil) {
-			t.Fatalf("decodeActivity error %v, encoding/json error %v", err, stdErr)
+			t.Fatalf("DecodeActivity error %v, encoding/json error %v", err, stdErr)
 		}
 		if err != nil {
 			return
 		}
 		if !reflect.DeepEqual(a, &std) {
-			t.Fatalf("decodeActivity read\n%+v\nencoding/json\n%+v", a, &std)
+			t.Fatalf("DecodeActivity read\n%+v\nencoding/json\n%+v", a, &std)
 		}
-		_ = a.validate()
+		_ = a.Validate()
 		cmd, key, tenant := a.CommandText(), a.ConversationKey(), a.TenantID()
-		_, _ = a.ref(), a.dedupKey()
+		_ = a.DedupKey()
 		if cmd != strings.TrimSpace(cmd) || strings.Contains(cmd, "  ") {
 			t.Errorf("CommandText = %q: not trimmed to single spaces", cmd)
 		}
@@ -63,7 +63,7 @@ func FuzzActivityJSON(f *testing.F) {
 		if err != nil {
 			t.Fatalf("re-encode a decoded activity: %v", err)
 		}
-		b, err := decodeActivity(enc)
+		b, err := DecodeActivity(enc)
 		if err != nil {
 			t.Fatalf("decode a re-encoded activity: %v\n%s", err, enc)
 		}

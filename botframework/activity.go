@@ -1,4 +1,4 @@
-package bot
+package botframework
 
 import (
 	"encoding/json"
@@ -8,8 +8,6 @@ import (
 
 	"github.com/infracloudio/msbotbuilder-go/schema"
 	fastjson "github.com/segmentio/encoding/json"
-
-	"github.com/mvmbot/mvmbot/playbook"
 )
 
 // Activity is an inbound activity. It is msbotbuilder-go's schema.Activity
@@ -29,15 +27,15 @@ type Activity struct {
 	Value       json.RawMessage `json:"value,omitempty"`
 
 	cd      *channelData // ChannelData read, once
-	ent     []entity     // Entities read, once
+	ent     []Entity     // Entities read, once
 	entRead bool
 }
 
-// decodeActivity reads an inbound activity. It uses segmentio's decoder,
+// DecodeActivity reads an inbound activity. It uses segmentio's decoder,
 // which is compatible with encoding/json and takes a third of its time on
 // a Teams activity: the endpoint decodes one per request, and encoding/json
 // was a tenth of the bot's CPU under load.
-func decodeActivity(body []byte) (*Activity, error) {
+func DecodeActivity(body []byte) (*Activity, error) {
 	a := new(Activity)
 	if err := fastjson.Unmarshal(body, a); err != nil {
 		return nil, err
@@ -55,9 +53,9 @@ type channelData struct {
 	} `json:"channel"`
 }
 
-// entity is what the bot reads of an entity: a mention's tag and whom it
+// Entity is what the bot reads of an entity: a mention's tag and whom it
 // names.
-type entity struct {
+type Entity struct {
 	Type      string `json:"type"`
 	Text      string `json:"text"`
 	Mentioned struct {
@@ -88,7 +86,7 @@ func (a *Activity) channelData() *channelData {
 
 // entities reads Entities; like channelData, odd shapes read as empty
 // fields, and what is not a list as no entities.
-func (a *Activity) entities() []entity {
+func (a *Activity) entities() []Entity {
 	if a.entRead {
 		return a.ent
 	}
@@ -98,7 +96,7 @@ func (a *Activity) entities() []entity {
 	}
 	var ms []map[string]any
 	_ = json.Unmarshal(a.Entities, &ms)
-	a.ent = make([]entity, len(ms))
+	a.ent = make([]Entity, len(ms))
 	for i, m := range ms {
 		e := &a.ent[i]
 		e.Type, e.Text = stringAt(m, "type"), stringAt(m, "text")
@@ -120,8 +118,8 @@ func stringAt(v any, path ...string) string {
 	return s
 }
 
-// validate checks what the bot relies on in every activity.
-func (a *Activity) validate() error {
+// Validate checks what the bot relies on in every activity.
+func (a *Activity) Validate() error {
 	var missing []string
 	if a.Type == "" {
 		missing = append(missing, "type")
@@ -141,9 +139,9 @@ func (a *Activity) validate() error {
 	return nil
 }
 
-// dedupKey identifies the activity for redelivery: Teams redelivers with the
+// DedupKey identifies the activity for redelivery: Teams redelivers with the
 // same id in the same conversation.
-func (a *Activity) dedupKey() string {
+func (a *Activity) DedupKey() string {
 	return a.ChannelID + "|" + a.Conversation.ID + "|" + a.ID
 }
 
@@ -169,19 +167,18 @@ func (a *Activity) ConversationKey() string {
 	return a.Conversation.ID
 }
 
-// ref is the conversation reference to keep for proactive posts.
-func (a *Activity) ref() *playbook.ConversationRef {
-	return &playbook.ConversationRef{
-		Key:            a.ConversationKey(),
-		ServiceURL:     a.ServiceURL,
-		ChannelID:      a.ChannelID,
-		ConversationID: a.Conversation.ID,
-		Type:           a.Conversation.ConversationType,
-		TenantID:       a.TenantID(),
-		BotID:          a.Recipient.ID,
-		BotName:        a.Recipient.Name,
-		TeamsChannelID: a.channelData().Channel.ID,
+// TeamsChannelID is the Teams channel the activity was posted in, or "".
+func (a *Activity) TeamsChannelID() string { return a.channelData().Channel.ID }
+
+// Mentions are the activity's mention entities, in the order sent.
+func (a *Activity) Mentions() []Entity {
+	var ms []Entity
+	for _, e := range a.entities() {
+		if e.Type == "mention" {
+			ms = append(ms, e)
+		}
 	}
+	return ms
 }
 
 // leadingAt is an @mention at the start of the text.

@@ -1,4 +1,4 @@
-package bot
+package botframework
 
 import (
 	"context"
@@ -115,7 +115,7 @@ func BenchmarkOutgoingJSON(b *testing.B) {
 	b.Run("own", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := o.marshal(); err != nil {
+			if _, err := o.Marshal(); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -140,7 +140,7 @@ func BenchmarkDecodeActivity(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		a, err := decodeActivity(data)
+		a, err := DecodeActivity(data)
 		if err != nil {
 			b.Fatal(err)
 		}

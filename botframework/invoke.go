@@ -1,11 +1,13 @@
-package bot
+package botframework
 
 import (
 	"encoding/json"
 	"net/http"
-
-	"github.com/mvmbot/mvmbot/cards"
 )
+
+// AdaptiveCardContentType is the content type of an Adaptive Card, in an
+// attachment or an invoke response.
+const AdaptiveCardContentType = "application/vnd.microsoft.card.adaptive"
 
 // InvokeResponse is the answer to an invoke activity, written as the HTTP
 // response itself (Teams never takes it as a posted activity).
@@ -21,10 +23,11 @@ type universalResponse struct {
 	Value      any    `json:"value"`
 }
 
-// CardResponse replaces the clicked card with card.
-func CardResponse(card *cards.Card) *InvokeResponse {
+// CardResponse replaces the clicked card with card, an Adaptive Card's
+// value (a *cards.Card).
+func CardResponse(card any) *InvokeResponse {
 	return &InvokeResponse{Status: http.StatusOK, Body: universalResponse{
-		StatusCode: http.StatusOK, Type: cards.ContentType, Value: card,
+		StatusCode: http.StatusOK, Type: AdaptiveCardContentType, Value: card,
 	}}
 }
 
@@ -46,8 +49,8 @@ func ErrorResponse(status int, code, message string) *InvokeResponse {
 	}}
 }
 
-// actionInvoke is the value of an adaptiveCard/action invoke.
-type actionInvoke struct {
+// ActionInvoke is the value of an adaptiveCard/action invoke.
+type ActionInvoke struct {
 	Action struct {
 		Type string          `json:"type"`
 		ID   string          `json:"id"`

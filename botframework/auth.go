@@ -1,8 +1,9 @@
-package bot
+package botframework
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -86,7 +87,6 @@ func NewTokenValidator(appID string, keys *OpenIDKeys, now func() time.Time) *To
 		Keys:  keys,
 		Now:   now,
 		parser: jwt.NewParser(
-			jwt.WithValidMethods([]string{"RS256", "RS384", "RS512"}),
 			jwt.WithLeeway(clockSkew),
 			jwt.WithIssuer(BotFrameworkIssuer),
 			jwt.WithAudience(appID),
@@ -95,6 +95,16 @@ func NewTokenValidator(appID string, keys *OpenIDKeys, now func() time.Time) *To
 		),
 	}
 }
+
+// validMethods are the signing algorithms the Bot Connector uses. They are
+// checked in the key function rather than with jwt.WithValidMethods, which
+// reports another algorithm as a bad signature, indistinguishable but by its
+// text.
+var validMethods = []string{"RS256", "RS384", "RS512"}
+
+// errAlgorithm is returned for a token signed with another algorithm
+// (none, HS256, ...).
+var errAlgorithm = errors.New("signing method not allowed")
 
 type tokenClaims struct {
 	jwt.RegisteredClaims
@@ -119,6 +129,9 @@ func (v *TokenValidator) Verify(ctx context.Context, header string) (*Claims, er
 	var kid string
 	var tc tokenClaims
 	_, err := v.parser.ParseWithClaims(raw, &tc, func(t *jwt.Token) (any, error) {
+		if alg := t.Method.Alg(); !slices.Contains(validMethods, alg) {
+			return nil, fmt.Errorf("%w: %s", errAlgorithm, alg)
+		}
 		kid, _ = t.Header["kid"].(string)
 		k, err := v.Keys.key(ctx, kid)
 		if err != nil {
@@ -182,13 +195,10 @@ func classify(err error) error {
 	switch {
 	case errors.Is(err, errUnknownKey):
 		check = "unknown-key"
+	case errors.Is(err, errAlgorithm):
+		check = "algorithm"
 	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
 		check = "signature"
-		// golang-jwt reports a method outside WithValidMethods (none,
-		// HS256, ...) as a signature error; name it for the log.
-		if strings.Contains(err.Error(), "signing method") {
-			check = "algorithm"
-		}
 	case errors.Is(err, jwt.ErrTokenExpired):
 		check = "expired"
 	case errors.Is(err, jwt.ErrTokenNotValidYet), errors.Is(err, jwt.ErrTokenUsedBeforeIssued):

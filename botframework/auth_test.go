@@ -1,4 +1,4 @@
-package bot
+package botframework
 
 import (
 	"context"
@@ -9,7 +9,6 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
@@ -28,26 +27,9 @@ const (
 // epoch is the time every fake clock starts at.
 var epoch = time.Date(2025, time.March, 3, 9, 0, 0, 0, time.UTC)
 
-// fakeClock is a clock that moves only when told to; safe for concurrent use.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+type fakeClock = fakes.Clock
 
-func newClock() *fakeClock { return &fakeClock{t: epoch} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-	return c.t
-}
+func newClock() *fakeClock { return fakes.NewClock(epoch) }
 
 // startIssuer starts a fake Bot Framework token service, closed at the end
 // of the test.

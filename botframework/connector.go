@@ -1,4 +1,4 @@
-package bot
+package botframework
 
 import (
 	"bytes"
@@ -124,20 +124,20 @@ const maxConnectorResponse = 1 << 20
 func (c *Connector) Reply(ctx context.Context, serviceURL, conversationID, replyTo string, act *Outgoing) (string, error) {
 	act.ReplyToID = replyTo
 	var res struct{ ID string }
-	err := c.call(ctx, "reply", http.MethodPost, serviceURL, activityPath(conversationID, replyTo), act, &res)
+	err := c.call(ctx, "reply", http.MethodPost, serviceURL, ActivityPath(conversationID, replyTo), act, &res)
 	return res.ID, err
 }
 
 // Send posts act to the conversation as a new message.
 func (c *Connector) Send(ctx context.Context, serviceURL, conversationID string, act *Outgoing) (string, error) {
 	var res struct{ ID string }
-	err := c.call(ctx, "send", http.MethodPost, serviceURL, activityPath(conversationID, ""), act, &res)
+	err := c.call(ctx, "send", http.MethodPost, serviceURL, ActivityPath(conversationID, ""), act, &res)
 	return res.ID, err
 }
 
 // Update replaces activity id with act (a card updated in place).
 func (c *Connector) Update(ctx context.Context, serviceURL, conversationID, id string, act *Outgoing) error {
-	return c.call(ctx, "update", http.MethodPut, serviceURL, activityPath(conversationID, id), act, nil)
+	return c.call(ctx, "update", http.MethodPut, serviceURL, ActivityPath(conversationID, id), act, nil)
 }
 
 // ConversationParams starts a conversation proactively (a 1:1 chat, or a new
@@ -180,12 +180,20 @@ func (c *Connector) Members(ctx context.Context, serviceURL, conversationID stri
 	return res, err
 }
 
-func activityPath(conversationID, id string) string {
+// ActivityPath is the connector's path of the activities of a conversation,
+// or of activity id in it.
+func ActivityPath(conversationID, id string) string {
 	p := "v3/conversations/" + url.PathEscape(conversationID) + "/activities"
 	if id != "" {
 		p += "/" + url.PathEscape(id)
 	}
 	return p
+}
+
+// PostRaw sends an activity already in its wire form (a stored job's) to
+// path with method, retrying as every call does.
+func (c *Connector) PostRaw(ctx context.Context, op, method, serviceURL, path string, activity json.RawMessage) error {
+	return c.call(ctx, op, method, serviceURL, path, activity, nil)
 }
 
 func (c *Connector) call(ctx context.Context, op, method, serviceURL, path string, in, out any) error {
@@ -200,7 +208,7 @@ func (c *Connector) call(ctx context.Context, op, method, serviceURL, path strin
 	} else if act, ok := in.(*Outgoing); ok {
 		body = c.bodies.get()
 		defer body.release()
-		if *body.buf, err = act.appendJSON(*body.buf); err != nil {
+		if *body.buf, err = act.AppendJSON(*body.buf); err != nil {
 			return &ConnectorError{Op: op, Err: fmt.Errorf("encode: %w", err), final: true}
 		}
 	} else if in != nil {

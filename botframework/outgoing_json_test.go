@@ -1,4 +1,4 @@
-package bot
+package botframework
 
 import (
 	"encoding/json"
@@ -51,7 +51,7 @@ func TestOutgoingJSON(t *testing.T) {
 		"empty conversation":    {Type: "message", Conversation: &schema.ConversationAccount{}},
 		"url only":              {Type: "message", Attachments: []schema.Attachment{{ContentURL: "https://x/y.png", Name: "y.png"}, {Name: "only a name"}}},
 	} {
-		got, err := o.marshal()
+		got, err := o.Marshal()
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -63,4 +63,9 @@ func TestOutgoingJSON(t *testing.T) {
 			t.Errorf("%s: encoded\n %s\nwant\n %s", name, got, want)
 		}
 	}
+}
+
+// cardReply is a message carrying card, as the bot's replies do.
+func cardReply(card any) Outgoing {
+	return Outgoing{Type: "message", Attachments: []schema.Attachment{{ContentType: AdaptiveCardContentType, Content: card}}}
 }

@@ -1,0 +1,121 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/mvmbot/mvmbot/botframework"
+	"github.com/mvmbot/mvmbot/playbook"
+)
+
+// JobArgs are the arguments of one job kind, stored with the job as JSON.
+// Kind is the name stored with it: once jobs of a kind may be queued it is
+// never renamed, or they would find no worker (river's JobArgs).
+type JobArgs interface {
+	Kind() string
+}
+
+// newJob is a job of args' kind carrying args. The caller sets what else
+// the job needs (Key, RunAt, MaxAttempts).
+func newJob(args JobArgs) (playbook.Job, error) {
+	raw, err := json.Marshal(args)
+	if err != nil {
+		return playbook.Job{}, fmt.Errorf("encode %s job: %w", args.Kind(), err)
+	}
+	return playbook.Job{Kind: args.Kind(), Args: raw}, nil
+}
+
+// Work adapts a worker of typed args to a WorkFunc: the job's args are
+// decoded into T before work sees them, and args that do not decode are a
+// permanent failure, since no retry can mend them.
+func Work[T JobArgs](work func(ctx context.Context, j playbook.Job, args T) error) WorkFunc {
+	return func(ctx context.Context, j playbook.Job) error {
+		var args T
+		if err := json.Unmarshal(j.Args, &args); err != nil {
+			return Permanent(fmt.Errorf("decode %s job: %w", args.Kind(), err))
+		}
+		return work(ctx, j, args)
+	}
+}
+
+// Workers are the Runner's workers by job kind. Fill it with AddWorker (and
+// the AddWorkers methods of the job sets, which call it), so that each
+// kind comes from its args type.
+type Workers map[string]WorkFunc
+
+// AddWorker registers work as the worker of T's kind. A kind registered
+// twice is a wiring mistake: it panics, when the bot starts.
+func AddWorker[T JobArgs](ws Workers, work func(ctx context.Context, j playbook.Job, args T) error) {
+	var zero T
+	kind := zero.Kind()
+	if _, dup := ws[kind]; dup {
+		panic("bot: a worker for job kind " + kind + " is registered twice")
+	}
+	ws[kind] = Work(work)
+}
+
+// WorkerStore is what the job workers need from storage: one interface for
+// the weekly reports and reminders, the workshops and the site jobs. The
+// store package implements it on bbolt.
+type WorkerStore interface {
+	// Engagement returns the engagement with that ID, or ENOTFOUND.
+	Engagement(ctx context.Context, id string) (*playbook.Engagement, error)
+	// EngagementByConversation returns the engagement bound to a
+	// conversation key, or ENOTFOUND.
+	EngagementByConversation(ctx context.Context, key string) (*playbook.Engagement, error)
+	// Ref returns the conversation reference stored under key, or
+	// ENOTFOUND; Refs all of them.
+	Ref(ctx context.Context, key string) (playbook.ConversationRef, error)
+	Refs(ctx context.Context) ([]playbook.ConversationRef, error)
+	// Enqueue inserts jobs atomically; a job whose Key is queued already
+	// is skipped.
+	Enqueue(ctx context.Context, jobs ...playbook.Job) ([]playbook.Job, error)
+	// CommitTurn saves an engagement (optimistic concurrency) with jobs.
+	CommitTurn(ctx context.Context, t playbook.Turn) ([]playbook.Job, *playbook.Result, error)
+	// Cancel removes the queued job with that key, or returns ENOTFOUND.
+	Cancel(ctx context.Context, key string) error
+}
+
+// The kinds of the job args types: the stored names, never renamed.
+func (sendRecord) Kind() string         { return KindSend }
+func (reportArgs) Kind() string         { return KindReportWeekly }
+func (remindArgs) Kind() string         { return KindEscalationRemind }
+func (siteArgs) Kind() string           { return KindSiteSetup }
+func (issueSyncArgs) Kind() string      { return KindIssueSync }
+func (workshopCreateArgs) Kind() string { return KindWorkshopCreate }
+func (workshopRemindArgs) Kind() string { return KindWorkshopRemind }
+func (workshopCancelArgs) Kind() string { return KindWorkshopCancel }
+
+// The three workshop kinds share their fields, and their stored form.
+type (
+	workshopCreateArgs struct{ workshopArgs }
+	workshopRemindArgs struct{ workshopArgs }
+	workshopCancelArgs struct{ workshopArgs }
+)
+
+// AddSendWorker registers the KindSend worker: posts to the Bot Connector,
+// proactive ones paced by limits (nil: not paced).
+func AddSendWorker(ws Workers, connector *botframework.Connector, limits *botframework.RateLimiter) {
+	s := &sender{connector: connector, limits: limits}
+	AddWorker(ws, s.send)
+}
+
+// AddWorkers registers the weekly report and escalation reminder workers.
+func (m *MigrationJobs) AddWorkers(ws Workers) {
+	AddWorker(ws, m.workReport)
+	AddWorker(ws, m.workRemind)
+}
+
+// AddWorkers registers the workshop workers.
+func (w *WorkshopJobs) AddWorkers(ws Workers) {
+	AddWorker(ws, w.workCreate)
+	AddWorker(ws, w.workRemind)
+	AddWorker(ws, w.workCancel)
+}
+
+// AddWorkers registers the site set-up and issue tracker workers.
+func (w *SiteJobs) AddWorkers(ws Workers) {
+	AddWorker(ws, w.workSetup)
+	AddWorker(ws, w.workIssueSync)
+}

@@ -1,0 +1,160 @@
+package cards
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/mvmbot/mvmbot/playbook"
+)
+
+// The decoders of the forms whose inputs are one text or one choice, and
+// of the plan card. Like DecodeAction they return EINVALID, with a sentence
+// a person can read, for data of the wrong shape; an absent input is "".
+
+// textInput reads the input key of a card's data: "" when absent, refusal
+// when it is there and not text.
+func textInput(raw json.RawMessage, key, refusal string) (string, error) {
+	m, err := object(raw)
+	if err != nil {
+		return "", err
+	}
+	v, present := m[key]
+	s, ok := v.(string)
+	if present && !ok {
+		return "", playbook.Errorf(playbook.EINVALID, "%s", refusal)
+	}
+	return s, nil
+}
+
+// DecodeNAReason reads the reason typed on task's card to mark it not
+// applicable (ReasonInput).
+func DecodeNAReason(raw json.RawMessage, task string) (string, error) {
+	return textInput(raw, ReasonInput(task), "The reason must be text; nothing was changed.")
+}
+
+// DecodeLead reads the member chosen on the roles card to take over the
+// lead (LeadInput), spaces trimmed.
+func DecodeLead(raw json.RawMessage) (string, error) {
+	id, err := textInput(raw, LeadInput, "The new lead must be chosen from the list; nothing was changed.")
+	return strings.TrimSpace(id), err
+}
+
+// DecodeResolution reads the resolution typed for escalation id
+// (ResolutionInput).
+func DecodeResolution(raw json.RawMessage, id int) (string, error) {
+	return textInput(raw, ResolutionInput(id), "The resolution must be text; nothing was changed.")
+}
+
+// DecodeCloseWaive reads the reason typed to waive close-out item
+// (CloseWaiveInput).
+func DecodeCloseWaive(raw json.RawMessage, item string) (string, error) {
+	return textInput(raw, CloseWaiveInput(item), "The field must be text; nothing was changed.")
+}
+
+// DecodeCloseReason reads the reason typed to close the engagement
+// (CloseReasonInput).
+func DecodeCloseReason(raw json.RawMessage) (string, error) {
+	return textInput(raw, CloseReasonInput, "The field must be text; nothing was changed.")
+}
+
+// PlanForm is what the plan card sends.
+type PlanForm struct {
+	Questionnaire int        // the questionnaire version the card was made from (PlanKey); 0 when absent
+	Adjust        PlanAdjust // the adjustments, over the base given to DecodePlan
+	// Problem is an adjustment that does not read (EINVALID, with the
+	// sentence to show on the card); Adjust keeps the base for it.
+	Problem error
+}
+
+// DecodePlan reads the plan card's data: the adjustments typed over base
+// (an input left out keeps base's value). Only data that is not an object
+// is an error; an input that does not read is the form's Problem, for the
+// card to show.
+func DecodePlan(raw json.RawMessage, base PlanAdjust) (PlanForm, error) {
+	m, err := object(raw)
+	if err != nil {
+		return PlanForm{}, err
+	}
+	f := PlanForm{Adjust: base}
+	f.Questionnaire, _, _ = intInput(m, PlanKey)
+	f.Problem = readAdjust(m, &f.Adjust)
+	return f, nil
+}
+
+// readAdjust reads the plan card's inputs into a; absent ones keep their
+// value.
+func readAdjust(m map[string]any, a *PlanAdjust) error {
+	for _, f := range []struct {
+		key, what string
+		dst       *int
+	}{
+		{PlanPilotInput, "The pilot size", &a.PilotSize},
+		{PlanBatchInput, "The batch size", &a.PreferredBatch},
+		{PlanMaxBatchInput, "The most units per batch day", &a.MaxBatch},
+	} {
+		n, present, err := intInput(m, f.key)
+		if !present {
+			continue
+		}
+		if err != nil || n < 0 {
+			return playbook.Errorf(playbook.EINVALID, "%s must be a whole number, 0 or more.", f.what)
+		}
+		*f.dst = n
+	}
+	if w, ok := m[PlanWeekendsInput]; ok {
+		switch w {
+		case "true", true:
+			a.AllowWeekends = true
+		case "false", false, "":
+			a.AllowWeekends = false
+		default:
+			return playbook.Errorf(playbook.EINVALID, "Weekends must be on or off.")
+		}
+	}
+	return nil
+}
+
+// intInput reads a whole number that a card sent as a number or as text.
+func intInput(m map[string]any, key string) (n int, present bool, err error) {
+	v, ok := m[key]
+	if !ok || v == nil {
+		return 0, false, nil
+	}
+	var f float64
+	switch x := v.(type) {
+	case float64:
+		f = x
+	case string:
+		s := strings.ReplaceAll(strings.TrimSpace(x), ",", "")
+		if s == "" {
+			return 0, false, nil
+		}
+		if f, err = strconv.ParseFloat(s, 64); err != nil {
+			return 0, true, err
+		}
+	default:
+		return 0, true, fmt.Errorf("%s is not a number", key)
+	}
+	if f != math.Trunc(f) || math.Abs(f) > playbook.MaxPlanUnits {
+		return 0, true, fmt.Errorf("%s is not a whole number in range", key)
+	}
+	return int(f), true, nil
+}
+
+// DecodeEventCompletion reads the units migrated and failed typed to
+// complete event n (MigratedInput, FailedInput); absent ones are 0.
+func DecodeEventCompletion(raw json.RawMessage, n int) (migrated, failed int, err error) {
+	m, err := object(raw)
+	if err != nil {
+		return 0, 0, err
+	}
+	migrated, _, err1 := intInput(m, MigratedInput(n))
+	failed, _, err2 := intInput(m, FailedInput(n))
+	if err1 != nil || err2 != nil {
+		return 0, 0, playbook.Errorf(playbook.EINVALID, "Units migrated and failed are whole numbers; nothing was changed.")
+	}
+	return migrated, failed, nil
+}
