@@ -8,7 +8,8 @@
 // invoke and the card can be replaced in place; each carries a verb the bot
 // routes on.
 //
-// Cards are plain values (Card and Element are JSON maps underneath), built
+// Cards are plain values (a Card is a struct, an Element an ordered list of
+// Props written to JSON in that order by the card's own encoder), built
 // fresh for every message; nothing here is shared or mutated after return.
 // The package imports only playbook.
 package cards

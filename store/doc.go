@@ -49,9 +49,11 @@
 //
 // # Caveats
 //
-// Returned values are copies the caller owns; nothing aliases bbolt's
-// memory map. The json.RawMessage fields (Result.Body, Job.Args) must hold valid
-// JSON and come back compacted.
+// Returned values are copies the caller owns, with one exception:
+// ViewEngagementsOf hands its function the store's own engagements, shared
+// with every other reader, which the function must neither change nor keep.
+// Nothing aliases bbolt's memory map. The json.RawMessage fields
+// (Result.Body, Job.Args) must hold valid JSON and come back compacted.
 //
 // All methods are safe for concurrent use. Writes are serialised by bbolt's
 // single writer; reads run in parallel with each other and with the writer.
