@@ -1,0 +1,103 @@
+package cards_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/mvmbot/mvmbot/cards"
+	"github.com/mvmbot/mvmbot/playbook"
+)
+
+// The one-input forms: absent is "", text is itself, anything else is
+// refused with the form's sentence, and data that is no object with the
+// malformed-card one.
+func TestDecodeTextForms(t *testing.T) {
+	forms := []struct {
+		name   string
+		key    string
+		decode func(json.RawMessage) (string, error)
+	}{
+		{"na reason", cards.ReasonInput("3217"), func(r json.RawMessage) (string, error) { return cards.DecodeNAReason(r, "3217") }},
+		{"lead", cards.LeadInput, cards.DecodeLead},
+		{"resolution", cards.ResolutionInput(4), func(r json.RawMessage) (string, error) { return cards.DecodeResolution(r, 4) }},
+		{"close waive", cards.CloseWaiveInput("survey"), func(r json.RawMessage) (string, error) { return cards.DecodeCloseWaive(r, "survey") }},
+		{"close reason", cards.CloseReasonInput, cards.DecodeCloseReason},
+	}
+	for _, f := range forms {
+		t.Run(f.name, func(t *testing.T) {
+			for _, tt := range []struct {
+				raw     string
+				want    string
+				wantErr bool
+			}{
+				{`{"engagement":"e1"}`, "", false},
+				{``, "", false},
+				{`{"` + f.key + `":"enough licenses"}`, "enough licenses", false},
+				{`{"` + f.key + `":7}`, "", true},
+				{`{"` + f.key + `":null}`, "", true},
+				{`{"` + f.key + `":["a"]}`, "", true},
+				{`[1]`, "", true},
+				{`{`, "", true},
+			} {
+				got, err := f.decode(json.RawMessage(tt.raw))
+				if got != tt.want || (err != nil) != tt.wantErr {
+					t.Errorf("decode %s = %q, %v; want %q, error %v", tt.raw, got, err, tt.want, tt.wantErr)
+				}
+				if err != nil && playbook.ErrorCode(err) != playbook.EINVALID {
+					t.Errorf("decode %s: %v is not EINVALID", tt.raw, err)
+				}
+			}
+		})
+	}
+	if got, _ := cards.DecodeLead(json.RawMessage(`{"lead":"  29:grace "}`)); got != "29:grace" {
+		t.Errorf("DecodeLead kept the spaces: %q", got)
+	}
+}
+
+func TestDecodePlan(t *testing.T) {
+	base := cards.PlanAdjust{PilotSize: 10, PreferredBatch: 100, MaxBatch: 500}
+	for _, tt := range []struct {
+		raw         string
+		want        cards.PlanAdjust
+		wantQ       int
+		wantProblem bool
+	}{
+		{`{"questionnaire":2}`, base, 2, false},
+		{`{"questionnaire":2,"pilotSize":"25","batchSize":200,"weekends":"true"}`, cards.PlanAdjust{PilotSize: 25, PreferredBatch: 200, MaxBatch: 500, AllowWeekends: true}, 2, false},
+		{`{"pilotSize":"1,000"}`, cards.PlanAdjust{PilotSize: 1000, PreferredBatch: 100, MaxBatch: 500}, 0, false},
+		{`{"pilotSize":"ten"}`, base, 0, true},
+		{`{"batchSize":-1}`, base, 0, true},
+		{`{"maxBatch":2.5}`, base, 0, true},
+		{`{"weekends":"sometimes"}`, base, 0, true},
+	} {
+		f, err := cards.DecodePlan(json.RawMessage(tt.raw), base)
+		if err != nil {
+			t.Errorf("DecodePlan(%s): %v", tt.raw, err)
+			continue
+		}
+		if f.Adjust != tt.want || f.Questionnaire != tt.wantQ || (f.Problem != nil) != tt.wantProblem {
+			t.Errorf("DecodePlan(%s) = %+v; want %+v, questionnaire %d, problem %v", tt.raw, f, tt.want, tt.wantQ, tt.wantProblem)
+		}
+	}
+	if _, err := cards.DecodePlan(json.RawMessage(`[`), base); playbook.ErrorCode(err) != playbook.EINVALID {
+		t.Errorf("DecodePlan of malformed data: %v; want EINVALID", err)
+	}
+}
+
+func TestDecodeEventCompletion(t *testing.T) {
+	for _, tt := range []struct {
+		raw              string
+		migrated, failed int
+		wantErr          bool
+	}{
+		{`{}`, 0, 0, false},
+		{`{"` + cards.MigratedInput(3) + `":"95","` + cards.FailedInput(3) + `":5}`, 95, 5, false},
+		{`{"` + cards.MigratedInput(3) + `":"lots"}`, 0, 0, true},
+		{`{"` + cards.FailedInput(3) + `":1.5}`, 0, 0, true},
+	} {
+		m, f, err := cards.DecodeEventCompletion(json.RawMessage(tt.raw), 3)
+		if m != tt.migrated || f != tt.failed || (err != nil) != tt.wantErr {
+			t.Errorf("DecodeEventCompletion(%s) = %d, %d, %v; want %d, %d, error %v", tt.raw, m, f, err, tt.migrated, tt.failed, tt.wantErr)
+		}
+	}
+}
