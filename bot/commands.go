@@ -56,8 +56,8 @@ func Commands() []Command {
 			Help: "Mention the person: **role @Grace MST** gives the role, **role @Grace -MST** takes it away. The lead or the MVM may do it. " +
 				"MVM exists only in IMAP engagements."},
 		{Name: "help", Usage: "help [command]", Scopes: allScopes,
-			Description: "Show what mvmbot can do, or how one command works",
-			Help:        "Commands work with or without @mvmbot in front, in any case."},
+			Description: "Show what I can do, or how one command works",
+			Help:        "Commands work with or without the @mention of me in front, in any case."},
 		{Name: "undo", Usage: "undo <task id>", Scopes: allScopes,
 			Description: "Reopen a task marked done or not applicable",
 			Help:        "Those who may mark the task may reopen it. A task cannot be reopened while a task that needs it is settled: reopen that first."},
@@ -102,9 +102,9 @@ func Commands() []Command {
 				"Failed units are matched to the known errors and their remediation is posted to the customer. Member lists come from **mvmbot import batch**."},
 		{Name: "site", Usage: "site", Scopes: sharedScope,
 			Description: "The migration collaboration site: set it up (new or existing SharePoint site), see its links, repair it",
-			Help: "The MST, the MVM or the lead uses the customer's existing SharePoint site or has mvmbot create one with a Microsoft 365 group. " +
-				"mvmbot then makes the library Migration documents and the lists Migration issues and Known migration errors, and marks 2979, 3615 and 3282 done. " +
-				"Repair makes whatever is missing again. Without Graph configured, the issue tracker is kept in mvmbot (issues export)."},
+			Help: "The MST, the MVM or the lead uses the customer's existing SharePoint site or has me create one with a Microsoft 365 group. " +
+				"I then make the library Migration documents and the lists Migration issues and Known migration errors, and marks 2979, 3615 and 3282 done. " +
+				"Repair makes whatever is missing again. Without Graph configured, I keep the issue tracker myself (issues export)."},
 		{Name: "issue", Usage: "issue", Scopes: allScopes,
 			Description: "Report a migration issue: what, source, affected user or path, error text, severity",
 			Help: "Anyone in the engagement may report. The error text is checked against the known migration errors and the fix is shown at once; " +
@@ -142,11 +142,11 @@ func splitCommand(text string) (string, string) {
 	return strings.ToLower(name), strings.TrimSpace(rest)
 }
 
-func helpCard() *cards.Card {
+func helpCard(bot string) *cards.Card {
 	cmds := Commands()
 	lines := make([]cards.Command, len(cmds))
 	for i, c := range cmds {
 		lines[i] = cards.Command{Usage: c.Usage, Description: c.Description}
 	}
-	return cards.Help(lines)
+	return cards.Help(bot, lines)
 }

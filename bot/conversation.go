@@ -128,6 +128,16 @@ type answer struct {
 
 func (t *turn) personal() bool { return t.a.Conversation.ConversationType == "personal" }
 
+// botName is the bot's name as Teams shows it here, the one people
+// @mention: the recipient of the inbound activity (the app may be packaged
+// under any name), "mvmbot" only when the channel sends none.
+func (t *turn) botName() string {
+	if n := strings.TrimSpace(t.a.Recipient.Name); n != "" {
+		return n
+	}
+	return "mvmbot"
+}
+
 func (t *turn) me() playbook.Member {
 	return playbook.Member{ID: t.a.From.ID, Name: t.a.From.Name, AADObjectID: t.a.From.AadObjectID}
 }
@@ -192,7 +202,7 @@ func (t *turn) invoke() (Outcome, error) {
 	}
 	var inv actionInvoke
 	if err := json.Unmarshal(t.a.Value, &inv); err != nil || inv.Action.Type != "Action.Execute" {
-		return Outcome{Invoke: ErrorResponse(http.StatusBadRequest, "BadRequest", "This card action is not one mvmbot understands.")}, nil
+		return Outcome{Invoke: ErrorResponse(http.StatusBadRequest, "BadRequest", "This card action is not one I understand.")}, nil
 	}
 	d, err := cards.DecodeAction(inv.Action.Data)
 	if err != nil {
@@ -212,7 +222,7 @@ func (t *turn) membersAdded() Outcome {
 	if !added {
 		return Outcome{}
 	}
-	return reply(cardReply(cards.Installed(t.personal())))
+	return reply(cardReply(cards.Installed(t.botName(), t.personal())))
 }
 
 // command runs a typed command.
@@ -220,7 +230,7 @@ func (t *turn) command(text string) (answer, error) {
 	name, args := splitCommand(text)
 	switch name {
 	case "", "hi", "hello":
-		return answer{text: "mvmbot is running. Type **next** for your tasks, **status** for the engagement's progress, or **help** for everything I understand."}, nil
+		return answer{text: t.botName() + " is running. Type **next** for your tasks, **status** for the engagement's progress, or **help** for everything I understand."}, nil
 	case "help", "?":
 		return t.help(args)
 	case "setup", "set-up":
@@ -270,7 +280,7 @@ func (t *turn) command(text string) (answer, error) {
 func (t *turn) help(args string) (answer, error) {
 	name, _ := splitCommand(args)
 	if name == "" {
-		return answer{card: helpCard()}, nil
+		return answer{card: helpCard(t.botName())}, nil
 	}
 	c, ok := lookupCommand(name)
 	if !ok {
@@ -295,7 +305,7 @@ func (t *turn) action(verb string, d cards.ActionData, raw json.RawMessage) (ans
 	}
 	switch verb {
 	case cards.VerbHelp:
-		return answer{card: helpCard()}, nil
+		return answer{card: helpCard(t.botName())}, nil
 	case cards.VerbSetup:
 		return t.setup(d)
 	case cards.VerbSetupSave:
@@ -368,7 +378,7 @@ func (t *turn) action(verb string, d cards.ActionData, raw json.RawMessage) (ans
 	case cards.VerbIssueAssign, cards.VerbIssueResolve, cards.VerbIssueEscalate:
 		return t.issueButton(verb, d, raw)
 	}
-	return answer{}, playbook.Errorf(playbook.EINVALID, "This button (%q) is not one mvmbot knows. The card may be from an older version: type help.", truncate(verb, 40))
+	return answer{}, playbook.Errorf(playbook.EINVALID, "This button (%q) is not one I know. The card may be from an older version: type help.", truncate(verb, 40))
 }
 
 // here returns the engagement a command is about: in a channel or group
@@ -593,8 +603,9 @@ func (t *turn) taskButton(verb string, d cards.ActionData, raw json.RawMessage) 
 	reason := ""
 	if verb == cards.VerbNA {
 		m, _ := decodeObject(raw)
-		s, ok := m[cards.ReasonInput(d.Task)].(string)
-		if _, present := m[cards.ReasonInput(d.Task)]; present && !ok {
+		v, present := cards.Reason(m, d)
+		s, ok := v.(string)
+		if present && !ok {
 			return answer{}, playbook.Errorf(playbook.EINVALID, "The reason must be text; nothing was changed.")
 		}
 		reason = s

@@ -232,7 +232,7 @@ func TestSiteAndIssuesLocalMode(t *testing.T) {
 	setUp(t, c)
 
 	s := cardText(t, replyCard(t, c.say(mo, "site")))
-	if !strings.Contains(s, "mvmbot keeps the issue tracker itself") || has(s, "siteCreate") || strings.Contains(s, "siteName") {
+	if !strings.Contains(s, "I keep the issue tracker myself") || has(s, "siteCreate") || strings.Contains(s, "siteName") {
 		t.Errorf("local site card: %s", s)
 	}
 

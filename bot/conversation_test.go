@@ -376,7 +376,7 @@ func TestBadInput(t *testing.T) {
 		{"setup in personal chat", func() map[string]any { return personal(pat, "setup") }, "team channel or group chat"},
 		{"done in personal chat, no engagement", func() map[string]any { return personal(stranger, "done 1699") }, "no open engagement"},
 		{"unknown command", func() map[string]any { return h.groupMessage(c.nextID(), pat, "make coffee") }, "I don't know"},
-		{"submit with a forged verb", func() map[string]any { return submit(pat, map[string]any{"verb": "deleteAll"}) }, "not one mvmbot knows"},
+		{"submit with a forged verb", func() map[string]any { return submit(pat, map[string]any{"verb": "deleteAll"}) }, "not one I know"},
 		{"submit with a wrong type", func() map[string]any { return submit(pat, map[string]any{"verb": "done", "version": "5"}) }, "malformed"},
 		{"submit from another engagement", func() map[string]any {
 			return submit(pat, map[string]any{"verb": "done", "engagement": "e-other", "version": 1, "task": "assessment"})
@@ -405,7 +405,7 @@ func TestBadInput(t *testing.T) {
 		wantCode int    // statusCode of an error answer; 0 for a card
 		want     string // in the error message or the card
 	}{
-		{"unknown verb", pat, "launchRockets", map[string]any{}, 400, "not one mvmbot knows"},
+		{"unknown verb", pat, "launchRockets", map[string]any{}, 400, "not one I know"},
 		{"missing task", pat, "done", map[string]any{"engagement": e.ID, "version": e.Version}, 400, "which task"},
 		{"version of wrong type", pat, "done", map[string]any{"engagement": e.ID, "version": "4", "task": "assessment"}, 400, "malformed"},
 		{"data not an object", pat, "done", []any{"assessment"}, 400, "malformed"},

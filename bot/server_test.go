@@ -188,7 +188,7 @@ func TestMessageGetsReply(t *testing.T) {
 		text     string
 		wantText string // substring of the reply text; "" when a card is expected
 	}{
-		{"hello", "mvmbot is running. Type **next** for your tasks"},
+		{"hello", "is running. Type **next** for your tasks"},
 		{"<at>mvmbot</at> HELP ", ""},
 		{"help", ""},
 	}

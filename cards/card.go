@@ -66,6 +66,7 @@ type Card struct {
 	Body    []Element `json:"body"`
 	Actions []Element `json:"actions,omitempty"`
 	Refresh *Refresh  `json:"refresh,omitempty"`
+	MSTeams *MSTeams  `json:"msteams,omitempty"`
 }
 
 // Refresh makes Teams fetch a fresh, per-person view of the card when it is
@@ -76,8 +77,7 @@ type Refresh struct {
 	UserIDs []string `json:"userIds,omitempty"`
 }
 
-// New returns a card with the body given. (Teams' root "msteams" width
-// extension is left out: the official 1.5 schema does not allow it.)
+// New returns a card with the body given.
 func New(body ...Element) *Card {
 	return &Card{
 		Schema:  "http://adaptivecards.io/schemas/adaptive-card.json",

@@ -74,6 +74,10 @@ func engagementCards(t *testing.T) map[string]*cards.Card {
 	}
 	bad.Problem = "Give the customer's tenant domain."
 	undo := cards.ActionData{Engagement: "e1", Version: 7, Task: "assessment"}
+	// Another engagement with the same optional tasks: its inputs must
+	// not share ids with e's.
+	other := big(t)
+	other.ID = "e2"
 	m := map[string]*cards.Card{
 		"setup, empty":         cards.Setup(cards.SetupForm{}, cards.SetupParams{}),
 		"setup, errors kept":   cards.Setup(bad, cards.SetupParams{Notice: "Fix the fields below."}),
@@ -89,15 +93,15 @@ func engagementCards(t *testing.T) map[string]*cards.Card {
 		"next, MVM":            cards.Next(cards.NextView{PersonID: "29:vi", Sections: []*playbook.Engagement{e}}),
 		"next, not a member":   cards.Next(cards.NextView{PersonID: "29:stranger", Sections: []*playbook.Engagement{e}, Notice: "Stale card.", Attention: true}),
 		"next, closed":         cards.Next(cards.NextView{PersonID: "29:pat", Sections: []*playbook.Engagement{closed}}),
-		"next, personal":       cards.Next(cards.NextView{PersonID: "29:pat", Personal: true, Sections: []*playbook.Engagement{e, b, closed}}),
+		"next, personal":       cards.Next(cards.NextView{PersonID: "29:pat", Personal: true, Sections: []*playbook.Engagement{e, other, closed}}),
 		"next, personal, none": cards.Next(cards.NextView{PersonID: "29:pat", Personal: true}),
 		"status":               cards.Status(e, t0.AddDate(0, 2, 0)),
 		"status, no dates":     cards.Status(closed, t0),
 		"status, big, overdue": cards.Status(b, t0.AddDate(1, 0, 0)),
 		"history":              cards.History(e, 20),
 		"history, big":         cards.History(b, 20),
-		"installed, team":      cards.Installed(false),
-		"installed, personal":  cards.Installed(true),
+		"installed, team":      cards.Installed(botName, false),
+		"installed, personal":  cards.Installed(botName, true),
 	}
 	return m
 }
@@ -280,4 +284,24 @@ func BenchmarkNextCard(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestReason reads the not-applicable reason under the id naming the
+// engagement, and under the bare task id of cards posted before.
+func TestReason(t *testing.T) {
+	d := cards.ActionData{Engagement: "e2", Task: "dns-mail-flow"}
+	for _, tt := range []struct {
+		m       map[string]any
+		want    any
+		present bool
+	}{
+		{map[string]any{cards.ReasonInput("e2", "dns-mail-flow"): "no mail"}, "no mail", true},
+		{map[string]any{"reason-dns-mail-flow": "old card"}, "old card", true},
+		{map[string]any{cards.ReasonInput("e1", "dns-mail-flow"): "other engagement"}, nil, false},
+		{map[string]any{}, nil, false},
+	} {
+		if v, ok := cards.Reason(tt.m, d); v != tt.want || ok != tt.present {
+			t.Errorf("Reason(%v) = %v, %v; want %v, %v", tt.m, v, ok, tt.want, tt.present)
+		}
+	}
 }

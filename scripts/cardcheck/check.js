@@ -89,6 +89,15 @@ function renderCard(json, width, allowed) {
       }
     }
   }
+  // The cards are built for an app packaged as "Contoso Onboarding": a text
+  // that still says "mvmbot" names a bot people cannot @mention. The
+  // operator's command line (mvmbot import, export, doctor) is not the bot.
+  const all = host.innerText;
+  const stale = all.match(/@?\bmvmbot\b(?! (import|export|doctor|package))/i);
+  if (stale) {
+    const at = all.indexOf(stale[0]);
+    problems.push(`names the bot "mvmbot", not as Teams shows it: "…${all.slice(Math.max(0, at - 30), at + 30).replace(/\s+/g, " ")}…"`);
+  }
   for (const tb of host.querySelectorAll(".ac-textBlock, .ac-richTextBlock")) {
     for (const n of tb.querySelectorAll("*")) {
       if (!allowed.includes(n.tagName)) {

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../.."
 out=$(realpath -m "${1:-scripts/cardcheck/out}")
 rm -rf "$out"
 mkdir -p "$out/cards"
-MVMBOT_CARDS_OUT="$out/cards" go test ./cards/ -run '^TestWriteEveryCard$' -count=1 >/dev/null
+MVMBOT_CARDS_OUT="$out/cards" go test ./cards/ ./bot/ -run '^TestWriteEveryCard$' -count=1 >/dev/null
 if [ ! -d scripts/cardcheck/node_modules ]; then
   (cd scripts/cardcheck && npm ci --no-audit --no-fund --loglevel=error)
 fi

@@ -103,7 +103,7 @@ func (c *checker) run() error {
 	if err != nil {
 		return fmt.Errorf("reply to hello: %w", err)
 	}
-	if !strings.Contains(reply.Log.Request.Body.Text, "mvmbot is running") {
+	if !strings.Contains(reply.Log.Request.Body.Text, " is running. Type") {
 		return fmt.Errorf("reply to hello = %q", reply.Log.Request.Body.Text)
 	}
 	fmt.Printf("ok   hello -> %q\n", reply.Log.Request.Body.Text)
