@@ -141,6 +141,9 @@ func replyCard(t *testing.T, a map[string]any) map[string]any {
 	if len(atts) != 1 {
 		t.Fatalf("reply has %d attachments, want a card; text %q", len(atts), text(a))
 	}
+	if s, _ := a["summary"].(string); s == "" {
+		t.Errorf("card reply has no summary: Teams' notification would say only \"Card\"")
+	}
 	raw, _ := json.Marshal(atts[0].(map[string]any)["content"])
 	return checkCard(t, raw)
 }

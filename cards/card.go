@@ -3,6 +3,7 @@ package cards
 import (
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // ContentType is the attachment content type of an Adaptive Card, as Teams
@@ -85,6 +86,25 @@ func New(body ...Element) *Card {
 		Version: Version,
 		Body:    body,
 	}
+}
+
+// Summary is what Teams shows for a post of the card in notifications and
+// the chat list: the card's first text (its title), plain, on one line, at
+// most 120 characters.
+func (c *Card) Summary() string {
+	if c == nil {
+		return ""
+	}
+	for _, e := range c.Body {
+		if e.Get("type") != "TextBlock" {
+			continue
+		}
+		if s, _ := e.Get("text").(string); s != "" {
+			s = strings.Join(strings.Fields(strings.NewReplacer("**", "", "__", "", "\\", "").Replace(s)), " ")
+			return truncate(s, 120)
+		}
+	}
+	return ""
 }
 
 // Title is a card's heading.

@@ -32,6 +32,9 @@ func TestEveryCardValidates(t *testing.T) {
 			if len(raw) > maxCardBytes {
 				t.Errorf("%s card is %d bytes, over Teams' limit", name, len(raw))
 			}
+			if card.Summary() == "" {
+				t.Errorf("%s card has no summary for Teams' notifications", name)
+			}
 			if key := duplicateKey(t, raw); key != "" {
 				t.Errorf("%s card has %q twice in one object: clients keep only one\n%s", name, key, raw)
 			}

@@ -305,3 +305,20 @@ func TestReason(t *testing.T) {
 		}
 	}
 }
+
+// TestStatusNamesTasks: the status card names open tasks by id or title,
+// never by key ("workshop-box" reads as code).
+func TestStatusNamesTasks(t *testing.T) {
+	raw, err := json.Marshal(cards.Status(sample(t), t0.AddDate(0, 2, 0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"workshop-box", "inventory-box", "migration-decision"} {
+		if strings.Contains(string(raw), key) {
+			t.Errorf("status card names %s by its key: %s", key, raw)
+		}
+	}
+	if !strings.Contains(string(raw), "Box migration workshop (MST)") {
+		t.Errorf("status card lacks the workshop's title: %s", raw)
+	}
+}

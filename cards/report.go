@@ -78,7 +78,7 @@ func Report(e *playbook.Engagement, r playbook.Report) *Card {
 				fs = append(fs, Fact{"…", fmt.Sprintf("and %d more: type **status**", len(r.Overdue)-i)})
 				break
 			}
-			fs = append(fs, Fact{o.Task.Ref(), fmt.Sprintf("%s (%s), due %s", truncate(o.Task.Title, 80), o.Owner, o.Due.Format(day))})
+			fs = append(fs, Fact{taskNumber(o.Task), fmt.Sprintf("%s (%s), due %s", truncate(o.Task.Title, 80), o.Owner, o.Due.Format(day))})
 		}
 		body = append(body, Facts(fs...))
 	}

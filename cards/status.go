@@ -43,7 +43,7 @@ func Status(e *playbook.Engagement, now time.Time) *Card {
 			if len(o.BlockedBy) > 0 {
 				who += "; " + waitsFor(o.BlockedBy)
 			}
-			fs = append(fs, Fact{o.Task.Ref(), truncate(o.Task.Title, 80) + " (due " + o.Due.Format("2 Jan") + "; " + who + ")"})
+			fs = append(fs, Fact{taskNumber(o.Task), truncate(o.Task.Title, 80) + " (due " + o.Due.Format("2 Jan") + "; " + who + ")"})
 		}
 		body = append(body, Facts(fs...))
 	}
@@ -55,9 +55,9 @@ func Status(e *playbook.Engagement, now time.Time) *Card {
 		body = append(body, Heading(h))
 		refs := make([]string, 0, len(ms.Remaining))
 		for _, s := range ms.Remaining {
-			refs = append(refs, s.Task.Ref()+" ("+string(s.Owner)+")")
+			refs = append(refs, taskName(s.Task)+" ("+string(s.Owner)+")")
 		}
-		body = append(body, Text(fmt.Sprintf("%d open: %s", len(ms.Remaining), strings.Join(refs, ", "))))
+		body = append(body, Text(fmt.Sprintf("%d open: %s.", len(ms.Remaining), strings.Join(refs, "; "))))
 	} else if !e.IsClosed() {
 		body = append(body, Heading("Every task is settled: the engagement can be closed."))
 	}
@@ -155,6 +155,31 @@ func actionTitle(a playbook.Action) string {
 	}
 	// Actions added later read acceptably as words until they get a title.
 	return strings.ReplaceAll(string(a), "_", " ")
+}
+
+// taskName is how a list names a task: its playbook id where that names it
+// alone ("1034"), else its title up to the first colon or bracket ("Box
+// migration workshop"); never its key, which reads as code
+// ("workshop-box").
+func taskName(t playbook.Task) string {
+	if ref := t.Ref(); ref != t.Key {
+		return ref
+	}
+	title := t.Title
+	if i := strings.IndexAny(title, ":("); i > 0 {
+		title = strings.TrimSpace(title[:i])
+	}
+	return truncate(title, 40)
+}
+
+// taskNumber is a task's playbook ids for the title column of a list whose
+// value holds its title: "1635" for the two 1635 workshops, told apart by
+// their titles; "·" for a task without an id.
+func taskNumber(t playbook.Task) string {
+	if ids := t.IDList(); ids != "" {
+		return ids
+	}
+	return "·"
 }
 
 // taskRef names a task key as people type it.

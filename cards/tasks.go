@@ -184,7 +184,7 @@ func waitsFor(ss []playbook.Step) string {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(s.Task.Ref())
+		b.WriteString(taskName(s.Task))
 		b.WriteString(" (")
 		b.WriteString(string(s.Owner))
 		b.WriteString(": ")
