@@ -3,6 +3,7 @@ package bot
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 
 	"github.com/mvmbot/mvmbot/cards"
 )
@@ -35,8 +36,9 @@ func MessageResponse(text string) *InvokeResponse {
 	}}
 }
 
-// ErrorResponse tells Teams the action failed with status (400 for the
-// person's mistake, 500 for ours). The HTTP status stays 200: the bot did
+// ErrorResponse tells Teams the action failed with status: 400 for the
+// person's mistake, 500 for ours, the only two the protocol documents for
+// application/vnd.microsoft.error. The HTTP status stays 200: the bot did
 // process the invoke, and the outcome is in the body, as the Universal
 // Actions protocol asks.
 func ErrorResponse(status int, code, message string) *InvokeResponse {
@@ -44,6 +46,13 @@ func ErrorResponse(status int, code, message string) *InvokeResponse {
 		StatusCode: status, Type: "application/vnd.microsoft.error",
 		Value: map[string]string{"code": code, "message": message},
 	}}
+}
+
+// plainText takes Markdown's emphasis, code marks and escapes out of msg,
+// for the places Teams shows text as it is (an invoke's error banner or
+// message): "Type **next**" would show its asterisks.
+func plainText(msg string) string {
+	return strings.NewReplacer("**", "", "`", "", `\\`, "").Replace(msg)
 }
 
 // actionInvoke is the value of an adaptiveCard/action invoke.
