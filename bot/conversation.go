@@ -490,7 +490,7 @@ func (t *turn) view(verb string, d cards.ActionData) (answer, error) {
 	}
 	switch verb {
 	case cards.VerbStatus:
-		return answer{card: cards.Status(e, t.now)}, nil
+		return answer{card: cards.Status(e, t.now, progressPicture(e, t.now))}, nil
 	case cards.VerbRoles:
 		return answer{card: cards.Roles(e, "", t.a.From.ID)}, nil
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mvmbot/mvmbot/cards"
+	"github.com/mvmbot/mvmbot/chart"
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
@@ -60,6 +61,16 @@ func big(t *testing.T) *playbook.Engagement {
 	return e
 }
 
+// picture is e's progress picture, as the bot draws it.
+func picture(t *testing.T, e *playbook.Engagement, now time.Time) cards.Picture {
+	t.Helper()
+	p, err := chart.Picture(e, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 // engagementCards is every engagement card builder in the states worth
 // checking; TestEveryCardValidates walks them.
 func engagementCards(t *testing.T) map[string]*cards.Card {
@@ -95,9 +106,9 @@ func engagementCards(t *testing.T) map[string]*cards.Card {
 		"next, closed":         cards.Next(cards.NextView{PersonID: "29:pat", Sections: []*playbook.Engagement{closed}}),
 		"next, personal":       cards.Next(cards.NextView{PersonID: "29:pat", Personal: true, Sections: []*playbook.Engagement{e, other, closed}}),
 		"next, personal, none": cards.Next(cards.NextView{PersonID: "29:pat", Personal: true}),
-		"status":               cards.Status(e, t0.AddDate(0, 2, 0)),
-		"status, no dates":     cards.Status(closed, t0),
-		"status, big, overdue": cards.Status(b, t0.AddDate(1, 0, 0)),
+		"status":               cards.Status(e, t0.AddDate(0, 2, 0), picture(t, e, t0.AddDate(0, 2, 0))),
+		"status, no dates":     cards.Status(closed, t0, cards.Picture{}),
+		"status, big, overdue": cards.Status(b, t0.AddDate(1, 0, 0), picture(t, b, t0.AddDate(1, 0, 0))),
 		"history":              cards.History(e, 20),
 		"history, big":         cards.History(b, 20),
 		"installed, team":      cards.Installed(botName, false),
@@ -309,7 +320,7 @@ func TestReason(t *testing.T) {
 // TestStatusNamesTasks: the status card names open tasks by id or title,
 // never by key ("workshop-box" reads as code).
 func TestStatusNamesTasks(t *testing.T) {
-	raw, err := json.Marshal(cards.Status(sample(t), t0.AddDate(0, 2, 0)))
+	raw, err := json.Marshal(cards.Status(sample(t), t0.AddDate(0, 2, 0), cards.Picture{}))
 	if err != nil {
 		t.Fatal(err)
 	}
