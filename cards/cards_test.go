@@ -201,6 +201,7 @@ func reviewCards(t *testing.T) map[string]*cards.Card {
 		"questionnaire review, validated":         cards.QuestionnaireReviewCard(e, v2, &v1, playbook.QuestionnaireReview{Version: 2, Status: playbook.ReviewValidated, By: "29:vi", At: qNow}, ""),
 		"questionnaire review, superseded":        cards.QuestionnaireReviewCard(e, v1, nil, pending, ""),
 		"questionnaire form, stale with problem":  cards.QuestionnaireCard(e, "imap", big, nil, cards.QuestionnaireOpts{Version: 3, Base: 2, Problem: strings.Repeat("p", 700)}),
+		"questionnaire form, typical":             cards.QuestionnaireCard(e, "imap", typical(e), nil, cards.QuestionnaireOpts{Version: 3, Base: 2}),
 		"next steps with Fill in":                 cards.Next(cards.NextView{PersonID: "29:carol", Sections: []*playbook.Engagement{e}}),
 	}
 }

@@ -35,7 +35,10 @@ func Report(e *playbook.Engagement, r playbook.Report, pic Picture) *Card {
 			Fact{"This month (" + monthName(r.ThisMonth.Month) + ")", monthProgress(r)},
 			Fact{"Plan", fmt.Sprintf("v%d; events: %d planned, %d in pre-flight, %d ready, %d running, %d completed, %d cancelled",
 				r.PlanVersion, r.Events.Planned, r.Events.Preflight, r.Events.Ready, r.Events.Running, r.Events.Completed, r.Events.Cancelled)},
-		), Meter(r.Metrics.UnitsCompletePercent))
+		))
+		if pic.element() == nil {
+			body = append(body, Meter(r.Metrics.UnitsCompletePercent)) // else the picture shows it
+		}
 	}
 	body = withPicture(body, pic)
 	if len(r.NextEvents) > 0 {
