@@ -290,7 +290,11 @@ func (c *checker) workshop() error {
 	if err != nil {
 		return fmt.Errorf("proposed slots: %w", err)
 	}
-	booked, err := c.invoke("workshopPick", pick["data"].(map[string]any), list.Log.MessageID)
+	data = pick["data"].(map[string]any)
+	for id, v := range inputsOf(proposals) {
+		data[id] = v // the slot the list shows chosen: Book sends it
+	}
+	booked, err := c.invoke("workshopPick", data, list.Log.MessageID)
 	if err != nil {
 		return fmt.Errorf("pick a slot: %w", err)
 	}
