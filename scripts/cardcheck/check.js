@@ -15,8 +15,10 @@
 // A card fails on: any parse or validation event of the renderer
 // (SerializationContext 1.5, validateProperties), any text it cuts with an
 // ellipsis (an element's scrollWidth over its clientWidth), any text that
-// Markdown reads as an HTML tag or a link it was not meant to be, and any
-// card over the size budget. Exit status 1 when one does.
+// Markdown reads as an HTML tag or a link it was not meant to be, any text
+// naming the bot "mvmbot" (the cards are built for an app packaged under
+// another name), any image that does not load, and any card over the size
+// budget. Exit status 1 when one does.
 "use strict";
 
 const fs = require("fs");
@@ -110,6 +112,15 @@ function renderCard(json, width, allowed) {
   return problems;
 }
 
+// countImages counts the Image elements of a card.
+function countImages(v) {
+  if (Array.isArray(v)) return v.reduce((n, x) => n + countImages(x), 0);
+  if (v && typeof v === "object") {
+    return (v.type === "Image" ? 1 : 0) + Object.values(v).reduce((n, x) => n + countImages(x), 0);
+  }
+  return 0;
+}
+
 async function main() {
   const files = fs.readdirSync(cardsDir).filter((f) => f.endsWith(".json")).sort();
   if (files.length === 0) {
@@ -146,10 +157,18 @@ async function main() {
       const raw = fs.readFileSync(path.join(cardsDir, f), "utf8");
       const size = Buffer.byteLength(JSON.stringify(JSON.parse(raw)));
       const problems = new Set();
+      const images = countImages(JSON.parse(raw));
       if (size > budget) problems.add(`size: ${size} bytes, over the budget of ${budget}`);
       for (const w of widths) {
         const ps = await page.evaluate(renderCard, raw, w, allowedTags);
         ps.forEach((p) => problems.add(p));
+        // Pictures (the progress chart is a data: URI) must load and show.
+        await page.waitForFunction(() => [...document.images].every((i) => i.complete), { timeout: 10000 });
+        // The renderer empties an image that fails to load, so count them.
+        const shown = await page.evaluate(
+          () => [...document.images].filter((i) => i.naturalWidth > 0 && i.getBoundingClientRect().width > 0).length,
+        );
+        if (shown < images) problems.add(`${images - shown} of ${images} images do not show at ${w}px`);
         const host = await page.$("#host");
         await host.screenshot({ path: path.join(outDir, `${name}-${w}.png`) });
       }
