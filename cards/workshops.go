@@ -152,6 +152,23 @@ func WorkshopState(w playbook.Workshop) string {
 	return "Not scheduled."
 }
 
+// workshopStatus is a workshop's state in a word, for the invitation.
+func workshopStatus(s playbook.WorkshopStatus) string {
+	switch s {
+	case playbook.WorkshopProposed:
+		return "Proposed"
+	case playbook.WorkshopScheduling:
+		return "Being scheduled"
+	case playbook.WorkshopScheduled:
+		return "Scheduled"
+	case playbook.WorkshopHeld:
+		return "Held"
+	case playbook.WorkshopCancelled:
+		return "Cancelled"
+	}
+	return "Not scheduled"
+}
+
 func zoneOf(name string) *time.Location {
 	if name == "" {
 		return time.UTC
@@ -323,7 +340,8 @@ func Invitation(e *playbook.Engagement, w playbook.Workshop, v InvitationView) *
 	if v.Notice != "" {
 		body = append(body, Notice(v.Notice, false))
 	}
-	facts := []Fact{{"Tasks", workshopIDs(e, w)}, {"When", when(w)}, {"State", WorkshopState(w)}}
+	// The state in a word: its time and join link have rows of their own.
+	facts := []Fact{{"Tasks", workshopIDs(e, w)}, {"When", when(w)}, {"State", workshopStatus(w.Status)}}
 	if w.JoinURL != "" {
 		facts = append(facts, Fact{"Join", "[Teams meeting](" + w.JoinURL + ")"})
 	}
