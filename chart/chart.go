@@ -37,8 +37,8 @@ import (
 // alone take PhasesHeight.
 const (
 	Width        = 560
-	Height       = 330
-	PhasesHeight = 170
+	Height       = 360
+	PhasesHeight = 190
 )
 
 // Teams' light theme: its brand purple for what was done, a grey for the
@@ -60,7 +60,7 @@ func Progress(scope int, weeks []playbook.WeekUnits, phases []playbook.PhaseProg
 	}
 	img := vgimg.NewWith(vgimg.UseWH(vg.Length(Width)*vg.Inch/96, vg.Length(h)*vg.Inch/96), vgimg.UseDPI(96))
 	// A margin on the right, where the last tick's label ("100") would be cut.
-	dc := vgdraw.Crop(vgdraw.New(img), 0, -vg.Points(8), vg.Points(2), -vg.Points(2))
+	dc := vgdraw.Crop(vgdraw.New(img), 0, -vg.Points(14), vg.Points(2), -vg.Points(2))
 	ph, err := phasePlot(phases)
 	if err != nil {
 		return nil, err
@@ -94,12 +94,12 @@ func style(p *plot.Plot) {
 	}
 	for _, a := range []*plot.Axis{&p.X, &p.Y} {
 		a.Color, a.Tick.Color = grey, grey
-		sans(&a.Tick.Label, 8)
-		sans(&a.Label.TextStyle, 8)
+		sans(&a.Tick.Label, 10)
+		sans(&a.Label.TextStyle, 10)
 	}
-	sans(&p.Title.TextStyle, 9.5)
+	sans(&p.Title.TextStyle, 11.5)
 	p.Title.TextStyle.Font.Weight = xfont.WeightBold
-	sans(&p.Legend.TextStyle, 8)
+	sans(&p.Legend.TextStyle, 10)
 }
 
 // burnUpPlot is units migrated and forecast, running totals by week.
@@ -153,12 +153,12 @@ func phasePlot(phases []playbook.PhaseProgress) (*plot.Plot, error) {
 	for i, v := range done {
 		rest[i] = 100 - v
 	}
-	bars, err := plotter.NewBarChart(done, vg.Points(9))
+	bars, err := plotter.NewBarChart(done, vg.Points(11))
 	if err != nil {
 		return nil, fmt.Errorf("phase bars: %w", err)
 	}
 	bars.Horizontal, bars.Color, bars.LineStyle.Width = true, purple, 0
-	back, err := plotter.NewBarChart(rest, vg.Points(9))
+	back, err := plotter.NewBarChart(rest, vg.Points(11))
 	if err != nil {
 		return nil, fmt.Errorf("phase bars: %w", err)
 	}
