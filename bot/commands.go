@@ -124,10 +124,10 @@ func splitCommand(text string) (string, string) {
 	return strings.ToLower(name), strings.TrimSpace(rest)
 }
 
-func (r *registry) helpCard() *cards.Card {
+func (r *registry) helpCard(bot string) *cards.Card {
 	lines := make([]cards.Command, len(r.commands))
 	for i, c := range r.commands {
 		lines[i] = cards.Command{Usage: c.Usage, Description: c.Description}
 	}
-	return cards.Help(lines)
+	return cards.Help(bot, lines)
 }

@@ -40,8 +40,8 @@ var turnCommands = []Command{
 		Rank:        40,
 		Run:         func(t *turn, _ string) (answer, error) { return t.view(cards.VerbStatus, cards.ActionData{}) }},
 	{Name: "help", Aliases: []string{"?"}, Usage: "help [command]", Scopes: allScopes,
-		Description: "Show what mvmbot can do, or how one command works",
-		Help:        "Commands work with or without @mvmbot in front, in any case.",
+		Description: "Show what I can do, or how one command works",
+		Help:        "Commands work with or without the @mention of me in front, in any case.",
 		Rank:        80,
 		Run:         (*turn).help},
 	{Name: "undo", Usage: "undo <task id>", Scopes: allScopes,
@@ -66,7 +66,7 @@ var turnCommands = []Command{
 var turnButtons = []Button{
 	{Verbs: []string{cards.VerbHelp},
 		Run: func(t *turn, _ string, _ cards.ActionData, _ json.RawMessage) (answer, error) {
-			return answer{card: t.reg.helpCard()}, nil
+			return answer{card: t.reg.helpCard(t.botName())}, nil
 		}},
 	{Verbs: []string{cards.VerbNext},
 		Run: func(t *turn, _ string, d cards.ActionData, _ json.RawMessage) (answer, error) {
@@ -190,6 +190,16 @@ type answer struct {
 
 func (t *turn) personal() bool { return t.a.Conversation.ConversationType == "personal" }
 
+// botName is the bot's name as Teams shows it here, the one people
+// @mention: the recipient of the inbound activity (the app may be packaged
+// under any name), "mvmbot" only when the channel sends none.
+func (t *turn) botName() string {
+	if n := strings.TrimSpace(t.a.Recipient.Name); n != "" {
+		return n
+	}
+	return "mvmbot"
+}
+
 func (t *turn) me() playbook.Member {
 	return playbook.Member{ID: t.a.From.ID, Name: t.a.From.Name, AADObjectID: t.a.From.AadObjectID}
 }
@@ -254,7 +264,7 @@ func (t *turn) invoke() (Outcome, error) {
 	}
 	var inv botframework.ActionInvoke
 	if err := json.Unmarshal(t.a.Value, &inv); err != nil || inv.Action.Type != "Action.Execute" {
-		return Outcome{Invoke: botframework.ErrorResponse(http.StatusBadRequest, "BadRequest", "This card action is not one mvmbot understands.")}, nil
+		return Outcome{Invoke: botframework.ErrorResponse(http.StatusBadRequest, "BadRequest", "This card action is not one I understand.")}, nil
 	}
 	d, err := cards.DecodeAction(inv.Action.Data)
 	if err != nil {
@@ -274,7 +284,7 @@ func (t *turn) membersAdded() Outcome {
 	if !added {
 		return Outcome{}
 	}
-	return reply(cardReply(cards.Installed(t.personal())))
+	return reply(cardReply(cards.Installed(t.botName(), t.personal())))
 }
 
 // command runs a typed command.
@@ -282,7 +292,7 @@ func (t *turn) command(text string) (answer, error) {
 	name, args := splitCommand(text)
 	switch name {
 	case "", "hi", "hello":
-		return answer{text: "mvmbot is running. Type **next** for your tasks, **status** for the engagement's progress, or **help** for everything I understand."}, nil
+		return answer{text: t.botName() + " is running. Type **next** for your tasks, **status** for the engagement's progress, or **help** for everything I understand."}, nil
 	}
 	if c, ok := t.reg.lookup(name); ok {
 		return c.Run(t, args)
@@ -293,7 +303,7 @@ func (t *turn) command(text string) (answer, error) {
 func (t *turn) help(args string) (answer, error) {
 	name, _ := splitCommand(args)
 	if name == "" {
-		return answer{card: t.reg.helpCard()}, nil
+		return answer{card: t.reg.helpCard(t.botName())}, nil
 	}
 	c, ok := t.reg.lookup(name)
 	if !ok {
@@ -319,7 +329,7 @@ func (t *turn) action(verb string, d cards.ActionData, raw json.RawMessage) (ans
 	if run, ok := t.reg.byVerb[verb]; ok {
 		return run(t, verb, d, raw)
 	}
-	return answer{}, playbook.Errorf(playbook.EINVALID, "This button (%q) is not one mvmbot knows. The card may be from an older version: type help.", truncate(verb, 40))
+	return answer{}, playbook.Errorf(playbook.EINVALID, "This button (%q) is not one I know. The card may be from an older version: type help.", truncate(verb, 40))
 }
 
 // here returns the engagement a command is about: in a channel or group
@@ -431,7 +441,7 @@ func (t *turn) view(verb string, d cards.ActionData) (answer, error) {
 	}
 	switch verb {
 	case cards.VerbStatus:
-		return answer{card: cards.Status(e, t.now)}, nil
+		return answer{card: cards.Status(e, t.now, progressPicture(e, t.now))}, nil
 	case cards.VerbRoles:
 		return answer{card: cards.Roles(e, "", t.a.From.ID)}, nil
 	}
@@ -543,7 +553,7 @@ func (t *turn) taskButton(verb string, d cards.ActionData, raw json.RawMessage) 
 	}
 	reason := ""
 	if verb == cards.VerbNA {
-		if reason, err = cards.DecodeNAReason(raw, d.Task); err != nil {
+		if reason, err = cards.DecodeNAReason(raw, d); err != nil {
 			return answer{}, err
 		}
 	}

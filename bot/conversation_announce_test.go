@@ -113,7 +113,7 @@ func TestAnnouncements(t *testing.T) {
 				c.post(a)
 				posts = 1 // the answer itself
 			case s.refused:
-				if ans := c.invoke(a); ans.Type != "application/vnd.microsoft.error" {
+				if ans := c.invoke(a); ans.Type != refusalType {
 					t.Errorf("refused click answered %d %s %s", ans.StatusCode, ans.Type, ans.Value)
 				}
 				assertUnchanged(t, c, before)

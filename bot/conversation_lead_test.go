@@ -154,7 +154,7 @@ func TestLeadButton(t *testing.T) {
 		announce string // the announcement; "": none
 		personal bool   // the announcement is a new message in the group chat
 	}{
-		{name: "not the lead", act: click(cy, cur(), mo.id, false), wantCode: 403, want: "Only the lead", lead: pat},
+		{name: "not the lead", act: click(cy, cur(), mo.id, false), wantCode: refusal, want: "Only the lead", lead: pat},
 		{name: "nobody chosen", act: click(pat, cur(), nil, false), wantCode: 400, want: "Choose who", lead: pat},
 		{name: "choice not text", act: click(pat, cur(), 7, false), wantCode: 400, want: "chosen from the list", lead: pat},
 		{name: "not a member", act: click(pat, cur(), stranger.id, false), wantCode: 400, want: "not a member of the Contoso engagement", lead: pat},

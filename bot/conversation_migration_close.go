@@ -82,7 +82,8 @@ func (t *turn) closeButton(verb string, d cards.ActionData, raw json.RawMessage)
 			notice = "The survey was sent to the customer."
 			intro := mentionAll(e, playbook.Customer, "the migration is finishing: please tell us how it went (one question and a comment).")
 			// One message, so that the mention and the card arrive together.
-			intro.Attachments = cardReply(cards.Survey(e)).Attachments
+			survey := cardReply(cards.Survey(e))
+			intro.Attachments, intro.Summary = survey.Attachments, survey.Summary
 			posts = append(posts, intro)
 		}
 	case cards.VerbCloseOut:

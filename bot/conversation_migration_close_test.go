@@ -33,7 +33,7 @@ func TestCloseOut(t *testing.T) {
 			t.Errorf("check %s: %s", item, s)
 		}
 	}
-	if got := c.click(mo, "closeCheck", map[string]any{"engagement": c.engagement().ID, "task": "credentials"}); got.StatusCode != 403 {
+	if got := c.click(mo, "closeCheck", map[string]any{"engagement": c.engagement().ID, "task": "credentials"}); got.StatusCode != refusal {
 		t.Errorf("MST checks: %d %s", got.StatusCode, got.Value)
 	}
 
@@ -67,7 +67,7 @@ func TestCloseOut(t *testing.T) {
 
 	// In an IMAP engagement the MVM closes, not the lead; tasks are open,
 	// so a reason is needed.
-	if got := c.click(pat, "closeOut", with(closeOut, map[string]any{"closeReason": "done"})); got.StatusCode != 403 {
+	if got := c.click(pat, "closeOut", with(closeOut, map[string]any{"closeReason": "done"})); got.StatusCode != refusal {
 		t.Errorf("lead closes an IMAP engagement: %d %s", got.StatusCode, got.Value)
 	}
 	if got := c.click(vi, "closeOut", closeOut); got.StatusCode != 400 {
@@ -94,7 +94,7 @@ func TestCloseOut(t *testing.T) {
 			t.Errorf("%q on a closed engagement: %q", cmd.text, s)
 		}
 	}
-	if got := c.click(cy, "surveySubmit", with(submit, map[string]any{"score": "3"})); got.StatusCode != 409 {
+	if got := c.click(cy, "surveySubmit", with(submit, map[string]any{"score": "3"})); got.StatusCode != refusal {
 		t.Errorf("survey after close: %d %s", got.StatusCode, got.Value)
 	}
 	assertUnchanged(t, c, before)

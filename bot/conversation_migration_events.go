@@ -134,7 +134,7 @@ func (t *turn) eventButton(verb string, d cards.ActionData, raw json.RawMessage)
 			posts = append(posts, remediationPost(e, s))
 		}
 	default:
-		return answer{}, playbook.Errorf(playbook.EINVALID, "This button (%q) is not one mvmbot knows.", truncate(verb, 40))
+		return answer{}, playbook.Errorf(playbook.EINVALID, "This button (%q) is not one I know.", truncate(verb, 40))
 	}
 	if err != nil {
 		return answer{}, err

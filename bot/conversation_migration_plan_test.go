@@ -75,7 +75,7 @@ func TestPlan(t *testing.T) {
 		t.Errorf("bad batch size: %s", s)
 	}
 	before := c.engagement()
-	if ans := c.click(cy, "planAccept", with(recalc, map[string]any{"batchSize": "115"})); ans.StatusCode != 403 {
+	if ans := c.click(cy, "planAccept", with(recalc, map[string]any{"batchSize": "115"})); ans.StatusCode != refusal {
 		t.Errorf("customer accepts: %d %s", ans.StatusCode, ans.Value)
 	}
 	assertUnchanged(t, c, before)

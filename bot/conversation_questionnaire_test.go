@@ -193,7 +193,7 @@ func TestQuestionnaireEndToEnd(t *testing.T) {
 
 	// The MST may not review an IMAP engagement's questionnaire.
 	before = c.engagement()
-	if got := c.click(mo, "questionnaireChanges", with(changes, map[string]any{"comment": "x"})); got.StatusCode != 403 || !strings.Contains(string(got.Value), "Only the MVM") {
+	if got := c.click(mo, "questionnaireChanges", with(changes, map[string]any{"comment": "x"})); got.StatusCode != refusal || !strings.Contains(string(got.Value), "Only the MVM") {
 		t.Errorf("MST review: %d %s", got.StatusCode, got.Value)
 	}
 	assertUnchanged(t, c, before)
@@ -367,14 +367,14 @@ func TestQuestionnaireBadInput(t *testing.T) {
 			}
 			return m
 		}()), 400, "far fewer"},
-		{"forged engagement id", cy, "questionnaireSubmit", with(submit, map[string]any{"engagement": "e-forged"}), 403, "another engagement"},
+		{"forged engagement id", cy, "questionnaireSubmit", with(submit, map[string]any{"engagement": "e-forged"}), refusal, "another engagement"},
 		{"card from before v1", cy, "questionnaireSubmit", with(action(t, old, "questionnaireSubmit", ""), map[string]any{"pilot-size": "30"}), 0, "v1 was submitted by Cy Customer"},
 		{"draft from before v1", cy, "questionnaireNext", with(action(t, old, "questionnaireNext", ""), map[string]any{"pilot-size": "30"}), 0, "nothing was saved"},
 		{"same answers again", cy, "questionnaireSubmit", submit, 0, "Nothing changed since v1"},
-		{"a stranger", stranger, "questionnaireSave", with(submit, map[string]any{"pilot-size": "30"}), 403, "not a member"},
+		{"a stranger", stranger, "questionnaireSave", with(submit, map[string]any{"pilot-size": "30"}), refusal, "not a member"},
 		{"review data malformed", vi, "questionnaireValidate", map[string]any{"engagement": e.ID, "n": "1"}, 400, "malformed"},
 		{"review without a comment", vi, "questionnaireChanges", map[string]any{"engagement": e.ID, "n": 1, "comment": "  "}, 400, "Say what should change"},
-		{"review by the customer", cy, "questionnaireValidate", map[string]any{"engagement": e.ID, "n": 1}, 403, "Only the MVM"},
+		{"review by the customer", cy, "questionnaireValidate", map[string]any{"engagement": e.ID, "n": 1}, refusal, "Only the MVM"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -58,7 +58,7 @@ func (t *turn) report(d cards.ActionData) (answer, error) {
 	if err != nil {
 		return answer{}, err
 	}
-	return answer{card: cards.Report(e, playbook.WeeklyReport(e, t.now))}, nil
+	return answer{card: cards.Report(e, playbook.WeeklyReport(e, t.now), progressPicture(e, t.now))}, nil
 }
 
 // reportCSVText is ReportCSV as a code block, cut at a line when longer

@@ -16,9 +16,9 @@ import (
 var siteCommands = []Command{
 	{Name: "site", Usage: "site", Scopes: sharedScope,
 		Description: "The migration collaboration site: set it up (new or existing SharePoint site), see its links, repair it",
-		Help: "The MST, the MVM or the lead uses the customer's existing SharePoint site or has mvmbot create one with a Microsoft 365 group. " +
-			"mvmbot then makes the library Migration documents and the lists Migration issues and Known migration errors, and marks 2979, 3615 and 3282 done. " +
-			"Repair makes whatever is missing again. Without Graph configured, the issue tracker is kept in mvmbot (issues export).",
+		Help: "The MST, the MVM or the lead uses the customer's existing SharePoint site or has me create one with a Microsoft 365 group. " +
+			"I then make the library Migration documents and the lists Migration issues and Known migration errors, and marks 2979, 3615 and 3282 done. " +
+			"Repair makes whatever is missing again. Without Graph configured, I keep the issue tracker myself (issues export).",
 		Rank: 200,
 		Run:  func(t *turn, _ string) (answer, error) { return t.site(cards.ActionData{}) }},
 	{Name: "issue", Usage: "issue", Scopes: allScopes,

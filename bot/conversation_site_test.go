@@ -233,7 +233,7 @@ func TestSiteAndIssuesLocalMode(t *testing.T) {
 	setUp(t, c)
 
 	s := cardText(t, replyCard(t, c.say(mo, "site")))
-	if !strings.Contains(s, "mvmbot keeps the issue tracker itself") || has(s, "siteCreate") || strings.Contains(s, "siteName") {
+	if !strings.Contains(s, "I keep the issue tracker myself") || has(s, "siteCreate") || strings.Contains(s, "siteName") {
 		t.Errorf("local site card: %s", s)
 	}
 
@@ -333,10 +333,10 @@ func TestSiteAndIssuesLocalMode(t *testing.T) {
 	}
 	// A resolved issue is neither escalated nor resolved again.
 	before = c.engagement()
-	if ans := c.click(cy, "issueEscalate", withInputs(res, map[string]any{"issue": 2})); ans.StatusCode != http.StatusConflict || !strings.Contains(string(ans.Value), "no longer open") {
+	if ans := c.click(cy, "issueEscalate", withInputs(res, map[string]any{"issue": 2})); ans.StatusCode != refusal || !strings.Contains(string(ans.Value), "no longer open") {
 		t.Errorf("escalate resolved: %d %s", ans.StatusCode, ans.Value)
 	}
-	if ans := c.click(mo, "issueResolve", res); ans.StatusCode != http.StatusConflict || !strings.Contains(string(ans.Value), "already resolved") {
+	if ans := c.click(mo, "issueResolve", res); ans.StatusCode != refusal || !strings.Contains(string(ans.Value), "already resolved") {
 		t.Errorf("resolve again: %d %s", ans.StatusCode, ans.Value)
 	}
 	assertUnchanged(t, c, before)
@@ -396,7 +396,7 @@ func TestSiteSetupWithGraph(t *testing.T) {
 
 	// A non-lead FRP's click (a forwarded card) is refused too.
 	before := c.engagement()
-	if ans := c.click(stranger, "siteCreate", map[string]any{"engagement": before.ID, "siteMode": "new", "siteName": "Mine"}); ans.StatusCode != http.StatusForbidden || !strings.Contains(string(ans.Value), "set up by the MST, the MVM or") {
+	if ans := c.click(stranger, "siteCreate", map[string]any{"engagement": before.ID, "siteMode": "new", "siteName": "Mine"}); ans.StatusCode != refusal || !strings.Contains(string(ans.Value), "set up by the MST, the MVM or") {
 		t.Errorf("non-lead FRP's submit: %d %s", ans.StatusCode, ans.Value)
 	}
 	assertUnchanged(t, c, before)
@@ -630,11 +630,11 @@ func TestSiteAndIssueBadInput(t *testing.T) {
 		{"site: unknown mode", vi, "siteCreate", d("siteMode", "both"), 0, "Choose to use an existing site"},
 		{"site: a number for the name", mo, "siteCreate", d("siteMode", "new", "siteName", 5), http.StatusBadRequest, ""},
 		{"site: a list for the mode", mo, "siteCreate", d("siteMode", []any{"new"}), http.StatusBadRequest, ""},
-		{"site: another engagement", mo, "siteCreate", map[string]any{"engagement": "e-other", "siteMode": "new", "siteName": "X"}, http.StatusForbidden, "another engagement"},
-		{"site: the customer", cy, "siteCreate", d("siteMode", "new", "siteName", "Contoso migration"), http.StatusForbidden, "set up by the MST, the MVM or"},
-		{"site: a stranger", stranger, "siteCreate", d("siteMode", "new", "siteName", "Contoso migration"), http.StatusForbidden, "not a member"},
+		{"site: another engagement", mo, "siteCreate", map[string]any{"engagement": "e-other", "siteMode": "new", "siteName": "X"}, refusal, "another engagement"},
+		{"site: the customer", cy, "siteCreate", d("siteMode", "new", "siteName", "Contoso migration"), refusal, "set up by the MST, the MVM or"},
+		{"site: a stranger", stranger, "siteCreate", d("siteMode", "new", "siteName", "Contoso migration"), refusal, "not a member"},
 		{"site: a password in the name", mo, "siteCreate", d("siteMode", "new", "siteName", "password=Hunter2Hunter2!"), http.StatusBadRequest, "3614"},
-		{"repair without a site", mo, "siteRepair", d(), http.StatusNotFound, "no collaboration site yet"},
+		{"repair without a site", mo, "siteRepair", d(), refusal, "no collaboration site yet"},
 
 		{"issue: no title", cy, "issueSubmit", d("issueUnit", "bob@contoso.com", "issueSeverity", "low"), 0, "bob@contoso.com"},
 		{"issue: no title says why", cy, "issueSubmit", d("issueTitle", "  "), 0, "Describe the issue in a title of 1 to 255 characters. Nothing was recorded yet."},
@@ -646,25 +646,25 @@ func TestSiteAndIssueBadInput(t *testing.T) {
 		{"issue: bad severity", cy, "issueSubmit", d("issueTitle", "Typed title", "issueSeverity", "blocker"), 0, "is not a severity"},
 		{"issue: a number for the title", cy, "issueSubmit", d("issueTitle", 5), http.StatusBadRequest, ""},
 		{"issue: an object for the source", cy, "issueSubmit", d("issueTitle", "T", "issueSource", map[string]any{}), http.StatusBadRequest, ""},
-		{"issue: another engagement", cy, "issueSubmit", map[string]any{"engagement": "e-other", "issueTitle": "T"}, http.StatusForbidden, "another engagement"},
-		{"issue: a stranger", stranger, "issueSubmit", d("issueTitle", "T"), http.StatusForbidden, "not a member"},
+		{"issue: another engagement", cy, "issueSubmit", map[string]any{"engagement": "e-other", "issueTitle": "T"}, refusal, "another engagement"},
+		{"issue: a stranger", stranger, "issueSubmit", d("issueTitle", "T"), refusal, "not a member"},
 		{"issue: a password in the error", cy, "issueSubmit", d("issueTitle", "Login fails", "issueError", "login with password=Hunter2Hunter2! failed"), http.StatusBadRequest, "3614"},
 
 		{"assign: no issue", vi, "issueAssign", d("owner-1", mo.id), http.StatusBadRequest, "does not say which issue"},
 		{"assign: negative issue", vi, "issueAssign", d("issue", -1, "owner--1", mo.id), http.StatusBadRequest, "does not say which issue"},
 		{"assign: fractional issue", vi, "issueAssign", d("issue", 1.5), http.StatusBadRequest, "does not say which issue"},
 		{"assign: issue as text", vi, "issueAssign", d("issue", "1", "owner-1", mo.id), http.StatusBadRequest, "does not say which issue"},
-		{"assign: unknown issue", vi, "issueAssign", d("issue", 99, "owner-99", mo.id), http.StatusNotFound, "no issue 99"},
+		{"assign: unknown issue", vi, "issueAssign", d("issue", 99, "owner-99", mo.id), refusal, "no issue 99"},
 		{"assign: no owner", vi, "issueAssign", d("issue", 1), http.StatusBadRequest, "Choose the owner of issue 1"},
 		{"assign: owner as a number", vi, "issueAssign", d("issue", 1, "owner-1", 5), http.StatusBadRequest, "must be text"},
 		{"assign: a non-member", vi, "issueAssign", d("issue", 1, "owner-1", "29:nobody"), http.StatusBadRequest, "members of the engagement"},
-		{"assign: by the customer", cy, "issueAssign", d("issue", 1, "owner-1", mo.id), http.StatusForbidden, ""},
-		{"assign: another engagement", vi, "issueAssign", map[string]any{"engagement": "e-other", "issue": 1, "owner-1": mo.id}, http.StatusForbidden, "another engagement"},
+		{"assign: by the customer", cy, "issueAssign", d("issue", 1, "owner-1", mo.id), refusal, ""},
+		{"assign: another engagement", vi, "issueAssign", map[string]any{"engagement": "e-other", "issue": 1, "owner-1": mo.id}, refusal, "another engagement"},
 		{"resolve: no resolution", mo, "issueResolve", d("issue", 1), http.StatusBadRequest, "Say how it was resolved"},
 		{"resolve: blank resolution", mo, "issueResolve", d("issue", 1, "issueResolution-1", "   "), http.StatusBadRequest, "Say how it was resolved"},
 		{"resolve: a password", mo, "issueResolve", d("issue", 1, "issueResolution-1", "reset password=Hunter2Hunter2!"), http.StatusBadRequest, "3614"},
-		{"resolve: unknown issue", mo, "issueResolve", d("issue", 42, "issueResolution-42", "done"), http.StatusNotFound, "no issue 42"},
-		{"escalate: unknown issue", cy, "issueEscalate", d("issue", 42), http.StatusNotFound, "no issue 42"},
+		{"resolve: unknown issue", mo, "issueResolve", d("issue", 42, "issueResolution-42", "done"), refusal, "no issue 42"},
+		{"escalate: unknown issue", cy, "issueEscalate", d("issue", 42), refusal, "no issue 42"},
 		{"escalate: no issue", cy, "issueEscalate", d(), http.StatusBadRequest, "does not say which issue"},
 		{"page: not a number", mo, "issues", d("page", "two"), http.StatusBadRequest, "names no page"},
 		{"page: negative", mo, "issues", d("page", -1), http.StatusBadRequest, "names no page"},
@@ -696,8 +696,8 @@ func TestSiteAndIssueBadInput(t *testing.T) {
 	deadJobs(t, h, bot.KindSiteSetup, 1)
 	e = c.engagement()
 	run(t, []click{
-		{"site: while setting up", vi, "siteCreate", d("siteMode", "new", "siteName", "Other"), http.StatusConflict, "already being set up"},
-		{"repair: while setting up", vi, "siteRepair", d(), http.StatusConflict, "being set up right now"},
+		{"site: while setting up", vi, "siteCreate", d("siteMode", "new", "siteName", "Other"), refusal, "already being set up"},
+		{"repair: while setting up", vi, "siteRepair", d(), refusal, "being set up right now"},
 	})
 	deadJobs(t, h, bot.KindSiteSetup, 1)
 }
@@ -743,7 +743,7 @@ func TestSiteAndIssuesClosedEngagement(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			ans := c.click(tt.p, tt.verb, tt.data)
-			if ans.StatusCode != http.StatusConflict || !strings.Contains(string(ans.Value), "closed") {
+			if ans.StatusCode != refusal || !strings.Contains(string(ans.Value), "closed") {
 				t.Errorf("%s on a closed engagement: %d %s", tt.verb, ans.StatusCode, ans.Value)
 			}
 		})

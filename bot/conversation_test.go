@@ -40,6 +40,18 @@ type invokeAnswer struct {
 	Value      json.RawMessage `json:"value"`
 }
 
+// refusal is the statusCode of a refused click (not allowed, gone, changed
+// meanwhile): a message, the card kept, as Universal Actions documents no
+// 403, 404 or 409 (invokeError).
+const refusal = http.StatusOK
+
+// refusalType is the type of a refusal's answer.
+const refusalType = "application/vnd.microsoft.activity.message"
+
+// accepted reports whether the click was taken: a card came back, not a
+// refusal or an error.
+func (a invokeAnswer) accepted() bool { return a.Type == "application/vnd.microsoft.card.adaptive" }
+
 // card decodes the answer's card, checking it against the schema and the
 // size limit.
 func (a invokeAnswer) card(t *testing.T) map[string]any {
@@ -140,6 +152,9 @@ func replyCard(t *testing.T, a map[string]any) map[string]any {
 	atts, _ := a["attachments"].([]any)
 	if len(atts) != 1 {
 		t.Fatalf("reply has %d attachments, want a card; text %q", len(atts), text(a))
+	}
+	if s, _ := a["summary"].(string); s == "" {
+		t.Errorf("card reply has no summary: Teams' notification would say only \"Card\"")
 	}
 	raw, _ := json.Marshal(atts[0].(map[string]any)["content"])
 	return checkCard(t, raw)
@@ -376,7 +391,7 @@ func TestBadInput(t *testing.T) {
 		{"setup in personal chat", func() map[string]any { return personal(pat, "setup") }, "team channel or group chat"},
 		{"done in personal chat, no engagement", func() map[string]any { return personal(stranger, "done 1699") }, "no open engagement"},
 		{"unknown command", func() map[string]any { return h.groupMessage(c.nextID(), pat, "make coffee") }, "I don't know"},
-		{"submit with a forged verb", func() map[string]any { return submit(pat, map[string]any{"verb": "deleteAll"}) }, "not one mvmbot knows"},
+		{"submit with a forged verb", func() map[string]any { return submit(pat, map[string]any{"verb": "deleteAll"}) }, "not one I know"},
 		{"submit with a wrong type", func() map[string]any { return submit(pat, map[string]any{"verb": "done", "version": "5"}) }, "malformed"},
 		{"submit from another engagement", func() map[string]any {
 			return submit(pat, map[string]any{"verb": "done", "engagement": "e-other", "version": 1, "task": "assessment"})
@@ -405,18 +420,18 @@ func TestBadInput(t *testing.T) {
 		wantCode int    // statusCode of an error answer; 0 for a card
 		want     string // in the error message or the card
 	}{
-		{"unknown verb", pat, "launchRockets", map[string]any{}, 400, "not one mvmbot knows"},
+		{"unknown verb", pat, "launchRockets", map[string]any{}, 400, "not one I know"},
 		{"missing task", pat, "done", map[string]any{"engagement": e.ID, "version": e.Version}, 400, "which task"},
 		{"version of wrong type", pat, "done", map[string]any{"engagement": e.ID, "version": "4", "task": "assessment"}, 400, "malformed"},
 		{"data not an object", pat, "done", []any{"assessment"}, 400, "malformed"},
-		{"forged engagement id", pat, "done", map[string]any{"engagement": "e-forged", "version": e.Version, "task": "assessment"}, 403, "another engagement"},
+		{"forged engagement id", pat, "done", map[string]any{"engagement": "e-forged", "version": e.Version, "task": "assessment"}, refusal, "another engagement"},
 		{"stale version", pat, "done", map[string]any{"engagement": e.ID, "version": e.Version - 1, "task": "assessment"}, 0, "out of date"},
-		{"no role", stranger, "done", cur("assessment"), 403, "not a member"},
-		{"role may not", cy, "done", cur("assessment"), 403, "Only the FRP"},
-		{"unknown task", pat, "done", cur("no-such-task"), 404, "no-such-task"},
+		{"no role", stranger, "done", cur("assessment"), refusal, "not a member"},
+		{"role may not", cy, "done", cur("assessment"), refusal, "Only the FRP"},
+		{"unknown task", pat, "done", cur("no-such-task"), refusal, "no-such-task"},
 		{"not applicable without reason", vi, "na", cur("temporary-licenses"), 400, "Say why"},
 		{"reason of wrong type", vi, "na", map[string]any{"engagement": e.ID, "version": e.Version, "task": "temporary-licenses", "reason-temporary-licenses": 5}, 400, "must be text"},
-		{"edit by a non-lead", cy, "setup", map[string]any{"engagement": e.ID, "version": e.Version}, 403, "Only the lead"},
+		{"edit by a non-lead", cy, "setup", map[string]any{"engagement": e.ID, "version": e.Version}, refusal, "Only the lead"},
 		{"edit from a stale form", pat, "setupSave", map[string]any{"engagement": e.ID, "version": 1, "customer": "Renamed", "tenantDomain": "x.com", "sources": "IMAP"}, 0, "changed since this form was opened"},
 		{"edit with bad values kept", pat, "setupSave", map[string]any{"engagement": e.ID, "version": e.Version, "customer": "Renamed Co", "tenantDomain": "not a domain", "sources": "IMAP"}, 0, "Renamed Co"},
 		{"edit removing IMAP under an MVM", pat, "setupSave", map[string]any{"engagement": e.ID, "version": e.Version, "customer": "Contoso", "tenantDomain": "contoso.com", "sources": "Box"}, 0, "holds the MVM role"},
@@ -431,7 +446,7 @@ func TestBadInput(t *testing.T) {
 				if s := cardText(t, ans.card(t)); !strings.Contains(s, tt.want) {
 					t.Errorf("card lacks %q: %s", tt.want, s)
 				}
-			} else if ans.StatusCode != tt.wantCode || ans.Type != "application/vnd.microsoft.error" || !strings.Contains(string(ans.Value), tt.want) {
+			} else if ans.StatusCode != tt.wantCode || ans.accepted() || !strings.Contains(string(ans.Value), tt.want) {
 				t.Errorf("answer %d %s %s; want error %d containing %q", ans.StatusCode, ans.Type, ans.Value, tt.wantCode, tt.want)
 			}
 			assertUnchanged(t, c, before)

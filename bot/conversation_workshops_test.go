@@ -71,6 +71,20 @@ func (c *clock) Set(t time.Time) { c.mu.Lock(); c.now = t; c.mu.Unlock() }
 
 var scheduleForm = map[string]any{"minutes": "60", "earliest": "2026-11-24", "fromHour": "9", "toHour": "17"}
 
+// pickSlot is the data of the slot picker's Book button with its i-th
+// slot chosen, as Teams sends it.
+func pickSlot(t *testing.T, slots map[string]any, task string, i int) map[string]any {
+	t.Helper()
+	d := action(t, slots, "workshopPick", task)
+	for _, e := range slots["body"].([]any) {
+		if e := e.(map[string]any); e["id"] == "slot" {
+			return withInputs(d, map[string]any{"slot": e["choices"].([]any)[i].(map[string]any)["value"]})
+		}
+	}
+	t.Fatalf("no slot list in %s", mustJSON(t, slots))
+	return nil
+}
+
 func withInputs(data map[string]any, inputs map[string]any) map[string]any {
 	out := map[string]any{}
 	for k, v := range data {
@@ -120,7 +134,7 @@ func TestWorkshopsLocalMode(t *testing.T) {
 	if w := c.engagement().Workshop(playbook.WorkshopTogether); w == nil || w.Status != playbook.WorkshopProposed {
 		t.Errorf("after the slots, workshop = %+v, want proposed", w)
 	}
-	pick := action(t, slots, "workshopPick", playbook.WorkshopTogether)
+	pick := pickSlot(t, slots, playbook.WorkshopTogether, 0)
 	inv := cardText(t, c.click(mo, "workshopPick", pick).card(t))
 	for _, want := range []string{"The workshop is scheduled.", "1635, 4027", "No Teams meeting was created", "/ics/"} {
 		if !strings.Contains(inv, want) {
@@ -203,7 +217,7 @@ func TestWorkshopCancelAndAdd(t *testing.T) {
 	}
 	d := map[string]any{"engagement": c.engagement().ID, "task": "remote-connectivity"}
 	slots := c.click(vi, "workshopSlots", withInputs(d, scheduleForm)).card(t)
-	c.click(vi, "workshopPick", action(t, slots, "workshopPick", "remote-connectivity"))
+	c.click(vi, "workshopPick", pickSlot(t, slots, "remote-connectivity", 0))
 	if s := cardText(t, c.click(vi, "workshopCancel", d).card(t)); !strings.Contains(s, "is cancelled") {
 		t.Errorf("cancel: %s", s)
 	}

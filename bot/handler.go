@@ -49,6 +49,8 @@ func textReply(text string) Outgoing {
 	return Outgoing{Type: string(schema.Message), Text: text, TextFormat: "markdown"}
 }
 
+// It carries the card's summary, which Teams shows in notifications and the
+// chat list instead of a generic "Card".
 func cardReply(card *cards.Card) Outgoing {
-	return Outgoing{Type: string(schema.Message), Attachments: []schema.Attachment{{ContentType: cards.ContentType, Content: card}}}
+	return Outgoing{Type: string(schema.Message), Summary: card.Summary(), Attachments: []schema.Attachment{{ContentType: cards.ContentType, Content: card}}}
 }

@@ -287,7 +287,7 @@ func (m *MigrationJobs) workReport(ctx context.Context, _ playbook.Job, a report
 	if w, on := m.reportTime(e); !on || !NextSlot(a.Slot.Add(-time.Second), w, reportZone(e)).Equal(a.Slot) {
 		return nil // rescheduled or turned off: the job of the new slot is queued
 	}
-	card := cards.Report(e, playbook.WeeklyReport(e, m.now()))
+	card := cards.Report(e, playbook.WeeklyReport(e, m.now()), progressPicture(e, m.now()))
 	send, err := m.proactive(ctx, e, "report.send|"+e.ID+"|"+a.Slot.Format(time.RFC3339), cardReply(card))
 	if playbook.ErrorCode(err) == playbook.ENOTFOUND {
 		return Permanent(fmt.Errorf("weekly report of %s: no conversation reference: %w", e.ID, err))

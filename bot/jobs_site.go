@@ -353,7 +353,7 @@ func (w *SiteJobs) fail(ctx context.Context, a siteArgs, cause error) error {
 		msg = "Microsoft Graph did not answer as expected; see the bot's log."
 	}
 	if playbook.ErrorCode(cause) == playbook.EFORBIDDEN {
-		msg += " An administrator grants that application permission to mvmbot's app registration (README: Graph permissions), then presses Retry."
+		msg += " An administrator grants that application permission to the bot's app registration (README: Graph permissions), then presses Retry."
 	}
 	for attempt := 0; attempt < 5; attempt++ {
 		e, _, err := w.current(ctx, a)

@@ -208,7 +208,7 @@ func (w *WorkshopJobs) workCreate(ctx context.Context, j playbook.Job, args work
 	m := playbook.Meeting{
 		Organizer: w.Organizer,
 		Subject:   e.Customer + ": " + cards.WorkshopTitle(ws.Key),
-		BodyHTML:  "<p>FastTrack migration workshop for " + e.Customer + ", scheduled by mvmbot.</p>",
+		BodyHTML:  "<p>FastTrack migration workshop for " + e.Customer + ", scheduled from the engagement's Teams chat.</p>",
 		Start:     ws.Start, End: ws.End, TimeZone: ws.TimeZone,
 		Attendees:     ws.Attendees,
 		TransactionID: playbook.MeetingTransactionID(e.ID, ws.Key, ws.Start),
@@ -284,7 +284,7 @@ func (w *WorkshopJobs) createFailed(ctx context.Context, e *playbook.Engagement,
 	text := fmt.Sprintf("I could not create the Teams meeting for **%s** (%s): %s", cards.WorkshopTitle(a.Workshop), a.Start.UTC().Format("Mon 2 Jan 15:04 UTC"), what)
 	switch playbook.ErrorCode(cause) {
 	case playbook.EFORBIDDEN:
-		text += "\n\nAn administrator grants the application permission named above to mvmbot's app registration (see docs/graph.md); then type **workshops** and pick the slot again."
+		text += "\n\nAn administrator grants the application permission named above to the bot's app registration (see docs/graph.md); then type **workshops** and pick the slot again."
 	default:
 		text += "\n\nType **workshops** and pick the slot again; if it keeps failing, check **mvmbot doctor** and Microsoft Graph's health."
 	}

@@ -49,7 +49,7 @@ func pickWithGraph(t *testing.T, h *harness, c *conv, fake *fakeWorkshops, jobs 
 	h.srv.Handler = bot.Conversation{Engagements: h.db, Now: func() time.Time { return qNow }, Workshops: fake, Organizer: "mst@contoso.com"}
 	d := map[string]any{"engagement": c.engagement().ID, "task": "hub-workshop"}
 	slots := c.click(mo, "workshopSlots", withInputs(d, scheduleForm)).card(t)
-	if s := cardText(t, c.click(mo, "workshopPick", action(t, slots, "workshopPick", "hub-workshop")).card(t)); !strings.Contains(s, "Scheduling") {
+	if s := cardText(t, c.click(mo, "workshopPick", pickSlot(t, slots, "hub-workshop", 0)).card(t)); !strings.Contains(s, "Scheduling") {
 		t.Fatalf("pick answer: %s", s)
 	}
 	e := c.engagement()
@@ -184,7 +184,7 @@ func TestWorkshopRescheduleAndCancelJobs(t *testing.T) {
 	// Pick the second slot: the same event moves, the join link stays.
 	d := map[string]any{"engagement": c.engagement().ID, "task": "hub-workshop"}
 	slots := c.click(mo, "workshopSlots", withInputs(d, map[string]any{"minutes": "60", "earliest": "2026-11-25", "fromHour": "9", "toHour": "17"})).card(t)
-	c.click(mo, "workshopPick", action(t, slots, "workshopPick", "hub-workshop"))
+	c.click(mo, "workshopPick", pickSlot(t, slots, "hub-workshop", 0))
 	js, _ := jobs.Jobs(c.engagement())
 	if len(js) != 1 || js[0].Kind != bot.KindWorkshopCreate {
 		t.Fatalf("jobs after the re-pick = %+v", js)

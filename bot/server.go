@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -370,25 +371,32 @@ func (s *Server) errorOutcome(act *Activity, err error) Outcome {
 		msg = "Something went wrong on my side; it has been logged. Please try again in a minute."
 	}
 	if act.Type == schema.Invoke {
-		return Outcome{Invoke: botframework.ErrorResponse(invokeStatus(code), code, msg)}
+		return Outcome{Invoke: invokeError(code, msg)}
 	}
 	return reply(textReply(msg))
 }
 
-// invokeStatus maps a playbook error code to the statusCode of a Universal
-// Actions error response.
-func invokeStatus(code string) int {
+// invokeError answers a card action that failed with only what Universal
+// Actions documents: 400 or 500 application/vnd.microsoft.error, or a
+// message. A refusal (not allowed, gone, changed meanwhile) is not a
+// protocol error: the person gets it as a message, and the card stays.
+// Teams shows either as plain text, so Markdown is taken out.
+func invokeError(code, msg string) *InvokeResponse {
+	msg = plainText(msg)
 	switch code {
 	case playbook.EINVALID:
-		return http.StatusBadRequest
-	case playbook.EFORBIDDEN:
-		return http.StatusForbidden
-	case playbook.ENOTFOUND:
-		return http.StatusNotFound
-	case playbook.ECONFLICT:
-		return http.StatusConflict
+		return botframework.ErrorResponse(http.StatusBadRequest, "BadRequest", msg)
+	case playbook.EFORBIDDEN, playbook.ENOTFOUND, playbook.ECONFLICT:
+		return botframework.MessageResponse(msg)
 	}
-	return http.StatusInternalServerError
+	return botframework.ErrorResponse(http.StatusInternalServerError, "InternalServerError", msg)
+}
+
+// plainText takes Markdown's emphasis, code marks and escapes out of msg,
+// for the places Teams shows text as it is (an invoke's error banner or
+// message): "Type **next**" would show its asterisks.
+func plainText(msg string) string {
+	return strings.NewReplacer("**", "", "`", "", `\\`, "").Replace(msg)
 }
 
 func resultOf(act *Activity, out Outcome) (playbook.Result, error) {

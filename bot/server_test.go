@@ -115,6 +115,10 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 	return h
 }
 
+// testBotName is the app's name in these tests: not "mvmbot", so that a
+// text naming the bot otherwise than Teams shows it is seen.
+const testBotName = "Contoso Onboarding"
+
 // message returns a Teams-shaped personal-chat message activity.
 func (h *harness) message(id, text string) map[string]any {
 	return map[string]any{
@@ -125,7 +129,7 @@ func (h *harness) message(id, text string) map[string]any {
 		"channelId":    "msteams",
 		"from":         map[string]any{"id": "29:user-1", "name": "Pat Partner", "aadObjectId": "aad-1"},
 		"conversation": map[string]any{"id": "a:conv-1", "conversationType": "personal", "tenantId": "tenant-1"},
-		"recipient":    map[string]any{"id": "28:" + testAppID, "name": "mvmbot"},
+		"recipient":    map[string]any{"id": "28:" + testAppID, "name": testBotName},
 		"text":         text,
 		"channelData":  map[string]any{"tenant": map[string]any{"id": "tenant-1"}},
 	}
@@ -200,8 +204,8 @@ func TestMessageGetsReply(t *testing.T) {
 		text     string
 		wantText string // substring of the reply text; "" when a card is expected
 	}{
-		{"hello", "mvmbot is running. Type **next** for your tasks"},
-		{"<at>mvmbot</at> HELP ", ""},
+		{"hello", "is running. Type **next** for your tasks"},
+		{"<at>" + testBotName + "</at> HELP ", ""},
 		{"help", ""},
 	}
 	h := newHarness(t, harnessOpts{})
@@ -235,6 +239,11 @@ func TestMessageGetsReply(t *testing.T) {
 		att := atts[0].(map[string]any)
 		if err := schema.ValidateCard(att["content"]); err != nil {
 			t.Errorf("help card invalid: %v", err)
+		}
+		// The bot's name as Teams shows it, in the card and its summary.
+		raw, _ := json.Marshal(att["content"])
+		if sum, _ := act["summary"].(string); !strings.HasPrefix(sum, testBotName+" — ") || strings.Contains(string(raw), "mvmbot") {
+			t.Errorf("help reply: summary %q, card %s", sum, raw)
 		}
 	}
 	ref, err := h.db.Ref(context.Background(), "a:conv-1")

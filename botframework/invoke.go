@@ -38,8 +38,9 @@ func MessageResponse(text string) *InvokeResponse {
 	}}
 }
 
-// ErrorResponse tells Teams the action failed with status (400 for the
-// person's mistake, 500 for ours). The HTTP status stays 200: the bot did
+// ErrorResponse tells Teams the action failed with status: 400 for the
+// person's mistake, 500 for ours, the only two the protocol documents for
+// application/vnd.microsoft.error. The HTTP status stays 200: the bot did
 // process the invoke, and the outcome is in the body, as the Universal
 // Actions protocol asks.
 func ErrorResponse(status int, code, message string) *InvokeResponse {

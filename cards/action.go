@@ -24,8 +24,21 @@ const (
 	VerbHistory   = "history"   // the last audit entries
 )
 
-// ReasonInput is the id of the not-applicable reason field of task key.
-func ReasonInput(key string) string { return "reason-" + key }
+// ReasonInput is the id of the not-applicable reason field of task key in
+// engagement: the personal next card lists several engagements, and two
+// with the same optional task gave two inputs one id.
+func ReasonInput(engagement, key string) string { return "reason-" + engagement + "-" + key }
+
+// Reason is the not-applicable reason the button of d sent in the inputs m,
+// and whether there was one; cards posted before ReasonInput named the
+// engagement send it under "reason-KEY".
+func Reason(m map[string]any, d ActionData) (any, bool) {
+	if v, ok := m[ReasonInput(d.Engagement, d.Task)]; ok {
+		return v, true
+	}
+	v, ok := m["reason-"+d.Task]
+	return v, ok
+}
 
 // ActionData is what every engagement button carries in its data, besides
 // the card's input values: which engagement, at which version the card was
@@ -142,9 +155,10 @@ func quiet(e Element) Element {
 	return e
 }
 
-// Actions wraps buttons in an ActionSet, for buttons inside the body.
+// Actions wraps buttons in an ActionSet, for buttons inside the body; those
+// past one row at Teams' narrowest width go into its "…" menu.
 func Actions(actions ...Element) Element {
-	return Element{{"type", "ActionSet"}, {"actions", actions}}
+	return Element{{"type", "ActionSet"}, {"actions", fit(actions)}}
 }
 
 // Notice is a highlighted line at the top of a card: what just happened

@@ -3,6 +3,7 @@ package cards
 import (
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // ContentType is the attachment content type of an Adaptive Card, as Teams
@@ -66,6 +67,7 @@ type Card struct {
 	Body    []Element `json:"body"`
 	Actions []Element `json:"actions,omitempty"`
 	Refresh *Refresh  `json:"refresh,omitempty"`
+	MSTeams *MSTeams  `json:"msteams,omitempty"`
 }
 
 // Refresh makes Teams fetch a fresh, per-person view of the card when it is
@@ -76,8 +78,7 @@ type Refresh struct {
 	UserIDs []string `json:"userIds,omitempty"`
 }
 
-// New returns a card with the body given. (Teams' root "msteams" width
-// extension is left out: the official 1.5 schema does not allow it.)
+// New returns a card with the body given.
 func New(body ...Element) *Card {
 	return &Card{
 		Schema:  "http://adaptivecards.io/schemas/adaptive-card.json",
@@ -85,6 +86,25 @@ func New(body ...Element) *Card {
 		Version: Version,
 		Body:    body,
 	}
+}
+
+// Summary is what Teams shows for a post of the card in notifications and
+// the chat list: the card's first text (its title), plain, on one line, at
+// most 120 characters.
+func (c *Card) Summary() string {
+	if c == nil {
+		return ""
+	}
+	for _, e := range c.Body {
+		if e.Get("type") != "TextBlock" {
+			continue
+		}
+		if s, _ := e.Get("text").(string); s != "" {
+			s = strings.Join(strings.Fields(strings.NewReplacer("**", "", "__", "", "\\", "").Replace(s)), " ")
+			return truncate(s, 120)
+		}
+	}
+	return ""
 }
 
 // Title is a card's heading.

@@ -29,10 +29,19 @@ func textInput(raw json.RawMessage, key, refusal string) (string, error) {
 	return s, nil
 }
 
-// DecodeNAReason reads the reason typed on task's card to mark it not
-// applicable (ReasonInput).
-func DecodeNAReason(raw json.RawMessage, task string) (string, error) {
-	return textInput(raw, ReasonInput(task), "The reason must be text; nothing was changed.")
+// DecodeNAReason reads the reason typed on the card of d's task to mark it
+// not applicable (ReasonInput, or the older name Reason also reads).
+func DecodeNAReason(raw json.RawMessage, d ActionData) (string, error) {
+	m, err := object(raw)
+	if err != nil {
+		return "", err
+	}
+	v, present := Reason(m, d)
+	s, ok := v.(string)
+	if present && !ok {
+		return "", playbook.Errorf(playbook.EINVALID, "The reason must be text; nothing was changed.")
+	}
+	return s, nil
 }
 
 // DecodeLead reads the member chosen on the roles card to take over the

@@ -17,7 +17,9 @@ func TestDecodeTextForms(t *testing.T) {
 		key    string
 		decode func(json.RawMessage) (string, error)
 	}{
-		{"na reason", cards.ReasonInput("3217"), func(r json.RawMessage) (string, error) { return cards.DecodeNAReason(r, "3217") }},
+		{"na reason", cards.ReasonInput("e1", "3217"), func(r json.RawMessage) (string, error) {
+			return cards.DecodeNAReason(r, cards.ActionData{Engagement: "e1", Task: "3217"})
+		}},
 		{"lead", cards.LeadInput, cards.DecodeLead},
 		{"resolution", cards.ResolutionInput(4), func(r json.RawMessage) (string, error) { return cards.DecodeResolution(r, 4) }},
 		{"close waive", cards.CloseWaiveInput("survey"), func(r json.RawMessage) (string, error) { return cards.DecodeCloseWaive(r, "survey") }},

@@ -8,6 +8,13 @@
 // invoke and the card can be replaced in place; each carries a verb the bot
 // routes on.
 //
+// Teams' layout is applied when a card is written (Card.Laid): buttons past
+// one row at Teams' narrowest width (360 px) become "secondary" (the "…"
+// menu), and a card holding facts, lists or columns gets Teams' full width
+// (msteams.width, which internal/schema allows as Teams documents it).
+// scripts/cardcheck renders every card in Microsoft's renderer to keep it
+// so.
+//
 // Cards are plain values (a Card is a struct, an Element an ordered list of
 // Props written to JSON in that order by the card's own encoder), built
 // fresh for every message; nothing here is shared or mutated after return.

@@ -27,6 +27,7 @@ func (c *Card) AppendJSON(b []byte) ([]byte, error) {
 	if c == nil {
 		return append(b, "null"...), nil
 	}
+	c = c.Laid()
 	b = append(b, `{"$schema":`...)
 	b = jsonw.String(b, c.Schema)
 	b = append(b, `,"type":`...)
@@ -52,6 +53,13 @@ func (c *Card) AppendJSON(b []byte) ([]byte, error) {
 		if len(c.Refresh.UserIDs) > 0 {
 			b = append(b, `,"userIds":`...)
 			b = jsonw.Strings(b, c.Refresh.UserIDs)
+		}
+		b = append(b, '}')
+	}
+	if c.MSTeams != nil {
+		b = append(b, `,"msteams":{`...)
+		if c.MSTeams.Width != "" {
+			b = jsonw.String(append(b, `"width":`...), c.MSTeams.Width)
 		}
 		b = append(b, '}')
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mvmbot/mvmbot/cards"
+	"github.com/mvmbot/mvmbot/chart"
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
@@ -60,6 +61,16 @@ func big(t *testing.T) *playbook.Engagement {
 	return e
 }
 
+// picture is e's progress picture, as the bot draws it.
+func picture(t *testing.T, e *playbook.Engagement, now time.Time) cards.Picture {
+	t.Helper()
+	p, err := chart.Picture(e, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 // engagementCards is every engagement card builder in the states worth
 // checking; TestEveryCardValidates walks them.
 func engagementCards(t *testing.T) map[string]*cards.Card {
@@ -74,6 +85,10 @@ func engagementCards(t *testing.T) map[string]*cards.Card {
 	}
 	bad.Problem = "Give the customer's tenant domain."
 	undo := cards.ActionData{Engagement: "e1", Version: 7, Task: "assessment"}
+	// Another engagement with the same optional tasks: its inputs must
+	// not share ids with e's.
+	other := big(t)
+	other.ID = "e2"
 	m := map[string]*cards.Card{
 		"setup, empty":         cards.Setup(cards.SetupForm{}, cards.SetupParams{}),
 		"setup, errors kept":   cards.Setup(bad, cards.SetupParams{Notice: "Fix the fields below."}),
@@ -89,15 +104,15 @@ func engagementCards(t *testing.T) map[string]*cards.Card {
 		"next, MVM":            cards.Next(cards.NextView{PersonID: "29:vi", Sections: []*playbook.Engagement{e}}),
 		"next, not a member":   cards.Next(cards.NextView{PersonID: "29:stranger", Sections: []*playbook.Engagement{e}, Notice: "Stale card.", Attention: true}),
 		"next, closed":         cards.Next(cards.NextView{PersonID: "29:pat", Sections: []*playbook.Engagement{closed}}),
-		"next, personal":       cards.Next(cards.NextView{PersonID: "29:pat", Personal: true, Sections: []*playbook.Engagement{e, b, closed}}),
+		"next, personal":       cards.Next(cards.NextView{PersonID: "29:pat", Personal: true, Sections: []*playbook.Engagement{e, other, closed}}),
 		"next, personal, none": cards.Next(cards.NextView{PersonID: "29:pat", Personal: true}),
-		"status":               cards.Status(e, t0.AddDate(0, 2, 0)),
-		"status, no dates":     cards.Status(closed, t0),
-		"status, big, overdue": cards.Status(b, t0.AddDate(1, 0, 0)),
+		"status":               cards.Status(e, t0.AddDate(0, 2, 0), picture(t, e, t0.AddDate(0, 2, 0))),
+		"status, no dates":     cards.Status(closed, t0, cards.Picture{}),
+		"status, big, overdue": cards.Status(b, t0.AddDate(1, 0, 0), picture(t, b, t0.AddDate(1, 0, 0))),
 		"history":              cards.History(e, 20),
 		"history, big":         cards.History(b, 20),
-		"installed, team":      cards.Installed(false),
-		"installed, personal":  cards.Installed(true),
+		"installed, team":      cards.Installed(botName, false),
+		"installed, personal":  cards.Installed(botName, true),
 	}
 	return m
 }
@@ -280,4 +295,41 @@ func BenchmarkNextCard(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestReason reads the not-applicable reason under the id naming the
+// engagement, and under the bare task id of cards posted before.
+func TestReason(t *testing.T) {
+	d := cards.ActionData{Engagement: "e2", Task: "dns-mail-flow"}
+	for _, tt := range []struct {
+		m       map[string]any
+		want    any
+		present bool
+	}{
+		{map[string]any{cards.ReasonInput("e2", "dns-mail-flow"): "no mail"}, "no mail", true},
+		{map[string]any{"reason-dns-mail-flow": "old card"}, "old card", true},
+		{map[string]any{cards.ReasonInput("e1", "dns-mail-flow"): "other engagement"}, nil, false},
+		{map[string]any{}, nil, false},
+	} {
+		if v, ok := cards.Reason(tt.m, d); v != tt.want || ok != tt.present {
+			t.Errorf("Reason(%v) = %v, %v; want %v, %v", tt.m, v, ok, tt.want, tt.present)
+		}
+	}
+}
+
+// TestStatusNamesTasks: the status card names open tasks by id or title,
+// never by key ("workshop-box" reads as code).
+func TestStatusNamesTasks(t *testing.T) {
+	raw, err := json.Marshal(cards.Status(sample(t), t0.AddDate(0, 2, 0), cards.Picture{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"workshop-box", "inventory-box", "migration-decision"} {
+		if strings.Contains(string(raw), key) {
+			t.Errorf("status card names %s by its key: %s", key, raw)
+		}
+	}
+	if !strings.Contains(string(raw), "Box migration workshop (MST)") {
+		t.Errorf("status card lacks the workshop's title: %s", raw)
+	}
 }

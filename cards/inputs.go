@@ -103,6 +103,7 @@ func ChoiceInput(id string, o InputOpts, choices []Choice, multi bool) []Element
 func ToggleInput(id string, o InputOpts, title string) []Element {
 	e := input("Input.Toggle", id, o)
 	e.Set("title", title)
+	e.Set("wrap", true) // a long title is cut at 360 px otherwise
 	e.Set("valueOn", "true")
 	e.Set("valueOff", "false")
 	if o.Value == "" {

@@ -53,7 +53,7 @@ func Escalations(e *playbook.Engagement, v EscalationsView) *Card {
 	}
 	body = append(body, Subtle(who))
 	if len(v.List) == 0 {
-		body = append(body, Text("No escalations. Anyone in the engagement raises one with **escalate [low|medium|high|critical] <what is wrong>**."))
+		body = append(body, Text("No escalations. Anyone in the engagement raises one with **escalate [low|medium|high|critical] \\<what is wrong\\>**."))
 	}
 	for i, x := range v.List {
 		if i == maxListed {

@@ -175,7 +175,7 @@ func errorSummary(e *playbook.Engagement, sections []playbook.Section, sec playb
 	}
 	out := []Element{{{"type", "TextBlock"}, {"text", strings.Join(lines, " ")}, {"wrap", true}, {"weight", "Bolder"}, {"color", "Attention"}}}
 	if len(buttons) > 0 {
-		out = append(out, Element{{"type", "ActionSet"}, {"actions", buttons}})
+		out = append(out, Actions(buttons...))
 	}
 	return out
 }

@@ -3,6 +3,7 @@ package cards
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/mvmbot/mvmbot/playbook"
 )
@@ -15,8 +16,10 @@ const VerbReport = "report"
 // of e): units against the plan and this month's forecast, the next events,
 // pre-flight failures awaiting remediation, issues, unresolved escalations,
 // overdue tasks, the DNS reminder, the latest notes and the success metrics.
-// Lists are capped so that the card stays far below Teams' limit.
-func Report(e *playbook.Engagement, r playbook.Report) *Card {
+// Lists are capped so that the card stays far below Teams' limit. pic is
+// the progress picture (chart.Progress), shown under the units; a zero
+// Picture shows none.
+func Report(e *playbook.Engagement, r playbook.Report, pic Picture) *Card {
 	body := []Element{Title(r.Customer + ": weekly status"), Subtle("As of " + r.At.Format(day+" 15:04") + " UTC; \"this week\" is since " + r.Since.Format(day) + ".")}
 	if r.Closed {
 		body = append(body, Notice("This engagement is closed.", false))
@@ -25,15 +28,19 @@ func Report(e *playbook.Engagement, r playbook.Report) *Card {
 		body = append(body, Text("No migration plan accepted yet: the MVM types **plan** to propose one from the questionnaire."))
 	} else {
 		body = append(body, Heading("Units"), Facts(
-			Fact{"Migrated", fmt.Sprintf("%s of %s (%d%%) %s", count(r.Units.Migrated), count(r.Units.InScope), r.Metrics.UnitsCompletePercent, bar(r.Metrics.UnitsCompletePercent))},
+			Fact{"Migrated", fmt.Sprintf("%s of %s (%d%%)", count(r.Units.Migrated), count(r.Units.InScope), r.Metrics.UnitsCompletePercent)},
 			Fact{"Planned to date", count(r.Units.PlannedToDate)},
 			Fact{"Failed", count(r.Units.Failed)},
 			Fact{"This week", count(r.Units.MigratedThisWeek)},
-			Fact{"This month (" + r.ThisMonth.Month + ")", fmt.Sprintf("%s of %s forecast (%d%%)", count(r.ThisMonth.Actual), count(r.ThisMonth.Forecast), r.Metrics.MonthAlignedPercent)},
+			Fact{"This month (" + monthName(r.ThisMonth.Month) + ")", monthProgress(r)},
 			Fact{"Plan", fmt.Sprintf("v%d; events: %d planned, %d in pre-flight, %d ready, %d running, %d completed, %d cancelled",
 				r.PlanVersion, r.Events.Planned, r.Events.Preflight, r.Events.Ready, r.Events.Running, r.Events.Completed, r.Events.Cancelled)},
 		))
+		if pic.element() == nil {
+			body = append(body, Meter(r.Metrics.UnitsCompletePercent)) // else the picture shows it
+		}
 	}
+	body = withPicture(body, pic)
 	if len(r.NextEvents) > 0 {
 		var fs []Fact
 		for _, ev := range r.NextEvents {
@@ -78,7 +85,7 @@ func Report(e *playbook.Engagement, r playbook.Report) *Card {
 				fs = append(fs, Fact{"…", fmt.Sprintf("and %d more: type **status**", len(r.Overdue)-i)})
 				break
 			}
-			fs = append(fs, Fact{o.Task.Ref(), fmt.Sprintf("%s (%s), due %s", truncate(o.Task.Title, 80), o.Owner, o.Due.Format(day))})
+			fs = append(fs, Fact{taskNumber(o.Task), fmt.Sprintf("%s (%s), due %s", truncate(o.Task.Title, 80), o.Owner, o.Due.Format(day))})
 		}
 		body = append(body, Facts(fs...))
 	}
@@ -106,6 +113,42 @@ func Report(e *playbook.Engagement, r playbook.Report) *Card {
 	c := New(body...)
 	c.Actions = []Element{quiet(Button("Refresh", VerbReport, ActionData{Engagement: e.ID}))}
 	return c
+}
+
+// monthProgress is this month's units against its forecast; a month with
+// nothing forecast says so ("45 of 0 forecast (100%)" read as a mistake).
+func monthProgress(r playbook.Report) string {
+	if r.ThisMonth.Forecast == 0 {
+		return count(r.ThisMonth.Actual) + " migrated; nothing was forecast for this month"
+	}
+	return fmt.Sprintf("%s of %s forecast (%d%%)", count(r.ThisMonth.Actual), count(r.ThisMonth.Forecast), r.Metrics.MonthAlignedPercent)
+}
+
+// monthName writes "2026-12" as "December 2026".
+func monthName(m string) string {
+	t, err := time.Parse("2006-01", m)
+	if err != nil {
+		return m
+	}
+	return t.Format("January 2006")
+}
+
+// Meter draws a percentage as a bar people see at a glance: a filled and
+// an empty part side by side, in Teams' accent and a light grey (a text bar
+// of "░" was nearly invisible). The number stays in the text beside it.
+func Meter(pct int) Element {
+	pct = max(0, min(100, pct))
+	part := func(style string, width int) Element {
+		return Element{{"type", "Column"}, {"width", width}, {"style", style}, {"minHeight", "10px"}, {"items", []Element{}}}
+	}
+	var cols []Element
+	if pct > 0 {
+		cols = append(cols, part("accent", pct))
+	}
+	if pct < 100 {
+		cols = append(cols, part("emphasis", 100-pct))
+	}
+	return Element{{"type", "ColumnSet"}, {"columns", cols}, {"spacing", "Small"}}
 }
 
 // reportRows bounds each list of the report card.

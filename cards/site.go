@@ -87,11 +87,11 @@ func Site(e *playbook.Engagement, v SiteView) *Card {
 	var actions []Element
 	switch {
 	case v.Local:
-		body = append(body, Text("Microsoft Graph is not configured, so mvmbot keeps the issue tracker itself: **issue** reports one, **issues** lists the open ones, **issues export** gives them all as CSV. "+
+		body = append(body, Text("Microsoft Graph is not configured, so I keep the issue tracker myself: **issue** reports one, **issues** lists the open ones, **issues export** gives them all as CSV. "+
 			"Set MicrosoftAppId and its credential (README: Graph permissions) to publish them on a SharePoint site."))
 	case s == nil:
 		body = append(body, Text("The migration collaboration site holds the migration documents (2979), the issue tracker (3615) and the known migration errors (3282). "+
-			"Use the customer's existing SharePoint site, or let mvmbot create one with a Microsoft 365 group whose owners are this engagement's MST, MVM, FRP and lead."))
+			"Use the customer's existing SharePoint site, or let me create one with a Microsoft 365 group whose owners are this engagement's MST, MVM, FRP and lead."))
 	case s.State == playbook.SiteSettingUp:
 		body = append(body, Text(siteProgress(s)), siteFacts(s))
 		actions = append(actions, quiet(Button("Refresh", VerbSite, ActionData{Engagement: e.ID})))
@@ -187,6 +187,11 @@ const (
 	IssueEventInput    = "issueEvent"
 )
 
+// IssueSourceNone is the choice "Not about one source": a choice needs a
+// value (Microsoft's renderer drops an input whose choice is "" from what
+// it sends).
+const IssueSourceNone = "none"
+
 // IssueForm is what the issue form holds, as typed.
 type IssueForm struct {
 	Title, Source, Unit, ErrorText, Severity, Event string
@@ -212,6 +217,9 @@ func DecodeIssueForm(raw json.RawMessage) (IssueForm, error) {
 		}
 		switch x := v.(type) {
 		case string:
+			if in.id == IssueSourceInput && x == IssueSourceNone {
+				x = ""
+			}
 			*in.dst = x
 		case float64: // a client that sends Input.Number as a number
 			if in.id != IssueEventInput {
@@ -237,7 +245,10 @@ func IssueFormCard(e *playbook.Engagement, f IssueForm) *Card {
 	if src == "" && len(e.Sources) == 1 && f.Title == "" {
 		src = string(e.Sources[0])
 	}
-	srcs := []Choice{{Title: "Not about one source", Value: ""}}
+	if src == "" {
+		src = IssueSourceNone
+	}
+	srcs := []Choice{{Title: "Not about one source", Value: IssueSourceNone}}
 	for _, s := range e.Sources {
 		srcs = append(srcs, Choice{Title: sourceTitle(s), Value: string(s)})
 	}
@@ -276,7 +287,7 @@ func IssueReported(e *playbook.Engagement, x playbook.Issue, known *playbook.Kno
 	if tracker != "" {
 		body = append(body, Text("Tracked in ["+playbook.IssuesListName+"]("+tracker+")."))
 	} else {
-		body = append(body, Subtle("Kept in mvmbot's tracker; **issues export** gives them as CSV."))
+		body = append(body, Subtle("Kept in my own tracker; **issues export** gives them as CSV."))
 	}
 	c := New(body...)
 	c.Actions = []Element{quiet(Button("Open issues", VerbIssues, ActionData{Engagement: e.ID}))}
@@ -336,7 +347,7 @@ func Issues(e *playbook.Engagement, v IssuesView) *Card {
 	if v.Tracker != "" {
 		body = append(body, Subtle("Kept in step with ["+playbook.IssuesListName+"]("+v.Tracker+")."))
 	} else {
-		body = append(body, Subtle("Kept in mvmbot's own tracker (no SharePoint site): **issues export** gives them as CSV."))
+		body = append(body, Subtle("Kept in my own tracker (no SharePoint site): **issues export** gives them as CSV."))
 	}
 	if len(open) == 0 {
 		body = append(body, Text("No open issues. **issue** reports one."))

@@ -110,3 +110,16 @@ func TestDecodeSiteAndIssueForms(t *testing.T) {
 		})
 	}
 }
+
+// TestIssueSourceNone: "Not about one source" has a value (a choice of ""
+// makes Microsoft's renderer drop the input), read back as no source.
+func TestIssueSourceNone(t *testing.T) {
+	f, err := cards.DecodeIssueForm(json.RawMessage(`{"issueTitle":"x","issueSource":"none"}`))
+	if err != nil || f.Source != "" {
+		t.Errorf("DecodeIssueForm(none) = %+v, %v", f, err)
+	}
+	raw := string(cardBytes(t, cards.IssueFormCard(qEngagement(t, false, playbook.IMAP, playbook.Box), cards.IssueForm{})))
+	if strings.Contains(raw, `"value":""`) || !strings.Contains(raw, `"value":"none"`) {
+		t.Errorf("issue form: %s", raw)
+	}
+}

@@ -9,8 +9,10 @@ import (
 )
 
 // Status is the progress card: each phase with a bar, its percentage and due
-// date, the overdue tasks, the next milestone and the people.
-func Status(e *playbook.Engagement, now time.Time) *Card {
+// date, the overdue tasks, the next milestone and the people. pic is the
+// progress picture (chart.Progress), shown under the phases; a zero Picture
+// shows none.
+func Status(e *playbook.Engagement, now time.Time, pic Picture) *Card {
 	rep := playbook.Progress(e)
 	body := []Element{Title(e.Customer + ": progress")}
 	if e.IsClosed() {
@@ -23,13 +25,16 @@ func Status(e *playbook.Engagement, now time.Time) *Card {
 		if !p.Due.IsZero() {
 			title += " (due " + p.Due.Format("2 Jan") + ")"
 		}
-		v := bar(p.Percent()) + fmt.Sprintf(" %d%% (%d/%d)", p.Percent(), p.Done, p.Applicable)
+		v := fmt.Sprintf("%d%% (%d/%d)", p.Percent(), p.Done, p.Applicable)
+		if pic.element() == nil {
+			v = bar(p.Percent()) + " " + v // the picture draws the bars
+		}
 		if p.Applicable == 0 {
 			v = "nothing applies"
 		}
 		phases = append(phases, Fact{title, v})
 	}
-	body = append(body, Facts(phases...))
+	body = withPicture(append(body, Facts(phases...)), pic)
 
 	if late := playbook.Overdue(e, now); len(late) > 0 {
 		body = append(body, Heading(fmt.Sprintf("Overdue (%d)", len(late))))
@@ -43,7 +48,7 @@ func Status(e *playbook.Engagement, now time.Time) *Card {
 			if len(o.BlockedBy) > 0 {
 				who += "; " + waitsFor(o.BlockedBy)
 			}
-			fs = append(fs, Fact{o.Task.Ref(), truncate(o.Task.Title, 80) + " (due " + o.Due.Format("2 Jan") + "; " + who + ")"})
+			fs = append(fs, Fact{taskNumber(o.Task), truncate(o.Task.Title, 80) + " (due " + o.Due.Format("2 Jan") + "; " + who + ")"})
 		}
 		body = append(body, Facts(fs...))
 	}
@@ -55,9 +60,9 @@ func Status(e *playbook.Engagement, now time.Time) *Card {
 		body = append(body, Heading(h))
 		refs := make([]string, 0, len(ms.Remaining))
 		for _, s := range ms.Remaining {
-			refs = append(refs, s.Task.Ref()+" ("+string(s.Owner)+")")
+			refs = append(refs, taskName(s.Task)+" ("+string(s.Owner)+")")
 		}
-		body = append(body, Text(fmt.Sprintf("%d open: %s", len(ms.Remaining), strings.Join(refs, ", "))))
+		body = append(body, Text(fmt.Sprintf("%d open: %s.", len(ms.Remaining), strings.Join(refs, "; "))))
 	} else if !e.IsClosed() {
 		body = append(body, Heading("Every task is settled: the engagement can be closed."))
 	}
@@ -155,6 +160,31 @@ func actionTitle(a playbook.Action) string {
 	}
 	// Actions added later read acceptably as words until they get a title.
 	return strings.ReplaceAll(string(a), "_", " ")
+}
+
+// taskName is how a list names a task: its playbook id where that names it
+// alone ("1034"), else its title up to the first colon, bracket or comma
+// when that leaves a name ("Box migration workshop", "Box inventory
+// tool"); never its key, which reads as code ("workshop-box").
+func taskName(t playbook.Task) string {
+	if ref := t.Ref(); ref != t.Key {
+		return ref
+	}
+	title := t.Title
+	if i := strings.IndexAny(title, ":(,"); i >= 12 {
+		title = strings.TrimSpace(title[:i])
+	}
+	return truncate(title, 40)
+}
+
+// taskNumber is a task's playbook ids for the title column of a list whose
+// value holds its title: "1635" for the two 1635 workshops, told apart by
+// their titles; "–" for a task without an id.
+func taskNumber(t playbook.Task) string {
+	if ids := t.IDList(); ids != "" {
+		return ids
+	}
+	return "–"
 }
 
 // taskRef names a task key as people type it.

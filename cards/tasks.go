@@ -166,7 +166,7 @@ func naAction(e *playbook.Engagement, personID string, t playbook.Task) Element 
 	form := Element{
 		{"type", "AdaptiveCard"},
 		{"body", []Element{{
-			{"type", "Input.Text"}, {"id", ReasonInput(t.Key)}, {"label", "Why does " + t.Ref() + " not apply?"},
+			{"type", "Input.Text"}, {"id", ReasonInput(e.ID, t.Key)}, {"label", "Why does " + t.Ref() + " not apply?"},
 			{"isRequired", true}, {"errorMessage", "Say why."}, {"maxLength", 500},
 		}}},
 		{"actions", []Element{Button("Mark not applicable", VerbNA, ActionData{Engagement: e.ID, Version: e.Version, Task: t.Key})}},
@@ -184,7 +184,7 @@ func waitsFor(ss []playbook.Step) string {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(s.Task.Ref())
+		b.WriteString(taskName(s.Task))
 		b.WriteString(" (")
 		b.WriteString(string(s.Owner))
 		b.WriteString(": ")

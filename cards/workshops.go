@@ -16,7 +16,7 @@ const (
 	VerbWorkshops        = "workshops"        // the workshops card
 	VerbWorkshopSchedule = "workshopSchedule" // open the schedule form for data.task (a workshop key)
 	VerbWorkshopSlots    = "workshopSlots"    // submit the schedule form: propose slots
-	VerbWorkshopPick     = "workshopPick"     // book the slot in data.slot for data.minutes
+	VerbWorkshopPick     = "workshopPick"     // book the slot in data.slot ("start/minutes")
 	VerbWorkshopHeld     = "workshopHeld"     // mark data.task held
 	VerbWorkshopCancel   = "workshopCancel"   // cancel data.task's meeting
 	VerbWorkshopAdd      = "workshopAdd"      // add the optional credential review (3614)
@@ -152,6 +152,23 @@ func WorkshopState(w playbook.Workshop) string {
 	return "Not scheduled."
 }
 
+// workshopStatus is a workshop's state in a word, for the invitation.
+func workshopStatus(s playbook.WorkshopStatus) string {
+	switch s {
+	case playbook.WorkshopProposed:
+		return "Proposed"
+	case playbook.WorkshopScheduling:
+		return "Being scheduled"
+	case playbook.WorkshopScheduled:
+		return "Scheduled"
+	case playbook.WorkshopHeld:
+		return "Held"
+	case playbook.WorkshopCancelled:
+		return "Cancelled"
+	}
+	return "Not scheduled"
+}
+
 func zoneOf(name string) *time.Location {
 	if name == "" {
 		return time.UTC
@@ -236,44 +253,68 @@ func DecodeWorkshopForm(raw json.RawMessage) (WorkshopForm, error) {
 	return f, nil
 }
 
-// WorkshopSlots proposes slots for workshop key: one button each.
+// WorkshopSlotInput is the id of the slot picker's list.
+const WorkshopSlotInput = "slot"
+
+// WorkshopSlots proposes slots for workshop key as a list, one slot a line
+// with its full time, and one Book button: a row of buttons cut every
+// label to "Mon 14 Dec 2…", so two slots of a day looked the same.
 func WorkshopSlots(e *playbook.Engagement, key string, slots []playbook.Interval, zone string, notice string) *Card {
 	loc := zoneOf(zone)
 	body := []Element{Title("Pick a slot: " + WorkshopTitle(key))}
 	if notice != "" {
 		body = append(body, Subtle(notice))
 	}
-	var buttons []Element
-	for _, s := range slots {
+	choices := make([]Choice, len(slots))
+	for i, s := range slots {
 		label := s.In(loc)
 		if loc != time.UTC {
 			label += " (" + s.Start.UTC().Format("15:04") + " UTC)"
 		}
-		buttons = append(buttons, quiet(Execute(label, VerbWorkshopPick, map[string]any{
-			"engagement": e.ID, "version": e.Version, "task": key,
-			"slot": s.Start.UTC().Format(time.RFC3339), "minutes": int(s.End.Sub(s.Start) / time.Minute),
-		})))
-	}
-	if len(slots) == 0 {
-		body = append(body, Text("No free slot in that window: try a later date or a wider window."))
+		choices[i] = Choice{Title: label, Value: slotValue(s)}
 	}
 	c := New(body...)
-	if len(buttons) > 0 {
-		c.Body = append(c.Body, Element{{"type", "ActionSet"}, {"actions", buttons}})
+	if len(slots) == 0 {
+		c.Body = append(c.Body, Text("No free slot in that window: try a later date or a wider window."))
+	} else {
+		list := ChoiceInput(WorkshopSlotInput, InputOpts{Label: "Free slots", Required: true, Value: choices[0].Value}, choices, false)
+		for i := range list {
+			if list[i].Get("type") == "Input.ChoiceSet" {
+				list[i].Set("style", "expanded")
+				list[i].Set("wrap", true)
+				list[i].Set("errorMessage", "Pick a slot.")
+			}
+		}
+		c.Body = append(c.Body, list...)
+		// Not quiet: it sends the list's choice.
+		c.Actions = []Element{Button("Book this slot", VerbWorkshopPick, ActionData{Engagement: e.ID, Version: e.Version, Task: key})}
 	}
-	c.Actions = []Element{workshopButton("Change the window", VerbWorkshopSchedule, e, key), workshopButton("Back", VerbWorkshops, e, "")}
+	c.Actions = append(c.Actions, workshopButton("Change the window", VerbWorkshopSchedule, e, key), workshopButton("Back", VerbWorkshops, e, ""))
 	return c
 }
 
-// DecodeWorkshopPick reads a slot button's data: the start and duration.
+// slotValue is a slot as the list sends it: its start in UTC and its length
+// in minutes, "2027-01-06T09:00:00Z/60".
+func slotValue(s playbook.Interval) string {
+	return s.Start.UTC().Format(time.RFC3339) + "/" + strconv.Itoa(int(s.End.Sub(s.Start)/time.Minute))
+}
+
+// DecodeWorkshopPick reads the slot picked: the start and duration. It
+// reads the list's "start/minutes" and, from slot buttons of cards posted
+// before the list, "slot" and "minutes" apart.
 func DecodeWorkshopPick(raw json.RawMessage) (time.Time, time.Duration, error) {
 	m, err := object(raw)
 	if err != nil {
 		return time.Time{}, 0, err
 	}
-	s, _ := m["slot"].(string)
-	start, err := time.Parse(time.RFC3339, s)
+	s, _ := m[WorkshopSlotInput].(string)
 	min, ok := m["minutes"].(float64)
+	if at, n, found := strings.Cut(s, "/"); found {
+		s = at
+		i, err := strconv.Atoi(n)
+		min, ok = float64(i), err == nil
+	}
+	start, err := time.Parse(time.RFC3339, s)
 	if err != nil || !ok || min < 15 || min > 480 || min != float64(int(min)) {
 		return time.Time{}, 0, malformed()
 	}
@@ -299,7 +340,8 @@ func Invitation(e *playbook.Engagement, w playbook.Workshop, v InvitationView) *
 	if v.Notice != "" {
 		body = append(body, Notice(v.Notice, false))
 	}
-	facts := []Fact{{"Tasks", workshopIDs(e, w)}, {"When", when(w)}, {"State", WorkshopState(w)}}
+	// The state in a word: its time and join link have rows of their own.
+	facts := []Fact{{"Tasks", workshopIDs(e, w)}, {"When", when(w)}, {"State", workshopStatus(w.Status)}}
 	if w.JoinURL != "" {
 		facts = append(facts, Fact{"Join", "[Teams meeting](" + w.JoinURL + ")"})
 	}

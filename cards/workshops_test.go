@@ -62,3 +62,58 @@ func TestDecodeWorkshopForm(t *testing.T) {
 		}
 	}
 }
+
+func TestDecodeWorkshopPick(t *testing.T) {
+	want := time.Date(2027, 1, 6, 9, 0, 0, 0, time.UTC)
+	for _, raw := range []string{
+		`{"slot":"2027-01-06T09:00:00Z/60"}`,               // the list
+		`{"slot":"2027-01-06T10:00:00+01:00/60"}`,          // any offset
+		`{"slot":"2027-01-06T09:00:00Z","minutes":60}`,     // a slot button of an older card
+		`{"slot":"2027-01-06T09:00:00Z/60","minutes":"x"}`, // the list wins
+	} {
+		start, d, err := cards.DecodeWorkshopPick(json.RawMessage(raw))
+		if err != nil || !start.Equal(want) || d != time.Hour {
+			t.Errorf("DecodeWorkshopPick(%s) = %v, %v, %v", raw, start, d, err)
+		}
+	}
+	for _, bad := range []string{`{}`, `{"slot":"2027-01-06T09:00:00Z"}`, `{"slot":"2027-01-06T09:00:00Z/x"}`, `{"slot":"2027-01-06T09:00:00Z/5"}`,
+		`{"slot":"2027-01-06T09:00:00Z/600"}`, `{"slot":"monday/60"}`, `{"slot":7}`} {
+		if _, _, err := cards.DecodeWorkshopPick(json.RawMessage(bad)); playbook.ErrorCode(err) != playbook.EINVALID {
+			t.Errorf("DecodeWorkshopPick(%s) = %v, want EINVALID", bad, err)
+		}
+	}
+}
+
+// TestSlotPickerIsAList: every slot a line of its own with its whole time,
+// and one Book button that sends the choice.
+func TestSlotPickerIsAList(t *testing.T) {
+	e := qEngagement(t, false, playbook.Box)
+	start := time.Date(2027, 1, 6, 9, 0, 0, 0, time.UTC)
+	slots := []playbook.Interval{{Start: start, End: start.Add(time.Hour)}, {Start: start.Add(time.Hour), End: start.Add(2 * time.Hour)}}
+	raw := cardBytes(t, cards.WorkshopSlots(e, "hub-workshop", slots, "Europe/Berlin", ""))
+	var c struct {
+		Body []struct {
+			ID      string
+			Style   string
+			Choices []struct{ Title, Value string }
+		}
+		Actions []struct {
+			Verb, AssociatedInputs string
+		}
+	}
+	if err := json.Unmarshal(raw, &c); err != nil {
+		t.Fatal(err)
+	}
+	var list []struct{ Title, Value string }
+	for _, b := range c.Body {
+		if b.ID == "slot" && b.Style == "expanded" {
+			list = b.Choices
+		}
+	}
+	if len(list) != 2 || list[1].Value != "2027-01-06T10:00:00Z/60" || !strings.Contains(list[1].Title, "11:00–12:00") {
+		t.Fatalf("slot list = %+v in %s", list, raw)
+	}
+	if len(c.Actions) == 0 || c.Actions[0].Verb != cards.VerbWorkshopPick || c.Actions[0].AssociatedInputs == "none" {
+		t.Errorf("first action = %+v, want Book sending the inputs", c.Actions)
+	}
+}

@@ -316,8 +316,13 @@ func (r Report) Markdown(e *Engagement) string {
 		fmt.Fprintf(&b, "**Units**: %s of %s migrated (%d%%), %s planned to date, %s failed; %s this week. Plan v%d.\n\n",
 			countStr(r.Units.Migrated), countStr(r.Units.InScope), r.Metrics.UnitsCompletePercent, countStr(r.Units.PlannedToDate),
 			countStr(r.Units.Failed), countStr(r.Units.MigratedThisWeek), r.PlanVersion)
-		fmt.Fprintf(&b, "**This month (%s)**: %s migrated against %s forecast (%d%%).\n\n",
-			r.ThisMonth.Month, countStr(r.ThisMonth.Actual), countStr(r.ThisMonth.Forecast), r.Metrics.MonthAlignedPercent)
+		if r.ThisMonth.Forecast == 0 {
+			// "45 of 0 forecast (100%)" read as a mistake.
+			fmt.Fprintf(&b, "**This month (%s)**: %s migrated; nothing was forecast for this month.\n\n", r.ThisMonth.Month, countStr(r.ThisMonth.Actual))
+		} else {
+			fmt.Fprintf(&b, "**This month (%s)**: %s migrated against %s forecast (%d%%).\n\n",
+				r.ThisMonth.Month, countStr(r.ThisMonth.Actual), countStr(r.ThisMonth.Forecast), r.Metrics.MonthAlignedPercent)
+		}
 	}
 	if len(r.NextEvents) > 0 {
 		b.WriteString("**Next events**\n\n")

@@ -133,6 +133,20 @@ func TestWorkshopsThroughGraph(t *testing.T) {
 		t.Errorf("%d getSchedule calls, want 1", n)
 	}
 	pick := findData(t, slots, "workshopPick")
+	var picker struct {
+		Body []struct {
+			ID      string
+			Choices []struct{ Value string }
+		}
+	}
+	if err := json.Unmarshal([]byte(slots), &picker); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range picker.Body {
+		if e.ID == "slot" && len(e.Choices) > 0 {
+			pick["slot"] = e.Choices[0].Value // the first slot, as Book sends it
+		}
+	}
 	if s := invokeCard(t, r.addr, w.groupInvoke("a5", "workshopPick", pick), token); !strings.Contains(s, "Scheduling") {
 		t.Fatalf("pick: %s", s)
 	}
@@ -154,7 +168,8 @@ func TestWorkshopsThroughGraph(t *testing.T) {
 	if len(evs) != 1 {
 		t.Fatalf("%d events, want 1", len(evs))
 	}
-	start, _ := time.Parse(time.RFC3339, pick["slot"].(string))
+	at, _, _ := strings.Cut(pick["slot"].(string), "/") // "start/minutes"
+	start, _ := time.Parse(time.RFC3339, at)
 	if txn, _ := evs[0]["transactionId"].(string); txn == "" || txn != playbook.MeetingTransactionID(together["engagement"].(string), playbook.WorkshopTogether, start) {
 		t.Errorf("event transactionId %q", txn)
 	}

@@ -8,7 +8,9 @@
 // that Go's RE2 cannot compile, so patterns run on regexp2; and it declares
 // draft-04 while using draft-07 keywords (const, if/then), so it is compiled
 // as draft-07 to enforce them. The card schema does not require the root
-// "type" and "version", so ValidateCard checks those itself.
+// "type" and "version", so ValidateCard checks those itself. And Teams
+// documents card properties of its own that the strict card schema rejects;
+// teamsCardExtensions adds them, here and nowhere else.
 package schema
 
 import (
@@ -68,6 +70,11 @@ func compile(url string, raw []byte, draft07 bool) (*jsonschema.Schema, error) {
 	if draft07 {
 		doc.(map[string]any)["$schema"] = "http://json-schema.org/draft-07/schema#"
 	}
+	if url == cardURL {
+		if err := teamsCardExtensions(doc); err != nil {
+			return nil, err
+		}
+	}
 	c := jsonschema.NewCompiler()
 	c.UseRegexpEngine(compileECMA)
 	c.AssertFormat()
@@ -124,4 +131,31 @@ func ValidateManifest(m any) error {
 		return fmt.Errorf("manifest is not JSON: %w", err)
 	}
 	return manifestSchema.Validate(inst)
+}
+
+// teamsCardExtensions allows, on the root AdaptiveCard, the "msteams"
+// object Teams documents for cards it renders: "width": "Full" (a card as
+// wide as the message pane) and "entities" (the mention entities of
+// <at> tags in the card's text). Sources: Microsoft Learn, "Format cards in
+// Microsoft Teams", sections "Full width Adaptive Card" and "Mention support
+// within Adaptive Cards". Nothing else is loosened: an unknown key inside
+// "msteams", or another width, stays invalid.
+func teamsCardExtensions(doc any) error {
+	root, _ := doc.(map[string]any)
+	defs, _ := root["definitions"].(map[string]any)
+	card, _ := defs["AdaptiveCard"].(map[string]any)
+	props, _ := card["properties"].(map[string]any)
+	if props == nil {
+		return fmt.Errorf("card schema: no definitions.AdaptiveCard.properties to extend")
+	}
+	props["msteams"] = map[string]any{
+		"description":          "Teams' extension of a card (Microsoft Learn: Format cards in Microsoft Teams).",
+		"type":                 "object",
+		"additionalProperties": false,
+		"properties": map[string]any{
+			"width":    map[string]any{"enum": []any{"Full"}},
+			"entities": map[string]any{"type": "array", "items": map[string]any{"type": "object"}},
+		},
+	}
+	return nil
 }

@@ -17,6 +17,10 @@ func TestValidateCard(t *testing.T) {
 		{"root without type", `{"version":"1.5","body":[]}`, "AdaptiveCard"},
 		{"root without version", `{"type":"AdaptiveCard","body":[]}`, "version"},
 		{"not json", `{`, "JSON"},
+		{"teams full width", `{"type":"AdaptiveCard","version":"1.5","body":[],"msteams":{"width":"Full"}}`, ""},
+		{"teams mention entities", `{"type":"AdaptiveCard","version":"1.5","body":[],"msteams":{"entities":[{"type":"mention","text":"<at>Vi</at>"}]}}`, ""},
+		{"teams other width", `{"type":"AdaptiveCard","version":"1.5","body":[],"msteams":{"width":"Wide"}}`, "msteams"},
+		{"teams unknown key", `{"type":"AdaptiveCard","version":"1.5","body":[],"msteams":{"height":"Full"}}`, "msteams"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

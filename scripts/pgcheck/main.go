@@ -103,7 +103,7 @@ func (c *checker) run() error {
 	if err != nil {
 		return fmt.Errorf("reply to hello: %w", err)
 	}
-	if !strings.Contains(reply.Log.Request.Body.Text, "mvmbot is running") {
+	if !strings.Contains(reply.Log.Request.Body.Text, " is running. Type") {
 		return fmt.Errorf("reply to hello = %q", reply.Log.Request.Body.Text)
 	}
 	fmt.Printf("ok   hello -> %q\n", reply.Log.Request.Body.Text)
@@ -290,7 +290,11 @@ func (c *checker) workshop() error {
 	if err != nil {
 		return fmt.Errorf("proposed slots: %w", err)
 	}
-	booked, err := c.invoke("workshopPick", pick["data"].(map[string]any), list.Log.MessageID)
+	data = pick["data"].(map[string]any)
+	for id, v := range inputsOf(proposals) {
+		data[id] = v // the slot the list shows chosen: Book sends it
+	}
+	booked, err := c.invoke("workshopPick", data, list.Log.MessageID)
 	if err != nil {
 		return fmt.Errorf("pick a slot: %w", err)
 	}
