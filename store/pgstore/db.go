@@ -61,6 +61,7 @@ type Options struct {
 // for concurrent use; every value a method returns is the caller's own.
 type DB struct {
 	pool        *pgxpool.Pool
+	where       string // the database, for messages
 	now         func() time.Time
 	lease       time.Duration
 	maxAttempts int
@@ -116,6 +117,23 @@ func Open(ctx context.Context, url string, opts *Options) (*DB, error) {
 	if o.MaxAttempts <= 0 {
 		o.MaxAttempts = DefaultMaxAttempts
 	}
+	db, err := connect(ctx, url, &o)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.migrate(ctx); err != nil {
+		db.pool.Close()
+		return nil, fmt.Errorf("open database %s: %w", db.where, err)
+	}
+	return db, nil
+}
+
+// connect makes the pool; o has its defaults filled in (or is nil, for
+// Inspect).
+func connect(ctx context.Context, url string, o *Options) (*DB, error) {
+	if o == nil {
+		o = &Options{Now: time.Now}
+	}
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		// pgx's message may quote the URL, password and all.
@@ -143,12 +161,7 @@ func Open(ctx context.Context, url string, opts *Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", where(cfg), err)
 	}
-	db := &DB{pool: pool, now: o.Now, lease: o.JobLease, maxAttempts: o.MaxAttempts}
-	if err := db.migrate(ctx); err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("open database %s: %w", where(cfg), err)
-	}
-	return db, nil
+	return &DB{pool: pool, where: where(cfg), now: o.Now, lease: o.JobLease, maxAttempts: o.MaxAttempts}, nil
 }
 
 // where names the database for messages, without credentials.

@@ -1,6 +1,7 @@
 package pgstore
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -35,4 +36,34 @@ func TestReplicas(t *testing.T) {
 		conn := pgtest.Schema(t)
 		return open(t, conn, now), open(t, conn, now)
 	})
+}
+
+// TestLead: of two replicas, one leads; the other takes over when the
+// first stops leading.
+func TestLead(t *testing.T) {
+	pgtest.Base(t)
+	conn := pgtest.Schema(t)
+	a, b := open(t, conn, time.Now), open(t, conn, time.Now)
+	ctxA, stopA := context.WithCancel(t.Context())
+	ledA, ledB := make(chan struct{}), make(chan struct{})
+	go a.Lead(ctxA, "periodic", 10*time.Millisecond, func(ctx context.Context) {
+		close(ledA)
+		<-ctx.Done()
+	})
+	<-ledA
+	go b.Lead(t.Context(), "periodic", 10*time.Millisecond, func(ctx context.Context) {
+		close(ledB)
+		<-ctx.Done()
+	})
+	select {
+	case <-ledB:
+		t.Fatal("B leads while A does")
+	case <-time.After(200 * time.Millisecond):
+	}
+	stopA()
+	select {
+	case <-ledB:
+	case <-time.After(10 * time.Second):
+		t.Fatal("B did not take over when A stopped")
+	}
 }
