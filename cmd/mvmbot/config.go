@@ -24,6 +24,7 @@ type config struct {
 	AppType        string
 	OpenIDMetadata string
 	DBPath         string
+	PostgresURL    string // MVMBOT_STORE when it is a postgres:// URL; "" means bbolt at DBPath
 	GraphBaseURL   string
 	AuthorityHost  string
 	LogFormat      string
@@ -40,6 +41,7 @@ var envVars = []struct{ name, meaning, def string }{
 	{"MicrosoftAppTenantId", "the bot's home tenant", "empty"},
 	{"MicrosoftAppType", "MultiTenant, SingleTenant or UserAssignedMSI", "SingleTenant when a tenant is set"},
 	{"BotOpenIdMetadata", "OpenID metadata URL for inbound tokens", bot.PublicOpenIDMetadata},
+	{"MVMBOT_STORE", "the store: a bbolt file path, or a postgres:// URL for several replicas (docs/deploy.md)", "empty: bbolt at MVMBOT_DB"},
 	{"MVMBOT_DB", "bbolt database file", "mvmbot.db"},
 	{"GRAPH_BASE_URL", "Microsoft Graph root", "https://graph.microsoft.com/v1.0"},
 	{"AZURE_AUTHORITY_HOST", "Entra authority (sovereign clouds, tests); turns instance discovery off", "the public cloud"},
@@ -73,6 +75,14 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if c.OpenIDMetadata == "" {
 		c.OpenIDMetadata = bot.PublicOpenIDMetadata
+	}
+	if st := strings.TrimSpace(getenv("MVMBOT_STORE")); isPostgresURL(st) {
+		c.PostgresURL = st
+	} else if st != "" {
+		if c.DBPath != "" && c.DBPath != st {
+			return c, fmt.Errorf("MVMBOT_STORE %q and MVMBOT_DB %q name two bbolt files: set one", st, c.DBPath)
+		}
+		c.DBPath = st
 	}
 	if c.DBPath == "" {
 		c.DBPath = "mvmbot.db"
