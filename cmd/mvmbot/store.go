@@ -51,7 +51,7 @@ func isPostgresURL(s string) bool {
 // PostgreSQL at cfg.PostgresURL.
 func openStore(ctx context.Context, cfg config, log *slog.Logger) (*openedStore, error) {
 	if cfg.PostgresURL == "" {
-		db, err := store.Open(cfg.DBPath, &store.Options{Timeout: time.Second})
+		db, err := store.Open(cfg.DBPath, &store.Options{Timeout: time.Second, JobLease: cfg.JobLease})
 		if err != nil {
 			return nil, err
 		}
@@ -96,7 +96,7 @@ func postgresOptions(cfg config, log *slog.Logger) (*pgstore.Options, error) {
 		return nil, errors.New("MVMBOT_STORE is not a valid postgres:// URL")
 	}
 	if _, has := u.User.Password(); has || !strings.HasSuffix(strings.ToLower(u.Hostname()), ".postgres.database.azure.com") {
-		return &pgstore.Options{}, nil
+		return &pgstore.Options{JobLease: cfg.JobLease}, nil
 	}
 	var cred azcore.TokenCredential
 	if cfg.localMode() {
@@ -109,5 +109,5 @@ func postgresOptions(cfg config, log *slog.Logger) (*pgstore.Options, error) {
 	}
 	tokens := identity.NewTokenSource(cred, entraScope)
 	log.Info("database authenticates with Microsoft Entra tokens", "host", u.Hostname(), "user", u.User.Username())
-	return &pgstore.Options{Password: tokens.Token}, nil
+	return &pgstore.Options{Password: tokens.Token, JobLease: cfg.JobLease}, nil
 }
