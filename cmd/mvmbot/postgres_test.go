@@ -184,3 +184,35 @@ func TestDoctorPostgres(t *testing.T) {
 		t.Errorf("doctor on an unreachable database = %v:\n%s", err, out.String())
 	}
 }
+
+// TestServeWithAuthOnPostgres is TestServeWithAuth's path on PostgreSQL:
+// signed tokens in, replies out through the connector, a redelivery
+// answered once, a request without a token refused.
+func TestServeWithAuthOnPostgres(t *testing.T) {
+	e := newWorld(t)
+	cfg := e.authEnv()
+	cfg["MVMBOT_STORE"] = pgtest.Schema(t)
+	r := start(t, cfg)
+	token, err := e.issuer.Token(testAppID, e.conn.URL(), time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"m0", "m1", "m2", "m1"} {
+		if status := post(t, r.addr, bytes.NewReader(e.message(id, "hello")), token); status != 200 {
+			t.Fatalf("message %s: status %d\n%s", id, status, r.stderr)
+		}
+	}
+	if status := post(t, r.addr, bytes.NewReader(e.message("forged", "hello")), ""); status != 401 {
+		t.Errorf("no token: status %d, want 401", status)
+	}
+	if calls := e.conn.WaitCalls(3, 15*time.Second); len(calls) != 3 {
+		t.Fatalf("%d replies, want 3\n%s", len(calls), r.stderr)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if calls := e.conn.WaitCalls(0, 0); len(calls) != 3 {
+		t.Errorf("%d replies after a redelivery, want 3", len(calls))
+	}
+	if err := r.stop(t); err != nil {
+		t.Errorf("serve returned %v after shutdown, want nil", err)
+	}
+}
