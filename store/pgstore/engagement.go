@@ -64,6 +64,17 @@ func decodeEngagement(doc []byte) (*playbook.Engagement, error) {
 	return e, nil
 }
 
+// collectEngagements decodes rows of one column, an engagement's doc.
+func collectEngagements(rows pgx.Rows) ([]*playbook.Engagement, error) {
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (*playbook.Engagement, error) {
+		var doc []byte
+		if err := row.Scan(&doc); err != nil {
+			return nil, err
+		}
+		return decodeEngagement(doc)
+	})
+}
+
 // EngagementsOf returns the engagements the person with that Teams id is a
 // member of, closed ones included, ordered by engagement ID (byte order).
 // None is an empty slice and no error.
@@ -76,13 +87,7 @@ func (db *DB) EngagementsOf(ctx context.Context, memberID string) ([]*playbook.E
 	if err != nil {
 		return nil, fmt.Errorf("engagements of %q: %w", memberID, err)
 	}
-	es, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*playbook.Engagement, error) {
-		var doc []byte
-		if err := row.Scan(&doc); err != nil {
-			return nil, err
-		}
-		return decodeEngagement(doc)
-	})
+	es, err := collectEngagements(rows)
 	if err != nil {
 		return nil, fmt.Errorf("engagements of %q: %w", memberID, err)
 	}
@@ -216,13 +221,7 @@ func (db *DB) PurgeClosed(ctx context.Context, before time.Time, dryRun bool) ([
 		if err != nil {
 			return err
 		}
-		doomed, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*playbook.Engagement, error) {
-			var doc []byte
-			if err := row.Scan(&doc); err != nil {
-				return nil, err
-			}
-			return decodeEngagement(doc)
-		})
+		doomed, err := collectEngagements(rows)
 		if err != nil {
 			return err
 		}

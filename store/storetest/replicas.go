@@ -50,6 +50,40 @@ func both(n int, a, b Backend, fn func(i int, r Backend)) {
 	wg.Wait()
 }
 
+// outcomes tallies concurrent saves: which succeeded, how many met
+// ECONFLICT, and any other error.
+type outcomes struct {
+	mu        sync.Mutex
+	saved     []string
+	conflicts int
+	errs      []error
+}
+
+func (o *outcomes) add(name string, err error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	switch {
+	case err == nil:
+		o.saved = append(o.saved, name)
+	case errorCode(err) == playbook.ECONFLICT:
+		o.conflicts++
+	default:
+		o.errs = append(o.errs, err)
+	}
+}
+
+// want fails the test unless saved saves succeeded and conflicts met
+// ECONFLICT.
+func (o *outcomes) want(t *testing.T, what string, saved, conflicts int) {
+	t.Helper()
+	if len(o.errs) > 0 {
+		t.Fatal(o.errs[0])
+	}
+	if len(o.saved) != saved || o.conflicts != conflicts {
+		t.Fatalf("%s: %d saved, %d conflicts; want %d, %d", what, len(o.saved), o.conflicts, saved, conflicts)
+	}
+}
+
 func testReplicaDedup(t *testing.T, e env, other Backend) {
 	var (
 		mu                   sync.Mutex
@@ -88,34 +122,16 @@ func testReplicaDedup(t *testing.T, e env, other Backend) {
 func testReplicaEngagement(t *testing.T, e env, other Backend) {
 	eng := engagement(t, "e-card", "19:card", Epoch)
 	must(t, save(e, "setup", eng, 0))
-	var (
-		mu        sync.Mutex
-		saved     []string
-		conflicts int
-		errs      []error
-	)
+	var o outcomes
 	both(4, e.b, other, func(i int, r Backend) {
 		next := eng.Clone()
 		next.Version = 2
 		next.Customer = fmt.Sprintf("click %d on %p", i, r)
 		_, _, err := r.CommitTurn(e.ctx, playbook.Turn{DedupKey: next.Customer, Result: playbook.Result{Status: 200}, Engagement: next, ExpectVersion: 1})
-		mu.Lock()
-		defer mu.Unlock()
-		switch {
-		case err == nil:
-			saved = append(saved, next.Customer)
-		case errorCode(err) == playbook.ECONFLICT:
-			conflicts++
-		default:
-			errs = append(errs, err)
-		}
+		o.add(next.Customer, err)
 	})
-	if len(errs) > 0 {
-		t.Fatal(errs[0])
-	}
-	if len(saved) != 1 || conflicts != 7 {
-		t.Fatalf("8 saves of version 2 over two replicas: %d saved, %d conflicts; want 1, 7", len(saved), conflicts)
-	}
+	o.want(t, "8 saves of version 2 over two replicas", 1, 7)
+	saved := o.saved
 	for _, r := range []Backend{e.b, other} {
 		got, err := r.Engagement(e.ctx, "e-card")
 		must(t, err)
@@ -194,30 +210,10 @@ func testReplicaTakeover(t *testing.T, e env, other Backend) {
 }
 
 func testReplicaConversation(t *testing.T, e env, other Backend) {
-	var (
-		mu        sync.Mutex
-		saved     int
-		conflicts int
-		errs      []error
-	)
+	var o outcomes
 	both(3, e.b, other, func(i int, r Backend) {
 		eng := engagement(t, fmt.Sprintf("e-%d-%p", i, r), "19:shared", Epoch)
-		err := save(env{b: r, ctx: e.ctx}, eng.ID, eng, 0)
-		mu.Lock()
-		defer mu.Unlock()
-		switch {
-		case err == nil:
-			saved++
-		case errorCode(err) == playbook.ECONFLICT:
-			conflicts++
-		default:
-			errs = append(errs, err)
-		}
+		o.add(eng.ID, save(env{b: r, ctx: e.ctx}, eng.ID, eng, 0))
 	})
-	if len(errs) > 0 {
-		t.Fatal(errs[0])
-	}
-	if saved != 1 || conflicts != 5 {
-		t.Errorf("6 new engagements in one conversation over two replicas: %d saved, %d conflicts; want 1, 5", saved, conflicts)
-	}
+	o.want(t, "6 new engagements in one conversation over two replicas", 1, 5)
 }
