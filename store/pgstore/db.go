@@ -19,6 +19,12 @@ import (
 const (
 	DefaultJobLease    = 2 * time.Minute
 	DefaultMaxAttempts = 8
+
+	// DefaultMaxConns is the pool size: a turn holds a connection for a
+	// few round trips, so ten serve a replica's requests in flight without
+	// queueing, and three replicas stay well inside the connection limit of
+	// the smallest Azure Database for PostgreSQL tiers (50 for B1ms).
+	DefaultMaxConns = 10
 )
 
 // Sentinel errors, tested with errors.Is.
@@ -51,8 +57,7 @@ type Options struct {
 	// connection is made. Nil: the URL's password, PGPASSWORD or .pgpass.
 	Password func(ctx context.Context) (string, error)
 
-	// MaxConns bounds the connection pool. Zero means pgx's default (the
-	// larger of 4 and the number of CPUs).
+	// MaxConns bounds the connection pool. Zero means DefaultMaxConns.
 	MaxConns int32
 }
 
@@ -139,6 +144,7 @@ func connect(ctx context.Context, url string, o *Options) (*DB, error) {
 		// pgx's message may quote the URL, password and all.
 		return nil, errors.New("open database: the PostgreSQL connection string is not valid")
 	}
+	cfg.MaxConns = DefaultMaxConns
 	if o.MaxConns > 0 {
 		cfg.MaxConns = o.MaxConns
 	}
