@@ -145,7 +145,7 @@ func main() {
 	}
 	for _, t := range targets {
 		nc, err := parseNamed(t)
-		if err == nil && strings.Contains(nc.cmd, "://") {
+		if err == nil && isURL(nc.cmd) {
 			err = checkLoopback(nc.cmd)
 		}
 		if err != nil {
@@ -327,7 +327,7 @@ func runTarget(ctx context.Context, cfg config, idx int, t namedCmd, s *sink, en
 
 	var bases []string
 	var procs children
-	if strings.Contains(t.cmd, "://") {
+	if isURL(t.cmd) {
 		if r.Auth {
 			r.Failure = "auth is only possible for targets this program starts"
 			return r
@@ -365,7 +365,8 @@ func runTarget(ctx context.Context, cfg config, idx int, t namedCmd, s *sink, en
 				return r
 			}
 		}
-		defer procs.stop()
+		// procs grows below: stop what it holds at the end, not now.
+		defer func() { procs.stop() }()
 		for i := range max(cfg.replicas[t.name], 1) {
 			port, err := freePort()
 			if err != nil {
@@ -734,4 +735,10 @@ func verdict(ok bool) string {
 // stops its children.
 func signalContext() (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
+// isURL tells a running bot's address from a command to start (which may
+// itself hold URLs, like MVMBOT_STORE=postgres://…).
+func isURL(target string) bool {
+	return strings.HasPrefix(target, "http://") || strings.HasPrefix(target, "https://")
 }

@@ -103,7 +103,7 @@ func SchemaVersion() int {
 
 // migrateLock is the advisory lock key Open holds while it migrates, so
 // that replicas starting together apply each migration once.
-const migrateLock = 0x6d766d626f74 // "mvmbot"
+const migrateLock = 0x6d766d62 // "mvmb"
 
 // Open connects to the PostgreSQL database at url (a postgres:// URL or a
 // libpq key=value string) and brings its schema to the current version,
@@ -184,7 +184,9 @@ func (db *DB) migrate(ctx context.Context) error {
 		return err
 	}
 	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", int64(migrateLock)); err != nil {
+		// Keyed by the schema too: bots in other schemas of the database
+		// migrate on their own.
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))", int32(migrateLock)); err != nil {
 			return fmt.Errorf("lock for migration: %w", err)
 		}
 		if _, err := tx.Exec(ctx, "CREATE TABLE IF NOT EXISTS mvmbot_schema (version integer NOT NULL)"); err != nil {

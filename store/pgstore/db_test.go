@@ -50,7 +50,11 @@ func TestLead(t *testing.T) {
 		close(ledA)
 		<-ctx.Done()
 	})
-	<-ledA
+	select {
+	case <-ledA:
+	case <-time.After(10 * time.Second):
+		t.Fatal("A did not lead")
+	}
 	go b.Lead(t.Context(), "periodic", 10*time.Millisecond, func(ctx context.Context) {
 		close(ledB)
 		<-ctx.Done()

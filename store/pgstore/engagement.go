@@ -116,7 +116,7 @@ func errStale(id string) error {
 // putEngagement saves e if the stored version is expect, with its indexes.
 // The row lock (FOR UPDATE, or the primary key for a new engagement) makes
 // a concurrent save of the same version wait, then fail the check.
-func putEngagement(ctx context.Context, tx pgx.Tx, e *playbook.Engagement, expect int) error {
+func putEngagement(ctx context.Context, tx dbtx, e *playbook.Engagement, expect int) error {
 	doc, err := json.Marshal(e)
 	if err != nil {
 		return fmt.Errorf("encode engagement %s: %w", e.ID, err)
@@ -175,7 +175,7 @@ func putEngagement(ctx context.Context, tx pgx.Tx, e *playbook.Engagement, expec
 // conversation, and a new one only once the bound one is closed. The
 // binding's row is inserted or locked first, so two new engagements set up
 // in one conversation at once cannot both take it.
-func bindConversation(ctx context.Context, tx pgx.Tx, e *playbook.Engagement) error {
+func bindConversation(ctx context.Context, tx dbtx, e *playbook.Engagement) error {
 	if e.Conversation == "" {
 		return nil
 	}

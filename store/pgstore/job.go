@@ -76,34 +76,12 @@ func (db *DB) Enqueue(ctx context.Context, jobs ...playbook.Job) ([]playbook.Job
 func insertJobs(ctx context.Context, tx pgx.Tx, in []playbook.Job, now, leaseUntil time.Time, maxAttempts int) ([]playbook.Job, error) {
 	var out []playbook.Job
 	for _, j := range in {
-		j.CreatedAt = now
-		if j.RunAt.IsZero() {
-			j.RunAt = now
-		}
-		j.RunAt = micro(j.RunAt)
-		if j.MaxAttempts == 0 {
-			j.MaxAttempts = maxAttempts
-		}
-		j.Attempt, j.LastError, j.LeaseUntil = 0, "", time.Time{}
-		if !j.RunAt.After(now) {
-			j.LeaseUntil = leaseUntil
-		}
-		if len(j.Args) > 0 {
-			var b bytes.Buffer
-			if err := json.Compact(&b, j.Args); err != nil {
-				return nil, err
-			}
-			j.Args = b.Bytes()
-		}
-		var key *string
-		if j.Key != "" {
-			key = &j.Key
+		j, args, err := prepareJob(j, now, leaseUntil, maxAttempts)
+		if err != nil {
+			return nil, err
 		}
 		var id int64
-		err := tx.QueryRow(ctx, `INSERT INTO jobs (kind, key, args, run_at, created_at, attempt, max_attempts, last_error, lease_until)
-			VALUES ($1, $2, $3, $4, $5, 0, $6, '', $7)
-			ON CONFLICT (key) DO NOTHING RETURNING id`,
-			j.Kind, key, nullJSON(j.Args), j.RunAt, j.CreatedAt, j.MaxAttempts, nullTime(j.LeaseUntil)).Scan(&id)
+		err = tx.QueryRow(ctx, insertJobSQL, args...).Scan(&id)
 		if errors.Is(err, pgx.ErrNoRows) {
 			continue
 		}
@@ -114,6 +92,41 @@ func insertJobs(ctx context.Context, tx pgx.Tx, in []playbook.Job, now, leaseUnt
 		out = append(out, j)
 	}
 	return out, nil
+}
+
+// insertJobSQL inserts a job unless its key is taken; prepareJob gives its
+// arguments.
+const insertJobSQL = `INSERT INTO jobs (kind, key, args, run_at, created_at, attempt, max_attempts, last_error, lease_until)
+	VALUES ($1, $2, $3, $4, $5, 0, $6, '', $7)
+	ON CONFLICT (key) DO NOTHING RETURNING id`
+
+// prepareJob fills in what the store sets on a new job (see Enqueue) and
+// returns it with the arguments of insertJobSQL.
+func prepareJob(j playbook.Job, now, leaseUntil time.Time, maxAttempts int) (playbook.Job, []any, error) {
+	j.CreatedAt = now
+	if j.RunAt.IsZero() {
+		j.RunAt = now
+	}
+	j.RunAt = micro(j.RunAt)
+	if j.MaxAttempts == 0 {
+		j.MaxAttempts = maxAttempts
+	}
+	j.Attempt, j.LastError, j.LeaseUntil = 0, "", time.Time{}
+	if !j.RunAt.After(now) {
+		j.LeaseUntil = leaseUntil
+	}
+	if len(j.Args) > 0 {
+		var b bytes.Buffer
+		if err := json.Compact(&b, j.Args); err != nil {
+			return j, nil, err
+		}
+		j.Args = b.Bytes()
+	}
+	var key *string
+	if j.Key != "" {
+		key = &j.Key
+	}
+	return j, []any{j.Kind, key, nullJSON(j.Args), j.RunAt, j.CreatedAt, j.MaxAttempts, nullTime(j.LeaseUntil)}, nil
 }
 
 // ClaimDue leases up to limit claimable jobs (RunAt <= now, no lease after

@@ -7,7 +7,9 @@ import (
 	"time"
 )
 
-// Lead runs fn on one replica at a time, for work that must happen once
+// Lead runs fn on one replica at a time (of those on this database and
+// schema: the lock's key names both, so bots in other schemas of one
+// database do not wait for each other), for work that must happen once
 // per period however many replicas serve (the weekly report and reminder
 // scans, the dedup sweep). It waits until this handle holds the session
 // advisory lock named name, retrying every retry, then calls fn with a
@@ -52,7 +54,7 @@ func (db *DB) leadOnce(ctx context.Context, name string, fn func(ctx context.Con
 		return false, fmt.Errorf("lead %s: %w", name, err)
 	}
 	var ok bool
-	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtext('mvmbot lead ' || $1))`, name).Scan(&ok); err != nil {
+	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtext(current_schema() || ' mvmbot lead ' || $1))`, name).Scan(&ok); err != nil {
 		conn.Release()
 		return false, fmt.Errorf("lead %s: %w", name, err)
 	}
@@ -85,7 +87,7 @@ func (db *DB) leadOnce(ctx context.Context, name string, fn func(ctx context.Con
 	// the pool drops it.
 	uctx, ucancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer ucancel()
-	if _, err := conn.Exec(uctx, `SELECT pg_advisory_unlock(hashtext('mvmbot lead ' || $1))`, name); err != nil {
+	if _, err := conn.Exec(uctx, `SELECT pg_advisory_unlock(hashtext(current_schema() || ' mvmbot lead ' || $1))`, name); err != nil {
 		conn.Conn().Close(uctx)
 	}
 	conn.Release()
