@@ -55,6 +55,13 @@
 // statements over one table, not a second design: the same Runner, the
 // same conformance suite.
 //
+// # Cost
+//
+// Every call is at least one round trip to the server, and those, with
+// TLS, are most of what the store costs the bot's process; CommitTurn
+// pipelines its statements in two. docs/performance.md has the figures
+// against bbolt.
+//
 // # Caveats
 //
 // Times are kept to the microsecond (PostgreSQL's precision): the store
