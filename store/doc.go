@@ -6,8 +6,10 @@
 // It imports playbook and bbolt, nothing else of the project, and no bbolt
 // type appears in its API: package bot declares the small interfaces it
 // needs (a deduper, a reference store, a job queue) and cmd/mvmbot passes a
-// *DB. A second backend (PostgreSQL) will implement the same methods;
-// package storetest holds the conformance suite both must pass.
+// *DB. The second backend, package pgstore (PostgreSQL, for several
+// replicas), implements the same methods; package storetest holds the
+// conformance suite both pass. pgstore's doc says why its job queue is
+// this queue's contract in SQL rather than River.
 //
 // # Basics
 //
@@ -27,7 +29,8 @@
 // Enqueue, ClaimDue, Complete, Retry, Snooze, Fail, Cancel, Dead, NextRunAt
 // and Pending are the durable job queue (see job.go for the life of a job).
 //
-// WriteTo and Backup copy a consistent snapshot while serving.
+// WriteTo and Backup copy a consistent snapshot while serving; Dump reads
+// every record, for mvmbot migrate-store.
 //
 // # Buckets
 //

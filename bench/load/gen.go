@@ -23,7 +23,7 @@ import (
 type generator struct {
 	cfg     config
 	client  *http.Client
-	url     string
+	urls    []string // the target's replicas, loaded round-robin
 	sink    *sink
 	convs   []string
 	prefix  string
@@ -116,7 +116,7 @@ func (g *generator) turn(ctx context.Context, w int, seq uint64, tail string) (t
 	// A fresh body per request: the transport may still hold the previous
 	// one's reader after Do returns.
 	body := g.body(id, tail)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, g.url, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, g.urls[(w+int(seq))%len(g.urls)], bytes.NewReader(body))
 	if err != nil {
 		return 0, time.Now(), "request", err
 	}
@@ -172,7 +172,7 @@ type workerStats struct {
 	firstAt  time.Time
 }
 
-func (g *generator) run(ctx context.Context, proc *child, r *result) {
+func (g *generator) run(ctx context.Context, procs children, r *result) {
 	begin := time.Now()
 	winStart := begin.Add(g.cfg.warmup)
 	winEnd := winStart.Add(g.cfg.duration)
@@ -188,9 +188,9 @@ func (g *generator) run(ctx context.Context, proc *child, r *result) {
 		cpuMu.Lock()
 		defer cpuMu.Unlock()
 		selfCPU0, _ = cpuTime("self")
-		if proc != nil {
+		if len(procs) > 0 {
 			var err error
-			tgtCPU0, err = cpuTime(strconv.Itoa(proc.pid()))
+			tgtCPU0, err = procs.cpu()
 			tgtOK = err == nil
 		}
 	})
@@ -227,7 +227,7 @@ func (g *generator) run(ctx context.Context, proc *child, r *result) {
 					}
 				}
 				if kind == "transport" {
-					if proc != nil && proc.exited() != nil {
+					if procs.exited() != nil {
 						return
 					}
 					// A refused connection fails in microseconds; do not spin.
@@ -243,8 +243,8 @@ func (g *generator) run(ctx context.Context, proc *child, r *result) {
 	if selfCPU1, err := cpuTime("self"); err == nil && !end.Before(winStart) {
 		r.LoadCPUSec = (selfCPU1 - selfCPU0).Seconds()
 	}
-	if proc != nil && tgtOK {
-		if c, err := cpuTime(strconv.Itoa(proc.pid())); err == nil {
+	if tgtOK {
+		if c, err := procs.cpu(); err == nil {
 			r.CPUSec = (c - tgtCPU0).Seconds()
 		}
 	}
@@ -287,8 +287,8 @@ func (g *generator) run(ctx context.Context, proc *child, r *result) {
 		if r.FirstError != "" {
 			r.Failure += ": " + r.FirstError
 		}
-		if proc != nil {
-			r.Failure += " (target output: " + proc.logFile + ")"
+		if len(procs) > 0 {
+			r.Failure += " (target output: " + procs[0].logFile + ")"
 		}
 	}
 	if g.cfg.maxRequests > 0 && started.Load() > g.cfg.maxRequests {

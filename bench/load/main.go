@@ -55,6 +55,7 @@ func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 type config struct {
 	targets       []namedCmd
 	setups        map[string]string
+	replicas      map[string]int // -replicas: processes per target, 1 when absent
 	seeds         []string
 	auth          map[string]bool
 	floor         string
@@ -109,10 +110,12 @@ func main() {
 		targets multiFlag
 		setups  multiFlag
 		seeds   multiFlag
+		reps    multiFlag
 		auth    string
 	)
 	flag.Var(&targets, "target", "NAME=COMMAND: a bot to start (via sh, with PORT set) and load; repeat for each row, in order. COMMAND may instead be http://127.0.0.1:PORT for a bot already running (no RSS/CPU then, no auth)")
 	flag.Var(&setups, "setup", "NAME=COMMAND: run before starting target NAME, with its environment (MVMBOT_DB, BENCH_CONVERSATIONS, ...); e.g. to seed an engagement")
+	flag.Var(&reps, "replicas", "NAME=N: start N processes of target NAME (same environment, a port each) and spread the load over them round-robin; for a store several processes share (MVMBOT_STORE=postgres://...). RSS and CPU are their sums")
 	flag.Var(&seeds, "seed", "TEXT: a message sent once to each conversation after the bot is ready and before the warmup, reply awaited, not measured; repeat for several, in order")
 	flag.StringVar(&auth, "auth", "mvmbot", "comma-separated targets that run with auth on (fake issuer, authority and signed tokens)")
 	flag.StringVar(&cfg.floor, "floor", "floor", "the target the ratios are taken against")
@@ -142,7 +145,7 @@ func main() {
 	}
 	for _, t := range targets {
 		nc, err := parseNamed(t)
-		if err == nil && strings.Contains(nc.cmd, "://") {
+		if err == nil && isURL(nc.cmd) {
 			err = checkLoopback(nc.cmd)
 		}
 		if err != nil {
@@ -157,6 +160,15 @@ func main() {
 			log.Fatalf("-setup: %v", err)
 		}
 		cfg.setups[nc.name] = nc.cmd
+	}
+	cfg.replicas = map[string]int{}
+	for _, r := range reps {
+		nc, err := parseNamed(r)
+		n, aerr := strconv.Atoi(nc.cmd)
+		if err != nil || aerr != nil || n < 1 || n > 8 {
+			log.Fatalf("-replicas %q: want NAME=N, N from 1 to 8", r)
+		}
+		cfg.replicas[nc.name] = n
 	}
 	cfg.seeds = seeds
 	cfg.auth = map[string]bool{}
@@ -313,21 +325,15 @@ func runTarget(ctx context.Context, cfg config, idx int, t namedCmd, s *sink, en
 		convs[i] = fmt.Sprintf("a:conv-%d", i)
 	}
 
-	var base string
-	var proc *child
-	if strings.Contains(t.cmd, "://") {
+	var bases []string
+	var procs children
+	if isURL(t.cmd) {
 		if r.Auth {
 			r.Failure = "auth is only possible for targets this program starts"
 			return r
 		}
-		base = strings.TrimSuffix(t.cmd, "/")
+		bases = []string{strings.TrimSuffix(t.cmd, "/")}
 	} else {
-		port, err := freePort()
-		if err != nil {
-			r.Failure = err.Error()
-			return r
-		}
-		base = "http://127.0.0.1:" + strconv.Itoa(port)
 		dir := filepath.Join(cfg.logDir, t.name)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			r.Failure = err.Error()
@@ -341,7 +347,6 @@ func runTarget(ctx context.Context, cfg config, idx int, t namedCmd, s *sink, en
 			return r
 		}
 		vars := []string{
-			"PORT=" + strconv.Itoa(port),
 			"MVMBOT_DB=" + db,
 			"MVMBOT_LOG_FORMAT=json",
 			"BENCH_SERVICE_URL=" + s.url,
@@ -360,12 +365,26 @@ func runTarget(ctx context.Context, cfg config, idx int, t namedCmd, s *sink, en
 				return r
 			}
 		}
-		proc, err = startChild(t.cmd, envv, r.LogFile)
-		if err != nil {
-			r.Failure = err.Error()
-			return r
+		// procs grows below: stop what it holds at the end, not now.
+		defer func() { procs.stop() }()
+		for i := range max(cfg.replicas[t.name], 1) {
+			port, err := freePort()
+			if err != nil {
+				r.Failure = err.Error()
+				return r
+			}
+			logFile := r.LogFile
+			if i > 0 {
+				logFile = filepath.Join(dir, fmt.Sprintf("output-%d.log", i+1))
+			}
+			proc, err := startChild(t.cmd, append(envv, "PORT="+strconv.Itoa(port)), logFile)
+			if err != nil {
+				r.Failure = err.Error()
+				return r
+			}
+			procs = append(procs, proc)
+			bases = append(bases, "http://127.0.0.1:"+strconv.Itoa(port))
 		}
-		defer proc.stop()
 	}
 
 	client := &http.Client{
@@ -379,15 +398,25 @@ func runTarget(ctx context.Context, cfg config, idx int, t namedCmd, s *sink, en
 	}
 	defer client.CloseIdleConnections()
 
-	if err := waitReady(ctx, client, base, proc, cfg.readyTimeout); err != nil {
-		r.Failure = err.Error()
-		return r
+	for i, base := range bases {
+		var proc *child
+		if len(procs) > 0 {
+			proc = procs[i]
+		}
+		if err := waitReady(ctx, client, base, proc, cfg.readyTimeout); err != nil {
+			r.Failure = err.Error()
+			return r
+		}
+	}
+	urls := make([]string, len(bases))
+	for i, b := range bases {
+		urls[i] = b + "/api/messages"
 	}
 
 	g := &generator{
 		cfg:    cfg,
 		client: client,
-		url:    base + "/api/messages",
+		urls:   urls,
 		sink:   s,
 		convs:  convs,
 		prefix: fmt.Sprintf("bench-%x-%d-", time.Now().UnixNano()&0xffffff, idx),
@@ -406,13 +435,13 @@ func runTarget(ctx context.Context, cfg config, idx int, t namedCmd, s *sink, en
 		}
 	}
 
-	log.Printf("%s: ready at %s, loading", t.name, base)
-	g.run(ctx, proc, r)
-	if proc != nil {
-		if kb, err := peakRSS(proc.pid()); err == nil {
+	log.Printf("%s: ready at %s, loading", t.name, strings.Join(bases, " "))
+	g.run(ctx, procs, r)
+	if len(procs) > 0 {
+		if kb, err := procs.peakRSS(); err == nil {
 			r.PeakRSSKB = kb
 		}
-		if err := proc.exited(); err != nil {
+		if err := procs.exited(); err != nil {
 			r.Failure = "target exited during the run: " + err.Error()
 		}
 	}
@@ -527,6 +556,51 @@ func (c *child) stop() {
 		_ = syscall.Kill(-c.pid(), syscall.SIGKILL)
 		<-c.done
 	}
+}
+
+// children are the processes of one target: one, or its replicas.
+type children []*child
+
+// exited reports the first of them that exited.
+func (cs children) exited() error {
+	for _, c := range cs {
+		if err := c.exited(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (cs children) stop() {
+	for _, c := range cs {
+		c.stop()
+	}
+}
+
+// cpu is their CPU time, summed.
+func (cs children) cpu() (time.Duration, error) {
+	var sum time.Duration
+	for _, c := range cs {
+		t, err := cpuTime(strconv.Itoa(c.pid()))
+		if err != nil {
+			return 0, err
+		}
+		sum += t
+	}
+	return sum, nil
+}
+
+// peakRSS is their peak resident sets, summed.
+func (cs children) peakRSS() (int64, error) {
+	var sum int64
+	for _, c := range cs {
+		kb, err := peakRSS(c.pid())
+		if err != nil {
+			return 0, err
+		}
+		sum += kb
+	}
+	return sum, nil
 }
 
 // peakRSS reads VmHWM, the kernel's high-water mark of the resident set.
@@ -661,4 +735,10 @@ func verdict(ok bool) string {
 // stops its children.
 func signalContext() (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
+// isURL tells a running bot's address from a command to start (which may
+// itself hold URLs, like MVMBOT_STORE=postgres://…).
+func isURL(target string) bool {
+	return strings.HasPrefix(target, "http://") || strings.HasPrefix(target, "https://")
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/mvmbot/mvmbot/botframework"
 	"github.com/mvmbot/mvmbot/identity"
@@ -24,6 +25,8 @@ type config struct {
 	AppType        string
 	OpenIDMetadata string
 	DBPath         string
+	PostgresURL    string // MVMBOT_STORE when it is a postgres:// URL; "" means bbolt at DBPath
+	JobLease       time.Duration
 	GraphBaseURL   string
 	AuthorityHost  string
 	LogFormat      string
@@ -40,7 +43,9 @@ var envVars = []struct{ name, meaning, def string }{
 	{"MicrosoftAppTenantId", "the bot's home tenant", "empty"},
 	{"MicrosoftAppType", "MultiTenant, SingleTenant or UserAssignedMSI", "SingleTenant when a tenant is set"},
 	{"BotOpenIdMetadata", "OpenID metadata URL for inbound tokens", botframework.PublicOpenIDMetadata},
+	{"MVMBOT_STORE", "the store: a bbolt file path, or a postgres:// URL for several replicas (docs/deploy.md)", "empty: bbolt at MVMBOT_DB"},
 	{"MVMBOT_DB", "bbolt database file", "mvmbot.db"},
+	{"MVMBOT_JOB_LEASE", "how long a claimed job is reserved for its process; a job of a replica that died runs again after it", "2m"},
 	{"GRAPH_BASE_URL", "Microsoft Graph root", "https://graph.microsoft.com/v1.0"},
 	{"AZURE_AUTHORITY_HOST", "Entra authority (sovereign clouds, tests); turns instance discovery off", "the public cloud"},
 	{"MVMBOT_LOG_FORMAT", "text or json", "text on a terminal, else json"},
@@ -74,8 +79,23 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.OpenIDMetadata == "" {
 		c.OpenIDMetadata = botframework.PublicOpenIDMetadata
 	}
+	if st := strings.TrimSpace(getenv("MVMBOT_STORE")); isPostgresURL(st) {
+		c.PostgresURL = st
+	} else if st != "" {
+		if c.DBPath != "" && c.DBPath != st {
+			return c, fmt.Errorf("MVMBOT_STORE %q and MVMBOT_DB %q name two bbolt files: set one", st, c.DBPath)
+		}
+		c.DBPath = st
+	}
 	if c.DBPath == "" {
 		c.DBPath = "mvmbot.db"
+	}
+	if v := strings.TrimSpace(getenv("MVMBOT_JOB_LEASE")); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second {
+			return c, fmt.Errorf("MVMBOT_JOB_LEASE %q: want a duration of a second or more, like 2m", v)
+		}
+		c.JobLease = d
 	}
 	if c.GraphBaseURL == "" {
 		c.GraphBaseURL = "https://graph.microsoft.com/v1.0"

@@ -38,6 +38,9 @@ func (m *Main) doctor(ctx context.Context, args []string) error {
 		return errors.New("doctor found problems")
 	}
 	checks := []check{checkDatabase(cfg)}
+	if cfg.PostgresURL != "" {
+		checks = []check{checkPostgres(ctx, cfg)}
+	}
 	if cfg.localMode() {
 		checks = append(checks, check{name: "app identity", status: "warn",
 			detail: "MicrosoftAppId is not set: local mode (no inbound auth, loopback only)",

@@ -13,7 +13,6 @@ import (
 	"github.com/mvmbot/mvmbot/bot"
 	"github.com/mvmbot/mvmbot/botframework"
 	"github.com/mvmbot/mvmbot/identity"
-	"github.com/mvmbot/mvmbot/store"
 )
 
 // memoryLimit is the soft memory limit the server runs with unless
@@ -44,7 +43,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		debug.SetMemoryLimit(memoryLimit)
 	}
 
-	db, err := store.Open(cfg.DBPath, &store.Options{Timeout: time.Second})
+	db, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -115,18 +114,37 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	workshopJobs.Runner = runner
 	siteJobs.Runner = runner
 	srv.Runner = runner
-	srv.Inline = connector
+	if db.bolt != nil {
+		// Inline replies are sent before their activity is recorded, and
+		// only this process's in-flight set keeps a concurrent redelivery
+		// from answering twice. With replicas sharing PostgreSQL, another
+		// replica would not see it: there every reply goes through the
+		// turn's commit, which records the activity first, once.
+		srv.Inline = connector
+	}
 	runner.Start()
-	go migration.Run(bg, 5*time.Minute)
-	go workshopJobs.Run(bg, workshopReconcile)
-	go bot.SweepProcessed(bg, db, bot.DedupTTL, 10*time.Minute, time.Now, log)
+	periodic := func(ctx context.Context) {
+		go migration.Run(ctx, 5*time.Minute)
+		go workshopJobs.Run(ctx, workshopReconcile)
+		bot.SweepProcessed(ctx, db, bot.DedupTTL, 10*time.Minute, time.Now, log)
+	}
+	if db.pg != nil {
+		// Several replicas share the database: the scans and the sweep run
+		// on one of them at a time, and another takes over if it dies.
+		go func() { _ = db.pg.Lead(bg, "periodic", 15*time.Second, periodic) }()
+	} else {
+		go periodic(bg)
+	}
 
 	ln, err := net.Listen("tcp", net.JoinHostPort(host, cfg.Port))
 	if err != nil {
 		_ = runner.Stop(context.Background())
 		return fmt.Errorf("listen on port %s: %w", cfg.Port, err)
 	}
-	stopAdmin, err := serveAdmin(bg, db, adminSocket(cfg.DBPath), log)
+	stopAdmin, err := func() {}, error(nil)
+	if db.bolt != nil {
+		stopAdmin, err = serveAdmin(bg, db.bolt, adminSocket(cfg.DBPath), log)
+	}
 	if err != nil {
 		// Backups while serving need it, the bot does not: say so and go on.
 		log.Warn("no admin socket; mvmbot backup will not work while serving", "err", err)
@@ -142,7 +160,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	log.Info("mvmbot listening", "addr", ln.Addr().String(), "endpoint", "/api/messages",
-		"db", cfg.DBPath, "version", buildVersion(), "local_mode", cfg.localMode())
+		"db", db.name, "version", buildVersion(), "local_mode", cfg.localMode())
 	if m.OnListen != nil {
 		m.OnListen(ln.Addr().String())
 	}

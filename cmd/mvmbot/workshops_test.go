@@ -132,21 +132,7 @@ func TestWorkshopsThroughGraph(t *testing.T) {
 	if n := len(g.RequestsTo(http.MethodPost, "/users/"+organizer+"/calendar/getSchedule")); n != 1 {
 		t.Errorf("%d getSchedule calls, want 1", n)
 	}
-	pick := findData(t, slots, "workshopPick")
-	var picker struct {
-		Body []struct {
-			ID      string
-			Choices []struct{ Value string }
-		}
-	}
-	if err := json.Unmarshal([]byte(slots), &picker); err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range picker.Body {
-		if e.ID == "slot" && len(e.Choices) > 0 {
-			pick["slot"] = e.Choices[0].Value // the first slot, as Book sends it
-		}
-	}
+	pick := firstSlot(t, slots)
 	if s := invokeCard(t, r.addr, w.groupInvoke("a5", "workshopPick", pick), token); !strings.Contains(s, "Scheduling") {
 		t.Fatalf("pick: %s", s)
 	}
@@ -182,4 +168,26 @@ func TestWorkshopsThroughGraph(t *testing.T) {
 			t.Errorf("invitation lacks %q: %s", want, posted)
 		}
 	}
+}
+
+// firstSlot is the data the slot picker's Book button sends with its first
+// slot chosen.
+func firstSlot(t *testing.T, slots string) map[string]any {
+	t.Helper()
+	pick := findData(t, slots, "workshopPick")
+	var picker struct {
+		Body []struct {
+			ID      string
+			Choices []struct{ Value string }
+		}
+	}
+	if err := json.Unmarshal([]byte(slots), &picker); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range picker.Body {
+		if e.ID == "slot" && len(e.Choices) > 0 {
+			pick["slot"] = e.Choices[0].Value
+		}
+	}
+	return pick
 }

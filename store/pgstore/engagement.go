@@ -1,0 +1,250 @@
+package pgstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/mvmbot/mvmbot/playbook"
+)
+
+// Engagements are stored whole, as JSON, in the engagements table, as the
+// bbolt store keeps them (its history inside); the version, bound
+// conversation and closing time are columns beside it, and the member and
+// conversation indexes are tables (see migrations/0001_init.sql). They are
+// written only by CommitTurn.
+
+// Engagement returns the engagement with that ID, or ENOTFOUND.
+func (db *DB) Engagement(ctx context.Context, id string) (*playbook.Engagement, error) {
+	e, err := db.oneEngagement(ctx, `SELECT doc::text FROM engagements WHERE id = $1`, id,
+		playbook.Errorf(playbook.ENOTFOUND, "No engagement %q.", id))
+	if err != nil {
+		return nil, fmt.Errorf("engagement %q: %w", id, err)
+	}
+	return e, nil
+}
+
+// EngagementByConversation returns the engagement bound to the conversation
+// key, or ENOTFOUND when none is.
+func (db *DB) EngagementByConversation(ctx context.Context, key string) (*playbook.Engagement, error) {
+	e, err := db.oneEngagement(ctx, `SELECT e.doc::text FROM engagement_conv c JOIN engagements e ON e.id = c.engagement_id
+		WHERE c.conversation = $1`, key,
+		playbook.Errorf(playbook.ENOTFOUND, "No engagement is set up in this conversation."))
+	if err != nil {
+		return nil, fmt.Errorf("engagement of conversation %q: %w", key, err)
+	}
+	return e, nil
+}
+
+func (db *DB) oneEngagement(ctx context.Context, sql, arg string, missing error) (*playbook.Engagement, error) {
+	if err := db.usable(ctx); err != nil {
+		return nil, err
+	}
+	var doc []byte
+	err := db.pool.QueryRow(ctx, sql, arg).Scan(&doc)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, missing
+	}
+	if err != nil {
+		return nil, err
+	}
+	return decodeEngagement(doc)
+}
+
+func decodeEngagement(doc []byte) (*playbook.Engagement, error) {
+	e := new(playbook.Engagement)
+	if err := json.Unmarshal(doc, e); err != nil {
+		return nil, fmt.Errorf("decode engagement: %w", err)
+	}
+	return e, nil
+}
+
+// collectEngagements decodes rows of one column, an engagement's doc.
+func collectEngagements(rows pgx.Rows) ([]*playbook.Engagement, error) {
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (*playbook.Engagement, error) {
+		var doc []byte
+		if err := row.Scan(&doc); err != nil {
+			return nil, err
+		}
+		return decodeEngagement(doc)
+	})
+}
+
+// EngagementsOf returns the engagements the person with that Teams id is a
+// member of, closed ones included, ordered by engagement ID (byte order).
+// None is an empty slice and no error.
+func (db *DB) EngagementsOf(ctx context.Context, memberID string) ([]*playbook.Engagement, error) {
+	if err := db.usable(ctx); err != nil {
+		return nil, fmt.Errorf("engagements of %q: %w", memberID, err)
+	}
+	rows, err := db.pool.Query(ctx, `SELECT e.doc::text FROM engagement_members m JOIN engagements e ON e.id = m.engagement_id
+		WHERE m.member_id = $1 ORDER BY e.id`, memberID)
+	if err != nil {
+		return nil, fmt.Errorf("engagements of %q: %w", memberID, err)
+	}
+	es, err := collectEngagements(rows)
+	if err != nil {
+		return nil, fmt.Errorf("engagements of %q: %w", memberID, err)
+	}
+	if es == nil {
+		es = []*playbook.Engagement{}
+	}
+	return es, nil
+}
+
+// ViewEngagementsOf calls fn with what EngagementsOf returns. There is no
+// cache to share here, so the engagements are fn's own; the contract is
+// the bbolt store's all the same (fn must not keep or change them).
+func (db *DB) ViewEngagementsOf(ctx context.Context, memberID string, fn func([]*playbook.Engagement) error) error {
+	es, err := db.EngagementsOf(ctx, memberID)
+	if err != nil {
+		return err
+	}
+	return fn(es)
+}
+
+// errStale is the conflict of an engagement saved from an old version.
+func errStale(id string) error {
+	return playbook.Errorf(playbook.ECONFLICT, "Engagement %s changed while this was handled; nothing was saved.", id)
+}
+
+// putEngagement saves e if the stored version is expect, with its indexes.
+// The row lock (FOR UPDATE, or the primary key for a new engagement) makes
+// a concurrent save of the same version wait, then fail the check.
+func putEngagement(ctx context.Context, tx dbtx, e *playbook.Engagement, expect int) error {
+	doc, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("encode engagement %s: %w", e.ID, err)
+	}
+	var (
+		oldVersion int
+		oldConv    string
+	)
+	err = tx.QueryRow(ctx, `SELECT version, conversation FROM engagements WHERE id = $1 FOR UPDATE`, e.ID).Scan(&oldVersion, &oldConv)
+	exists := err == nil
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return err
+	}
+	if (!exists && expect != 0) || (exists && oldVersion != expect) {
+		return errStale(e.ID)
+	}
+	var closed *time.Time
+	if e.IsClosed() {
+		closed = nullTime(micro(e.Closed))
+	}
+	if exists {
+		_, err = tx.Exec(ctx, `UPDATE engagements SET version = $2, conversation = $3, closed_at = $4, doc = $5 WHERE id = $1`,
+			e.ID, e.Version, e.Conversation, closed, string(doc))
+	} else {
+		var tag pgconn.CommandTag
+		tag, err = tx.Exec(ctx, `INSERT INTO engagements (id, version, conversation, closed_at, doc) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (id) DO NOTHING`, e.ID, e.Version, e.Conversation, closed, string(doc))
+		if err == nil && tag.RowsAffected() == 0 {
+			return errStale(e.ID) // created by another turn meanwhile
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("save engagement %s: %w", e.ID, err)
+	}
+	if err := bindConversation(ctx, tx, e); err != nil {
+		return err
+	}
+	if exists && oldConv != "" && oldConv != e.Conversation {
+		if _, err := tx.Exec(ctx, `DELETE FROM engagement_conv WHERE conversation = $1 AND engagement_id = $2`, oldConv, e.ID); err != nil {
+			return err
+		}
+	}
+	members := make([]string, 0, len(e.Members))
+	for _, m := range e.Members {
+		members = append(members, m.ID)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM engagement_members WHERE engagement_id = $1 AND NOT (member_id = ANY($2))`, e.ID, members); err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO engagement_members (member_id, engagement_id) SELECT unnest($2::text[]), $1
+		ON CONFLICT DO NOTHING`, e.ID, members)
+	return err
+}
+
+// bindConversation binds e's conversation to e: one engagement per
+// conversation, and a new one only once the bound one is closed. The
+// binding's row is inserted or locked first, so two new engagements set up
+// in one conversation at once cannot both take it.
+func bindConversation(ctx context.Context, tx dbtx, e *playbook.Engagement) error {
+	if e.Conversation == "" {
+		return nil
+	}
+	tag, err := tx.Exec(ctx, `INSERT INTO engagement_conv (conversation, engagement_id) VALUES ($1, $2)
+		ON CONFLICT (conversation) DO NOTHING`, e.Conversation, e.ID)
+	if err != nil || tag.RowsAffected() == 1 {
+		return err
+	}
+	var bound string
+	if err := tx.QueryRow(ctx, `SELECT engagement_id FROM engagement_conv WHERE conversation = $1 FOR UPDATE`, e.Conversation).Scan(&bound); err != nil {
+		return err
+	}
+	if bound == e.ID {
+		return nil
+	}
+	var (
+		open     bool
+		customer string
+	)
+	err = tx.QueryRow(ctx, `SELECT closed_at IS NULL, doc->>'customer' FROM engagements WHERE id = $1`, bound).Scan(&open, &customer)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return err
+	}
+	if err == nil && open {
+		return playbook.Errorf(playbook.ECONFLICT, "This conversation already has the %s engagement; nothing was saved.", customer)
+	}
+	_, err = tx.Exec(ctx, `UPDATE engagement_conv SET engagement_id = $2 WHERE conversation = $1`, e.Conversation, e.ID)
+	return err
+}
+
+// PurgeClosed deletes the engagements closed before before, with their
+// conversation binding and member index entries, and returns their IDs,
+// customers and closing times in ID order; with dryRun it only lists them.
+func (db *DB) PurgeClosed(ctx context.Context, before time.Time, dryRun bool) ([]playbook.Engagement, error) {
+	var purged []playbook.Engagement
+	err := db.tx(ctx, func(tx pgx.Tx) error {
+		purged = nil
+		lock := " FOR UPDATE"
+		if dryRun {
+			lock = ""
+		}
+		rows, err := tx.Query(ctx, `SELECT doc::text FROM engagements WHERE closed_at <= $1 ORDER BY id`+lock, micro(before))
+		if err != nil {
+			return err
+		}
+		doomed, err := collectEngagements(rows)
+		if err != nil {
+			return err
+		}
+		var ids []string
+		for _, e := range doomed {
+			// closed_at is to the microsecond; the engagement's own time decides.
+			if !e.IsClosed() || !e.Closed.Before(before) {
+				continue
+			}
+			purged = append(purged, playbook.Engagement{ID: e.ID, Customer: e.Customer, Closed: e.Closed})
+			ids = append(ids, e.ID)
+		}
+		if dryRun || len(ids) == 0 {
+			return nil
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM engagement_conv WHERE engagement_id = ANY($1)`, ids); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `DELETE FROM engagements WHERE id = ANY($1)`, ids)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("purge closed engagements: %w", err)
+	}
+	return purged, nil
+}

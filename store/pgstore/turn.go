@@ -1,0 +1,390 @@
+package pgstore
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/mvmbot/mvmbot/playbook"
+)
+
+// errDup ends a turn's transaction when its activity was handled already:
+// the rollback undoes nothing, and CommitTurn returns the stored result.
+var errDup = errors.New("duplicate activity")
+
+// CommitTurn applies everything one inbound activity changes in one
+// transaction, or nothing, as the bbolt store's CommitTurn does (see its
+// documentation): the dedup record, the engagement at its expected
+// version, the conversation reference and the jobs, the due ones leased to
+// the caller.
+//
+// Across replicas: the dedup record is inserted first, with ON CONFLICT DO
+// NOTHING, so a second replica handling the same activity waits for the
+// first one's transaction and then finds its record (dup), or, if the first
+// rolled back, applies the turn itself. The engagement is saved only over
+// the version read (a row lock, then a version check), so a card clicked on
+// two replicas at once changes it once; the other gets ECONFLICT and
+// handles the click again on the fresh state. Background is ignored.
+//
+// Cost: every turn pays round trips, and they were most of a turn's CPU
+// (each a write and a read of the socket, through TLS in production). So
+// the statements go in two pipelined batches, BEGIN with the dedup record
+// and the reference's read, then the writes with COMMIT: two round trips
+// for a turn without an engagement, where one per statement took five.
+func (db *DB) CommitTurn(ctx context.Context, t playbook.Turn) (jobs []playbook.Job, dup *playbook.Result, err error) {
+	if err := validateTurn(t); err != nil {
+		return nil, nil, fmt.Errorf("commit turn: %w", err)
+	}
+	if err := db.usable(ctx); err != nil {
+		return nil, nil, fmt.Errorf("commit turn: %w", err)
+	}
+	conn, err := db.pool.Acquire(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("commit turn: %w", err)
+	}
+	defer conn.Release()
+	jobs, dup, err = db.commitTurn(ctx, conn, t)
+	if err != nil {
+		// End the transaction, whatever state it is in; a connection that
+		// cannot is closed rather than handed to the next caller.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		if _, rerr := conn.Exec(rctx, "ROLLBACK"); rerr != nil {
+			_ = conn.Conn().Close(rctx)
+		}
+		cancel()
+	}
+	if errors.Is(err, errDup) {
+		return nil, dup, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("commit turn: %w", err)
+	}
+	return jobs, nil, nil
+}
+
+// dbtx is what a turn's statements run on: a transaction, or a connection
+// inside BEGIN … COMMIT.
+type dbtx interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// commitTurn runs the turn on conn, from BEGIN to COMMIT. On an error the
+// caller rolls back; errDup (with dup) means the activity was handled.
+func (db *DB) commitTurn(ctx context.Context, conn *pgxpool.Conn, t playbook.Turn) (jobs []playbook.Job, dup *playbook.Result, err error) {
+	now := db.clock()
+	b := &pgx.Batch{}
+	b.Queue("BEGIN")
+	if t.DedupKey != "" {
+		r := t.Result
+		if r.At.IsZero() {
+			r.At = now
+		}
+		b.Queue(`INSERT INTO processed (key, at, status, body) VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO NOTHING`,
+			processedKey(t.DedupKey), micro(r.At), r.Status, nullJSON(r.Body))
+	}
+	if t.Ref != nil {
+		b.Queue(`SELECT doc::text FROM refs WHERE key = $1`, t.Ref.Key)
+	}
+	br := conn.SendBatch(ctx, b)
+	inserted := true
+	var refDoc []byte
+	_, err = br.Exec()
+	if err == nil && t.DedupKey != "" {
+		var tag pgconn.CommandTag
+		tag, err = br.Exec()
+		inserted = tag.RowsAffected() == 1
+	}
+	if err == nil && t.Ref != nil {
+		if err = br.QueryRow().Scan(&refDoc); errors.Is(err, pgx.ErrNoRows) {
+			refDoc, err = nil, nil
+		}
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if !inserted {
+		prev, ok, err := getProcessed(ctx, conn, t.DedupKey)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !ok {
+			// Swept between the insert and the read: a day old, any
+			// redelivery long past. Unreachable in practice; say so.
+			return nil, nil, fmt.Errorf("dedup record %q vanished while read", t.DedupKey)
+		}
+		return nil, &prev, errDup
+	}
+	if t.Engagement != nil {
+		if err := putEngagement(ctx, conn, t.Engagement, t.ExpectVersion); err != nil {
+			return nil, nil, err
+		}
+	}
+
+	b = &pgx.Batch{}
+	writeRef := false
+	if t.Ref != nil {
+		ref, write, err := refreshRef(refDoc, *t.Ref, now)
+		if err != nil {
+			return nil, nil, err
+		}
+		if write {
+			doc, err := json.Marshal(ref)
+			if err != nil {
+				return nil, nil, err
+			}
+			b.Queue(upsertRefSQL, ref.Key, string(doc))
+			writeRef = true
+		}
+	}
+	prepared := make([]playbook.Job, 0, len(t.Jobs))
+	for _, j := range t.Jobs {
+		j, args, err := prepareJob(j, now, now.Add(db.lease), db.maxAttempts)
+		if err != nil {
+			return nil, nil, err
+		}
+		prepared = append(prepared, j)
+		b.Queue(insertJobSQL, args...)
+	}
+	b.Queue("COMMIT")
+	br = conn.SendBatch(ctx, b)
+	if writeRef {
+		_, err = br.Exec()
+	}
+	for _, j := range prepared {
+		if err != nil {
+			break
+		}
+		var id int64
+		err = br.QueryRow().Scan(&id)
+		if errors.Is(err, pgx.ErrNoRows) { // its key is taken
+			err = nil
+			continue
+		}
+		j.ID = uint64(id)
+		jobs = append(jobs, j)
+	}
+	if err == nil {
+		_, err = br.Exec() // COMMIT
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return jobs, nil, nil
+}
+
+// processedKey is the stored form of a dedup key: the first 16 bytes of its
+// SHA-256, as on bbolt (store/dedup.go says why).
+func processedKey(key string) []byte {
+	sum := sha256.Sum256([]byte(key))
+	return sum[:16]
+}
+
+// querier is what reads need: a pool or a transaction.
+type querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+func getProcessed(ctx context.Context, q querier, key string) (playbook.Result, bool, error) {
+	var (
+		r    playbook.Result
+		body *string
+	)
+	err := q.QueryRow(ctx, `SELECT status, at, body FROM processed WHERE key = $1`, processedKey(key)).Scan(&r.Status, &r.At, &body)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return playbook.Result{}, false, nil
+	}
+	if err != nil {
+		return playbook.Result{}, false, err
+	}
+	r.At = r.At.UTC()
+	if body != nil {
+		r.Body = json.RawMessage(*body)
+	}
+	return r, true, nil
+}
+
+// Processed returns the Result recorded for key by CommitTurn, and whether
+// there is one; an absent key is (zero, false, nil).
+func (db *DB) Processed(ctx context.Context, key string) (playbook.Result, bool, error) {
+	if err := db.usable(ctx); err != nil {
+		return playbook.Result{}, false, fmt.Errorf("processed %q: %w", key, err)
+	}
+	r, ok, err := getProcessed(ctx, db.pool, key)
+	if err != nil {
+		return playbook.Result{}, false, fmt.Errorf("processed %q: %w", key, err)
+	}
+	return r, ok, nil
+}
+
+// sweepChunk is how many dedup records one statement of SweepProcessed
+// deletes, so a large backlog holds no long transaction.
+const sweepChunk = 10000
+
+// SweepProcessed deletes the dedup records whose Result.At is before
+// olderThan and returns how many it deleted (see the bbolt store's). Two
+// replicas sweeping at once share the work: a record is deleted once.
+func (db *DB) SweepProcessed(ctx context.Context, olderThan time.Time) (int, error) {
+	total := 0
+	for {
+		if err := db.usable(ctx); err != nil {
+			return total, fmt.Errorf("sweep processed: %w", err)
+		}
+		tag, err := db.pool.Exec(ctx, `DELETE FROM processed WHERE key IN (
+			SELECT key FROM processed WHERE at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`, micro(olderThan), sweepChunk)
+		if err != nil {
+			return total, fmt.Errorf("sweep processed: %w", err)
+		}
+		n := int(tag.RowsAffected())
+		total += n
+		if n < sweepChunk {
+			return total, nil
+		}
+	}
+}
+
+// PutRef inserts or replaces the conversation reference stored under
+// ref.Key. UpdatedAt is set to now when zero. Returns EINVALID when ref.Key
+// is empty.
+func (db *DB) PutRef(ctx context.Context, ref playbook.ConversationRef) error {
+	if err := validateRef(ref); err != nil {
+		return fmt.Errorf("put ref: %w", err)
+	}
+	now := db.clock()
+	if err := db.usable(ctx); err != nil {
+		return fmt.Errorf("put ref %q: %w", ref.Key, err)
+	}
+	if err := putRef(ctx, db.pool, ref, now); err != nil {
+		return fmt.Errorf("put ref %q: %w", ref.Key, err)
+	}
+	return nil
+}
+
+// execer is what writes need: a pool or a transaction.
+type execer interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+func putRef(ctx context.Context, x execer, ref playbook.ConversationRef, now time.Time) error {
+	if ref.UpdatedAt.IsZero() {
+		ref.UpdatedAt = now
+	}
+	ref.UpdatedAt = micro(ref.UpdatedAt)
+	doc, err := json.Marshal(ref)
+	if err != nil {
+		return err
+	}
+	_, err = x.Exec(ctx, upsertRefSQL, ref.Key, string(doc))
+	return err
+}
+
+const upsertRefSQL = `INSERT INTO refs (key, doc) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET doc = EXCLUDED.doc`
+
+// refRefreshInterval: as on bbolt, an unchanged reference is rewritten at
+// most hourly, to move its UpdatedAt, rather than with every turn.
+const refRefreshInterval = time.Hour
+
+// refreshRef returns ref as it is to be stored, and whether it must be
+// written: not when the stored one (doc, nil for none) says the same and
+// is recent.
+func refreshRef(doc []byte, ref playbook.ConversationRef, now time.Time) (playbook.ConversationRef, bool, error) {
+	if ref.UpdatedAt.IsZero() {
+		ref.UpdatedAt = now
+	}
+	ref.UpdatedAt = micro(ref.UpdatedAt)
+	if doc == nil {
+		return ref, true, nil
+	}
+	var old playbook.ConversationRef
+	if err := json.Unmarshal(doc, &old); err != nil {
+		return ref, false, fmt.Errorf("decode ref %q: %w", ref.Key, err)
+	}
+	if ref.UpdatedAt.Sub(old.UpdatedAt) < refRefreshInterval {
+		old.UpdatedAt = ref.UpdatedAt
+		if old == ref {
+			return ref, false, nil
+		}
+	}
+	return ref, true, nil
+}
+
+func getRef(ctx context.Context, q querier, key string) (playbook.ConversationRef, bool, error) {
+	var doc []byte
+	err := q.QueryRow(ctx, `SELECT doc::text FROM refs WHERE key = $1`, key).Scan(&doc)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return playbook.ConversationRef{}, false, nil
+	}
+	if err != nil {
+		return playbook.ConversationRef{}, false, err
+	}
+	var ref playbook.ConversationRef
+	if err := json.Unmarshal(doc, &ref); err != nil {
+		return ref, false, fmt.Errorf("decode ref %q: %w", key, err)
+	}
+	ref.UpdatedAt = ref.UpdatedAt.UTC()
+	return ref, true, nil
+}
+
+// Ref returns the conversation reference stored under key, or ENOTFOUND.
+func (db *DB) Ref(ctx context.Context, key string) (playbook.ConversationRef, error) {
+	if err := db.usable(ctx); err != nil {
+		return playbook.ConversationRef{}, fmt.Errorf("ref %q: %w", key, err)
+	}
+	ref, ok, err := getRef(ctx, db.pool, key)
+	if err == nil && !ok {
+		err = playbook.Errorf(playbook.ENOTFOUND, "No conversation is known for %q.", key)
+	}
+	if err != nil {
+		return playbook.ConversationRef{}, fmt.Errorf("ref %q: %w", key, err)
+	}
+	return ref, nil
+}
+
+// Refs returns every stored conversation reference, ordered by Key (byte
+// order). None is an empty slice and no error.
+func (db *DB) Refs(ctx context.Context) ([]playbook.ConversationRef, error) {
+	if err := db.usable(ctx); err != nil {
+		return nil, fmt.Errorf("list refs: %w", err)
+	}
+	rows, err := db.pool.Query(ctx, `SELECT key, doc::text FROM refs ORDER BY key`)
+	if err != nil {
+		return nil, fmt.Errorf("list refs: %w", err)
+	}
+	refs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (playbook.ConversationRef, error) {
+		var (
+			key string
+			doc []byte
+			ref playbook.ConversationRef
+		)
+		if err := row.Scan(&key, &doc); err != nil {
+			return ref, err
+		}
+		if err := json.Unmarshal(doc, &ref); err != nil {
+			return ref, fmt.Errorf("decode ref %q: %w", key, err)
+		}
+		ref.UpdatedAt = ref.UpdatedAt.UTC()
+		return ref, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list refs: %w", err)
+	}
+	if refs == nil {
+		refs = []playbook.ConversationRef{}
+	}
+	return refs, nil
+}
