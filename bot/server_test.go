@@ -42,11 +42,16 @@ type harnessOpts struct {
 	now     func() time.Time // the conversation's clock; nil: time.Now
 	inline  bool             // answer read-only turns inline, as serve does
 	log     io.Writer        // the server's and runner's log, as text at debug level; nil: discarded
+	// runner, when set, changes the runner before it starts (its clock,
+	// more workers).
+	runner func(r *bot.Runner, db *store.DB)
+	// storeNow is the store's clock; nil: time.Now.
+	storeNow func() time.Time
 }
 
 func newHarness(t testing.TB, o harnessOpts) *harness {
 	t.Helper()
-	db, err := store.Open(filepath.Join(t.TempDir(), "mvmbot.db"), nil)
+	db, err := store.Open(filepath.Join(t.TempDir(), "mvmbot.db"), &store.Options{Now: o.storeNow})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,6 +64,9 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 		Store:   db,
 		Workers: map[string]bot.WorkFunc{bot.KindSend: bot.NewSendWorker(&bot.Connector{BaseDelay: time.Millisecond}, nil)},
 		Log:     log,
+	}
+	if o.runner != nil {
+		o.runner(runner, db)
 	}
 	runner.Start()
 	h := &harness{t: t, db: db, conn: conn, runner: runner}

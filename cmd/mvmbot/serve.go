@@ -114,6 +114,13 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 			bot.KindSiteSetup:        siteJobs.WorkSetup,
 			bot.KindIssueSync:        siteJobs.WorkIssueSync,
 		},
+		Tell: map[string]bot.TellFunc{
+			bot.KindReportWeekly:   migration.TellReport,
+			bot.KindWorkshopCreate: workshopJobs.TellCreate,
+			bot.KindWorkshopCancel: workshopJobs.TellCancel,
+			bot.KindSiteSetup:      siteJobs.TellSetup,
+			bot.KindIssueSync:      siteJobs.TellIssueSync,
+		},
 		Log: log,
 	}
 	migration.Runner = runner
