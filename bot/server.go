@@ -135,11 +135,37 @@ func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
 			status = http.StatusServiceUnavailable
 		}
 	}
+	if d, ok := s.Store.(deadLister); ok {
+		if dead, err := d.Dead(ctx); err != nil {
+			s.log().Warn("readiness: dead-lettered jobs", "err", err)
+		} else if len(dead) > 0 {
+			// A detail, not a failure: the bot serves; an operator acts.
+			checks["deadJobs"] = deadSummary(dead)
+		}
+	}
 	checks["status"] = "ready"
 	if status != http.StatusOK {
 		checks["status"] = "not ready"
 	}
 	writeJSON(w, status, checks)
+}
+
+// deadLister is a store that keeps dead-lettered jobs, for /readyz.
+type deadLister interface {
+	Dead(ctx context.Context) ([]playbook.Job, error)
+}
+
+// deadSummary names dead-lettered jobs for /readyz: how many, and the
+// first few by id and kind.
+func deadSummary(dead []playbook.Job) string {
+	s := fmt.Sprintf("%d (mvmbot jobs list):", len(dead))
+	for i, j := range dead {
+		if i == 5 {
+			return s + " …"
+		}
+		s += fmt.Sprintf(" %d %s", j.ID, j.Kind)
+	}
+	return s
 }
 
 // outcome is what one request came to, for the log line.

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/mvmbot/mvmbot/bot"
@@ -38,6 +39,9 @@ func (m *Main) doctor(ctx context.Context, args []string) error {
 		return errors.New("doctor found problems")
 	}
 	checks := []check{checkDatabase(cfg)}
+	if checks[0].status == "ok" {
+		checks = append(checks, checkDeadJobs(ctx, cfg))
+	}
 	if cfg.localMode() {
 		checks = append(checks, check{name: "app identity", status: "warn",
 			detail: "MicrosoftAppId is not set: local mode (no inbound auth, loopback only)",
@@ -168,5 +172,38 @@ func checkOrganizer(ctx context.Context, cfg config) check {
 		return c
 	}
 	c.status, c.detail = "ok", cfg.Organizer+": free/busy readable through Microsoft Graph"
+	return c
+}
+
+// checkDeadJobs lists the dead-lettered jobs: work that used its attempts
+// or cannot succeed, which an operator retries or discards.
+func checkDeadJobs(ctx context.Context, cfg config) check {
+	c := check{name: "dead-lettered jobs"}
+	jobs, done, err := openDeadJobs(cfg.DBPath)
+	if err != nil {
+		c.status, c.detail = "FAIL", err.Error()
+		return c
+	}
+	defer done()
+	dead, err := jobs.Dead(ctx)
+	if err != nil {
+		c.status, c.detail = "warn", err.Error()
+		return c
+	}
+	if len(dead) == 0 {
+		c.status, c.detail = "ok", "none"
+		return c
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d:", len(dead))
+	for i, j := range dead {
+		if i == 10 {
+			fmt.Fprintf(&b, " and %d more", len(dead)-i)
+			break
+		}
+		fmt.Fprintf(&b, " %d %s (%s);", j.ID, j.Kind, oneLine(j.LastError, 80))
+	}
+	c.status, c.detail = "warn", strings.TrimSuffix(b.String(), ";")
+	c.fix = "mvmbot jobs list; once the cause is fixed, mvmbot jobs retry ID, or mvmbot jobs discard ID"
 	return c
 }

@@ -92,6 +92,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.importCmd(ctx, args)
 	case "purge":
 		return m.purge(ctx, args)
+	case "jobs":
+		return m.jobs(ctx, args)
 	}
 	m.usage(m.Stderr)
 	return fmt.Errorf("%w: unknown command %q", errUsage, cmd)
@@ -115,6 +117,8 @@ Usage:
                         delete closed engagements after retention (lists only without --apply)
   mvmbot backup --out FILE
                         write a consistent copy of the database, also while serving
+  mvmbot jobs list | retry ID | discard ID
+                        the dead-lettered jobs: list, queue again, delete (also while serving)
   mvmbot help           this text
 
 Without MicrosoftAppId the bot runs in local mode: no token checks, and it

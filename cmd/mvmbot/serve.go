@@ -138,10 +138,10 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		_ = runner.Stop(context.Background())
 		return fmt.Errorf("listen on port %s: %w", cfg.Port, err)
 	}
-	stopAdmin, err := serveAdmin(bg, db, adminSocket(cfg.DBPath), log)
+	stopAdmin, err := serveAdmin(bg, db, adminSocket(cfg.DBPath), runner.Wake, log)
 	if err != nil {
 		// Backups while serving need it, the bot does not: say so and go on.
-		log.Warn("no admin socket; mvmbot backup will not work while serving", "err", err)
+		log.Warn("no admin socket; mvmbot backup and jobs will not work while serving", "err", err)
 		stopAdmin = func() {}
 	}
 	defer stopAdmin()
