@@ -22,7 +22,8 @@ import (
 // is exposed on the network.
 func adminSocket(dbPath string) string { return dbPath + ".admin.sock" }
 
-// serveAdmin serves GET /backup and the dead letters (adminJobs) on the
+// serveAdmin serves GET /backup, GET /check (the file's consistency check)
+// and the dead letters (adminJobs) on the
 // admin socket until ctx ends; wake makes the runner claim jobs at once.
 func serveAdmin(ctx context.Context, db *store.DB, path string, wake func(), log *slog.Logger) (stop func(), err error) {
 	// The database lock is ours, so a socket file left here belongs to a
@@ -45,6 +46,13 @@ func serveAdmin(ctx context.Context, db *store.DB, path string, wake func(), log
 			return
 		}
 		log.Info("backup written over the admin socket", "bytes", n)
+	})
+	mux.HandleFunc("GET /check", func(w http.ResponseWriter, r *http.Request) {
+		if err := db.Check(r.Context()); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		fmt.Fprintln(w, "ok")
 	})
 	adminJobs(mux, db, wake, log)
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
