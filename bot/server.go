@@ -8,10 +8,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -207,6 +210,11 @@ func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) outcome 
 		writeError(w, http.StatusForbidden, "Forbidden", "local mode accepts requests from this machine only")
 		return outcome{status: http.StatusForbidden, result: "refused non-loopback peer"}
 	}
+	if s.LocalOnly {
+		if o, ok := refuseBrowser(w, r); !ok {
+			return o
+		}
+	}
 	// The token is checked before the body is parsed, so a caller without
 	// one learns nothing from how the body is judged.
 	var claims *Claims
@@ -239,6 +247,12 @@ func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) outcome 
 		if err := claims.CheckActivity(act.ChannelID, act.ServiceURL); err != nil {
 			return s.unauthorized(w, err, act)
 		}
+	}
+	if s.LocalOnly && !loopbackURL(act.ServiceURL) {
+		// Without tokens nothing vouches for serviceUrl: only the local
+		// Playground's is posted to, never a host a request names.
+		writeError(w, http.StatusBadRequest, "BadRequest", "local mode posts replies only to a serviceUrl on this machine")
+		return outcome{status: http.StatusBadRequest, result: "refused non-loopback serviceUrl", act: act}
 	}
 	return s.process(ctx, w, act)
 }
@@ -490,6 +504,36 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // writeError answers with the Bot Framework's ErrorResponse shape.
 func writeError(w http.ResponseWriter, status int, code, message string) {
 	writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": message}})
+}
+
+// refuseBrowser refuses, in local mode (no tokens), what a web page could
+// send: a browser's cross-site "simple" POST carries a Content-Type other
+// than application/json (text/plain, a form) and an Origin header, while
+// the Playground and the Bot Connector send JSON and no Origin. Without
+// this a page open in the developer's browser could drive the local bot.
+func refuseBrowser(w http.ResponseWriter, r *http.Request) (outcome, bool) {
+	if r.Header.Get("Origin") != "" {
+		writeError(w, http.StatusForbidden, "Forbidden", "local mode refuses requests from a web page (Origin header)")
+		return outcome{status: http.StatusForbidden, result: "refused browser origin"}, false
+	}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		writeError(w, http.StatusUnsupportedMediaType, "UnsupportedMediaType", "the activity must be sent as Content-Type: application/json")
+		return outcome{status: http.StatusUnsupportedMediaType, result: "refused content type"}, false
+	}
+	return outcome{}, true
+}
+
+// loopbackURL is whether u is an http(s) URL on this machine.
+func loopbackURL(u string) bool {
+	p, err := url.Parse(u)
+	if err != nil || (p.Scheme != "http" && p.Scheme != "https") {
+		return false
+	}
+	if strings.EqualFold(p.Hostname(), "localhost") {
+		return true
+	}
+	ip := net.ParseIP(p.Hostname())
+	return ip != nil && ip.IsLoopback()
 }
 
 func isLoopback(remoteAddr string) bool {

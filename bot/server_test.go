@@ -521,10 +521,56 @@ func TestLocalOnlyRefusesOtherPeers(t *testing.T) {
 		body := `{"type":"typing","id":"1","serviceUrl":"http://127.0.0.1:1/","conversation":{"id":"c"}}`
 		req := httptest.NewRequest(http.MethodPost, "/api/messages", strings.NewReader(body))
 		req.RemoteAddr = tt.remote
+		req.Header.Set("Content-Type", "application/json")
 		rec := httptest.NewRecorder()
 		srv.Routes().ServeHTTP(rec, req)
 		if rec.Code != tt.want {
 			t.Errorf("peer %s: status %d, want %d", tt.remote, rec.Code, tt.want)
+		}
+	}
+}
+
+// TestLocalModeRefusesWebPages: in local mode (no tokens) a browser's
+// cross-site POST (text/plain, an Origin) is refused before it is read, and
+// an activity naming a serviceUrl off this machine is not answered there.
+func TestLocalModeRefusesWebPages(t *testing.T) {
+	db, err := store.Open(filepath.Join(t.TempDir(), "m.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	srv := &bot.Server{Store: db, Handler: bot.Conversation{}, LocalOnly: true}
+	const local = `{"type":"typing","id":"1","serviceUrl":"http://127.0.0.1:1/","conversation":{"id":"c"}}`
+	for _, tt := range []struct {
+		name        string
+		contentType string
+		origin      string
+		body        string
+		want        int
+	}{
+		{"json", "application/json", "", local, 200},
+		{"json with charset", "application/json; charset=utf-8", "", local, 200},
+		{"localhost serviceUrl", "application/json", "", strings.Replace(local, "127.0.0.1", "localhost", 1), 200},
+		{"text/plain simple POST", "text/plain", "", local, 415},
+		{"form", "application/x-www-form-urlencoded", "", local, 415},
+		{"no content type", "", "", local, 415},
+		{"browser origin", "application/json", "https://evil.example", local, 403},
+		{"cross-site simple POST", "text/plain", "https://evil.example", local, 403},
+		{"remote serviceUrl", "application/json", "", strings.Replace(local, "http://127.0.0.1:1/", "https://evil.example/", 1), 400},
+		{"serviceUrl with a loopback user part", "application/json", "", strings.Replace(local, "http://127.0.0.1:1/", "http://127.0.0.1@evil.example/", 1), 400},
+	} {
+		req := httptest.NewRequest(http.MethodPost, "/api/messages", strings.NewReader(tt.body))
+		req.RemoteAddr = "127.0.0.1:5555"
+		if tt.contentType != "" {
+			req.Header.Set("Content-Type", tt.contentType)
+		}
+		if tt.origin != "" {
+			req.Header.Set("Origin", tt.origin)
+		}
+		rec := httptest.NewRecorder()
+		srv.Routes().ServeHTTP(rec, req)
+		if rec.Code != tt.want {
+			t.Errorf("%s: status %d, want %d (%s)", tt.name, rec.Code, tt.want, rec.Body)
 		}
 	}
 }
