@@ -441,15 +441,18 @@ func (t *turn) target(d cards.ActionData) (*playbook.Engagement, error) {
 		}
 		return e, nil
 	}
+	// A non-member gets the answer of an unknown id: an id someone else
+	// belongs to tells a stranger nothing, not even its customer's name.
+	unknown := playbook.Errorf(playbook.ENOTFOUND, "That engagement no longer exists. Type **next** for a current card.")
 	e, err := t.c.Engagements.Engagement(t.ctx, d.Engagement)
 	if playbook.ErrorCode(err) == playbook.ENOTFOUND {
-		return nil, playbook.Errorf(playbook.ENOTFOUND, "That engagement no longer exists. Type **next** for a current card.")
+		return nil, unknown
 	}
 	if err != nil {
 		return nil, err
 	}
 	if _, ok := e.Member(t.a.From.ID); !ok {
-		return nil, playbook.Errorf(playbook.EFORBIDDEN, "You are not a member of the %s engagement.", e.Customer)
+		return nil, unknown
 	}
 	return e, nil
 }
