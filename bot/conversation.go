@@ -16,6 +16,7 @@ import (
 	"github.com/infracloudio/msbotbuilder-go/schema"
 
 	"github.com/mvmbot/mvmbot/cards"
+	"github.com/mvmbot/mvmbot/internal/markdown"
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
@@ -437,7 +438,7 @@ func (t *turn) target(d cards.ActionData) (*playbook.Engagement, error) {
 			return nil, err
 		}
 		if e.ID != d.Engagement {
-			return nil, playbook.Errorf(playbook.EFORBIDDEN, "This card belongs to another engagement than this conversation's (%s), so nothing was changed. Type **next** for a current card.", e.Customer)
+			return nil, playbook.Errorf(playbook.EFORBIDDEN, "This card belongs to another engagement than this conversation's (%s), so nothing was changed. Type **next** for a current card.", markdown.Escape(e.Customer))
 		}
 		return e, nil
 	}
@@ -576,7 +577,7 @@ func (t *turn) doneText(e *playbook.Engagement, verb string, task playbook.Task,
 		what = "marked **" + task.Ref() + "** " + task.Title + " not applicable: " + e.State(task.Key).Reason
 	}
 	p := playbook.Progress(e)
-	return fmt.Sprintf("%s %s. The %s engagement is %d%% done.", who, what, e.Customer, p.Overall.Percent())
+	return fmt.Sprintf("%s %s. The %s engagement is %d%% done.", who, what, markdown.Escape(e.Customer), p.Overall.Percent())
 }
 
 // taskButton runs Done, Undo and Not applicable clicked on a task card.

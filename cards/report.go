@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/mvmbot/mvmbot/internal/markdown"
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
@@ -17,7 +18,7 @@ const VerbReport = "report"
 // overdue tasks, the DNS reminder, the latest notes and the success metrics.
 // Lists are capped so that the card stays far below Teams' limit.
 func Report(e *playbook.Engagement, r playbook.Report) *Card {
-	body := []Element{Title(r.Customer + ": weekly status"), Subtle("As of " + r.At.Format(day+" 15:04") + " UTC; \"this week\" is since " + r.Since.Format(day) + ".")}
+	body := []Element{Title(markdown.Escape(r.Customer) + ": weekly status"), Subtle("As of " + r.At.Format(day+" 15:04") + " UTC; \"this week\" is since " + r.Since.Format(day) + ".")}
 	if r.Closed {
 		body = append(body, Notice("This engagement is closed.", false))
 	}

@@ -78,7 +78,7 @@ type SiteView struct {
 // is none (or the last setup failed), the progress while the setup runs,
 // and the links once it is ready.
 func Site(e *playbook.Engagement, v SiteView) *Card {
-	body := []Element{Title(e.Customer + ": collaboration site")}
+	body := []Element{Title(customer(e) + ": collaboration site")}
 	if v.Notice != "" {
 		body = append(body, Notice(v.Notice, v.Attention))
 	}
@@ -229,7 +229,7 @@ func DecodeIssueForm(raw json.RawMessage) (IssueForm, error) {
 // when the engagement has one), affected user or path, error text,
 // severity, event.
 func IssueFormCard(e *playbook.Engagement, f IssueForm) *Card {
-	body := []Element{Title(e.Customer + ": report a migration issue")}
+	body := []Element{Title(customer(e) + ": report a migration issue")}
 	if f.Error != "" {
 		body = append(body, Notice(f.Error, true))
 	}
@@ -329,7 +329,7 @@ func Issues(e *playbook.Engagement, v IssuesView) *Card {
 			open = append(open, x)
 		}
 	}
-	body := []Element{Title(fmt.Sprintf("%s: open issues (%d)", e.Customer, len(open)))}
+	body := []Element{Title(fmt.Sprintf("%s: open issues (%d)", customer(e), len(open)))}
 	if v.Notice != "" {
 		body = append(body, Notice(v.Notice, v.Attention))
 	}

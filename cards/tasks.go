@@ -83,14 +83,14 @@ func appendUnique(s []string, v string) []string {
 // section appends one engagement's part of the task card to out.
 func section(out []Element, e *playbook.Engagement, personID string, named bool) []Element {
 	if named {
-		out = append(out, Heading(e.Customer))
+		out = append(out, Heading(customer(e)))
 	}
 	m, member := e.Member(personID)
 	switch {
 	case e.IsClosed():
 		return append(out, Text("This engagement is closed."))
 	case !member:
-		return append(out, Text("You have no role in the "+e.Customer+" engagement. The lead, "+leadName(e)+", can give you one with **role @you ROLE**."))
+		return append(out, Text("You have no role in the "+customer(e)+" engagement. The lead, "+leadName(e)+", can give you one with **role @you ROLE**."))
 	case len(m.Roles) == 0:
 		return append(out, Text("You hold no role in this engagement now, so no task is yours."))
 	}
