@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -555,6 +556,51 @@ type ReplyPoster interface {
 // HTTP answer.
 const inlineTimeout = 5 * time.Second
 
+// replyWait is how long a reply posted inline may wait for the connector's
+// answer: a connector answering within it posts each reply once.
+const replyWait = 15 * time.Second
+
+// finishLate waits, behind the answered request, for a reply still in
+// flight when the turn's inline time ran out (rest[0]), then hands rest to
+// durable jobs: all of it when that post failed, the replies after it when
+// it went through. The replies after it wait so that they stay in order.
+// Should the process die meanwhile, those replies are lost, not doubled.
+func (s *Server) finishLate(act *Activity, rest []Outgoing, done <-chan error, cancel context.CancelFunc) {
+	rest = slices.Clone(rest)
+	wait := func() {
+		defer cancel()
+		from := 1
+		if err := <-done; err != nil {
+			s.log().Warn("late inline reply failed; handing it to a durable job", "activity", act.ID, "err", err)
+			from = 0
+		}
+		if from == len(rest) {
+			return
+		}
+		jobs, err := s.replyJobs(act, rest[from:])
+		if err == nil {
+			ctx, c := context.WithTimeout(context.Background(), 30*time.Second)
+			var leased []playbook.Job
+			leased, _, err = s.Store.CommitTurn(ctx, playbook.Turn{Jobs: jobs})
+			c()
+			if err == nil && s.Runner != nil {
+				s.Runner.Submit(leased)
+			}
+		}
+		if err != nil {
+			s.log().Error("replies after a late inline reply not queued", "activity", act.ID, "err", err)
+		}
+	}
+	if !s.tryBackground() {
+		wait() // the store is behind: this request waits too
+		return
+	}
+	go func() {
+		defer s.endBackground()
+		wait()
+	}()
+}
+
 // replyInline answers a turn that changes nothing stored. Its replies need
 // no durable outbox: should they not go out, the activity is not recorded
 // and a redelivery answers it afresh. So they are posted during the request,
@@ -573,18 +619,40 @@ func (s *Server) replyInline(ctx context.Context, w http.ResponseWriter, act *Ac
 	if herr != nil {
 		out = s.errorOutcome(act, herr)
 	}
-	sctx, cancel := context.WithTimeout(ctx, inlineTimeout)
-	sent := 0
-	for _, r := range out.Replies {
+	// The turn waits inlineTimeout for its replies; a post still waiting
+	// for the connector then is not a failure (the connector may well have
+	// taken it): it is left to finish within replyWait, and only a definite
+	// failure makes it a job. Nothing is cancelled by the caller leaving.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), inlineTimeout)
+	sent, late := 0, false
+	for i := range out.Replies {
+		r := &out.Replies[i]
 		r.From, r.Recipient, r.Conversation = &act.Recipient, &act.From, &act.Conversation
-		if _, err := s.Inline.Reply(sctx, act.ServiceURL, act.Conversation.ID, act.ID, &r); err != nil {
+		done := make(chan error, 1)
+		pctx, pcancel := context.WithTimeout(context.WithoutCancel(ctx), replyWait)
+		go func() {
+			_, err := s.Inline.Reply(pctx, act.ServiceURL, act.Conversation.ID, act.ID, r)
+			done <- err
+		}()
+		var err error
+		select {
+		case err = <-done:
+			pcancel()
+		case <-sctx.Done():
+			s.finishLate(act, out.Replies[i:], done, pcancel)
+			sent, late = len(out.Replies), true
+		}
+		if late {
+			break
+		}
+		if err != nil {
 			s.log().Warn("inline reply failed; handing it to a durable job", "activity", act.ID, "err", err)
 			break
 		}
 		sent++
 	}
 	cancel()
-	// Only what was not posted becomes a job.
+	// Only what was not posted (nor left to finish) becomes a job.
 	jobs, err := s.replyJobs(act, out.Replies[sent:])
 	if err != nil {
 		release()

@@ -680,6 +680,25 @@ func TestInlineReplies(t *testing.T) {
 			t.Errorf("redelivery made %d replies in all, want 1", n)
 		}
 	})
+	t.Run("a slow connector is not a failure", func(t *testing.T) {
+		// The connector takes the reply but answers after the turn's 5 s
+		// inline time (issue 20): it is posted once, not again by a job.
+		h := newHarness(t, harnessOpts{inline: true})
+		var first sync.Once
+		h.conn.OnCall(func(fakes.Call) { first.Do(func() { time.Sleep(7 * time.Second) }) })
+		if status, _ := h.post(h.message("in-slow", "help"), ""); status != 200 {
+			t.Fatalf("status %d", status)
+		}
+		h.srv.Wait()
+		h.drain()
+		time.Sleep(200 * time.Millisecond)
+		if n := len(h.conn.Calls()); n != 1 {
+			t.Errorf("%d replies posted for one slow answer, want 1", n)
+		}
+		if n, _ := h.db.Pending(context.Background()); n != 0 {
+			t.Errorf("%d jobs pending, want none", n)
+		}
+	})
 	t.Run("connector failure falls back to a durable job", func(t *testing.T) {
 		h := newHarness(t, harnessOpts{inline: true})
 		h.conn.FailNext(http.StatusServiceUnavailable, "")
