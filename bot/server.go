@@ -70,6 +70,7 @@ type Server struct {
 	Inline ReplyPoster
 
 	inflight    sync.Map       // dedup keys of activities being answered inline
+	rerunLocks  sync.Map       // engagement id → *sync.Mutex: reruns after a conflict, one at a time
 	background  sync.WaitGroup // their dedup records being written
 	backgroundN atomic.Int32
 }
@@ -343,6 +344,16 @@ func (s *Server) process(ctx context.Context, w http.ResponseWriter, act *Activi
 			// submitting the questionnaire at once each need their turn);
 			// if it keeps moving, say so rather than loop.
 			s.log().Info("engagement changed during the turn", "activity", act.ID, "engagement", out.Engagement.ID, "attempt", attempt)
+			if attempt == 1 {
+				// Reruns of one engagement go one at a time, each after
+				// the change that beat it has landed: a rerun that read the
+				// engagement before the winner's commit would only lose
+				// again (with 8 writers, 4 in 10 turns were refused).
+				mu, _ := s.rerunLocks.LoadOrStore(out.Engagement.ID, new(sync.Mutex))
+				mu.(*sync.Mutex).Lock()
+				defer mu.(*sync.Mutex).Unlock()
+			}
+			s.awaitVersion(ctx, out.Engagement.ID, out.Engagement.Version)
 			if attempt <= maxReruns {
 				out, herr = s.Handler.Handle(ctx, act)
 			} else {
@@ -392,9 +403,37 @@ func (s *Server) postPrivate(ctx context.Context, act *Activity, replies []Outgo
 	}
 }
 
+// versionReader reads an engagement's stored version; the bbolt store is
+// one.
+type versionReader interface {
+	Engagement(ctx context.Context, id string) (*playbook.Engagement, error)
+}
+
+// awaitVersion waits, briefly, until the store shows engagement id at
+// version v or later: the commit that beat a turn has landed, and a rerun
+// reads it.
+func (s *Server) awaitVersion(ctx context.Context, id string, v int) {
+	vr, ok := s.Store.(versionReader)
+	if !ok {
+		return
+	}
+	for wait := time.Millisecond; wait < 100*time.Millisecond; wait *= 2 {
+		if e, err := vr.Engagement(ctx, id); err != nil || e.Version >= v {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+	}
+}
+
 // maxReruns bounds how often one activity is handled again because its
-// engagement changed between the handler's read and the commit.
-const maxReruns = 3
+// engagement changed between the handler's read and the commit. Reruns go
+// one at a time per engagement, so each loses only to a first attempt that
+// came meanwhile: a few more than the writers one engagement sees at once.
+const maxReruns = 8
 
 // errBusy answers an activity whose engagement kept changing under it.
 var errBusy = playbook.Errorf(playbook.ECONFLICT, "Others changed this engagement at the same moment, so nothing was changed. Please try again.")
