@@ -669,8 +669,9 @@ func (s *Server) replyInline(ctx context.Context, w http.ResponseWriter, act *Ac
 		r.From, r.Recipient, r.Conversation = &act.Recipient, &act.From, &act.Conversation
 		done := make(chan error, 1)
 		pctx, pcancel := context.WithTimeout(context.WithoutCancel(ctx), replyWait)
+		post := *r // Reply fills in fields; the original may become a job
 		go func() {
-			_, err := s.Inline.Reply(pctx, act.ServiceURL, act.Conversation.ID, act.ID, r)
+			_, err := s.Inline.Reply(pctx, act.ServiceURL, act.Conversation.ID, act.ID, &post)
 			done <- err
 		}()
 		var err error
