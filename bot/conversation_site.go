@@ -211,7 +211,7 @@ func (t *turn) issueSubmit(d cards.ActionData, raw json.RawMessage) (answer, err
 		return answer{}, err
 	}
 	bump(e)
-	text := fmt.Sprintf("Issue **#%d** reported by %s: %s", x.ID, "<at>"+displayName(t.me())+"</at>", x.Title)
+	text := fmt.Sprintf("Issue **#%d** reported by %s: %s", x.ID, "<at>"+displayName(t.me())+"</at>", markdown.Escape(x.Title))
 	if known != nil {
 		text += fmt.Sprintf("\n\nIt is the known error **%s**: %s", known.ID, known.Remediation)
 	}
@@ -295,7 +295,7 @@ func (t *turn) issueButton(verb string, d cards.ActionData, raw json.RawMessage)
 		if esc, err = playbook.EscalateIssue(e, t.a.From.ID, id, t.now); err == nil {
 			x, _ := playbook.GetIssue(e, id)
 			card = cards.IssueEscalated(e, x, esc)
-			posts = append(posts, escalationPost(e, esc, fmt.Sprintf("%s escalated issue **#%d** (%s): %s", who, id, esc.Severity, x.Title)))
+			posts = append(posts, escalationPost(e, esc, fmt.Sprintf("%s escalated issue **#%d** (%s): %s", who, id, esc.Severity, markdown.Escape(x.Title))))
 		}
 	}
 	if err != nil {

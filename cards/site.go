@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/mvmbot/mvmbot/internal/markdown"
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
@@ -264,7 +265,7 @@ func IssueFormCard(e *playbook.Engagement, f IssueForm) *Card {
 // tracked and, when its error text is a known error, the remediation.
 func IssueReported(e *playbook.Engagement, x playbook.Issue, known *playbook.KnownError, tracker string) *Card {
 	body := []Element{
-		Title(fmt.Sprintf("Issue #%d: %s", x.ID, truncate(x.Title, 120))),
+		Title(fmt.Sprintf("Issue #%d: %s", x.ID, markdown.Escape(truncate(x.Title, 120)))),
 		issueFacts(e, x),
 	}
 	if known != nil {
@@ -350,7 +351,7 @@ func Issues(e *playbook.Engagement, v IssuesView) *Card {
 	}
 	for _, x := range open[min(page*IssuesPageSize, len(open)):min((page+1)*IssuesPageSize, len(open))] {
 		body = append(body, Element{{"type", "TextBlock"}, {"wrap", true}, {"weight", "Bolder"}, {"spacing", "Medium"},
-			{"text", fmt.Sprintf("#%d %s", x.ID, truncate(x.Title, 120))}}, issueFacts(e, x))
+			{"text", fmt.Sprintf("#%d %s", x.ID, markdown.Escape(truncate(x.Title, 120)))}}, issueFacts(e, x))
 		var bs []Element
 		if may(playbook.ActionIssueAssign) && len(choices) > 0 {
 			bs = append(bs, showCard("Assign", ChoiceInput(OwnerInput(x.ID), InputOpts{Label: "Owner", Value: x.Owner}, choices, false),
@@ -402,7 +403,7 @@ func IssueEscalated(e *playbook.Engagement, x playbook.Issue, esc playbook.Escal
 	}
 	c := New(
 		Title(fmt.Sprintf("Issue #%d escalated (escalation #%d, %s)", x.ID, esc.ID, esc.Severity)),
-		Text(truncate(x.Title, 200)),
+		Text(markdown.Escape(truncate(x.Title, 200))),
 		Text(who),
 		Subtle("The "+contactRule(e)+" The escalation is in the history and in the tracker's Escalated column."),
 	)
