@@ -431,12 +431,7 @@ func badData() error {
 }
 
 // personName is how the questionnaire cards name a member.
-func personName(e *playbook.Engagement, id string) string {
-	if m, ok := e.Member(id); ok && m.Name != "" {
-		return m.Name
-	}
-	return id
-}
+func personName(e *playbook.Engagement, id string) string { return memberName(e, id) }
 
 // truncateText shortens s to n characters with an ellipsis.
 func truncateText(s string, n int) string {

@@ -89,7 +89,7 @@ func Report(e *playbook.Engagement, r playbook.Report) *Card {
 	if len(r.Notes) > 0 {
 		body = append(body, Heading("Latest notes"))
 		for _, n := range r.Notes {
-			body = append(body, Text(n.At.Format("2 Jan")+", "+truncate(memberName(e, n.By), 40)+": "+truncate(oneLine(n.Text), 300)))
+			body = append(body, Text(n.At.Format("2 Jan")+", "+truncate(memberName(e, n.By), 40)+": "+markdown.Escape(truncate(oneLine(n.Text), 300))))
 		}
 	}
 	m := r.Metrics

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mvmbot/mvmbot/internal/markdown"
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
@@ -207,7 +208,7 @@ func roleList(rs []playbook.Role) string {
 
 func leadName(e *playbook.Engagement) string {
 	if l, ok := e.Lead(); ok && l.Name != "" {
-		return l.Name
+		return markdown.Escape(l.Name)
 	}
 	return "the lead"
 }
