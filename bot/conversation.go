@@ -643,13 +643,15 @@ func (t *turn) announce(e *playbook.Engagement, ans answer, text string) answer 
 // actorName names the person acting for the others: the name Teams sent,
 // else the engagement's record of them, else their id.
 func (t *turn) actorName(e *playbook.Engagement) string {
+	// Escaped: it goes into Markdown announcements, and a display name is
+	// typed by a person.
 	if t.a.From.Name != "" {
-		return t.a.From.Name
+		return markdown.Escape(t.a.From.Name)
 	}
 	if m, ok := e.Member(t.a.From.ID); ok && m.Name != "" {
-		return m.Name
+		return markdown.Escape(m.Name)
 	}
-	return t.a.From.ID
+	return markdown.Escape(t.a.From.ID)
 }
 
 // nextCard is the task card of e as it will be once saved.
