@@ -17,6 +17,7 @@ import (
 
 	"github.com/mvmbot/mvmbot/botframework"
 	"github.com/mvmbot/mvmbot/cards"
+	"github.com/mvmbot/mvmbot/internal/markdown"
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
@@ -398,19 +399,22 @@ func (t *turn) target(d cards.ActionData) (*playbook.Engagement, error) {
 			return nil, err
 		}
 		if e.ID != d.Engagement {
-			return nil, playbook.Errorf(playbook.EFORBIDDEN, "This card belongs to another engagement than this conversation's (%s), so nothing was changed. Type **next** for a current card.", e.Customer)
+			return nil, playbook.Errorf(playbook.EFORBIDDEN, "This card belongs to another engagement than this conversation's (%s), so nothing was changed. Type **next** for a current card.", markdown.Escape(e.Customer))
 		}
 		return e, nil
 	}
+	// A non-member gets the answer of an unknown id: an id someone else
+	// belongs to tells a stranger nothing, not even its customer's name.
+	unknown := playbook.Errorf(playbook.ENOTFOUND, "That engagement no longer exists. Type **next** for a current card.")
 	e, err := t.c.Engagements.Engagement(t.ctx, d.Engagement)
 	if playbook.ErrorCode(err) == playbook.ENOTFOUND {
-		return nil, playbook.Errorf(playbook.ENOTFOUND, "That engagement no longer exists. Type **next** for a current card.")
+		return nil, unknown
 	}
 	if err != nil {
 		return nil, err
 	}
 	if _, ok := e.Member(t.a.From.ID); !ok {
-		return nil, playbook.Errorf(playbook.EFORBIDDEN, "You are not a member of the %s engagement.", e.Customer)
+		return nil, unknown
 	}
 	return e, nil
 }
@@ -534,7 +538,7 @@ func (t *turn) doneText(e *playbook.Engagement, verb string, task playbook.Task,
 		what = "marked **" + task.Ref() + "** " + task.Title + " not applicable: " + e.State(task.Key).Reason
 	}
 	p := playbook.Progress(e)
-	return fmt.Sprintf("%s %s. The %s engagement is %d%% done.", who, what, e.Customer, p.Overall.Percent())
+	return fmt.Sprintf("%s %s. The %s engagement is %d%% done.", who, what, markdown.Escape(e.Customer), p.Overall.Percent())
 }
 
 // taskButton runs Done, Undo and Not applicable clicked on a task card.
@@ -597,13 +601,15 @@ func (t *turn) announce(e *playbook.Engagement, ans answer, text string) answer 
 // actorName names the person acting for the others: the name Teams sent,
 // else the engagement's record of them, else their id.
 func (t *turn) actorName(e *playbook.Engagement) string {
+	// Escaped: it goes into Markdown announcements, and a display name is
+	// typed by a person.
 	if t.a.From.Name != "" {
-		return t.a.From.Name
+		return markdown.Escape(t.a.From.Name)
 	}
 	if m, ok := e.Member(t.a.From.ID); ok && m.Name != "" {
-		return m.Name
+		return markdown.Escape(m.Name)
 	}
-	return t.a.From.ID
+	return markdown.Escape(t.a.From.ID)
 }
 
 // nextCard is the task card of e as it will be once saved.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/infracloudio/msbotbuilder-go/schema"
 
+	"github.com/mvmbot/mvmbot/internal/markdown"
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
@@ -54,7 +55,7 @@ func (t *turn) feed(args string) (answer, error) {
 			return answer{}, err
 		}
 		bump(e)
-		return save(e, answer{text: fmt.Sprintf("The %s reporting feed is closed: its key no longer works.", e.Customer)}), nil
+		return save(e, answer{text: fmt.Sprintf("The %s reporting feed is closed: its key no longer works.", markdown.Escape(e.Customer))}), nil
 	}
 	key, err := newFeedKey()
 	if err != nil {
@@ -76,7 +77,7 @@ func (t *turn) feed(args string) (answer, error) {
 	secret := fmt.Sprintf("%s the %s reporting feed, shown this once: `%s`\n\n"+
 		"Power BI, Get data > Web: `%s/api/reports/%s.json?key=%s` (or `.csv`). "+
 		"Keep it like a password; **feed revoke %s** closes the feed, **feed new %s** replaces the key.",
-		what, e.Customer, key, strings.TrimRight(root, "/"), e.ID, key, e.ID, e.ID)
+		what, markdown.Escape(e.Customer), key, strings.TrimRight(root, "/"), e.ID, key, e.ID, e.ID)
 	ans := save(e, answer{})
 	ans.private = []Outgoing{{Type: string(schema.Message), Text: secret, TextFormat: "markdown"}}
 	return ans, nil
@@ -97,7 +98,7 @@ func (t *turn) feedList() (answer, error) {
 		if e.Feed != nil {
 			state = "key made " + e.Feed.Created.Format("2 Jan 2006")
 		}
-		fmt.Fprintf(&b, "- **%s** (`%s`): %s\n", e.Customer, e.ID, state)
+		fmt.Fprintf(&b, "- **%s** (`%s`): %s\n", markdown.Escape(e.Customer), e.ID, state)
 	}
 	b.WriteString("\n**feed new <id>** makes a key, **feed revoke <id>** closes the feed.")
 	return answer{text: b.String()}, nil

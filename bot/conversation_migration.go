@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/mvmbot/mvmbot/cards"
+	"github.com/mvmbot/mvmbot/internal/markdown"
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
@@ -58,7 +59,7 @@ func (t *turn) note(args string) (answer, error) {
 		return answer{}, err
 	}
 	bump(e)
-	return save(e, answer{text: fmt.Sprintf("Noted in the %s engagement's history (%s UTC): %s", e.Customer, n.At.Format("2 Jan 15:04"), n.Text)}), nil
+	return save(e, answer{text: fmt.Sprintf("Noted in the %s engagement's history (%s UTC): %s", markdown.Escape(e.Customer), n.At.Format("2 Jan 15:04"), markdown.Escape(n.Text))}), nil
 }
 
 // escalate runs "escalate [severity] <text>": the point of contact is

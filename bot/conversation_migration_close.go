@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/mvmbot/mvmbot/cards"
+	"github.com/mvmbot/mvmbot/internal/markdown"
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
@@ -93,7 +94,7 @@ func (t *turn) closeButton(verb string, d cards.ActionData, raw json.RawMessage)
 		var reason string
 		if reason, err = cards.DecodeCloseReason(raw); err == nil {
 			err = playbook.CloseOut(e, t.a.From.ID, reason, t.now)
-			notice = fmt.Sprintf("%s closed the %s engagement. It is read-only now; thank you all.", who, e.Customer)
+			notice = fmt.Sprintf("%s closed the %s engagement. It is read-only now; thank you all.", who, markdown.Escape(e.Customer))
 			posts = append(posts, textReply(notice))
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/infracloudio/msbotbuilder-go/schema"
 
 	"github.com/mvmbot/mvmbot/cards"
+	"github.com/mvmbot/mvmbot/internal/markdown"
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
@@ -76,7 +77,7 @@ func (t *turn) eventButton(verb string, d cards.ActionData, raw json.RawMessage)
 		var x playbook.Issue
 		if x, err = playbook.IssueFromEvent(e, t.a.From.ID, n, t.now); err == nil {
 			notice = fmt.Sprintf("%s opened issue #%d for the failed units of event %d.", who, x.ID, n)
-			posts = append(posts, mentionAll(e, playbook.MST, fmt.Sprintf("Issue **#%d**: %s. **issues** lists it.", x.ID, x.Title)))
+			posts = append(posts, mentionAll(e, playbook.MST, fmt.Sprintf("Issue **#%d**: %s. **issues** lists it.", x.ID, markdown.Escape(x.Title))))
 			jobs, err = t.issueSyncJobs(e, x)
 		}
 	case cards.VerbEventPreflight:

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mvmbot/mvmbot/cards"
+	"github.com/mvmbot/mvmbot/internal/markdown"
 	"github.com/mvmbot/mvmbot/playbook"
 	"github.com/mvmbot/mvmbot/secrets"
 )
@@ -147,7 +148,7 @@ func (t *turn) canFill(e *playbook.Engagement) error {
 // the customer's contacts.
 func (t *turn) member(e *playbook.Engagement) error {
 	if _, ok := e.Member(t.a.From.ID); !ok {
-		return playbook.Errorf(playbook.EFORBIDDEN, "Only the members of the %s engagement can see its questionnaire. The lead adds people with **role @person ROLE**.", e.Customer)
+		return playbook.Errorf(playbook.EFORBIDDEN, "Only the members of the %s engagement can see its questionnaire. The lead adds people with **role @person ROLE**.", markdown.Escape(e.Customer))
 	}
 	return nil
 }
@@ -233,7 +234,7 @@ func (t *turn) questionnaireAction(verb string, raw json.RawMessage) (answer, er
 		return answer{card: t.form(e, qa.Section, playbook.WorkingAnswers(e), nil, "", "")}, nil
 	}
 	if e.IsClosed() {
-		return answer{}, playbook.Errorf(playbook.ECONFLICT, "The %s engagement is closed; its questionnaire can no longer change.", e.Customer)
+		return answer{}, playbook.Errorf(playbook.ECONFLICT, "The %s engagement is closed; its questionnaire can no longer change.", markdown.Escape(e.Customer))
 	}
 	answers := playbook.WorkingAnswers(e).With(inputs)
 	if qa.Base > latestN(e) {
@@ -408,7 +409,7 @@ func (t *turn) questionnaireExport() (answer, error) {
 	intro := fmt.Sprintf("Questionnaire v%d of %s, submitted by %s on %s. Teams lets me attach files only in our personal chat, "+
 		"so here are the answers as JSON and as CSV: copy each block into a .json or .csv file. "+
 		"An operator can also write them to files with `mvmbot export questionnaire --engagement %s`.",
-		v.N, e.Customer, memberName(e, v.By), v.At.UTC().Format("2 Jan 2006 15:04 UTC"), e.ID)
+		v.N, markdown.Escape(e.Customer), memberName(e, v.By), v.At.UTC().Format("2 Jan 2006 15:04 UTC"), e.ID)
 	return answer{posts: []Outgoing{
 		textReply(intro + "\n\n**JSON**\n\n" + codeBlock(string(js), "json", e.ID)),
 		// Line ends as a chat shows them; a spreadsheet reads either.

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/mvmbot/mvmbot/cards"
+	"github.com/mvmbot/mvmbot/internal/markdown"
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
@@ -65,10 +66,10 @@ func (t *turn) report(d cards.ActionData) (answer, error) {
 // than reportCSVMax, saying so.
 func reportCSVText(e *playbook.Engagement) string {
 	block, shown, total := csvBlock(playbook.ReportCSV(e))
-	note := fmt.Sprintf("The %s engagement as CSV (%d rows with the header): copy it into a file, or paste it into a spreadsheet.", e.Customer, total)
+	note := fmt.Sprintf("The %s engagement as CSV (%d rows with the header): copy it into a file, or paste it into a spreadsheet.", markdown.Escape(e.Customer), total)
 	if shown < total {
 		note = fmt.Sprintf("The %s engagement as CSV, **cut**: the first %d of %d rows, as one message holds no more. The months and events come first; the units, issues and tasks after them were left out.",
-			e.Customer, shown, total)
+			markdown.Escape(e.Customer), shown, total)
 	}
 	return note + "\n\n" + block
 }
@@ -101,7 +102,7 @@ func (t *turn) reportSchedule(args string) (answer, error) {
 		if r := e.ReportSchedule; r != nil {
 			when = r.String()
 		}
-		return answer{text: fmt.Sprintf("The %s weekly report is posted: %s, %s time. **report schedule friday 16:00** changes it, **report schedule off** stops it.", e.Customer, when, zone)}, nil
+		return answer{text: fmt.Sprintf("The %s weekly report is posted: %s, %s time. **report schedule friday 16:00** changes it, **report schedule off** stops it.", markdown.Escape(e.Customer), when, zone)}, nil
 	}
 	r, err := playbook.ParseReportSchedule(args)
 	if err != nil {

@@ -14,7 +14,7 @@ import (
 func TestReportCSVText(t *testing.T) {
 	e := &playbook.Engagement{ID: "e1", Customer: "Contoso"}
 	small := reportCSVText(e)
-	if !strings.HasPrefix(small, "The Contoso engagement as CSV") || !strings.Contains(small, "\n```\nrecord,id,date,state,name,units,migrated,failed,detail") || !strings.HasSuffix(small, "\n```") {
+	if !strings.HasPrefix(small, "The Contoso engagement as CSV") || !strings.Contains(small, "\n```\n\"record\",\"id\",\"date\",\"state\",\"name\",\"units\",\"migrated\",\"failed\",\"detail\"") || !strings.HasSuffix(small, "\n```") {
 		t.Errorf("small export: %q", small)
 	}
 	ev := playbook.Event{N: 1, Kind: "batch", Date: time.Date(2027, 1, 4, 0, 0, 0, 0, time.UTC), MemberKind: playbook.BatchUsers}
@@ -30,7 +30,7 @@ func TestReportCSVText(t *testing.T) {
 	if len(big) > reportCSVMax+600 {
 		t.Errorf("long export is %d bytes", len(big))
 	}
-	if strings.Count(big, "```") != 2 || !strings.HasSuffix(big, "@contoso.com,,,,\n```") {
+	if strings.Count(big, "```") != 2 || !strings.HasSuffix(big, "@contoso.com\",\"\",\"\",\"\",\"\"\n```") {
 		t.Errorf("code block broken or row cut in the middle: …%q", big[len(big)-80:])
 	}
 }

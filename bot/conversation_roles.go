@@ -10,6 +10,7 @@ import (
 
 	"github.com/mvmbot/mvmbot/botframework"
 	"github.com/mvmbot/mvmbot/cards"
+	"github.com/mvmbot/mvmbot/internal/markdown"
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
@@ -186,7 +187,7 @@ func (t *turn) handOver(e *playbook.Engagement, p playbook.Member) (answer, erro
 	if !ok {
 		return answer{}, playbook.Errorf(playbook.EINVALID,
 			"%s is not a member of the %s engagement, so they cannot lead it. Give them a role first (**role @%s FRP**, say), then hand over the lead.",
-			displayName(p), e.Customer, displayName(p))
+			displayName(p), markdown.Escape(e.Customer), displayName(p))
 	}
 	if m.Name != "" {
 		p.Name = m.Name
@@ -204,7 +205,7 @@ func (t *turn) handOver(e *playbook.Engagement, p playbook.Member) (answer, erro
 	}
 	bump(e)
 	ans := answer{card: cards.Roles(e, displayName(p)+" now leads the engagement.", t.a.From.ID)}
-	return save(e, t.announce(e, ans, fmt.Sprintf("%s handed the lead of the %s engagement to %s.", t.actorName(e), e.Customer, displayName(p)))), nil
+	return save(e, t.announce(e, ans, fmt.Sprintf("%s handed the lead of the %s engagement to %s.", t.actorName(e), markdown.Escape(e.Customer), markdown.Escape(displayName(p))))), nil
 }
 
 // resolve completes a mentioned person from the Teams roster: the name

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 
 	"github.com/mvmbot/mvmbot/cards"
+	"github.com/mvmbot/mvmbot/internal/markdown"
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
@@ -112,7 +113,7 @@ func (t *turn) setupSave(d cards.ActionData, raw json.RawMessage) (answer, error
 		return form(playbook.ErrorMessage(err)), nil
 	}
 	e.Version = 1
-	notice := "The " + e.Customer + " engagement is set up, and you are its lead. Give the others their roles with **role @person ROLE**; then everyone types **next**."
+	notice := "The " + markdown.Escape(e.Customer) + " engagement is set up, and you are its lead. Give the others their roles with **role @person ROLE**; then everyone types **next**."
 	return save(e, answer{card: cards.Existing(e, notice, true)}), nil
 }
 

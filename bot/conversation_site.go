@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/mvmbot/mvmbot/cards"
+	"github.com/mvmbot/mvmbot/internal/markdown"
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
@@ -213,9 +214,9 @@ func (t *turn) issuesExport() (answer, error) {
 		return answer{}, err
 	}
 	block, shown, total := csvBlock(playbook.IssuesCSV(e))
-	note := fmt.Sprintf("The %s engagement's %d issues as CSV:", e.Customer, len(e.Issues))
+	note := fmt.Sprintf("The %s engagement's %d issues as CSV:", markdown.Escape(e.Customer), len(e.Issues))
 	if shown < total {
-		note = fmt.Sprintf("The first %d of the %s engagement's %d issues as CSV (a message holds no more; the reporting feed has them all, see **help feed**):", shown-1, e.Customer, len(e.Issues))
+		note = fmt.Sprintf("The first %d of the %s engagement's %d issues as CSV (a message holds no more; the reporting feed has them all, see **help feed**):", shown-1, markdown.Escape(e.Customer), len(e.Issues))
 	}
 	return answer{text: note + "\n\n" + block}, nil
 }
@@ -263,7 +264,7 @@ func (t *turn) issueSubmit(d cards.ActionData, raw json.RawMessage) (answer, err
 		return answer{}, err
 	}
 	bump(e)
-	text := fmt.Sprintf("Issue **#%d** reported by %s: %s", x.ID, "<at>"+displayName(t.me())+"</at>", x.Title)
+	text := fmt.Sprintf("Issue **#%d** reported by %s: %s", x.ID, "<at>"+displayName(t.me())+"</at>", markdown.Escape(x.Title))
 	if known != nil {
 		text += fmt.Sprintf("\n\nIt is the known error **%s**: %s", known.ID, known.Remediation)
 	}
@@ -347,7 +348,7 @@ func (t *turn) issueButton(verb string, d cards.ActionData, raw json.RawMessage)
 		if esc, err = playbook.EscalateIssue(e, t.a.From.ID, id, t.now); err == nil {
 			x, _ := playbook.GetIssue(e, id)
 			card = cards.IssueEscalated(e, x, esc)
-			posts = append(posts, escalationPost(e, esc, fmt.Sprintf("%s escalated issue **#%d** (%s): %s", who, id, esc.Severity, x.Title)))
+			posts = append(posts, escalationPost(e, esc, fmt.Sprintf("%s escalated issue **#%d** (%s): %s", who, id, esc.Severity, markdown.Escape(x.Title))))
 		}
 	}
 	if err != nil {
@@ -389,7 +390,7 @@ func (t *turn) issuesPage(d cards.ActionData, raw json.RawMessage) (answer, erro
 // speaks of the questionnaire).
 func (t *turn) trackerMember(e *playbook.Engagement) error {
 	if _, ok := e.Member(t.a.From.ID); !ok {
-		return playbook.Errorf(playbook.EFORBIDDEN, "You are not a member of the %s engagement, so its site and issues are not shown. The lead adds people with **role @person ROLE**.", e.Customer)
+		return playbook.Errorf(playbook.EFORBIDDEN, "You are not a member of the %s engagement, so its site and issues are not shown. The lead adds people with **role @person ROLE**.", markdown.Escape(e.Customer))
 	}
 	return nil
 }

@@ -288,7 +288,7 @@ func TestSiteAndIssuesLocalMode(t *testing.T) {
 	// Export: a CSV code block with a header and the row.
 	csv := codeOf(t, text(c.say(cy, "issues export")), "")
 	lines := strings.Split(strings.TrimRight(csv, "\n"), "\n")
-	if len(lines) != 2 || !strings.HasPrefix(lines[0], "id,title,source") || !strings.HasPrefix(lines[1], "1,Adele's mailbox stops at 80%,IMAP") {
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], `"id","title","source"`) || !strings.HasPrefix(lines[1], `"1","Adele's mailbox stops at 80%","IMAP"`) {
 		t.Errorf("export: %q", csv)
 	}
 

@@ -602,3 +602,27 @@ func TestPersonalNextBesideWrites(t *testing.T) {
 		t.Errorf("engagement v%d, %d history entries; want v%d, %d", after.Version, len(after.History), before.Version+writes, len(before.History)+writes)
 	}
 }
+
+// TestStrangerEngagementID: in personal chat a button naming an
+// engagement the person does not belong to is answered as one naming no
+// engagement at all: the stranger learns nothing, not its customer.
+func TestStrangerEngagementID(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	c := &conv{t: t, h: h}
+	setUp(t, c)
+	e := c.engagement()
+	click := func(id string) string {
+		a := h.groupInvoke(c.nextID(), stranger, "done", map[string]any{"engagement": id, "version": e.Version, "task": "1699"})
+		a["conversation"] = map[string]any{"id": "a:personal-" + stranger.id, "conversationType": "personal", "tenantId": "tenant-1"}
+		ans := c.invoke(a)
+		return strings.ReplaceAll(string(ans.Value), id, "ID")
+	}
+	theirs, unknown := click(e.ID), click("no-such-engagement")
+	if theirs != unknown {
+		t.Errorf("a stranger naming an engagement got\n%s\nand naming none\n%s", theirs, unknown)
+	}
+	if strings.Contains(theirs, e.Customer) {
+		t.Errorf("the stranger was told the customer: %s", theirs)
+	}
+	assertUnchanged(t, c, e)
+}

@@ -35,28 +35,48 @@ type JobStore interface {
 // with backoff.
 type WorkFunc func(ctx context.Context, job playbook.Job) error
 
-type permanentError struct{ err error }
+type permanentError struct {
+	err  error
+	told bool // the people were told already
+}
 
 func (e *permanentError) Error() string { return e.err.Error() }
 func (e *permanentError) Unwrap() error { return e.err }
 
 // Permanent marks err as final: the job is dead-lettered without retries
-// (a 403 from Graph, a 400 from the connector).
-func Permanent(err error) error { return &permanentError{err} }
+// (a 403 from Graph, a 400 from the connector), and the kind's TellFunc
+// tells the people.
+func Permanent(err error) error { return &permanentError{err: err} }
 
-type snoozeError struct{ d time.Duration }
+// Told is Permanent for a worker that has told the people itself (it put
+// the workshop back and posted why): the runner tells nobody again.
+func Told(err error) error { return &permanentError{err: err, told: true} }
+
+type snoozeError struct {
+	d    time.Duration
+	poll bool
+}
 
 func (e *snoozeError) Error() string { return fmt.Sprintf("snoozed for %s", e.d) }
 
 // Snooze asks for the job to run again after d (throttling with
-// Retry-After). It still counts as an attempt, so a job that is throttled
-// forever ends in the dead letters instead of looping.
-func Snooze(d time.Duration) error { return &snoozeError{d} }
+// Retry-After), or after the retry schedule's wait when that is longer: a
+// service that keeps saying "a few seconds" is not asked every few seconds
+// for hours. It still counts as a failed attempt, so a job that is
+// throttled forever ends in the dead letters instead of looping, and the
+// people are told as for any failure.
+func Snooze(d time.Duration) error { return &snoozeError{d: d} }
 
-// retrySchedule is the wait after the nth failed attempt: with the default
-// of 8 attempts a job keeps trying for about four and a half hours, long
-// enough to ride out a Teams or Graph incident, short enough that a person
-// hears about a dead job the same day.
+// Poll asks for the job to run again after exactly d because it waits for
+// something that takes time (SharePoint provisioning a site), not because
+// it failed: it uses an attempt but nobody is told.
+func Poll(d time.Duration) error { return &snoozeError{d: d, poll: true} }
+
+// The retry schedule (docs/operations.md, "Jobs that fail"): the wait
+// after the nth failed attempt. With the default of 8 attempts a job keeps
+// trying for about three and three-quarter hours (the first seven waits),
+// long enough to ride out a Teams or Graph incident, short enough that a
+// person hears about a dead job the same day. Snooze waits at least this.
 var retrySchedule = []time.Duration{
 	10 * time.Second, 30 * time.Second, 2 * time.Minute, 10 * time.Minute,
 	30 * time.Minute, time.Hour, 2 * time.Hour, 4 * time.Hour,
@@ -72,12 +92,37 @@ func retryDelay(attempt int) time.Duration {
 	return retrySchedule[attempt-1]
 }
 
+// bookkeepingTimeout bounds recording a job's outcome and telling the
+// people; it starts when the work has returned, however long that took.
+const bookkeepingTimeout = 30 * time.Second
+
+// JobNotice is what a kind's TellFunc is told about a failed attempt.
+type JobNotice struct {
+	// Dead is true when the job is dead-lettered: no attempt follows.
+	Dead bool
+	// Err is the attempt's error.
+	Err error
+	// Attempts counts the attempts used, this one included.
+	Attempts int
+	// Next is when the next attempt runs (zero when Dead).
+	Next time.Time
+}
+
+// TellFunc tells the people a job is for how it fails: once when its first
+// attempt failed and it will be retried, and once when it is dead-lettered
+// (with what to do). It runs after the failure is recorded; an error is
+// logged.
+type TellFunc func(ctx context.Context, j playbook.Job, n JobNotice) error
+
 // Runner runs durable jobs: the ones a turn just committed (handed over by
 // Submit, already leased) at once, and due ones it claims from the store
 // (scheduled jobs, retries, and those a crashed process left behind).
 type Runner struct {
-	Store        JobStore
-	Workers      map[string]WorkFunc
+	Store   JobStore
+	Workers map[string]WorkFunc
+	// Tell, by kind, tells the people about failing jobs; a kind without
+	// one is only logged (and listed by doctor once dead).
+	Tell         map[string]TellFunc
 	Log          *slog.Logger
 	Now          func() time.Time
 	Concurrency  int           // default 8
@@ -249,46 +294,73 @@ func (r *Runner) worker() {
 
 func (r *Runner) run(j playbook.Job) {
 	log := r.Log.With("job", j.ID, "kind", j.Kind, "attempt", j.Attempt+1)
-	// Bookkeeping uses a context of its own: a job cancelled at shutdown must
-	// still have its failure recorded.
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
 	work, ok := r.Workers[j.Kind]
+	var err error
 	if !ok {
-		log.Error("no worker for job kind; dead-lettering")
-		if err := r.Store.Fail(ctx, j.ID, "no worker for kind "+j.Kind); err != nil {
-			log.Error("bury job", "err", err)
+		err = Permanent(errors.New("no worker for kind " + j.Kind))
+	} else {
+		start := r.Now()
+		if err = r.safeWork(work, j); err == nil {
+			log.Debug("job done", "latency", time.Since(start))
+			r.complete(j.ID)
+			return
 		}
-		return
 	}
-	start := r.Now()
-	err := r.safeWork(work, j)
-	if err == nil {
-		log.Debug("job done", "latency", time.Since(start))
-		r.complete(j.ID)
-		return
-	}
+	// Bookkeeping uses a context of its own, made now that the work has
+	// returned: a job cancelled at shutdown, or one whose work took longer
+	// than any bookkeeping budget (Graph waiting out a Retry-After in
+	// place), must still have its failure recorded, or its attempts never
+	// advance and it is claimed again every lease, for ever.
+	ctx, cancel := context.WithTimeout(context.Background(), bookkeepingTimeout)
+	defer cancel()
 	var perm *permanentError
 	if errors.As(err, &perm) {
 		log.Error("job failed permanently; dead-lettered", "err", err)
 		if berr := r.Store.Fail(ctx, j.ID, err.Error()); berr != nil {
 			log.Error("bury job", "err", berr)
+			return
+		}
+		if !perm.told {
+			r.tell(ctx, log, j, JobNotice{Dead: true, Err: err, Attempts: j.Attempt + 1})
 		}
 		return
 	}
 	delay := retryDelay(j.Attempt + 1)
 	var snooze *snoozeError
-	if errors.As(err, &snooze) {
+	poll := errors.As(err, &snooze) && snooze.poll
+	if poll {
 		delay = snooze.d
+	} else if snooze != nil {
+		delay = max(delay, snooze.d)
 	}
-	dead, rerr := r.Store.Retry(ctx, j.ID, r.Now().Add(delay), err.Error())
+	next := r.Now().Add(delay)
+	dead, rerr := r.Store.Retry(ctx, j.ID, next, err.Error())
 	switch {
 	case rerr != nil:
 		log.Error("record job failure", "err", rerr, "job_err", err)
 	case dead:
 		log.Error("job failed its last attempt; dead-lettered", "err", err)
+		r.tell(ctx, log, j, JobNotice{Dead: true, Err: err, Attempts: j.Attempt + 1})
+	case poll:
+		log.Debug("job waits", "retry_in", delay)
 	default:
 		log.Warn("job failed; will retry", "err", err, "retry_in", delay)
+		if j.Attempt == 0 {
+			// Once, after the first failure: an outage of any length
+			// makes two messages per job, this and the outcome.
+			r.tell(ctx, log, j, JobNotice{Err: err, Attempts: 1, Next: next})
+		}
+	}
+}
+
+// tell hands a failure to the kind's TellFunc, if it has one.
+func (r *Runner) tell(ctx context.Context, log *slog.Logger, j playbook.Job, n JobNotice) {
+	tell := r.Tell[j.Kind]
+	if tell == nil {
+		return
+	}
+	if err := tell(ctx, j, n); err != nil {
+		log.Error("tell about a failing job", "dead", n.Dead, "err", err)
 	}
 }
 

@@ -72,7 +72,7 @@ func TestReportCommand(t *testing.T) {
 	if s := cardText(t, c.click(mo, "report", refresh).card(t)); !strings.Contains(s, "weekly status") {
 		t.Errorf("Refresh: %s", s)
 	}
-	if s := text(c.say(pat, "report csv")); !strings.Contains(s, "```\nrecord,id,date,state,name,units,migrated,failed,detail\n") || !strings.Contains(s, "task,1699") {
+	if s := text(c.say(pat, "report csv")); !strings.Contains(s, "```\n\"record\",\"id\",\"date\",\"state\",\"name\",\"units\",\"migrated\",\"failed\",\"detail\"\n") || !strings.Contains(s, `"task","1699"`) {
 		t.Errorf("report csv: %q", s)
 	}
 	if s := text(c.say(pat, "report pdf")); !strings.Contains(s, "is none of those") {

@@ -189,9 +189,9 @@ func (w *SiteJobs) setup(ctx context.Context, a siteArgs) error {
 					return playbook.Errorf(playbook.ENOTFOUND, "SharePoint has not provisioned the new group's site after %d minutes. Press Retry in a while: the group is kept, nothing is made twice.", int(SiteProvisionTimeout.Minutes()))
 				}
 				if w.PollEvery > 0 {
-					return Snooze(w.PollEvery)
+					return Poll(w.PollEvery)
 				}
-				return Snooze(provisionPoll(hint.RetryDelay(), now.Sub(s.Waiting)))
+				return Poll(provisionPoll(hint.RetryDelay(), now.Sub(s.Waiting)))
 			}
 			step = func(s *playbook.Site) { s.Waiting = now }
 			post = fmt.Sprintf("The Microsoft 365 group **%s** is created. SharePoint is now provisioning its site, which takes up to %d minutes; I post here when the site is ready.", s.Name, int(SiteProvisionTimeout.Minutes()))
@@ -378,7 +378,7 @@ func (w *SiteJobs) fail(ctx context.Context, a siteArgs, cause error) error {
 		break
 	}
 	w.log().Error("collaboration site set-up failed", "engagement", a.Engagement, "run", a.Run, "err", cause)
-	return Permanent(cause)
+	return Told(cause)
 }
 
 // WorkIssueSync is the KindIssueSync worker: it writes the issues of the

@@ -544,3 +544,97 @@ func TestRunnerSendJob(t *testing.T) {
 		t.Errorf("connector calls %+v; want the reply", calls)
 	}
 }
+
+// A job whose work takes long still has its failure recorded: the
+// bookkeeping's time budget starts when the work returns (issue 20: Graph
+// waiting out a Retry-After in place made the attempt count stick).
+func TestRunnerRecordsFailureAfterLongWork(t *testing.T) {
+	clock := newClock()
+	s := &deadlineStore{recStore: openStore(t, "", clock)}
+	const work = 300 * time.Millisecond
+	r := startRunner(t, s, clock, map[string]WorkFunc{
+		"test.slow": func(ctx context.Context, j playbook.Job) error { time.Sleep(work); return errors.New("graph is down") },
+	})
+	r.Submit(commit(t, s.recStore, job("test.slow")))
+	if ev := s.next(t); ev.op != "retry" {
+		t.Fatalf("runner reported %+v; want a retry", ev)
+	}
+	if left := s.left.Load(); time.Duration(left) < bookkeepingTimeout-work/2 {
+		t.Errorf("the failure was recorded with %s of its budget left; want about %s", time.Duration(left), bookkeepingTimeout)
+	}
+}
+
+// deadlineStore notes how much time the bookkeeping context had left.
+type deadlineStore struct {
+	*recStore
+	left atomic.Int64
+}
+
+func (s *deadlineStore) Retry(ctx context.Context, id uint64, runAt time.Time, errText string) (bool, error) {
+	if d, ok := ctx.Deadline(); ok {
+		s.left.Store(int64(time.Until(d)))
+	}
+	return s.recStore.Retry(ctx, id, runAt, errText)
+}
+
+// The people are told once after the first failed attempt and once when
+// the job is dead-lettered; never for a poll, never again after Told.
+func TestRunnerTells(t *testing.T) {
+	tests := []struct {
+		name    string
+		attempt int // attempts already used
+		err     error
+		want    string // "retrying at <delay>", "dead" or ""
+	}{
+		{"first failure", 0, errors.New("down"), "retrying 10s"},
+		{"later failure", 2, errors.New("down"), ""},
+		{"throttled shorter than the schedule", 0, Snooze(2 * time.Second), "retrying 10s"},
+		{"throttled longer than the schedule", 0, Snooze(time.Minute), "retrying 1m0s"},
+		{"poll", 0, Poll(2 * time.Second), ""},
+		{"last attempt", 7, errors.New("down"), "dead"},
+		{"permanent", 0, Permanent(errors.New("forbidden")), "dead"},
+		{"told", 0, Told(errors.New("forbidden")), ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			clock := newClock()
+			s := openStore(t, "", clock)
+			told := make(chan string, 4)
+			r := startRunner(t, s, clock, map[string]WorkFunc{
+				"test.job": func(context.Context, playbook.Job) error { return tc.err },
+			}, func(r *Runner) {
+				r.Tell = map[string]TellFunc{"test.job": func(ctx context.Context, j playbook.Job, n JobNotice) error {
+					if n.Dead {
+						told <- "dead"
+					} else {
+						told <- "retrying " + n.Next.Sub(clock.Now()).String()
+					}
+					return nil
+				}}
+			})
+			in := job("test.job")
+			if tc.want == "dead" && tc.attempt > 0 {
+				in.MaxAttempts = 1 // the store dead-letters at this failure
+			}
+			j := commit(t, s, in)[0]
+			// The runner decides whom to tell from the attempts the job it
+			// was handed had used.
+			j.Attempt = tc.attempt
+			r.Submit([]playbook.Job{j})
+			ev := s.next(t)
+			var got string
+			wait := 100 * time.Millisecond // for nothing to be told
+			if tc.want != "" {
+				wait = 10 * time.Second
+			}
+			select {
+			case got = <-told:
+			case <-time.After(wait):
+			}
+			if got != tc.want {
+				t.Errorf("told %q, want %q (runner reported %+v)", got, tc.want, ev)
+			}
+		})
+	}
+}

@@ -278,9 +278,10 @@ func (w *WorkshopJobs) workCreate(ctx context.Context, j playbook.Job, args work
 }
 
 // createFailed puts the workshop back to proposed and tells the channel
-// why and what to do; the job is then dead-lettered.
+// why and what to do; the job is then dead-lettered (Told: nobody is told
+// again).
 func (w *WorkshopJobs) createFailed(ctx context.Context, e *playbook.Engagement, a workshopArgs, cause error) error {
-	what := playbook.ErrorMessage(cause)
+	what := failureReason(cause)
 	text := fmt.Sprintf("I could not create the Teams meeting for **%s** (%s): %s", cards.WorkshopTitle(a.Workshop), a.Start.UTC().Format("Mon 2 Jan 15:04 UTC"), what)
 	switch playbook.ErrorCode(cause) {
 	case playbook.EFORBIDDEN:
@@ -291,12 +292,12 @@ func (w *WorkshopJobs) createFailed(ctx context.Context, e *playbook.Engagement,
 	for attempt := 0; attempt < 5; attempt++ {
 		ws := e.Workshop(a.Workshop)
 		if ws == nil || ws.Status != playbook.WorkshopScheduling || !ws.Start.Equal(a.Start) {
-			return Permanent(cause)
+			return Told(cause)
 		}
 		up := ws.Clone()
 		up.Status = playbook.WorkshopProposed
 		if err := playbook.SetWorkshop(e, ws.By, up, w.now()); err != nil {
-			return Permanent(cause)
+			return Told(cause)
 		}
 		send, err := w.proactive(ctx, e, workshopJobKey("workshop.failed", a), textReply(text))
 		if err != nil {
@@ -315,7 +316,23 @@ func (w *WorkshopJobs) createFailed(ctx context.Context, e *playbook.Engagement,
 		break
 	}
 	w.log().Error("workshop meeting not created", "engagement", a.Engagement, "workshop", a.Workshop, "err", cause)
-	return Permanent(cause)
+	return Told(cause)
+}
+
+// cancelFailed gives up cancelling ws's meeting: it says so, and stops
+// asking (CancelEvent cleared, so the job is not queued again; the event id
+// stays for the record). The job is then dead-lettered (Told).
+func (w *WorkshopJobs) cancelFailed(ctx context.Context, e *playbook.Engagement, ws *playbook.Workshop, a workshopArgs, cause error) error {
+	text := fmt.Sprintf("I could not cancel the Teams meeting of **%s**: %s\n\nCancel it in the organizer's calendar.", cards.WorkshopTitle(a.Workshop), failureReason(cause))
+	send, err := w.proactive(ctx, e, workshopJobKey("workshop.cancelfailed", a), textReply(text))
+	if err != nil {
+		return err
+	}
+	ws.CancelEvent = false
+	if err := commitEngagement(ctx, w.Store, w.Runner, e, send); err != nil {
+		return err // ECONFLICT: the job runs again on the fresh engagement
+	}
+	return Told(cause)
 }
 
 // WorkRemind is the KindWorkshopRemind worker: it posts the reminder when
@@ -371,18 +388,7 @@ func (w *WorkshopJobs) workCancel(ctx context.Context, j playbook.Job, args work
 			}
 			return err
 		}
-		// Give up: say so, and stop asking (CancelEvent cleared, so the
-		// job is not queued again; the event id stays for the record).
-		text := fmt.Sprintf("I could not cancel the Teams meeting of **%s**: %s\n\nCancel it in the organizer's calendar.", cards.WorkshopTitle(a.Workshop), playbook.ErrorMessage(err))
-		send, serr := w.proactive(ctx, e, workshopJobKey("workshop.cancelfailed", a), textReply(text))
-		if serr != nil {
-			return serr
-		}
-		ws.CancelEvent = false
-		if serr := commitEngagement(ctx, w.Store, w.Runner, e, send); serr != nil {
-			return serr // ECONFLICT: the job runs again on the fresh engagement
-		}
-		return Permanent(err)
+		return w.cancelFailed(ctx, e, ws, a, err)
 	}
 	for _, before := range WorkshopReminders {
 		key := workshopJobKey(KindWorkshopRemind, workshopArgs{Engagement: a.Engagement, Workshop: a.Workshop, Start: a.Start, Before: before})

@@ -8,9 +8,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
+	"net/url"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -68,6 +71,7 @@ type Server struct {
 	Inline ReplyPoster
 
 	inflight    sync.Map       // dedup keys of activities being answered inline
+	rerunLocks  sync.Map       // engagement id → *sync.Mutex: reruns after a conflict, one at a time
 	background  sync.WaitGroup // their dedup records being written
 	backgroundN atomic.Int32
 }
@@ -136,11 +140,37 @@ func (s *Server) ServeReady(w http.ResponseWriter, r *http.Request) {
 			status = http.StatusServiceUnavailable
 		}
 	}
+	if d, ok := s.Store.(deadLister); ok {
+		if dead, err := d.Dead(ctx); err != nil {
+			s.log().Warn("readiness: dead-lettered jobs", "err", err)
+		} else if len(dead) > 0 {
+			// A detail, not a failure: the bot serves; an operator acts.
+			checks["deadJobs"] = deadSummary(dead)
+		}
+	}
 	checks["status"] = "ready"
 	if status != http.StatusOK {
 		checks["status"] = "not ready"
 	}
 	writeJSON(w, status, checks)
+}
+
+// deadLister is a store that keeps dead-lettered jobs, for /readyz.
+type deadLister interface {
+	Dead(ctx context.Context) ([]playbook.Job, error)
+}
+
+// deadSummary names dead-lettered jobs for /readyz: how many, and the
+// first few by id and kind.
+func deadSummary(dead []playbook.Job) string {
+	s := fmt.Sprintf("%d (mvmbot jobs list):", len(dead))
+	for i, j := range dead {
+		if i == 5 {
+			return s + " …"
+		}
+		s += fmt.Sprintf(" %d %s", j.ID, j.Kind)
+	}
+	return s
 }
 
 // outcome is what one request came to, for the log line.
@@ -183,6 +213,11 @@ func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) outcome 
 		writeError(w, http.StatusForbidden, "Forbidden", "local mode accepts requests from this machine only")
 		return outcome{status: http.StatusForbidden, result: "refused non-loopback peer"}
 	}
+	if s.LocalOnly {
+		if o, ok := refuseBrowser(w, r); !ok {
+			return o
+		}
+	}
 	// The token is checked before the body is parsed, so a caller without
 	// one learns nothing from how the body is judged.
 	var claims *botframework.Claims
@@ -215,6 +250,12 @@ func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) outcome 
 		if err := claims.CheckActivity(act.ChannelID, act.ServiceURL); err != nil {
 			return s.unauthorized(w, err, act)
 		}
+	}
+	if s.LocalOnly && !loopbackURL(act.ServiceURL) {
+		// Without tokens nothing vouches for serviceUrl: only the local
+		// Playground's is posted to, never a host a request names.
+		writeError(w, http.StatusBadRequest, "BadRequest", "local mode posts replies only to a serviceUrl on this machine")
+		return outcome{status: http.StatusBadRequest, result: "refused non-loopback serviceUrl", act: act}
 	}
 	return s.process(ctx, w, act)
 }
@@ -304,6 +345,16 @@ func (s *Server) process(ctx context.Context, w http.ResponseWriter, act *Activi
 			// submitting the questionnaire at once each need their turn);
 			// if it keeps moving, say so rather than loop.
 			s.log().Info("engagement changed during the turn", "activity", act.ID, "engagement", out.Engagement.ID, "attempt", attempt)
+			if attempt == 1 {
+				// Reruns of one engagement go one at a time, each after
+				// the change that beat it has landed: a rerun that read the
+				// engagement before the winner's commit would only lose
+				// again (with 8 writers, 4 in 10 turns were refused).
+				mu, _ := s.rerunLocks.LoadOrStore(out.Engagement.ID, new(sync.Mutex))
+				mu.(*sync.Mutex).Lock()
+				defer mu.(*sync.Mutex).Unlock()
+			}
+			s.awaitVersion(ctx, out.Engagement.ID, out.Engagement.Version)
 			if attempt <= maxReruns {
 				out, herr = s.Handler.Handle(ctx, act)
 			} else {
@@ -353,9 +404,37 @@ func (s *Server) postPrivate(ctx context.Context, act *Activity, replies []Outgo
 	}
 }
 
+// versionReader reads an engagement's stored version; the bbolt store is
+// one.
+type versionReader interface {
+	Engagement(ctx context.Context, id string) (*playbook.Engagement, error)
+}
+
+// awaitVersion waits, briefly, until the store shows engagement id at
+// version v or later: the commit that beat a turn has landed, and a rerun
+// reads it.
+func (s *Server) awaitVersion(ctx context.Context, id string, v int) {
+	vr, ok := s.Store.(versionReader)
+	if !ok {
+		return
+	}
+	for wait := time.Millisecond; wait < 100*time.Millisecond; wait *= 2 {
+		if e, err := vr.Engagement(ctx, id); err != nil || e.Version >= v {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+	}
+}
+
 // maxReruns bounds how often one activity is handled again because its
-// engagement changed between the handler's read and the commit.
-const maxReruns = 3
+// engagement changed between the handler's read and the commit. Reruns go
+// one at a time per engagement, so each loses only to a first attempt that
+// came meanwhile: a few more than the writers one engagement sees at once.
+const maxReruns = 8
 
 // errBusy answers an activity whose engagement kept changing under it.
 var errBusy = playbook.Errorf(playbook.ECONFLICT, "Others changed this engagement at the same moment, so nothing was changed. Please try again.")
@@ -475,6 +554,36 @@ func writeError(w http.ResponseWriter, status int, code, message string) {
 	writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": message}})
 }
 
+// refuseBrowser refuses, in local mode (no tokens), what a web page could
+// send: a browser's cross-site "simple" POST carries a Content-Type other
+// than application/json (text/plain, a form) and an Origin header, while
+// the Playground and the Bot Connector send JSON and no Origin. Without
+// this a page open in the developer's browser could drive the local bot.
+func refuseBrowser(w http.ResponseWriter, r *http.Request) (outcome, bool) {
+	if r.Header.Get("Origin") != "" {
+		writeError(w, http.StatusForbidden, "Forbidden", "local mode refuses requests from a web page (Origin header)")
+		return outcome{status: http.StatusForbidden, result: "refused browser origin"}, false
+	}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		writeError(w, http.StatusUnsupportedMediaType, "UnsupportedMediaType", "the activity must be sent as Content-Type: application/json")
+		return outcome{status: http.StatusUnsupportedMediaType, result: "refused content type"}, false
+	}
+	return outcome{}, true
+}
+
+// loopbackURL is whether u is an http(s) URL on this machine.
+func loopbackURL(u string) bool {
+	p, err := url.Parse(u)
+	if err != nil || (p.Scheme != "http" && p.Scheme != "https") {
+		return false
+	}
+	if strings.EqualFold(p.Hostname(), "localhost") {
+		return true
+	}
+	ip := net.ParseIP(p.Hostname())
+	return ip != nil && ip.IsLoopback()
+}
+
 func isLoopback(remoteAddr string) bool {
 	host, _, err := net.SplitHostPort(remoteAddr)
 	if err != nil {
@@ -494,6 +603,51 @@ type ReplyPoster interface {
 // HTTP answer.
 const inlineTimeout = 5 * time.Second
 
+// replyWait is how long a reply posted inline may wait for the connector's
+// answer: a connector answering within it posts each reply once.
+const replyWait = 15 * time.Second
+
+// finishLate waits, behind the answered request, for a reply still in
+// flight when the turn's inline time ran out (rest[0]), then hands rest to
+// durable jobs: all of it when that post failed, the replies after it when
+// it went through. The replies after it wait so that they stay in order.
+// Should the process die meanwhile, those replies are lost, not doubled.
+func (s *Server) finishLate(act *Activity, rest []Outgoing, done <-chan error, cancel context.CancelFunc) {
+	rest = slices.Clone(rest)
+	wait := func() {
+		defer cancel()
+		from := 1
+		if err := <-done; err != nil {
+			s.log().Warn("late inline reply failed; handing it to a durable job", "activity", act.ID, "err", err)
+			from = 0
+		}
+		if from == len(rest) {
+			return
+		}
+		jobs, err := s.replyJobs(act, rest[from:])
+		if err == nil {
+			ctx, c := context.WithTimeout(context.Background(), 30*time.Second)
+			var leased []playbook.Job
+			leased, _, err = s.Store.CommitTurn(ctx, playbook.Turn{Jobs: jobs})
+			c()
+			if err == nil && s.Runner != nil {
+				s.Runner.Submit(leased)
+			}
+		}
+		if err != nil {
+			s.log().Error("replies after a late inline reply not queued", "activity", act.ID, "err", err)
+		}
+	}
+	if !s.tryBackground() {
+		wait() // the store is behind: this request waits too
+		return
+	}
+	go func() {
+		defer s.endBackground()
+		wait()
+	}()
+}
+
 // replyInline answers a turn that changes nothing stored. Its replies need
 // no durable outbox: should they not go out, the activity is not recorded
 // and a redelivery answers it afresh. So they are posted during the request,
@@ -512,18 +666,41 @@ func (s *Server) replyInline(ctx context.Context, w http.ResponseWriter, act *Ac
 	if herr != nil {
 		out = s.errorOutcome(act, herr)
 	}
-	sctx, cancel := context.WithTimeout(ctx, inlineTimeout)
-	sent := 0
-	for _, r := range out.Replies {
+	// The turn waits inlineTimeout for its replies; a post still waiting
+	// for the connector then is not a failure (the connector may well have
+	// taken it): it is left to finish within replyWait, and only a definite
+	// failure makes it a job. Nothing is cancelled by the caller leaving.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), inlineTimeout)
+	sent, late := 0, false
+	for i := range out.Replies {
+		r := &out.Replies[i]
 		r.From, r.Recipient, r.Conversation = &act.Recipient, &act.From, &act.Conversation
-		if _, err := s.Inline.Reply(sctx, act.ServiceURL, act.Conversation.ID, act.ID, &r); err != nil {
+		done := make(chan error, 1)
+		pctx, pcancel := context.WithTimeout(context.WithoutCancel(ctx), replyWait)
+		post := *r // Reply fills in fields; the original may become a job
+		go func() {
+			_, err := s.Inline.Reply(pctx, act.ServiceURL, act.Conversation.ID, act.ID, &post)
+			done <- err
+		}()
+		var err error
+		select {
+		case err = <-done:
+			pcancel()
+		case <-sctx.Done():
+			s.finishLate(act, out.Replies[i:], done, pcancel)
+			sent, late = len(out.Replies), true
+		}
+		if late {
+			break
+		}
+		if err != nil {
 			s.log().Warn("inline reply failed; handing it to a durable job", "activity", act.ID, "err", err)
 			break
 		}
 		sent++
 	}
 	cancel()
-	// Only what was not posted becomes a job.
+	// Only what was not posted (nor left to finish) becomes a job.
 	jobs, err := s.replyJobs(act, out.Replies[sent:])
 	if err != nil {
 		release()

@@ -43,6 +43,11 @@ type harnessOpts struct {
 	now     func() time.Time // the conversation's clock; nil: time.Now
 	inline  bool             // answer read-only turns inline, as serve does
 	log     io.Writer        // the server's and runner's log, as text at debug level; nil: discarded
+	// runner, when set, changes the runner before it starts (its clock,
+	// more workers).
+	runner func(r *bot.Runner, db *store.DB)
+	// storeNow is the store's clock; nil: time.Now.
+	storeNow func() time.Time
 }
 
 // routes mounts srv as cmd/mvmbot does.
@@ -58,7 +63,7 @@ func routes(srv *bot.Server, engagements bot.EngagementReader) http.Handler {
 
 func newHarness(t testing.TB, o harnessOpts) *harness {
 	t.Helper()
-	db, err := store.Open(filepath.Join(t.TempDir(), "mvmbot.db"), nil)
+	db, err := store.Open(filepath.Join(t.TempDir(), "mvmbot.db"), &store.Options{Now: o.storeNow})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,6 +76,9 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 		Store:   db,
 		Workers: map[string]bot.WorkFunc{bot.KindSend: bot.NewSendWorker(&botframework.Connector{BaseDelay: time.Millisecond}, nil)},
 		Log:     log,
+	}
+	if o.runner != nil {
+		o.runner(runner, db)
 	}
 	runner.Start()
 	h := &harness{t: t, db: db, conn: conn, runner: runner}
@@ -534,10 +542,56 @@ func TestLocalOnlyRefusesOtherPeers(t *testing.T) {
 		body := `{"type":"typing","id":"1","serviceUrl":"http://127.0.0.1:1/","conversation":{"id":"c"}}`
 		req := httptest.NewRequest(http.MethodPost, "/api/messages", strings.NewReader(body))
 		req.RemoteAddr = tt.remote
+		req.Header.Set("Content-Type", "application/json")
 		rec := httptest.NewRecorder()
 		routes(srv, nil).ServeHTTP(rec, req)
 		if rec.Code != tt.want {
 			t.Errorf("peer %s: status %d, want %d", tt.remote, rec.Code, tt.want)
+		}
+	}
+}
+
+// TestLocalModeRefusesWebPages: in local mode (no tokens) a browser's
+// cross-site POST (text/plain, an Origin) is refused before it is read, and
+// an activity naming a serviceUrl off this machine is not answered there.
+func TestLocalModeRefusesWebPages(t *testing.T) {
+	db, err := store.Open(filepath.Join(t.TempDir(), "m.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	srv := &bot.Server{Store: db, Handler: bot.Conversation{}, LocalOnly: true}
+	const local = `{"type":"typing","id":"1","serviceUrl":"http://127.0.0.1:1/","conversation":{"id":"c"}}`
+	for _, tt := range []struct {
+		name        string
+		contentType string
+		origin      string
+		body        string
+		want        int
+	}{
+		{"json", "application/json", "", local, 200},
+		{"json with charset", "application/json; charset=utf-8", "", local, 200},
+		{"localhost serviceUrl", "application/json", "", strings.Replace(local, "127.0.0.1", "localhost", 1), 200},
+		{"text/plain simple POST", "text/plain", "", local, 415},
+		{"form", "application/x-www-form-urlencoded", "", local, 415},
+		{"no content type", "", "", local, 415},
+		{"browser origin", "application/json", "https://evil.example", local, 403},
+		{"cross-site simple POST", "text/plain", "https://evil.example", local, 403},
+		{"remote serviceUrl", "application/json", "", strings.Replace(local, "http://127.0.0.1:1/", "https://evil.example/", 1), 400},
+		{"serviceUrl with a loopback user part", "application/json", "", strings.Replace(local, "http://127.0.0.1:1/", "http://127.0.0.1@evil.example/", 1), 400},
+	} {
+		req := httptest.NewRequest(http.MethodPost, "/api/messages", strings.NewReader(tt.body))
+		req.RemoteAddr = "127.0.0.1:5555"
+		if tt.contentType != "" {
+			req.Header.Set("Content-Type", tt.contentType)
+		}
+		if tt.origin != "" {
+			req.Header.Set("Origin", tt.origin)
+		}
+		rec := httptest.NewRecorder()
+		routes(srv, nil).ServeHTTP(rec, req)
+		if rec.Code != tt.want {
+			t.Errorf("%s: status %d, want %d (%s)", tt.name, rec.Code, tt.want, rec.Body)
 		}
 	}
 }
@@ -645,6 +699,25 @@ func TestInlineReplies(t *testing.T) {
 		h.srv.Wait()
 		if n := len(h.conn.Calls()); n != 1 {
 			t.Errorf("redelivery made %d replies in all, want 1", n)
+		}
+	})
+	t.Run("a slow connector is not a failure", func(t *testing.T) {
+		// The connector takes the reply but answers after the turn's 5 s
+		// inline time (issue 20): it is posted once, not again by a job.
+		h := newHarness(t, harnessOpts{inline: true})
+		var first sync.Once
+		h.conn.OnCall(func(fakes.Call) { first.Do(func() { time.Sleep(7 * time.Second) }) })
+		if status, _ := h.post(h.message("in-slow", "help"), ""); status != 200 {
+			t.Fatalf("status %d", status)
+		}
+		h.srv.Wait()
+		h.drain()
+		time.Sleep(200 * time.Millisecond)
+		if n := len(h.conn.Calls()); n != 1 {
+			t.Errorf("%d replies posted for one slow answer, want 1", n)
+		}
+		if n, _ := h.db.Pending(context.Background()); n != 0 {
+			t.Errorf("%d jobs pending, want none", n)
 		}
 	})
 	t.Run("connector failure falls back to a durable job", func(t *testing.T) {

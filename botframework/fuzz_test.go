@@ -37,6 +37,9 @@ func FuzzActivityJSON(f *testing.F) {
 		`{"channelData":{"channel":"x","tenant":{"id":1}},"value":null,"entities":null}`,
 		`{"text":"<at ` + strings.Repeat("<at>", 50) + `","entities":[{"type":"mention","text":"<at"}]}`,
 		`{"timestamp":"2025-03-03T09:00:00.1234567+14:00","localTimestamp":"0000-01-01T00:00:00Z"}`,
+		// encoding/json (time.Parse) takes a comma before the fraction;
+		// segmentio did not (issue 20).
+		`{"type":"message","timestamp":"2026-12-07T09:00:00,5Z"}`,
 	} {
 		f.Add([]byte(s))
 	}

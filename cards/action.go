@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/mvmbot/mvmbot/internal/jsonw"
+	"github.com/mvmbot/mvmbot/internal/markdown"
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
@@ -176,12 +177,13 @@ func Heading(text string) Element {
 	return Element{{"type", "TextBlock"}, {"text", text}, {"wrap", true}, {"weight", "Bolder"}, {"size", "Medium"}, {"spacing", "Medium"}}
 }
 
-// memberName is how cards name a member: their name, else their id.
+// memberName is how cards name a member: their name, else their id,
+// escaped for Markdown (a display name is typed by a person).
 func memberName(e *playbook.Engagement, id string) string {
 	if m, ok := e.Member(id); ok && m.Name != "" {
-		return m.Name
+		return markdown.Escape(m.Name)
 	}
-	return id
+	return markdown.Escape(id)
 }
 
 // maxNames bounds the people named in one place ("Ann, Bo, Cy and 4

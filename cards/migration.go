@@ -42,7 +42,7 @@ type EscalationsView struct {
 // for the point of contact, unresolved ones have Acknowledge (when open)
 // and a resolution field with Resolve.
 func Escalations(e *playbook.Engagement, v EscalationsView) *Card {
-	body := []Element{Title(e.Customer + ": escalations")}
+	body := []Element{Title(customer(e) + ": escalations")}
 	if v.Notice != "" {
 		body = append(body, Notice(v.Notice, false))
 	}

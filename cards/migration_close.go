@@ -39,7 +39,7 @@ type CloseView struct {
 // open with what is missing; Check and Waive (with a reason) per open item,
 // Send the survey, and Close once every item is settled.
 func Close(e *playbook.Engagement, v CloseView) *Card {
-	body := []Element{Title(e.Customer + ": close-out")}
+	body := []Element{Title(customer(e) + ": close-out")}
 	if v.Notice != "" {
 		body = append(body, Notice(v.Notice, false))
 	}
@@ -105,7 +105,7 @@ func Survey(e *playbook.Engagement) *Card {
 	choices[0].Title, choices[10].Title = "10 (extremely likely)", "0 (not at all likely)"
 	body := Body(
 		One(Title("How did the migration go?")),
-		One(Text("The "+e.Customer+" migration is finishing. How likely are you to recommend the migration service to a colleague?")),
+		One(Text("The "+customer(e)+" migration is finishing. How likely are you to recommend the migration service to a colleague?")),
 		ChoiceInput(SurveyScoreInput, InputOpts{Label: "0 to 10", Required: true}, choices, false),
 		TextInput(SurveyCommentInput, InputOpts{Label: "What should we keep or change? (optional)"}, true, playbook.MaxReasonLen),
 	)

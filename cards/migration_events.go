@@ -55,7 +55,7 @@ func showCard(title string, body []Element, submit Element) Element {
 // Events lists the events of the latest plan with their state, pre-flight
 // results and, for those who may, a button per allowed next step.
 func Events(e *playbook.Engagement, v EventsView) *Card {
-	body := []Element{Title(e.Customer + ": migration events")}
+	body := []Element{Title(customer(e) + ": migration events")}
 	if v.Notice != "" {
 		body = append(body, Notice(v.Notice, v.Attention))
 	}

@@ -51,7 +51,7 @@ const maxPlanEvents = 40
 // events, the sizing explanation and the monthly forecast, with inputs to
 // adjust it and Recalculate and Accept.
 func PlanCard(e *playbook.Engagement, v PlanView) *Card {
-	body := []Element{Title(e.Customer + ": migration plan")}
+	body := []Element{Title(customer(e) + ": migration plan")}
 	if v.Notice != "" {
 		body = append(body, Notice(v.Notice, false))
 	}

@@ -73,7 +73,7 @@ func QuestionnaireCard(e *playbook.Engagement, section string, answers playbook.
 	}
 	sec := sections[idx]
 	body := []Element{
-		Title("Migration questionnaire — " + e.Customer),
+		Title("Migration questionnaire — " + customer(e)),
 		Subtle(fmt.Sprintf("Section %d of %d. %s", idx+1, len(sections), draftLine(e))),
 	}
 	if o.Notice != "" {
@@ -263,7 +263,7 @@ func withTyped(msg, typed string) string {
 // whole). Buttons: edit, and what changed when there is an earlier version.
 func QuestionnaireView(e *playbook.Engagement, v playbook.QuestionnaireVersion, version int) *Card {
 	body := []Element{
-		Title(fmt.Sprintf("Migration questionnaire v%d — %s", v.N, e.Customer)),
+		Title(fmt.Sprintf("Migration questionnaire v%d — %s", v.N, customer(e))),
 		Subtle(fmt.Sprintf("Submitted by %s on %s. %d answers; versions: %d.", personName(e, v.By), v.At.UTC().Format(dayTime), len(v.Answers), len(e.Questionnaire))),
 	}
 	shown := map[string]bool{}
@@ -315,7 +315,7 @@ func viewMax(f playbook.Field) int {
 func QuestionnaireDiff(e *playbook.Engagement, a, b playbook.QuestionnaireVersion) *Card {
 	changes := playbook.Diff(a.Answers, b.Answers)
 	body := []Element{
-		Title(fmt.Sprintf("Questionnaire v%d → v%d — %s", a.N, b.N, e.Customer)),
+		Title(fmt.Sprintf("Questionnaire v%d → v%d — %s", a.N, b.N, customer(e))),
 		Subtle(fmt.Sprintf("v%d by %s on %s; v%d by %s on %s.",
 			a.N, personName(e, a.By), a.At.UTC().Format(dayTime), b.N, personName(e, b.By), b.At.UTC().Format(dayTime))),
 	}
@@ -431,12 +431,7 @@ func badData() error {
 }
 
 // personName is how the questionnaire cards name a member.
-func personName(e *playbook.Engagement, id string) string {
-	if m, ok := e.Member(id); ok && m.Name != "" {
-		return m.Name
-	}
-	return id
-}
+func personName(e *playbook.Engagement, id string) string { return memberName(e, id) }
 
 // truncateText shortens s to n characters with an ellipsis.
 func truncateText(s string, n int) string {
@@ -462,7 +457,7 @@ const maxReviewChanges = 10
 // otherwise it says what was decided. Show answers opens the version.
 func QuestionnaireReviewCard(e *playbook.Engagement, v playbook.QuestionnaireVersion, prev *playbook.QuestionnaireVersion, r playbook.QuestionnaireReview, notice string) *Card {
 	body := []Element{
-		Title(fmt.Sprintf("Questionnaire v%d submitted — %s", v.N, e.Customer)),
+		Title(fmt.Sprintf("Questionnaire v%d submitted — %s", v.N, customer(e))),
 		Subtle(fmt.Sprintf("By %s on %s; %d answers.", personName(e, v.By), v.At.UTC().Format(dayTime), len(v.Answers))),
 	}
 	if notice != "" {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mvmbot/mvmbot/internal/markdown"
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
@@ -20,7 +21,7 @@ const VerbReport = "report"
 // the progress picture (chart.Progress), shown under the units; a zero
 // Picture shows none.
 func Report(e *playbook.Engagement, r playbook.Report, pic Picture) *Card {
-	body := []Element{Title(r.Customer + ": weekly status"), Subtle("As of " + r.At.Format(day+" 15:04") + " UTC; \"this week\" is since " + r.Since.Format(day) + ".")}
+	body := []Element{Title(markdown.Escape(r.Customer) + ": weekly status"), Subtle("As of " + r.At.Format(day+" 15:04") + " UTC; \"this week\" is since " + r.Since.Format(day) + ".")}
 	if r.Closed {
 		body = append(body, Notice("This engagement is closed.", false))
 	}
@@ -95,7 +96,7 @@ func Report(e *playbook.Engagement, r playbook.Report, pic Picture) *Card {
 	if len(r.Notes) > 0 {
 		body = append(body, Heading("Latest notes"))
 		for _, n := range r.Notes {
-			body = append(body, Text(n.At.Format("2 Jan")+", "+truncate(memberName(e, n.By), 40)+": "+truncate(oneLine(n.Text), 300)))
+			body = append(body, Text(n.At.Format("2 Jan")+", "+truncate(memberName(e, n.By), 40)+": "+markdown.Escape(truncate(oneLine(n.Text), 300))))
 		}
 	}
 	m := r.Metrics

@@ -24,7 +24,7 @@ const LeadInput = "lead"
 // viewerID is the person the card answers: when they may hand over the
 // lead (playbook.Can), the card offers it.
 func Roles(e *playbook.Engagement, notice, viewerID string) *Card {
-	body := []Element{Title("People in " + e.Customer)}
+	body := []Element{Title("People in " + customer(e))}
 	if notice != "" {
 		body = append(body, Notice(notice, false))
 	}

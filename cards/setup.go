@@ -200,7 +200,7 @@ func Setup(f SetupForm, p SetupParams) *Card {
 // Existing shows an engagement's details with an edit button: the answer
 // to a second set-up. notice says why it is shown.
 func Existing(e *playbook.Engagement, notice string, canEdit bool) *Card {
-	body := []Element{Title(e.Customer)}
+	body := []Element{Title(customer(e))}
 	if notice != "" {
 		body = append(body, Notice(notice, false))
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/mvmbot/mvmbot/internal/markdown"
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
@@ -78,7 +79,7 @@ type SiteView struct {
 // is none (or the last setup failed), the progress while the setup runs,
 // and the links once it is ready.
 func Site(e *playbook.Engagement, v SiteView) *Card {
-	body := []Element{Title(e.Customer + ": collaboration site")}
+	body := []Element{Title(customer(e) + ": collaboration site")}
 	if v.Notice != "" {
 		body = append(body, Notice(v.Notice, v.Attention))
 	}
@@ -237,7 +238,7 @@ func DecodeIssueForm(raw json.RawMessage) (IssueForm, error) {
 // when the engagement has one), affected user or path, error text,
 // severity, event.
 func IssueFormCard(e *playbook.Engagement, f IssueForm) *Card {
-	body := []Element{Title(e.Customer + ": report a migration issue")}
+	body := []Element{Title(customer(e) + ": report a migration issue")}
 	if f.Error != "" {
 		body = append(body, Notice(f.Error, true))
 	}
@@ -275,7 +276,7 @@ func IssueFormCard(e *playbook.Engagement, f IssueForm) *Card {
 // tracked and, when its error text is a known error, the remediation.
 func IssueReported(e *playbook.Engagement, x playbook.Issue, known *playbook.KnownError, tracker string) *Card {
 	body := []Element{
-		Title(fmt.Sprintf("Issue #%d: %s", x.ID, truncate(x.Title, 120))),
+		Title(fmt.Sprintf("Issue #%d: %s", x.ID, markdown.Escape(truncate(x.Title, 120)))),
 		issueFacts(e, x),
 	}
 	if known != nil {
@@ -340,7 +341,7 @@ func Issues(e *playbook.Engagement, v IssuesView) *Card {
 			open = append(open, x)
 		}
 	}
-	body := []Element{Title(fmt.Sprintf("%s: open issues (%d)", e.Customer, len(open)))}
+	body := []Element{Title(fmt.Sprintf("%s: open issues (%d)", customer(e), len(open)))}
 	if v.Notice != "" {
 		body = append(body, Notice(v.Notice, v.Attention))
 	}
@@ -361,7 +362,7 @@ func Issues(e *playbook.Engagement, v IssuesView) *Card {
 	}
 	for _, x := range open[min(page*IssuesPageSize, len(open)):min((page+1)*IssuesPageSize, len(open))] {
 		body = append(body, Element{{"type", "TextBlock"}, {"wrap", true}, {"weight", "Bolder"}, {"spacing", "Medium"},
-			{"text", fmt.Sprintf("#%d %s", x.ID, truncate(x.Title, 120))}}, issueFacts(e, x))
+			{"text", fmt.Sprintf("#%d %s", x.ID, markdown.Escape(truncate(x.Title, 120)))}}, issueFacts(e, x))
 		var bs []Element
 		if may(playbook.ActionIssueAssign) && len(choices) > 0 {
 			bs = append(bs, showCard("Assign", ChoiceInput(OwnerInput(x.ID), InputOpts{Label: "Owner", Value: x.Owner}, choices, false),
@@ -413,7 +414,7 @@ func IssueEscalated(e *playbook.Engagement, x playbook.Issue, esc playbook.Escal
 	}
 	c := New(
 		Title(fmt.Sprintf("Issue #%d escalated (escalation #%d, %s)", x.ID, esc.ID, esc.Severity)),
-		Text(truncate(x.Title, 200)),
+		Text(markdown.Escape(truncate(x.Title, 200))),
 		Text(who),
 		Subtle("The "+contactRule(e)+" The escalation is in the history and in the tracker's Escalated column."),
 	)

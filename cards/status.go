@@ -14,7 +14,7 @@ import (
 // shows none.
 func Status(e *playbook.Engagement, now time.Time, pic Picture) *Card {
 	rep := playbook.Progress(e)
-	body := []Element{Title(e.Customer + ": progress")}
+	body := []Element{Title(customer(e) + ": progress")}
 	if e.IsClosed() {
 		body = append(body, Notice("Closed on "+e.Closed.Format(day)+" by "+memberName(e, e.ClosedBy)+".", false))
 	}
@@ -95,7 +95,7 @@ func bar(pct int) string {
 
 // History lists the last n entries of the audit history, newest first.
 func History(e *playbook.Engagement, n int) *Card {
-	body := []Element{Title(e.Customer + ": history")}
+	body := []Element{Title(customer(e) + ": history")}
 	h := e.History
 	if len(h) > n {
 		body = append(body, Subtle(fmt.Sprintf("The last %d of %d entries, newest first.", n, len(h))))

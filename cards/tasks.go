@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mvmbot/mvmbot/internal/markdown"
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
@@ -83,14 +84,14 @@ func appendUnique(s []string, v string) []string {
 // section appends one engagement's part of the task card to out.
 func section(out []Element, e *playbook.Engagement, personID string, named bool) []Element {
 	if named {
-		out = append(out, Heading(e.Customer))
+		out = append(out, Heading(customer(e)))
 	}
 	m, member := e.Member(personID)
 	switch {
 	case e.IsClosed():
 		return append(out, Text("This engagement is closed."))
 	case !member:
-		return append(out, Text("You have no role in the "+e.Customer+" engagement. The lead, "+leadName(e)+", can give you one with **role @you ROLE**."))
+		return append(out, Text("You have no role in the "+customer(e)+" engagement. The lead, "+leadName(e)+", can give you one with **role @you ROLE**."))
 	case len(m.Roles) == 0:
 		return append(out, Text("You hold no role in this engagement now, so no task is yours."))
 	}
@@ -207,7 +208,7 @@ func roleList(rs []playbook.Role) string {
 
 func leadName(e *playbook.Engagement) string {
 	if l, ok := e.Lead(); ok && l.Name != "" {
-		return l.Name
+		return markdown.Escape(l.Name)
 	}
 	return "the lead"
 }

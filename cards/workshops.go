@@ -75,7 +75,7 @@ func workshopButton(title, verb string, e *playbook.Engagement, key string) Elem
 // state, a Schedule button each, and "Schedule together" for the migration
 // workshop with the Migration Hub workshop.
 func Workshops(e *playbook.Engagement, v WorkshopsView) *Card {
-	body := []Element{Title(e.Customer + ": MST workshops")}
+	body := []Element{Title(customer(e) + ": MST workshops")}
 	if v.Notice != "" {
 		body = append(body, Notice(v.Notice, v.Attention))
 	}

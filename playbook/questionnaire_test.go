@@ -662,12 +662,12 @@ func TestExport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "version,submitted_at,submitted_by,section,field,label,value,display\r\n" +
-		`2,2025-03-03T09:00:00Z,Carol (29:carol-customer),organisation,customer-org,Customer organisation,"'=HYPERLINK(""http://evil"")","'=HYPERLINK(""http://evil"")"` + "\r\n" +
-		"2,2025-03-03T09:00:00Z,Carol (29:carol-customer),organisation,comms-owner,Communication plan owner,'@Cora,'@Cora\r\n" +
-		"2,2025-03-03T09:00:00Z,Carol (29:carol-customer),schedule,users-in-scope,Number of users in scope,250,250\r\n" +
-		"2,2025-03-03T09:00:00Z,Carol (29:carol-customer),approach,notes,Anything else the migration team should know,\"'-1+1, \"\"quoted\"\"\r\nsecond line\",\"'-1+1, \"\"quoted\"\"\r\nsecond line\"\r\n" +
-		"2,2025-03-03T09:00:00Z,Carol (29:carol-customer),fileshare,fileshare-permissions,Map NTFS permissions to Microsoft 365,unsure,Not sure yet\r\n"
+	want := `"version","submitted_at","submitted_by","section","field","label","value","display"` + "\r\n" +
+		`"2","2025-03-03T09:00:00Z","Carol (29:carol-customer)","organisation","customer-org","Customer organisation","'=HYPERLINK(""http://evil"")","'=HYPERLINK(""http://evil"")"` + "\r\n" +
+		`"2","2025-03-03T09:00:00Z","Carol (29:carol-customer)","organisation","comms-owner","Communication plan owner","'@Cora","'@Cora"` + "\r\n" +
+		`"2","2025-03-03T09:00:00Z","Carol (29:carol-customer)","schedule","users-in-scope","Number of users in scope","250","250"` + "\r\n" +
+		`"2","2025-03-03T09:00:00Z","Carol (29:carol-customer)","approach","notes","Anything else the migration team should know","'-1+1, ""quoted""` + "\r\n" + `second line","'-1+1, ""quoted""` + "\r\n" + `second line"` + "\r\n" +
+		`"2","2025-03-03T09:00:00Z","Carol (29:carol-customer)","fileshare","fileshare-permissions","Map NTFS permissions to Microsoft 365","unsure","Not sure yet"` + "\r\n"
 	if string(c) != want {
 		t.Errorf("CSV =\n%s\nwant\n%s", c, want)
 	}

@@ -1,8 +1,6 @@
 package playbook
 
 import (
-	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -338,38 +336,19 @@ var CSVHeader = []string{"version", "submitted_at", "submitted_by", "section", "
 
 // ExportCSV returns version v of e's questionnaire as CSV (RFC 4180, CRLF
 // line ends), one row per answer in questionnaire order under CSVHeader.
-// Every cell that a spreadsheet would read as a formula (starting with =, +,
-// -, @, a tab or a carriage return) is prefixed with an apostrophe, as
-// OWASP's CSV-injection advice says.
+// Every cell is quoted, and one a spreadsheet would read as a formula is
+// prefixed with an apostrophe, as OWASP's CSV-injection rules say
+// (csvsafe.go).
 func ExportCSV(e *Engagement, v QuestionnaireVersion) ([]byte, error) {
 	x := Export(e, v)
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	w.UseCRLF = true
+	w := &csvWriter{crlf: true}
 	by := x.SubmittedBy
 	if x.SubmittedByName != "" {
 		by = x.SubmittedByName + " (" + x.SubmittedBy + ")"
 	}
-	rows := [][]string{CSVHeader}
+	w.Write(CSVHeader...)
 	for _, a := range x.Answers {
-		rows = append(rows, []string{strconv.Itoa(x.Version), x.SubmittedAt.Format(time.RFC3339), by, a.Section, a.Field, a.Label, a.Value, a.Display})
+		w.Write(strconv.Itoa(x.Version), x.SubmittedAt.Format(time.RFC3339), by, a.Section, a.Field, a.Label, a.Value, a.Display)
 	}
-	for _, r := range rows {
-		for i := range r {
-			r[i] = csvSafe(r[i])
-		}
-		if err := w.Write(r); err != nil {
-			return nil, err
-		}
-	}
-	w.Flush()
-	return buf.Bytes(), w.Error()
-}
-
-// csvSafe defuses a cell a spreadsheet would run as a formula.
-func csvSafe(s string) string {
-	if s != "" && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r') {
-		return "'" + s
-	}
-	return s
+	return w.Bytes(), nil
 }

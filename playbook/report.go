@@ -1,8 +1,6 @@
 package playbook
 
 import (
-	"bytes"
-	"encoding/csv"
 	"fmt"
 	"slices"
 	"strconv"
@@ -402,14 +400,8 @@ var ReportCSVHeader = []string{"record", "id", "date", "state", "name", "units",
 // applicable task. Cells a spreadsheet would run as a formula are prefixed
 // with a quote.
 func ReportCSV(e *Engagement) []byte {
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	row := func(cells ...string) {
-		for i, c := range cells {
-			cells[i] = csvSafe(c)
-		}
-		_ = w.Write(cells)
-	}
+	w := &csvWriter{}
+	row := w.Write
 	itoa := strconv.Itoa
 	date := func(t time.Time) string {
 		if t.IsZero() {
@@ -468,6 +460,5 @@ func ReportCSV(e *Engagement) []byte {
 		st := e.State(t.Key)
 		row("task", t.Ref(), date(st.At), string(st.Status), t.Title, "", "", "", string(OwnerOf(e, t))+" "+st.Reason)
 	}
-	w.Flush()
-	return buf.Bytes()
+	return w.Bytes()
 }

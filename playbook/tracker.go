@@ -1,8 +1,6 @@
 package playbook
 
 import (
-	"bytes"
-	"encoding/csv"
 	"strconv"
 	"strings"
 	"time"
@@ -236,10 +234,9 @@ func RecordIssueSynced(e *Engagement, id, rev int, itemID, itemURL string) error
 // IssuesCSV is the engagement's issues as CSV, for `issues export`: the
 // tracker's columns, one row per issue, oldest first.
 func IssuesCSV(e *Engagement) []byte {
-	var b bytes.Buffer
-	w := csv.NewWriter(&b)
-	_ = w.Write([]string{"id", "title", "source", "affected_unit", "error_text", "severity", "status", "owner",
-		"opened", "resolved", "event", "escalated", "known_error", "resolution", "reported_by"})
+	w := &csvWriter{}
+	w.Write("id", "title", "source", "affected_unit", "error_text", "severity", "status", "owner",
+		"opened", "resolved", "event", "escalated", "known_error", "resolution", "reported_by")
 	esc := escalatedIssues(e)
 	name := func(id string) string {
 		if id == "" {
@@ -262,18 +259,9 @@ func IssuesCSV(e *Engagement) []byte {
 		if x.Event != 0 {
 			ev = strconv.Itoa(x.Event)
 		}
-		_ = w.Write(csvRow(strconv.Itoa(x.ID), x.Title, string(x.Source), x.Unit, x.ErrorText, string(x.Severity),
+		w.Write(strconv.Itoa(x.ID), x.Title, string(x.Source), x.Unit, x.ErrorText, string(x.Severity),
 			issueStatusText[x.State], name(x.Owner), stamp(x.Opened), stamp(x.Closed), ev,
-			strconv.FormatBool(esc[x.ID]), x.KnownError, x.Outcome, name(x.OpenedBy)))
+			strconv.FormatBool(esc[x.ID]), x.KnownError, x.Outcome, name(x.OpenedBy))
 	}
-	w.Flush()
-	return b.Bytes()
-}
-
-// csvRow defuses the cells a spreadsheet would run as a formula.
-func csvRow(cells ...string) []string {
-	for i, c := range cells {
-		cells[i] = csvSafe(c)
-	}
-	return cells
+	return w.Bytes()
 }

@@ -297,7 +297,7 @@ func TestIssueRev(t *testing.T) {
 
 func TestIssuesCSV(t *testing.T) {
 	e, _ := mustPlanned(t)
-	header := "id,title,source,affected_unit,error_text,severity,status,owner,opened,resolved,event,escalated,known_error,resolution,reported_by\n"
+	header := `"id","title","source","affected_unit","error_text","severity","status","owner","opened","resolved","event","escalated","known_error","resolution","reported_by"` + "\n"
 	if got := string(IssuesCSV(e)); got != header {
 		t.Errorf("no issues: %q", got)
 	}
@@ -325,7 +325,7 @@ func TestIssuesCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := [][]string{
-		strings.Split(strings.TrimSuffix(header, "\n"), ","),
+		strings.Split(strings.ReplaceAll(strings.TrimSuffix(header, "\n"), `"`, ""), ","),
 		{"1", "'=cmd|' /C calc'!A0", "IMAP", "'@ann", "'+quota exceeded, mailbox full", "low", "Handed over", "Max",
 			"2025-03-03T09:00:00Z", "2025-03-03T10:00:00Z", "1", "false", "mailbox-over-quota", "'-support case 7", "Carol"},
 		{"2", "Slow, \"very\"\nslow", "", "", "", "medium", "Open", idFRP,

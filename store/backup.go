@@ -13,7 +13,9 @@ import (
 )
 
 // WriteTo writes a consistent snapshot of the whole database file to w and
-// returns the number of bytes written; the result opens with Open. It runs
+// returns the number of bytes written; the result opens with Open. The
+// snapshot passes Check first: a damaged file gives an error wrapping
+// ErrDamaged, not a damaged copy. It runs
 // in one read transaction, so the bot keeps serving (writers are not
 // blocked) while the copy is made. DB thereby implements io.WriterTo.
 //
@@ -23,6 +25,10 @@ import (
 func (db *DB) WriteTo(w io.Writer) (int64, error) {
 	var n int64
 	err := db.view(context.Background(), func(tx *bolt.Tx) error {
+		// A copy of a damaged file is no backup: check first.
+		if err := db.checkTx(tx); err != nil {
+			return err
+		}
 		var err error
 		n, err = tx.WriteTo(w)
 		return err
@@ -34,7 +40,7 @@ func (db *DB) WriteTo(w io.Writer) (int64, error) {
 }
 
 // Backup writes a consistent snapshot of the database to path while the
-// database keeps serving. It writes a temporary file in path's directory,
+// database keeps serving; like WriteTo it refuses a damaged file. It writes a temporary file in path's directory,
 // syncs it and renames it over path, so path is at any moment either the
 // previous file or the complete new snapshot. ctx cancels the copy. The
 // directory must exist; path must not be the database itself (EINVALID).
@@ -56,6 +62,9 @@ func (db *DB) Backup(ctx context.Context, path string) (err error) {
 		}
 	}()
 	if err := db.view(ctx, func(tx *bolt.Tx) error {
+		if err := db.checkTx(tx); err != nil {
+			return err
+		}
 		_, err := tx.WriteTo(ctxWriter{ctx, f})
 		return err
 	}); err != nil {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -157,25 +158,47 @@ func Open(path string, opts *Options) (*DB, error) {
 		return nil, fmt.Errorf("open database %s: %s is not a directory", path, dir)
 	}
 
-	// NoFreelistSync and the hashmap freelist are etcd's production
-	// settings: the free-page list is not written with every commit (bbolt
-	// rebuilds it by scanning at open, so a crash loses nothing), which
-	// saves a page write per commit, and finding free pages stays cheap as
-	// the file grows.
+	// A damaged file gets an error, not a panic (damage.go): one cut short
+	// is refused before it is mapped, and the file is read through,
+	// read-only, where a panic can be caught, before bbolt opens it for
+	// writing. That costs one read of the file per start.
+	meta, known, err := metaCheck(path)
+	if err != nil {
+		return nil, err
+	}
+	if known {
+		if err := preCheck(path, o.Timeout, meta.freelist != noFreelistID); errors.Is(err, berrors.ErrTimeout) {
+			return nil, &inUseError{path: path, timeout: o.Timeout}
+		} else if isDamageErr(err) {
+			return nil, &damagedError{path: path, what: "its meta pages are invalid: " + err.Error()}
+		} else if err != nil && !errors.Is(err, ErrDamaged) {
+			return nil, fmt.Errorf("open database %s: %w", path, err)
+		} else if err != nil {
+			return nil, err
+		}
+	}
+
+	// The free-page list is written with every commit (NoFreelistSync
+	// off, unlike etcd): without it bbolt rebuilds the list at every open
+	// by walking all pages in a goroutine of its own, where a damaged page
+	// is a crash no recover reaches; the stored list costs one page write
+	// per commit (docs/operations.md, "A damaged file", has the figures).
+	// The hashmap freelist keeps finding free pages cheap as the file
+	// grows.
 	//
 	// A new file gets pages of pageSize rather than the OS's 4 KiB (a file
 	// keeps the size it was made with). The busiest writes are dedup
 	// records under random keys (hashes), each of which lands in a
 	// different leaf, and a commit reads, rewrites and fsyncs every leaf it
 	// touches whole: smaller leaves make that cost per record smaller.
-	bdb, err := bolt.Open(path, 0o600, &bolt.Options{
-		Timeout:        o.Timeout,
-		NoFreelistSync: true,
-		FreelistType:   bolt.FreelistMapType,
-		PageSize:       pageSize,
-	})
+	bdb, err := openBolt(path, o.Timeout)
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, &inUseError{path: path, timeout: o.Timeout}
+	} else if isDamageErr(err) || errors.Is(err, ErrDamaged) {
+		if !errors.Is(err, ErrDamaged) {
+			err = &damagedError{path: path, what: "its meta pages are invalid: " + err.Error()}
+		}
+		return nil, err
 	} else if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
@@ -188,24 +211,42 @@ func Open(path string, opts *Options) (*DB, error) {
 		sweepChunk:  10000,
 		mergeAt:     defaultMergeAt,
 	}
-	if err := bdb.Update(func(tx *bolt.Tx) error {
-		for _, name := range buckets {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return fmt.Errorf("create bucket %s: %w", name, err)
+	if err := db.guard(func() error {
+		return bdb.Update(func(tx *bolt.Tx) error {
+			for _, name := range buckets {
+				if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+					return fmt.Errorf("create bucket %s: %w", name, err)
+				}
 			}
-		}
-		if err := migrate(tx, o.migrations); err != nil {
-			return err
-		}
-		db.recent, db.txRecent = unindexed(tx), make(map[*bolt.Tx][]recentEntry)
-		db.seen.Store(db.buildSeen(tx))
-		return clearLeases(tx)
+			if err := migrate(tx, o.migrations); err != nil {
+				return err
+			}
+			db.recent, db.txRecent = unindexed(tx), make(map[*bolt.Tx][]recentEntry)
+			db.seen.Store(db.buildSeen(tx))
+			return clearLeases(tx)
+		})
 	}); err != nil {
 		_ = bdb.Close()
+		if errors.Is(err, ErrDamaged) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	db.group = newGroupCommitter(db.writeTx)
 	return db, nil
+}
+
+// openBolt opens the file with bbolt, a panic or fault while it reads the
+// file's first pages becoming a damaged error.
+func openBolt(path string, timeout time.Duration) (bdb *bolt.DB, err error) {
+	old := debug.SetPanicOnFault(true)
+	defer debug.SetPanicOnFault(old)
+	defer recoverDamage(path, &err)
+	return bolt.Open(path, 0o600, &bolt.Options{
+		Timeout:      timeout,
+		FreelistType: bolt.FreelistMapType,
+		PageSize:     pageSize,
+	})
 }
 
 // Path returns the path the database was opened with.
@@ -247,7 +288,7 @@ func (db *DB) view(ctx context.Context, fn func(*bolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return mapErr(db.bolt.View(fn))
+	return db.guard(func() error { return mapErr(db.bolt.View(fn)) })
 }
 
 // update runs fn in a read-write transaction of its own: one fsync per call.
@@ -255,7 +296,7 @@ func (db *DB) update(ctx context.Context, fn func(*bolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return mapErr(db.bolt.Update(fn))
+	return db.guard(func() error { return mapErr(db.bolt.Update(fn)) })
 }
 
 // batch runs fn in a read-write transaction that concurrent batch calls may

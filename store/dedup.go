@@ -177,9 +177,11 @@ type recentEntry struct {
 // (putProcessed), and takes them out of recent again if it rolls back.
 func (db *DB) writeTx(fn func(*bolt.Tx) error) error {
 	var this *bolt.Tx
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		this = tx
-		return fn(tx)
+	err := db.guard(func() error {
+		return db.bolt.Update(func(tx *bolt.Tx) error {
+			this = tx
+			return fn(tx)
+		})
 	})
 	db.recentMu.Lock()
 	defer db.recentMu.Unlock()

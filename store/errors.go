@@ -40,3 +40,22 @@ func (e *inUseError) Error() string {
 }
 
 func (e *inUseError) Is(target error) bool { return target == ErrInUse }
+
+// ErrDamaged is returned when the database file is damaged: cut short,
+// pages zeroed or overwritten, its own consistency check failing. The
+// error's message is one sentence naming the file, what is wrong and the
+// way back (restore a backup); the file is not changed.
+var ErrDamaged = errors.New("store: database file is damaged")
+
+// damagedError is the error for a damaged file; errors.Is(err, ErrDamaged)
+// reports true.
+type damagedError struct {
+	path string
+	what string
+}
+
+func (e *damagedError) Error() string {
+	return fmt.Sprintf("database %s is damaged (%s): stop mvmbot, keep the file aside for analysis and restore the latest backup (mvmbot backup; docs/deploy.md, \"Back up and restore\")", e.path, e.what)
+}
+
+func (e *damagedError) Is(target error) bool { return target == ErrDamaged }

@@ -228,6 +228,69 @@ func (db *DB) Dead(ctx context.Context) ([]playbook.Job, error) {
 	return out, nil
 }
 
+// RequeueDead puts dead-lettered job id back in the queue, for an operator
+// who fixed the cause (mvmbot jobs retry): a fresh set of attempts
+// (Attempt 0), its last error kept until the next attempt, RunAt now, no
+// lease. It keeps its ID, kind, key and args, and is returned as queued.
+// Returns ENOTFOUND when no dead job has that id, and ECONFLICT, changing
+// nothing, when a queued job holds its key (the work is queued again
+// already).
+func (db *DB) RequeueDead(ctx context.Context, id uint64) (playbook.Job, error) {
+	now := db.clock()
+	var out playbook.Job
+	err := db.update(ctx, func(tx *bolt.Tx) error {
+		dead := tx.Bucket(bucketDead)
+		var j playbook.Job
+		ok, err := getJSON(dead, idKey(id), &j)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return playbook.Errorf(playbook.ENOTFOUND, "No dead-lettered job has the id %d.", id)
+		}
+		if j.Key != "" && tx.Bucket(bucketJobKeys).Get([]byte(j.Key)) != nil {
+			return playbook.Errorf(playbook.ECONFLICT, "A job with the key %q of job %d is queued already; discard job %d instead.", j.Key, id, id)
+		}
+		if err := dead.Delete(idKey(id)); err != nil {
+			return err
+		}
+		j.Attempt, j.RunAt, j.LeaseUntil = 0, now, time.Time{}
+		if err := putJSON(tx.Bucket(bucketJobs), idKey(id), j); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketJobDue).Put(dueKey(j), nil); err != nil {
+			return err
+		}
+		if j.Key != "" {
+			if err := tx.Bucket(bucketJobKeys).Put([]byte(j.Key), idKey(id)); err != nil {
+				return err
+			}
+		}
+		out = j
+		return nil
+	})
+	if err != nil {
+		return playbook.Job{}, fmt.Errorf("requeue dead job %d: %w", id, err)
+	}
+	return out, nil
+}
+
+// DiscardDead deletes dead-lettered job id for good (mvmbot jobs discard).
+// Returns ENOTFOUND when no dead job has that id.
+func (db *DB) DiscardDead(ctx context.Context, id uint64) error {
+	err := db.update(ctx, func(tx *bolt.Tx) error {
+		dead := tx.Bucket(bucketDead)
+		if dead.Get(idKey(id)) == nil {
+			return playbook.Errorf(playbook.ENOTFOUND, "No dead-lettered job has the id %d.", id)
+		}
+		return dead.Delete(idKey(id))
+	})
+	if err != nil {
+		return fmt.Errorf("discard dead job %d: %w", id, err)
+	}
+	return nil
+}
+
 // Cancel removes the queued job whose Key is key (a reminder that is no
 // longer wanted), whether or not it is leased; a runner still holding it will
 // find Complete a no-op and Retry ENOTFOUND. Returns ENOTFOUND when no queued

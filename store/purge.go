@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"time"
@@ -12,10 +13,14 @@ import (
 
 // PurgeClosed deletes the engagements closed before before, with their
 // conversation binding and member index entries, and returns their IDs and
-// customers in ID order. With dryRun it only lists them. Open engagements
-// are never touched. Retention is the operator's decision (docs/deploy.md):
-// after a purge, an engagement's data is gone from this file, though not
-// from backups taken earlier.
+// customers in ID order. The jobs, queued or dead-lettered, whose arguments
+// name such an engagement or its conversation go with it (a card posted to
+// it, a failed reminder). With dryRun it only lists them. Open engagements
+// are never touched. Retention is the operator's decision (docs/deploy.md).
+//
+// The records are deleted, but their bytes stay in the file's free pages
+// (and in backups copied from it) until Compact rewrites the file: a purge
+// is complete with both, as `mvmbot purge --apply` does.
 func (db *DB) PurgeClosed(ctx context.Context, before time.Time, dryRun bool) ([]playbook.Engagement, error) {
 	var purged []playbook.Engagement
 	fn := func(tx *bolt.Tx) error {
@@ -54,6 +59,9 @@ func (db *DB) PurgeClosed(ctx context.Context, before time.Time, dryRun bool) ([
 					return err
 				}
 			}
+			if err := purgeJobs(tx, e); err != nil {
+				return err
+			}
 		}
 		return nil
 	}
@@ -67,4 +75,50 @@ func (db *DB) PurgeClosed(ctx context.Context, before time.Time, dryRun bool) ([
 		return nil, fmt.Errorf("purge closed engagements: %w", err)
 	}
 	return purged, nil
+}
+
+// purgeJobs deletes the queued and dead-lettered jobs whose arguments name
+// e's ID or its conversation.
+func purgeJobs(tx *bolt.Tx, e *playbook.Engagement) error {
+	names := func(args []byte) bool {
+		return bytes.Contains(args, []byte(`"`+e.ID+`"`)) ||
+			(e.Conversation != "" && bytes.Contains(args, []byte(`"`+e.Conversation+`"`)))
+	}
+	var queued []playbook.Job
+	var dead [][]byte
+	if err := tx.Bucket(bucketJobs).ForEach(func(k, v []byte) error {
+		var j playbook.Job
+		if err := decodeJSON(k, v, &j); err != nil {
+			return err
+		}
+		if names(j.Args) {
+			queued = append(queued, j)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketDead).ForEach(func(k, v []byte) error {
+		var j playbook.Job
+		if err := decodeJSON(k, v, &j); err != nil {
+			return err
+		}
+		if names(j.Args) {
+			dead = append(dead, bytes.Clone(k))
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, j := range queued {
+		if err := removeJob(tx, j); err != nil {
+			return err
+		}
+	}
+	for _, k := range dead {
+		if err := tx.Bucket(bucketDead).Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
 }

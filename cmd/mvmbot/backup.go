@@ -22,8 +22,10 @@ import (
 // is exposed on the network.
 func adminSocket(dbPath string) string { return dbPath + ".admin.sock" }
 
-// serveAdmin serves GET /backup on the admin socket until ctx ends.
-func serveAdmin(ctx context.Context, db *store.DB, path string, log *slog.Logger) (stop func(), err error) {
+// serveAdmin serves GET /backup, GET /check (the file's consistency check)
+// and the dead letters (adminJobs) on the
+// admin socket until ctx ends; wake makes the runner claim jobs at once.
+func serveAdmin(ctx context.Context, db *store.DB, path string, wake func(), log *slog.Logger) (stop func(), err error) {
 	// The database lock is ours, so a socket file left here belongs to a
 	// process that died.
 	_ = os.Remove(path)
@@ -45,6 +47,14 @@ func serveAdmin(ctx context.Context, db *store.DB, path string, log *slog.Logger
 		}
 		log.Info("backup written over the admin socket", "bytes", n)
 	})
+	mux.HandleFunc("GET /check", func(w http.ResponseWriter, r *http.Request) {
+		if err := db.Check(r.Context()); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	})
+	adminJobs(mux, db, wake, log)
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = hs.Serve(ln) }()
 	return func() {
@@ -94,15 +104,20 @@ func (m *Main) backup(ctx context.Context, args []string) error {
 	return nil
 }
 
-// backupFromServer asks the serving process for a snapshot and writes it to
-// out through a temporary file, so a failure leaves no partial backup.
-func backupFromServer(ctx context.Context, socket, out string) (err error) {
-	client := &http.Client{Transport: &http.Transport{
+// adminClient talks HTTP to the admin socket of a running mvmbot.
+func adminClient(socket string) *http.Client {
+	return &http.Client{Transport: &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			var d net.Dialer
 			return d.DialContext(ctx, "unix", socket)
 		},
 	}}
+}
+
+// backupFromServer asks the serving process for a snapshot and writes it to
+// out through a temporary file, so a failure leaves no partial backup.
+func backupFromServer(ctx context.Context, socket, out string) (err error) {
+	client := adminClient(socket)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://mvmbot/backup", nil)
 	if err != nil {
 		return err

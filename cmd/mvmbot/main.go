@@ -94,6 +94,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.purge(ctx, args)
 	case "migrate-store":
 		return m.migrateStore(ctx, args)
+	case "jobs":
+		return m.jobs(ctx, args)
 	}
 	m.usage(m.Stderr)
 	return fmt.Errorf("%w: unknown command %q", errUsage, cmd)
@@ -119,6 +121,8 @@ Usage:
                         write a consistent copy of the database, also while serving
   mvmbot migrate-store --from FILE [--to postgres://…]
                         copy a bbolt database into an empty PostgreSQL database (bot stopped)
+  mvmbot jobs list | retry ID | discard ID
+                        the dead-lettered jobs: list, queue again, delete (also while serving)
   mvmbot help           this text
 
 Without MicrosoftAppId the bot runs in local mode: no token checks, and it

@@ -187,6 +187,7 @@ func post(t *testing.T, addr string, body io.Reader, token string) int {
 	if err != nil {
 		t.Fatal(err)
 	}
+	req.Header.Set("Content-Type", "application/json")
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}

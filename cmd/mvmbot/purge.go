@@ -12,9 +12,10 @@ import (
 
 const purgeUsage = `Usage: mvmbot purge --closed-before YYYY-MM-DD [--apply] [--db FILE]
 
-Deletes the data of engagements closed before the date (their record, history
-and indexes), for the retention your organization sets. Without --apply it
-only lists what would go. The bot must be stopped (it holds the database);
+Deletes the data of engagements closed before the date (their record, history,
+indexes and jobs), for the retention your organization sets, then rewrites the
+file so that no byte of them is left in it or in later backups. Without --apply
+it only lists what would go. The bot must be stopped (it holds the database);
 take a backup first (mvmbot backup).
 
 `
@@ -53,10 +54,19 @@ func (m *Main) purge(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer st.Close()
 	list, err := st.PurgeClosed(ctx, cut, !*apply)
+	if cerr := st.Close(); err == nil {
+		err = cerr
+	}
 	if err != nil {
 		return err
+	}
+	if *apply && len(list) > 0 {
+		// Deleted records stay in the file's free pages until it is
+		// rewritten: purged means gone only after this.
+		if err := store.Compact(path, &store.Options{Timeout: 200 * time.Millisecond}); err != nil {
+			return fmt.Errorf("purge: the engagements are deleted, but %s could not be rewritten without their bytes (%w); run the purge again with the bot stopped", path, err)
+		}
 	}
 	verb := "would purge"
 	if *apply {
@@ -70,5 +80,8 @@ func (m *Main) purge(ctx context.Context, args []string) error {
 		fmt.Fprint(m.Stdout, "; run again with --apply to delete them")
 	}
 	fmt.Fprintln(m.Stdout)
+	if *apply && len(list) > 0 {
+		fmt.Fprintf(m.Stdout, "%s is rewritten without their data; backups taken before still hold it: delete or replace them as your retention says\n", path)
+	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -50,8 +51,14 @@ func TestPurge(t *testing.T) {
 	if out, err := run("--closed-before", "2026-01-01", "--apply"); err != nil || !strings.Contains(out, "0 engagement(s) purged") {
 		t.Errorf("nothing closed before the date: %v\n%s", err, out)
 	}
-	if out, err := run("--closed-before", "2026-02-01", "--apply"); err != nil || !strings.Contains(out, "purged e-done") {
+	if raw, _ := os.ReadFile(path); !bytes.Contains(raw, []byte("Fabrikam")) {
+		t.Fatal("the file lacks the engagement before the purge")
+	}
+	if out, err := run("--closed-before", "2026-02-01", "--apply"); err != nil || !strings.Contains(out, "purged e-done") || !strings.Contains(out, "rewritten without their data") {
 		t.Fatalf("apply: %v\n%s", err, out)
+	}
+	if raw, _ := os.ReadFile(path); bytes.Contains(raw, []byte("Fabrikam")) {
+		t.Error("the purged customer's name is still in the file")
 	}
 	db, err = store.Open(path, nil)
 	if err != nil {

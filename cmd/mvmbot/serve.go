@@ -109,7 +109,20 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	migration.AddWorkers(workers)
 	workshopJobs.AddWorkers(workers)
 	siteJobs.AddWorkers(workers)
-	runner := &bot.Runner{Store: db, Workers: workers, Log: log}
+	runner := &bot.Runner{
+		Store:   db,
+		Workers: workers,
+		// Tell, by kind, says in the conversation that a job is being
+		// retried, and how it ended when it cannot succeed.
+		Tell: map[string]bot.TellFunc{
+			bot.KindReportWeekly:   migration.TellReport,
+			bot.KindWorkshopCreate: workshopJobs.TellCreate,
+			bot.KindWorkshopCancel: workshopJobs.TellCancel,
+			bot.KindSiteSetup:      siteJobs.TellSetup,
+			bot.KindIssueSync:      siteJobs.TellIssueSync,
+		},
+		Log: log,
+	}
 	migration.Runner = runner
 	workshopJobs.Runner = runner
 	siteJobs.Runner = runner
@@ -143,11 +156,11 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	}
 	stopAdmin, err := func() {}, error(nil)
 	if db.bolt != nil {
-		stopAdmin, err = serveAdmin(bg, db.bolt, adminSocket(cfg.DBPath), log)
+		stopAdmin, err = serveAdmin(bg, db.bolt, adminSocket(cfg.DBPath), runner.Wake, log)
 	}
 	if err != nil {
 		// Backups while serving need it, the bot does not: say so and go on.
-		log.Warn("no admin socket; mvmbot backup will not work while serving", "err", err)
+		log.Warn("no admin socket; mvmbot backup and jobs will not work while serving", "err", err)
 		stopAdmin = func() {}
 	}
 	defer stopAdmin()

@@ -14,6 +14,7 @@ import (
 
 	"github.com/mvmbot/mvmbot/bot"
 	"github.com/mvmbot/mvmbot/identity"
+	"github.com/mvmbot/mvmbot/playbook"
 	"github.com/mvmbot/mvmbot/store"
 	"github.com/mvmbot/mvmbot/store/pgstore"
 )
@@ -25,6 +26,9 @@ type appStore interface {
 	bot.JobStore
 	bot.WorkerStore
 	bot.ProcessedSweeper
+	// Dead lists the dead-lettered jobs, for /readyz (bot's deadLister
+	// finds it on the Server's store, which is this interface).
+	Dead(ctx context.Context) ([]playbook.Job, error)
 	Close() error
 }
 

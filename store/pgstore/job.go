@@ -269,6 +269,60 @@ func (db *DB) Dead(ctx context.Context) ([]playbook.Job, error) {
 	return out, nil
 }
 
+// RequeueDead puts dead-lettered job id back in the queue with its
+// attempts reset, to run now (mvmbot jobs retry). Returns ENOTFOUND when no
+// dead job has that id, ECONFLICT when a queued job holds its key.
+func (db *DB) RequeueDead(ctx context.Context, id uint64) (playbook.Job, error) {
+	now := micro(db.clock())
+	var out playbook.Job
+	err := db.tx(ctx, func(tx pgx.Tx) error {
+		j, err := scanJob(tx.QueryRow(ctx, `DELETE FROM dead_jobs WHERE id = $1 RETURNING `+jobColumns, int64(id)), false)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return playbook.Errorf(playbook.ENOTFOUND, "No dead-lettered job has the id %d.", id)
+		}
+		if err != nil {
+			return err
+		}
+		var key *string
+		if j.Key != "" {
+			key = &j.Key
+		}
+		// The job keeps its id, as on bbolt: people and logs named it.
+		tag, err := tx.Exec(ctx, `INSERT INTO jobs (id, kind, key, args, run_at, created_at, attempt, max_attempts, last_error)
+			VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8) ON CONFLICT (key) DO NOTHING`,
+			int64(id), j.Kind, key, nullJSON(j.Args), now, j.CreatedAt, j.MaxAttempts, j.LastError)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return playbook.Errorf(playbook.ECONFLICT, "A job with the key %q of job %d is queued already; discard job %d instead.", j.Key, id, id)
+		}
+		j.Attempt, j.RunAt, j.LeaseUntil = 0, now, time.Time{}
+		out = j
+		return nil
+	})
+	if err != nil {
+		return playbook.Job{}, fmt.Errorf("requeue dead job %d: %w", id, err)
+	}
+	return out, nil
+}
+
+// DiscardDead deletes dead-lettered job id for good (mvmbot jobs discard).
+// Returns ENOTFOUND when no dead job has that id.
+func (db *DB) DiscardDead(ctx context.Context, id uint64) error {
+	if err := db.usable(ctx); err != nil {
+		return fmt.Errorf("discard dead job %d: %w", id, err)
+	}
+	tag, err := db.pool.Exec(ctx, `DELETE FROM dead_jobs WHERE id = $1`, int64(id))
+	if err == nil && tag.RowsAffected() == 0 {
+		err = playbook.Errorf(playbook.ENOTFOUND, "No dead-lettered job has the id %d.", id)
+	}
+	if err != nil {
+		return fmt.Errorf("discard dead job %d: %w", id, err)
+	}
+	return nil
+}
+
 // Cancel removes the queued job whose Key is key, leased or not. Returns
 // ENOTFOUND when no queued job has that key.
 func (db *DB) Cancel(ctx context.Context, key string) error {

@@ -17,6 +17,7 @@ var jobTests = []test{
 	{"DeadLetterAfterMaxAttempts", testDeadLetter},
 	{"Snooze", testSnooze},
 	{"Fail", testFail},
+	{"RequeueAndDiscardDead", testRequeueDead},
 	{"Complete", testComplete},
 	{"UniqueKey", testUniqueKey},
 	{"CancelByKey", testCancel},
@@ -368,4 +369,36 @@ func testInvalidJobs(t *testing.T, e env) {
 	pending(t, e, 0) // all or nothing
 	_, err = e.b.ClaimDue(e.ctx, e.clock.Now(), 0)
 	wantCode(t, "ClaimDue(limit 0)", err, playbook.EINVALID)
+}
+
+func testRequeueDead(t *testing.T, e env) {
+	t0 := e.clock.Now()
+	a := enqueue(t, e, keyed(1, "site:1"))[0]
+	claim(t, e, t0, 10)
+	must(t, e.b.Fail(e.ctx, a.ID, "graph: 503"))
+	q, err := e.b.RequeueDead(e.ctx, a.ID)
+	must(t, err)
+	if q.ID != a.ID || q.Attempt != 0 || q.Key != "site:1" || !q.LeaseUntil.IsZero() || string(q.Args) != `{"n":1}` {
+		t.Errorf("requeued job = %+v, want job %d with Attempt 0, its key and args, no lease", q, a.ID)
+	}
+	if d, _ := e.b.Dead(e.ctx); len(d) != 0 {
+		t.Errorf("Dead after RequeueDead = %+v, want none", d)
+	}
+	wantIDs(t, "claim after RequeueDead", claim(t, e, t0.Add(time.Second), 10), a.ID)
+	if _, err := e.b.RequeueDead(e.ctx, a.ID); errorCode(err) != playbook.ENOTFOUND {
+		t.Errorf("RequeueDead of a queued job = %v, want ENOTFOUND", err)
+	}
+	// Its key was taken meanwhile: the dead job stays dead.
+	must(t, e.b.Fail(e.ctx, a.ID, "graph: 503"))
+	enqueue(t, e, keyed(5, "site:1"))
+	if _, err := e.b.RequeueDead(e.ctx, a.ID); errorCode(err) != playbook.ECONFLICT {
+		t.Errorf("RequeueDead while its key is queued = %v, want ECONFLICT", err)
+	}
+	must(t, e.b.DiscardDead(e.ctx, a.ID))
+	if d, _ := e.b.Dead(e.ctx); len(d) != 0 {
+		t.Errorf("Dead after DiscardDead = %+v, want none", d)
+	}
+	if err := e.b.DiscardDead(e.ctx, a.ID); errorCode(err) != playbook.ENOTFOUND {
+		t.Errorf("DiscardDead twice = %v, want ENOTFOUND", err)
+	}
 }

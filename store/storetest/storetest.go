@@ -47,6 +47,8 @@ type Backend interface {
 	Snooze(ctx context.Context, id uint64, runAt time.Time) error
 	Fail(ctx context.Context, id uint64, errText string) error
 	Dead(ctx context.Context) ([]playbook.Job, error)
+	RequeueDead(ctx context.Context, id uint64) (playbook.Job, error)
+	DiscardDead(ctx context.Context, id uint64) error
 	Cancel(ctx context.Context, key string) error
 	NextRunAt(ctx context.Context) (time.Time, bool, error)
 	Pending(ctx context.Context) (int, error)

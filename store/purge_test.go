@@ -1,0 +1,90 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/mvmbot/mvmbot/playbook"
+)
+
+// TestPurgeLeavesNoBytes: after PurgeClosed and Compact no byte of the
+// purged engagement (a marker in its name, a note and a dead job) is left
+// in the file or in a backup taken after; an open engagement stays whole.
+func TestPurgeLeavesNoBytes(t *testing.T) {
+	const marker = "PURGE-MARKER-7f3a9c"
+	path := filepath.Join(t.TempDir(), "mvmbot.db")
+	db, err := Open(path, nil)
+	must(t, err)
+	ctx := context.Background()
+	at := time.Date(2026, 1, 10, 0, 0, 0, 0, time.UTC)
+	lead := playbook.Member{ID: "29:lead", Name: "Lee", Roles: []playbook.Role{playbook.FRP}}
+	for _, p := range []playbook.NewEngagementParams{
+		{ID: "e-done", Customer: "Fabrikam " + marker, TenantDomain: "fabrikam.onmicrosoft.com", Sources: []playbook.Source{playbook.Box}, Conversation: "19:done@thread.v2"},
+		{ID: "e-open", Customer: "Contoso", TenantDomain: "contoso.onmicrosoft.com", Sources: []playbook.Source{playbook.Box}},
+	} {
+		e, err := playbook.NewEngagement(p, lead, at)
+		must(t, err)
+		// Many versions, as months of turns leave them in free pages.
+		for i := range 20 {
+			e.Version++
+			if p.ID == "e-done" {
+				if _, err := playbook.AddNote(e, lead.ID, marker+" note", at); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, _, err := db.CommitTurn(ctx, playbook.Turn{Engagement: e, ExpectVersion: e.Version - 1}); err != nil {
+				t.Fatalf("commit %s v%d: %v", p.ID, i, err)
+			}
+		}
+		if p.ID == "e-done" {
+			must(t, playbook.Close(e, lead.ID, "done", at))
+			e.Version++
+			_, _, err := db.CommitTurn(ctx, playbook.Turn{Engagement: e, ExpectVersion: e.Version - 1})
+			must(t, err)
+		}
+	}
+	js, err := db.Enqueue(ctx, playbook.Job{Kind: "connector.send", Args: []byte(`{"conversationId":"19:done@thread.v2","text":"` + marker + `"}`)})
+	must(t, err)
+	must(t, db.Fail(ctx, js[0].ID, "403"))
+	purged, err := db.PurgeClosed(ctx, at.AddDate(0, 1, 0), false)
+	must(t, err)
+	if len(purged) != 1 || purged[0].ID != "e-done" {
+		t.Fatalf("purged %+v", purged)
+	}
+	must(t, db.Close())
+	if b, _ := os.ReadFile(path); !bytes.Contains(b, []byte(marker)) {
+		t.Log("the marker is gone before Compact already; the test shows less than it should")
+	}
+
+	must(t, Compact(path, nil))
+	if b, err := os.ReadFile(path); err != nil || bytes.Contains(b, []byte(marker)) {
+		t.Fatalf("after Compact the file holds the marker (err %v)", err)
+	}
+	db, err = Open(path, nil)
+	must(t, err)
+	defer db.Close()
+	if e, err := db.Engagement(ctx, "e-open"); err != nil || e.Customer != "Contoso" || e.Version != 20 {
+		t.Errorf("open engagement after Compact: %+v, %v", e, err)
+	}
+	if d, _ := db.Dead(ctx); len(d) != 0 {
+		t.Errorf("dead jobs of the purged engagement: %+v", d)
+	}
+	// New records still get fresh ids.
+	js2, err := db.Enqueue(ctx, playbook.Job{Kind: "x", Args: []byte(`{}`)})
+	if err != nil || js2[0].ID <= js[0].ID {
+		t.Errorf("job id after Compact = %v, %v; want above %d", js2, err, js[0].ID)
+	}
+	backup := filepath.Join(t.TempDir(), "copy.db")
+	must(t, db.Backup(ctx, backup))
+	if b, _ := os.ReadFile(backup); bytes.Contains(b, []byte(marker)) {
+		t.Error("a backup after the purge holds the marker")
+	}
+	if err := Compact(path, &Options{Timeout: 50 * time.Millisecond}); !errors.Is(err, ErrInUse) {
+		t.Errorf("Compact of a file in use = %v, want ErrInUse", err)
+	}
+}
