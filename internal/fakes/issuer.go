@@ -43,7 +43,10 @@ func NewIssuer() (*Issuer, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/.well-known/openidconfiguration", is.serveMetadata)
 	mux.HandleFunc("GET /v1/.well-known/keys", is.serveKeys)
-	is.srv = httptest.NewServer(mux)
+	// Assigned before it serves: a request that comes at once (a bot of an
+	// earlier test still polling a port now reused) reads is.srv.
+	is.srv = httptest.NewUnstartedServer(mux)
+	is.srv.Start()
 	return is, nil
 }
 
