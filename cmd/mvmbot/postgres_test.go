@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -214,5 +215,49 @@ func TestServeWithAuthOnPostgres(t *testing.T) {
 	}
 	if err := r.stop(t); err != nil {
 		t.Errorf("serve returned %v after shutdown, want nil", err)
+	}
+}
+
+// TestPostgresEntraToken: a URL to Azure Database for PostgreSQL without a
+// password gets, per connection, an Entra token for the database scope
+// from the bot's credential; a password URL, or another host, does not.
+func TestPostgresEntraToken(t *testing.T) {
+	w := newWorld(t)
+	base := w.authEnv()
+	for _, c := range []struct {
+		url   string
+		entra bool
+	}{
+		{"postgres://mvmbot-id@mvmbot-pg.postgres.database.azure.com:5432/mvmbot?sslmode=require", true},
+		{"postgres://mvmbot:placeholder@mvmbot-pg.postgres.database.azure.com:5432/mvmbot", false},
+		{"postgres://mvmbot@db.internal.example:5432/mvmbot", false},
+	} {
+		e := env{}
+		for k, v := range base {
+			e[k] = v
+		}
+		e["MVMBOT_STORE"] = c.url
+		cfg, err := loadConfig(e.get)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts, err := postgresOptions(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (opts.Password != nil) != c.entra {
+			t.Errorf("%s: Entra token %v, want %v", c.url, opts.Password != nil, c.entra)
+			continue
+		}
+		if !c.entra {
+			continue
+		}
+		tok, err := opts.Password(t.Context())
+		if err != nil || tok == "" {
+			t.Fatalf("token: %q, %v", tok, err)
+		}
+		if _, form := w.authority.LastRequest(); !strings.Contains(form["scope"], entraScope) {
+			t.Errorf("token asked for scope %q, want %s", form["scope"], entraScope)
+		}
 	}
 }
