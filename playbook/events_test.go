@@ -75,7 +75,7 @@ func TestEventLifecycle(t *testing.T) {
 	for i, m := range ms[:50] {
 		rs = append(rs, PreflightResult{Unit: m.Unit, Passed: i >= 2})
 	}
-	rs[0].Reason = "AUTHENTICATE failed: invalid credentials"
+	rs[0].Reason = "We had trouble signing in to this account. Confirm that you're using the correct user name and password."
 	rs[1].Reason = "something odd"
 	sum, err := RecordPreflight(e, idMST, 1, rs, t0)
 	if err != nil {

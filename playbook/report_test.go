@@ -20,7 +20,7 @@ func reportFixture(tb testing.TB) (*Engagement, time.Time) {
 	walkTo(tb, e, 4, EventPreflight)
 	ev, _ := GetEvent(e, 4)
 	if _, err := RecordPreflight(e, idMST, 4, []PreflightResult{
-		{Unit: ev.Members[0].Unit, Reason: "Mailbox quota exceeded"},
+		{Unit: ev.Members[0].Unit, Reason: "This mailbox is full. Please free up some space so that email can be downloaded."},
 		{Unit: ev.Members[1].Unit, Reason: "odd"},
 		{Unit: ev.Members[2].Unit, Passed: true},
 	}, d(14)); err != nil {
@@ -125,7 +125,7 @@ func TestReportCSV(t *testing.T) {
 		t.Errorf("rows = %v", count)
 	}
 	for _, want := range []string{`issue,2,2025-03-11,open,"'=HYPERLINK(""http://evil"")"`, "event,1,2025-03-10,completed,pilot,100,100,0,",
-		"unit,4,,failed," + ev4.Members[0].Unit + ",,,,Mailbox quota exceeded [mailbox-over-quota]", "month,2025-03,,,,10000,2100,,"} {
+		"unit,4,,failed," + ev4.Members[0].Unit + ",,,,This mailbox is full. Please free up some space so that email can be downloaded. [mailbox-over-quota]", "month,2025-03,,,,10000,2100,,"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("CSV lacks %q", want)
 		}
