@@ -532,9 +532,10 @@ func StartEvent(e *Engagement, actorID string, n int, now time.Time) error {
 type EventOutcome struct {
 	Event Event
 	// RemindDNS is true when this change completed the engagement's mail
-	// events (IMAP, or any event where mail is migrated and events name no
-	// source) while the DNS records and mail flow task (1370) is open: the
-	// bot reminds the FRP.
+	// events (events whose source is IMAP) while the DNS records and mail
+	// flow task (1370) is open: the bot reminds the FRP. Microsoft's order
+	// for a mail cut-over: point MX at Microsoft 365, then stop syncing and
+	// delete the batch (docs/schedule.md).
 	RemindDNS bool
 }
 
@@ -593,12 +594,16 @@ func CancelEvent(e *Engagement, actorID string, n int, reason string, now time.T
 	return out, nil
 }
 
-// isMailEvent reports whether ev moves mail.
+// isMailEvent reports whether ev moves mail: its source is a mail source.
+// An event stored without a source (before plans named one) moves mail only
+// when every source of the engagement is mail; in an engagement that also
+// moves content it could be a content event, and a content pilot must not
+// remind anyone to point MX records at Microsoft 365.
 func (e *Engagement) isMailEvent(ev Event) bool {
 	if ev.Source != "" {
 		return ev.Source.Mail()
 	}
-	return e.hasMail()
+	return len(e.Sources) > 0 && !slices.ContainsFunc(e.Sources, func(s Source) bool { return !s.Mail() })
 }
 
 // DNSReminderDue reports whether the FRP should now do the DNS records and

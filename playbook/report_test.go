@@ -124,7 +124,7 @@ func TestReportCSV(t *testing.T) {
 	if count["month"] != 1 || count["event"] != 11 || count["unit"] != 100+1000+1000+len(ev4.Members) || count["issue"] != 4 || count["task"] != len(Applicable(e)) {
 		t.Errorf("rows = %v", count)
 	}
-	for _, want := range []string{`issue,2,2025-03-11,open,"'=HYPERLINK(""http://evil"")"`, "event,1,2025-03-10,completed,pilot,100,100,0,",
+	for _, want := range []string{`issue,2,2025-03-11,open,"'=HYPERLINK(""http://evil"")"`, "event,1,2025-03-10,completed,pilot IMAP,100,100,0,",
 		"unit,4,,failed," + ev4.Members[0].Unit + ",,,,This mailbox is full. Please free up some space so that email can be downloaded. [mailbox-over-quota]", "month,2025-03,,,,10000,2100,,"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("CSV lacks %q", want)
