@@ -262,6 +262,9 @@ func SetEventMembers(e *Engagement, actorID string, n int, kind BatchKind, membe
 		if msg := checkBatchUnit(kind, m.Unit); msg != "" {
 			return Errorf(EINVALID, "Member %d: %s", i+1, msg)
 		}
+		if msg := checkIMAPText("login", m.Login, false) + checkIMAPText("user root", m.UserRoot, false); msg != "" {
+			return Errorf(EINVALID, "Member %d: %s", i+1, msg)
+		}
 		k := batchUnitKey(kind, m.Unit)
 		if j, dup := seen[k]; dup {
 			return Errorf(EINVALID, "Members %d and %d are the same %s (%s).", j+1, i+1, kind, m.Unit)

@@ -13,7 +13,9 @@ import (
 )
 
 // importCmd reads data into the database: for now an event's batch, the
-// users or paths it migrates, from a CSV file (playbook.ParseBatchCSV). All
+// users or paths it migrates, from a CSV file in mvmbot's layout or
+// Microsoft's IMAP migration CSV (playbook.ParseBatchFile; its passwords
+// are dropped while reading and the person is told so). All
 // or nothing: any bad row lists every bad row with its line and imports
 // nothing. The change is saved as a turn is, under optimistic concurrency,
 // and recorded in the history as made by the engagement's migration manager
@@ -55,7 +57,9 @@ func (m *Main) importCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("import: %w", err)
 	}
-	members, rowErrs, err := playbook.ParseBatchCSV(data, bk)
+	batch, rowErrs, err := playbook.ParseBatchFile(data, bk)
+	clear(data) // an IMAP migration CSV carries passwords: keep them no longer than the parse
+	members := batch.Members
 	if len(rowErrs) > 0 {
 		fmt.Fprintf(m.Stderr, "%s:\n%s", file, playbook.RowErrorsText(rowErrs, playbook.MaxRowErrors))
 		return fmt.Errorf("import: %d rows of %s are invalid; nothing was imported. Fix them and import the whole file again", len(rowErrs), file)
@@ -106,6 +110,9 @@ func (m *Main) importCmd(ctx context.Context, args []string) error {
 		return fmt.Errorf("import: %w", err)
 	}
 	fmt.Fprintf(m.Stderr, "imported %d %ss into event %d of %s\n", len(members), bk, *event, e.Customer)
+	if n := batch.Notice(); n != "" {
+		fmt.Fprintln(m.Stderr, n)
+	}
 	return nil
 }
 
@@ -113,7 +120,9 @@ const importUsage = `Usage: mvmbot import batch --engagement ID --event N [--kin
 
 Sets the members of a migration event from a CSV file: a header naming the
 columns (users: user and optionally target; paths: path and optionally
-target), then one unit a row. Every row is checked; when any is bad, each
+target), then one unit a row; or Microsoft's IMAP migration CSV
+(EmailAddress, UserName, Password, optional UserRoot), whose passwords are
+not kept: credentials go through the secure credential process (3614). Every row is checked; when any is bad, each
 bad row is listed with its line number and nothing is imported. It writes
 the database directly, so the bot must not be serving from it.
 `

@@ -135,3 +135,51 @@ func TestImportBatch(t *testing.T) {
 		t.Errorf("in use: %v", err)
 	}
 }
+
+// TestImportIMAPCSVKeepsNoPassword imports each of Microsoft's example IMAP
+// migration CSVs: the mailboxes arrive (the Microsoft 365 mailbox as the
+// unit, the source login beside it), the person is told the passwords were
+// not kept and where credentials go, and no password is in the database
+// file or in what the command printed.
+func TestImportIMAPCSVKeepsNoPassword(t *testing.T) {
+	for _, name := range []string{"imap-migration.csv", "imap-migration-admin-exchange.csv", "imap-migration-admin-dovecot.csv",
+		"imap-migration-admin-mirapoint.csv", "imap-migration-userroot-courier.csv"} {
+		t.Run(name, func(t *testing.T) {
+			file := filepath.Join("..", "..", "playbook", "testdata", "microsoft", name)
+			data, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var passwords []string
+			for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n")[1:] {
+				passwords = append(passwords, strings.Split(line, ",")[2])
+			}
+			path, id := importDB(t)
+			var stdout, stderr bytes.Buffer
+			m := &Main{Getenv: env{"MVMBOT_DB": path}.get, Stdout: &stdout, Stderr: &stderr}
+			if err := m.importCmd(context.Background(), []string{"batch", "--engagement", id, "--event", "1", file}); err != nil {
+				t.Fatal(err)
+			}
+			out := stdout.String() + stderr.String()
+			if !strings.Contains(out, "imported 3 users into event 1") || !strings.Contains(out, "The Password column (3 rows) was not kept") || !strings.Contains(out, "secure credential process (3614)") {
+				t.Errorf("output: %s", out)
+			}
+			ev := readEngagement(t, path, id).Events[0]
+			if len(ev.Members) != 3 || ev.Members[0].Unit != "terrya@contoso.edu" || ev.Members[0].Login == "" || ev.Members[0].Target != "" {
+				t.Errorf("members %+v", ev.Members)
+			}
+			db, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range passwords {
+				if bytes.Contains(db, []byte(p)) || strings.Contains(out, p) {
+					t.Errorf("password %q is in the database or the output", p)
+				}
+			}
+			if !bytes.Contains(db, []byte("terrya@contoso.edu")) {
+				t.Error("the byte search reads nothing: the mailbox is not in the file either")
+			}
+		})
+	}
+}
