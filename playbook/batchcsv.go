@@ -49,6 +49,22 @@ type BatchMember struct {
 	// UserRoot is the mailbox's place in the IMAP server's virtual shared
 	// folders (Courier, Oracle), from the IMAP CSV's optional UserRoot.
 	UserRoot string `json:"userRoot,omitempty"`
+	// TargetList and TargetFolder are a file-share task's destination
+	// library and folder in the site Target (SPMT's and Migration
+	// Manager's Target DocLib and Target SubFolder).
+	TargetList   string `json:"targetList,omitempty"`
+	TargetFolder string `json:"targetFolder,omitempty"`
+}
+
+// memberKey is what makes two members the same: the unit, and for a path
+// its destination too (Migration Manager's own example moves one share to
+// two destinations).
+func memberKey(kind BatchKind, m BatchMember) string {
+	k := batchUnitKey(kind, m.Unit)
+	if kind == BatchPaths && (m.Target != "" || m.TargetList != "" || m.TargetFolder != "") {
+		k += "\x00" + strings.ToLower(strings.TrimRight(m.Target, "/")+"\x00"+m.TargetList+"\x00"+m.TargetFolder)
+	}
+	return k
 }
 
 // RowError is one bad row of a CSV file.
@@ -58,6 +74,9 @@ type RowError struct {
 }
 
 func (r RowError) String() string {
+	if r.Line == 0 { // not a line: a JSON task names itself
+		return r.Message
+	}
 	return fmt.Sprintf("line %d: %s", r.Line, r.Message)
 }
 
@@ -110,7 +129,8 @@ type batchTable struct {
 	r     *csv.Reader
 	cols  []int // for each format column, its index in the file; -1 absent
 	width int
-	row   int // data rows read
+	row   int    // data rows read
+	of    string // what width counts, for a person: "the header has"
 }
 
 func openBatchCSV(data []byte, format []batchColumn, what string) (*batchTable, error) {
@@ -269,7 +289,11 @@ func (t *batchTable) rows(fn func(line int, fields []string) string) ([]RowError
 		case err != nil:
 			return nil, err
 		case len(rec) != t.width:
-			bad = append(bad, RowError{line, fmt.Sprintf("%d fields, but the header has %d", len(rec), t.width)})
+			of := t.of
+			if of == "" {
+				of = "the header has"
+			}
+			bad = append(bad, RowError{line, fmt.Sprintf("%d fields, but %s %d", len(rec), of, t.width)})
 			continue
 		}
 		for i, j := range t.cols {
@@ -335,6 +359,11 @@ func ParseBatchCSV(data []byte, kind BatchKind) (members []BatchMember, rowErrs 
 // optionally target; for paths: path, and optionally target; any case,
 // common aliases accepted), then one unit a row.
 //
+// SPMT's and Migration Manager's file-share bulk file, for paths: the
+// six-column CSV (a header row optional) or the JSON of Tasks
+// (ParseBulkJSON); each row is a task, Unit its source path, Target,
+// TargetList and TargetFolder its destination.
+//
 // Microsoft's IMAP migration CSV, as Exchange Online takes it
 // (docs/schedule.md): a header with EmailAddress (the Microsoft 365
 // mailbox), UserName (the source IMAP login, in any administrator form),
@@ -364,10 +393,16 @@ func ParseBatchFile(data []byte, kind BatchKind) (BatchFile, []RowError, error) 
 	default:
 		return BatchFile{}, nil, Errorf(EINVALID, "%q is not a kind of batch; use %s or %s.", kind, BatchUsers, BatchPaths)
 	}
+	if kind == BatchPaths && bytes.HasPrefix(bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\uFEFF")), " \t\r\n"), []byte("{")) {
+		return ParseBulkJSON(data)
+	}
 	what := string(kind) + " batch"
 	t, hdr, line, err := readBatchHeader(data, what, batchColumnNames(format))
 	if err != nil {
 		return BatchFile{}, nil, err
+	}
+	if kind == BatchPaths && isFileShareCSV(hdr) {
+		return parseFileShareCSV(t, hdr, line)
 	}
 	if isIMAPHeader(hdr) {
 		if kind != BatchUsers {
@@ -488,6 +523,14 @@ func batchUnitKey(kind BatchKind, u string) string {
 func WriteBatchCSV(kind BatchKind, members []BatchMember) []byte {
 	var b bytes.Buffer
 	w := csv.NewWriter(&b)
+	if kind == BatchPaths && slices.ContainsFunc(members, func(m BatchMember) bool { return m.TargetList != "" }) {
+		// SPMT's and Migration Manager's layout, without a header row.
+		for _, m := range members {
+			_ = w.Write([]string{m.Unit, "", "", m.Target, m.TargetList, m.TargetFolder})
+		}
+		w.Flush()
+		return b.Bytes()
+	}
 	if kind == BatchUsers && slices.ContainsFunc(members, func(m BatchMember) bool { return m.Login != "" }) {
 		_ = w.Write([]string{imapEmailAddress, imapUserName, imapUserRoot})
 		for _, m := range members {

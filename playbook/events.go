@@ -265,7 +265,7 @@ func SetEventMembers(e *Engagement, actorID string, n int, kind BatchKind, membe
 		if msg := checkIMAPText("login", m.Login, false) + checkIMAPText("user root", m.UserRoot, false); msg != "" {
 			return Errorf(EINVALID, "Member %d: %s", i+1, msg)
 		}
-		k := batchUnitKey(kind, m.Unit)
+		k := memberKey(kind, m)
 		if j, dup := seen[k]; dup {
 			return Errorf(EINVALID, "Members %d and %d are the same %s (%s).", j+1, i+1, kind, m.Unit)
 		}
@@ -277,7 +277,7 @@ func SetEventMembers(e *Engagement, actorID string, n int, kind BatchKind, membe
 			continue
 		}
 		for _, m := range o.Members {
-			if _, ok := seen[batchUnitKey(kind, m.Unit)]; ok {
+			if _, ok := seen[memberKey(kind, m)]; ok {
 				clash = append(clash, fmt.Sprintf("%s (event %d)", m.Unit, o.N))
 			}
 		}

@@ -122,7 +122,9 @@ Sets the members of a migration event from a CSV file: a header naming the
 columns (users: user and optionally target; paths: path and optionally
 target), then one unit a row; or Microsoft's IMAP migration CSV
 (EmailAddress, UserName, Password, optional UserRoot), whose passwords are
-not kept: credentials go through the secure credential process (3614). Every row is checked; when any is bad, each
+not kept: credentials go through the secure credential process (3614); or,
+for paths, SPMT's or Migration Manager's file-share bulk file (six-column
+CSV, or JSON with Tasks). Every row is checked; when any is bad, each
 bad row is listed with its line number and nothing is imported. It writes
 the database directly, so the bot must not be serving from it.
 `
