@@ -438,14 +438,11 @@ func ParseBatchFile(data []byte, kind BatchKind) (BatchFile, []RowError, error) 
 // or the error of the file (err), of its rows (bad), or of having none
 // (empty says so).
 func finishBatch(f BatchFile, bad []RowError, err error, empty string) (BatchFile, []RowError, error) {
-	switch {
-	case err != nil:
-		return BatchFile{}, nil, err
-	case len(bad) > 0:
-		return BatchFile{}, capBatchRows(bad), errBatchRows(bad)
-	case len(f.Members) == 0:
-		return BatchFile{}, nil, Errorf(EINVALID, "%s", empty)
+	ms, rowErrs, err := finishRows(f.Members, bad, err, empty)
+	if err != nil {
+		return BatchFile{}, rowErrs, err
 	}
+	f.Members = ms
 	return f, nil, nil
 }
 
@@ -592,13 +589,20 @@ func ParsePreflightCSV(data []byte) (results []PreflightResult, rowErrs []RowErr
 		results = append(results, PreflightResult{Unit: unit, Passed: passed, Reason: reason})
 		return ""
 	})
+	return finishRows(results, bad, err, "The file has a header but no rows: list one unit a row.")
+}
+
+// finishRows ends a file's reading, all or nothing: the rows read, or the
+// error of the file (err), of its rows (bad), or of having none (empty
+// says so).
+func finishRows[T any](out []T, bad []RowError, err error, empty string) ([]T, []RowError, error) {
 	switch {
 	case err != nil:
 		return nil, nil, err
 	case len(bad) > 0:
 		return nil, capBatchRows(bad), errBatchRows(bad)
-	case len(results) == 0:
-		return nil, nil, Errorf(EINVALID, "The file has a header but no rows: list one unit a row.")
+	case len(out) == 0:
+		return nil, nil, Errorf(EINVALID, "%s", empty)
 	}
-	return results, nil, nil
+	return out, nil, nil
 }

@@ -83,6 +83,10 @@ type Event struct {
 	// Waiver is set when the MVM let the event start without a complete
 	// pre-flight.
 	Waiver *Waiver `json:"waiver,omitempty"`
+	// Outcomes hold the latest migration status of each unit an imported
+	// status file named, in the order units were first reported
+	// (RecordStatus).
+	Outcomes []UnitOutcome `json:"outcomes,omitempty"`
 
 	Started     time.Time `json:"started,omitzero"`
 	Completed   time.Time `json:"completed,omitzero"`
@@ -113,6 +117,7 @@ type PreflightResult struct {
 func (ev Event) clone() Event {
 	ev.Members = slices.Clone(ev.Members)
 	ev.Preflight = slices.Clone(ev.Preflight)
+	ev.Outcomes = slices.Clone(ev.Outcomes)
 	if ev.Waiver != nil {
 		w := *ev.Waiver
 		ev.Waiver = &w
@@ -719,6 +724,7 @@ var migrationRules = map[Action]struct {
 	ActionEventMembers:     {[]migWho{migManager, migMST}, "set an event's members"},
 	ActionPreflightStart:   {[]migWho{migManager, migMST}, "start pre-flight"},
 	ActionPreflightResults: {[]migWho{migManager, migMST}, "record pre-flight results"},
+	ActionEventStatus:      {[]migWho{migManager, migMST}, "record migration status"},
 	ActionPreflightWaive:   {[]migWho{migManager}, "waive pre-flight"},
 	ActionEventReady:       {[]migWho{migManager, migMST}, "mark an event ready"},
 	ActionEventStart:       {[]migWho{migManager, migMST}, "start an event"},
