@@ -21,11 +21,12 @@ import (
 // and recorded in the history as made by the engagement's migration manager
 // (or --as).
 func (m *Main) importCmd(ctx context.Context, args []string) error {
-	if len(args) == 0 || args[0] != "batch" {
+	if len(args) == 0 || (args[0] != "batch" && args[0] != "status") {
 		fmt.Fprint(m.Stderr, importUsage)
-		return fmt.Errorf("%w: import needs what to import: mvmbot import batch --engagement ID --event N FILE.csv", errUsage)
+		return fmt.Errorf("%w: import needs what to import: mvmbot import batch|status --engagement ID --event N FILE", errUsage)
 	}
-	fs := flag.NewFlagSet("import batch", flag.ContinueOnError)
+	what := args[0]
+	fs := flag.NewFlagSet("import "+what, flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
 	id := fs.String("engagement", "", "engagement id (required)")
 	event := fs.Int("event", 0, "event number (required; the events card shows them)")
@@ -41,7 +42,7 @@ func (m *Main) importCmd(ctx context.Context, args []string) error {
 	}
 	if *id == "" || *event < 1 || fs.NArg() != 1 {
 		fs.Usage()
-		return fmt.Errorf("%w: import batch needs --engagement ID, --event N and one CSV file (flags before the file)", errUsage)
+		return fmt.Errorf("%w: import %s needs --engagement ID, --event N and one file (flags before the file)", errUsage, what)
 	}
 	var bk playbook.BatchKind
 	switch *kind {
@@ -57,7 +58,16 @@ func (m *Main) importCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("import: %w", err)
 	}
-	batch, rowErrs, err := playbook.ParseBatchFile(data, bk)
+	var (
+		batch    playbook.BatchFile
+		statuses []playbook.UnitStatus
+		rowErrs  []playbook.RowError
+	)
+	if what == "status" {
+		statuses, rowErrs, err = playbook.ParseMigrationUserCSV(data)
+	} else {
+		batch, rowErrs, err = playbook.ParseBatchFile(data, bk)
+	}
 	clear(data) // an IMAP migration CSV carries passwords: keep them no longer than the parse
 	members := batch.Members
 	if len(rowErrs) > 0 {
@@ -102,14 +112,25 @@ func (m *Main) importCmd(ctx context.Context, args []string) error {
 		}
 		actor = mgr.ID
 	}
-	if err := playbook.SetEventMembers(e, actor, *event, bk, members, time.Now()); err != nil {
-		return fmt.Errorf("import: %s", playbook.ErrorMessage(err))
+	var done string
+	if what == "status" {
+		s, err := playbook.RecordStatus(e, actor, *event, statuses, time.Now())
+		if err != nil {
+			return fmt.Errorf("import: %s", playbook.ErrorMessage(err))
+		}
+		done = fmt.Sprintf("imported the status of %d units into event %d of %s: %d migrated, %d in progress, %d failed, %d stopped, %d not reported",
+			len(statuses), *event, e.Customer, s.Migrated, s.InProgress, s.Failed, s.Stopped, s.Unreported)
+	} else {
+		if err := playbook.SetEventMembers(e, actor, *event, bk, members, time.Now()); err != nil {
+			return fmt.Errorf("import: %s", playbook.ErrorMessage(err))
+		}
+		done = fmt.Sprintf("imported %d %ss into event %d of %s", len(members), bk, *event, e.Customer)
 	}
 	e.Version++
 	if _, _, err := st.CommitTurn(ctx, playbook.Turn{Engagement: e, ExpectVersion: e.Version - 1}); err != nil {
 		return fmt.Errorf("import: %w", err)
 	}
-	fmt.Fprintf(m.Stderr, "imported %d %ss into event %d of %s\n", len(members), bk, *event, e.Customer)
+	fmt.Fprintln(m.Stderr, done)
 	if n := batch.Notice(); n != "" {
 		fmt.Fprintln(m.Stderr, n)
 	}
@@ -117,7 +138,14 @@ func (m *Main) importCmd(ctx context.Context, args []string) error {
 }
 
 const importUsage = `Usage: mvmbot import batch --engagement ID --event N [--kind users|paths] [--as MEMBER_ID] [--db FILE] FILE.csv
+       mvmbot import status --engagement ID --event N [--as MEMBER_ID] [--db FILE] FILE.csv
 
+status records each unit's migration status from a CSV export of
+Get-MigrationUser or Get-MigrationUserStatistics (Export-Csv): Identity,
+Status, and Error, LastSuccessfulSyncTime, SkippedItemCount when present.
+The event must be running or completed; units of other batches are refused.
+
+batch:
 Sets the members of a migration event from a CSV file: a header naming the
 columns (users: user and optionally target; paths: path and optionally
 target), then one unit a row; or Microsoft's IMAP migration CSV

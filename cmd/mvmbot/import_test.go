@@ -183,3 +183,59 @@ func TestImportIMAPCSVKeepsNoPassword(t *testing.T) {
 		})
 	}
 }
+
+// TestImportStatus: an IMAP pilot imported from Microsoft's CSV, its
+// status imported from a Get-MigrationUser export; the failed user carries
+// Microsoft's error and the known error.
+func TestImportStatus(t *testing.T) {
+	path, id := importDB(t)
+	dir := t.TempDir()
+	run := func(args ...string) (string, error) {
+		var stdout, stderr bytes.Buffer
+		m := &Main{Getenv: env{"MVMBOT_DB": path}.get, Stdout: &stdout, Stderr: &stderr}
+		err := m.importCmd(context.Background(), args)
+		return stderr.String(), err
+	}
+	pilot := filepath.Join("..", "..", "playbook", "testdata", "microsoft", "imap-migration.csv")
+	if _, err := run("batch", "--engagement", id, "--event", "1", pilot); err != nil {
+		t.Fatal(err)
+	}
+	export := filepath.Join(dir, "status.csv")
+	body := "#TYPE Microsoft.Exchange.Migration.MigrationUser\r\n\"Identity\",\"BatchId\",\"Status\",\"LastSuccessfulSyncTime\",\"Error\"\r\n" +
+		"\"terrya@contoso.edu\",\"Pilot\",\"Synced\",\"3/1/2027 6:00:00 AM\",\"\"\r\n" +
+		"\"annb@contoso.edu\",\"Pilot\",\"Failed\",\"\",\"We had trouble signing in to this account. Confirm that you're using the correct user name and password.\"\r\n"
+	if err := os.WriteFile(export, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run("status", "--engagement", id, "--event", "1", export); err == nil || !strings.Contains(err.Error(), "once it runs") {
+		t.Errorf("status of a planned event: %v", err)
+	}
+	e := readEngagement(t, path, id)
+	for _, step := range []func() error{
+		func() error {
+			return playbook.WaivePreflight(e, "29:vi", 1, "pilot of Microsoft's example users", time.Now())
+		},
+		func() error { return playbook.StartEvent(e, "29:vi", 1, time.Now()) },
+	} {
+		if err := step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db, err := store.Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Version++
+	if _, _, err := db.CommitTurn(context.Background(), playbook.Turn{Engagement: e, ExpectVersion: e.Version - 1}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	out, err := run("status", "--engagement", id, "--event", "1", export)
+	if err != nil || !strings.Contains(out, "imported the status of 2 units into event 1 of Contoso: 1 migrated, 0 in progress, 1 failed, 0 stopped, 1 not reported") {
+		t.Fatalf("%v: %s", err, out)
+	}
+	w := playbook.FindUnit(readEngagement(t, path, id), "contoso\\ann.beebe")
+	if len(w) != 1 || w[0].Outcome == nil || w[0].Outcome.Status != "Failed" || w[0].Known == nil || w[0].Known.ID != "imap-auth-failed" {
+		t.Errorf("ann: %+v", w)
+	}
+}
