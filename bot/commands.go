@@ -41,9 +41,11 @@ func Commands() []Command {
 				"The customer fills it in, the MST helps; the MVM (the MST without IMAP) validates it or asks for changes (1672). " +
 				"**questionnaire show** is the latest version, **questionnaire diff** what changed from the one before, **questionnaire export** the answers as JSON and CSV. " +
 				"Never put passwords or keys in it: they go through the secure credential process (3614)."},
-		{Name: "status", Usage: "status", Scopes: allScopes,
-			Description: "Progress by phase, overdue tasks, the next milestone and the people",
-			Help:        "Anyone in the engagement may look. Due dates come from the target start and end given at set-up."},
+		{Name: "status", Usage: "status [user or path]", Scopes: allScopes,
+			Description: "Progress by phase, overdue tasks, the next milestone and the people; or where one user or path is",
+			Help: "Anyone in the engagement may look. Due dates come from the target start and end given at set-up. " +
+				"**status ann@contoso.com** (the Microsoft 365 address, the source login or a path) says which migration event the unit is in, " +
+				"its pre-flight result and its migration status from the imported Get-MigrationUser export (last sync, Microsoft's error, and the known error's fix)."},
 		{Name: "setup", Usage: "setup", Scopes: sharedScope,
 			Description: "Set up this conversation's migration engagement, or see and edit it",
 			Help: "Opens a form: customer, tenant domain, sources, on-premises Exchange, target dates and your own role (FRP, MST or MVM; the customer is invited later). " +

@@ -230,6 +230,9 @@ func (t *turn) command(text string) (answer, error) {
 	case "done", "undo", "na":
 		return t.taskCommand(name, args)
 	case "status":
+		if strings.TrimSpace(args) != "" {
+			return t.unitStatus(args)
+		}
 		return t.view(cards.VerbStatus, cards.ActionData{})
 	case "history":
 		return t.view(cards.VerbHistory, cards.ActionData{})
