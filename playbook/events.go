@@ -669,7 +669,8 @@ func ForecastVsActual(e *Engagement) []MonthProgress {
 	}
 	for _, ev := range e.Events {
 		if ev.State == EventCompleted {
-			get(monthOf(ev.Completed.In(loc))).Actual += ev.Migrated
+			m, _ := ev.UnitCounts()
+			get(monthOf(ev.Completed.In(loc))).Actual += m
 		}
 	}
 	slices.Sort(keys)

@@ -252,6 +252,29 @@ func statusSummary(ev Event) StatusSummary {
 	return s
 }
 
+// UnitCounts is the units of ev migrated and failed: from the imported
+// migration status when there is any (each unit's latest outcome), else the
+// totals typed when the event completed.
+func (ev Event) UnitCounts() (migrated, failed int) {
+	if len(ev.Outcomes) == 0 {
+		return ev.Migrated, ev.Failed
+	}
+	s := statusSummary(ev)
+	return s.Migrated, s.Failed
+}
+
+// migratedSince counts the units whose migrated status was recorded at or
+// after since.
+func (ev Event) migratedSince(since time.Time) int {
+	n := 0
+	for _, o := range ev.Outcomes {
+		if o.Outcome == OutcomeMigrated && !o.Recorded.Before(since) {
+			n++
+		}
+	}
+	return n
+}
+
 // EventStatus returns event n's units by outcome. ENOTFOUND for no such
 // event.
 func EventStatus(e *Engagement, n int) (StatusSummary, error) {

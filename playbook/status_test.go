@@ -51,6 +51,14 @@ func TestRecordStatusEveryValue(t *testing.T) {
 	if s.Migrated != 5 || s.Failed != 4 || s.Stopped != 2 || s.InProgress != 10 || s.Unreported != 0 || len(s.Failures) != 4 {
 		t.Errorf("summary %+v", s)
 	}
+	// The report and the feed count units from the outcomes, not only from
+	// typed totals: the running pilot already has 5 migrated, 4 failed.
+	if r := WeeklyReport(e, t0); r.Units.Migrated != 5 || r.Units.Failed != 4 || r.Units.MigratedThisWeek != 5 {
+		t.Errorf("report units %+v", r.Units)
+	}
+	if m, f := mustEvent(t, e, 1).UnitCounts(); m != 5 || f != 4 {
+		t.Errorf("UnitCounts = %d, %d", m, f)
+	}
 	for _, r := range rows {
 		w := FindUnit(e, strings.ToUpper(r.Unit))
 		if len(w) != 1 || w[0].Event != 1 || w[0].Outcome == nil || w[0].Outcome.Status != r.Status || w[0].Outcome.LastSync != r.LastSync {
@@ -98,4 +106,13 @@ func TestParseMigrationUserCSVRefusals(t *testing.T) {
 	if err != nil || len(rows) != 1 || rows[0].Status != "Synced" {
 		t.Errorf("%v %v", rows, err)
 	}
+}
+
+func mustEvent(t *testing.T, e *Engagement, n int) Event {
+	t.Helper()
+	ev, err := GetEvent(e, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ev
 }
