@@ -22,7 +22,8 @@ import (
 // is exposed on the network.
 func adminSocket(dbPath string) string { return dbPath + ".admin.sock" }
 
-// serveAdmin serves GET /backup on the admin socket until ctx ends.
+// serveAdmin serves GET /backup and POST /import on the admin socket until
+// ctx ends.
 func serveAdmin(ctx context.Context, db *store.DB, path string, log *slog.Logger) (stop func(), err error) {
 	// The database lock is ours, so a socket file left here belongs to a
 	// process that died.
@@ -45,6 +46,7 @@ func serveAdmin(ctx context.Context, db *store.DB, path string, log *slog.Logger
 		}
 		log.Info("backup written over the admin socket", "bytes", n)
 	})
+	mux.HandleFunc("POST /import", serveImport(db))
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = hs.Serve(ln) }()
 	return func() {

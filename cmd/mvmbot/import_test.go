@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -237,5 +238,56 @@ func TestImportStatus(t *testing.T) {
 	w := playbook.FindUnit(readEngagement(t, path, id), "contoso\\ann.beebe")
 	if len(w) != 1 || w[0].Outcome == nil || w[0].Outcome.Status != "Failed" || w[0].Known == nil || w[0].Known.ID != "imap-auth-failed" {
 		t.Errorf("ann: %+v", w)
+	}
+}
+
+// TestImportWhileServing: while mvmbot holds the database, import goes
+// through the admin socket and the running process applies it; the
+// passwords of Microsoft's IMAP CSV reach neither the database nor the
+// server's log.
+func TestImportWhileServing(t *testing.T) {
+	path, id := importDB(t)
+	db, err := store.Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var logBuf bytes.Buffer
+	stop, err := serveAdmin(context.Background(), db, adminSocket(path), slog.New(slog.NewTextHandler(&logBuf, nil)))
+	if err != nil {
+		t.Skipf("no unix socket here: %v", err)
+	}
+	defer stop()
+	var stdout, stderr bytes.Buffer
+	m := &Main{Getenv: env{"MVMBOT_DB": path}.get, Stdout: &stdout, Stderr: &stderr}
+	file := filepath.Join("..", "..", "playbook", "testdata", "microsoft", "imap-migration-admin-exchange.csv")
+	if err := m.importCmd(context.Background(), []string{"batch", "--engagement", id, "--event", "1", file}); err != nil {
+		t.Fatal(err, stderr.String())
+	}
+	if s := stderr.String(); !strings.Contains(s, "imported 3 users into event 1 of Contoso") || !strings.Contains(s, "was not kept") {
+		t.Errorf("output: %s", s)
+	}
+	e, err := db.Engagement(context.Background(), id)
+	if err != nil || len(e.Events[0].Members) != 3 || e.Events[0].Members[1].Login != "contoso-students/mailadmin/ann.beebe" {
+		t.Fatalf("%v %+v", err, e.Events[0].Members)
+	}
+	// A refused file through the socket: the rows come back, nothing changes.
+	bad := filepath.Join(t.TempDir(), "bad.csv")
+	if err := os.WriteFile(bad, []byte("EmailAddress,UserName,Password\nnot-an-address,x,P@ssw0rd\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stderr.Reset()
+	if err := m.importCmd(context.Background(), []string{"batch", "--engagement", id, "--event", "2", bad}); err == nil || !strings.Contains(stderr.String(), "line 2: EmailAddress") {
+		t.Errorf("bad file through the socket: %v %s", err, stderr.String())
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(raw, []byte("P@ssw0rd")) || strings.Contains(logBuf.String()+stderr.String()+stdout.String(), "P@ssw0rd") {
+		t.Error("a password reached the database, the log or the output")
 	}
 }
