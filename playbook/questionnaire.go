@@ -105,13 +105,22 @@ type Field struct {
 	Future bool
 }
 
+// Where the source documents point customers (docs/questionnaire.md cites
+// them): the FastTrack portal, whose Migration Hub Learning Center holds the
+// migration guidance, and the Migration Support Team's address for what it
+// does not answer.
+const (
+	FastTrackPortal       = "https://fasttrack.microsoft.com/"
+	MigrationSupportEmail = "FTMigrationSupport@microsoft.com"
+)
+
 // yesNo is the choice for facts the customer may not know yet: an explicit
 // "not sure" is better than a silent default.
 var yesNo = []Option{{"yes", "Yes"}, {"no", "No"}, {"unsure", "Not sure yet"}}
 
 var questionnaireSections = []Section{
 	{ID: "organisation", Title: "Organisation and contacts",
-		Intro: "Who the customer is and who the migration team talks to."},
+		Intro: "Who the customer is and who the migration team talks to. The FastTrack portal (" + FastTrackPortal + ") and its Migration Hub Learning Center guide each step; questions they and this questionnaire do not answer go to the Migration Support Team, " + MigrationSupportEmail + "."},
 	{ID: "schedule", Title: "Schedule and scope",
 		Intro: "When the migration may run and how much moves. Estimates are fine; the inventory tools refine them."},
 	{ID: "approach", Title: "Approach, connectivity and credentials",
