@@ -45,6 +45,25 @@ var migrationUserStatuses = map[string]Outcome{
 	"Synced": OutcomeMigrated, "Syncing": OutcomeInProgress, "Validating": OutcomeInProgress,
 }
 
+// taskStatuses are the task statuses of SPMT's SummaryReport.csv (the same
+// task reports serve Migration Manager's file share migrations), as
+// Microsoft lists them: "Status of each task (success, failure, in
+// progress, not started)".
+var taskStatuses = map[string]Outcome{
+	"success": OutcomeMigrated, "failure": OutcomeFailed,
+	"in progress": OutcomeInProgress, "not started": OutcomeInProgress,
+}
+
+// outcomeOf is what a status value of either export means; false for a
+// value neither documents.
+func outcomeOf(status string) (Outcome, bool) {
+	if o, ok := migrationUserStatuses[status]; ok {
+		return o, true
+	}
+	o, ok := taskStatuses[status]
+	return o, ok
+}
+
 // MigrationUserStatuses returns Get-MigrationUser's status values, sorted.
 func MigrationUserStatuses() []string {
 	var out []string
@@ -158,6 +177,71 @@ func ParseMigrationUserCSV(data []byte) ([]UnitStatus, []RowError, error) {
 	return finishRows(out, bad, err, "The status export has a header but no rows.")
 }
 
+// summaryReportColumns are the columns of SPMT's SummaryReport.csv the bot
+// reads, by their documented names.
+var summaryReportColumns = []batchColumn{
+	{name: "source", required: true},
+	{name: "destination", required: true},
+	{name: "status", required: true},
+	{name: "itemsnotmigratedincurrentround"},
+	{name: "endtime"},
+}
+
+// ParseStatusFile reads a status export in either form the tools write:
+// Get-MigrationUser's (ParseMigrationUserCSV), or SPMT's and Migration
+// Manager's SummaryReport.csv (Source, Destination, Status, and Items not
+// migrated in current round and End time when present; one row a task,
+// whose Source is the unit and whose Status is one of success, failure, in
+// progress, not started). It tells them apart by the header's Identity or
+// Source column.
+func ParseStatusFile(data []byte) ([]UnitStatus, []RowError, error) {
+	t, hdr, line, err := readBatchHeader(bytes.TrimPrefix(data, []byte("\uFEFF")), "status", "Identity and Status (Get-MigrationUser), or Source, Destination and Status (SummaryReport.csv)")
+	if err != nil || slices.ContainsFunc(hdr, func(h string) bool { return squash(h) == "identity" }) || !slices.ContainsFunc(hdr, func(h string) bool { return squash(h) == "source" }) {
+		return ParseMigrationUserCSV(data)
+	}
+	t.cols = make([]int, len(summaryReportColumns))
+	for i := range t.cols {
+		t.cols[i] = -1
+	}
+	for j, h := range hdr {
+		if i := slices.IndexFunc(summaryReportColumns, func(c batchColumn) bool { return c.name == squash(h) }); i >= 0 && t.cols[i] < 0 {
+			t.cols[i] = j
+		}
+	}
+	for i, c := range summaryReportColumns {
+		if c.required && t.cols[i] < 0 {
+			return nil, nil, Errorf(EINVALID, "Line %d: the header has no %s column; SPMT's SummaryReport.csv has Source, Destination and Status.", line, strings.ToUpper(c.name[:1])+c.name[1:])
+		}
+	}
+	var out []UnitStatus
+	seen := map[string]int{}
+	bad, err := t.rows(func(line int, r []string) string {
+		if r[0] == "" || utf8.RuneCountInString(r[0]) > MaxUnitLen || strings.ContainsFunc(r[0], unicode.IsControl) {
+			return "no Source, or one too long or with control characters"
+		}
+		st := strings.ToLower(strings.Join(strings.Fields(r[2]), " "))
+		if _, ok := taskStatuses[st]; !ok {
+			return fmt.Sprintf("status %q is not one of SummaryReport.csv's (success, failure, in progress, not started)", r[2])
+		}
+		u := UnitStatus{Unit: r[0], Status: st, LastSync: r[4]}
+		if r[3] != "" {
+			n, err := strconv.Atoi(strings.ReplaceAll(r[3], ",", ""))
+			if err != nil || n < 0 {
+				return fmt.Sprintf("Items not migrated in current round %q is not a count", r[3])
+			}
+			u.Skipped = n
+		}
+		k := batchUnitKey(BatchPaths, u.Unit) + "\x00" + strings.ToLower(r[1])
+		if first, dup := seen[k]; dup {
+			return fmt.Sprintf("%s to %s repeats line %d", u.Unit, r[1], first)
+		}
+		seen[k] = line
+		out = append(out, u)
+		return ""
+	})
+	return finishRows(out, bad, err, "The summary report has a header but no rows.")
+}
+
 // StatusSummary is an event's units by outcome after a status import.
 type StatusSummary struct {
 	Event      int
@@ -196,7 +280,7 @@ func RecordStatus(e *Engagement, actorID string, n int, rows []UnitStatus, now t
 		if _, ok := members[batchUnitKey(ev.MemberKind, r.Unit)]; !ok {
 			strangers = append(strangers, r.Unit)
 		}
-		if _, ok := migrationUserStatuses[r.Status]; !ok {
+		if _, ok := outcomeOf(r.Status); !ok {
 			return StatusSummary{}, Errorf(EINVALID, "%s: %q is not a migration status.", r.Unit, r.Status)
 		}
 	}
@@ -214,7 +298,8 @@ func RecordStatus(e *Engagement, actorID string, n int, rows []UnitStatus, now t
 	}
 	for _, r := range rows {
 		k := batchUnitKey(ev.MemberKind, r.Unit)
-		o := UnitOutcome{Unit: members[k], Status: r.Status, Outcome: migrationUserStatuses[r.Status], Error: strings.TrimSpace(r.Error),
+		outcome, _ := outcomeOf(r.Status)
+		o := UnitOutcome{Unit: members[k], Status: r.Status, Outcome: outcome, Error: strings.TrimSpace(r.Error),
 			LastSync: r.LastSync, Skipped: r.Skipped, Recorded: now.UTC()}
 		if o.Error != "" {
 			if ke, ok := MatchKnownError(o.Error, known); ok {

@@ -116,3 +116,42 @@ func mustEvent(t *testing.T, e *Engagement, n int) Event {
 	}
 	return ev
 }
+
+// SPMT's SummaryReport.csv (also Migration Manager's for file shares)
+// gives each task's status; the file-share event records it per path, and
+// FindUnit answers for a path with either slash direction.
+func TestRecordStatusSummaryReport(t *testing.T) {
+	rows, rowErrs, err := ParseStatusFile(readMicrosoft(t, "spmt-summaryreport.csv"))
+	if err != nil || rowErrs != nil || len(rows) != 4 {
+		t.Fatal(rows, rowErrs, err)
+	}
+	if rows[1] != (UnitStatus{Unit: `\\fs01\hr`, Status: "failure", Skipped: 12, LastSync: "3/1/2027 9:10:00 PM"}) {
+		t.Errorf("row 2 = %+v", rows[1])
+	}
+	e, _ := mustPlanned(t, FileShare)
+	var ms []BatchMember
+	for _, r := range rows {
+		ms = append(ms, BatchMember{Unit: r.Unit, Target: "https://contoso.sharepoint.com/sites/x", TargetList: "Documents"})
+	}
+	mustOK(t, SetEventMembers(e, idMST, 1, BatchPaths, ms, t0))
+	mustOK(t, WaivePreflight(e, idMST, 1, "shares scanned by the agent", t0))
+	mustOK(t, StartEvent(e, idMST, 1, t0))
+	s, err := RecordStatus(e, idMST, 1, rows, t0)
+	if err != nil || s.Migrated != 1 || s.Failed != 1 || s.InProgress != 2 {
+		t.Fatalf("%+v %v", s, err)
+	}
+	if w := FindUnit(e, "//FS01/HR/"); len(w) != 1 || w[0].Outcome == nil || w[0].Outcome.Outcome != OutcomeFailed || w[0].Outcome.Skipped != 12 {
+		t.Errorf("hr: %+v", w)
+	}
+	// A Get-MigrationUser export still reads as one; bad values are refused.
+	if rows, _, err := ParseStatusFile([]byte("Identity,Status\nann@contoso.com,Synced\n")); err != nil || rows[0].Status != "Synced" {
+		t.Errorf("Get-MigrationUser through ParseStatusFile: %v %v", rows, err)
+	}
+	_, rowErrs, err = ParseStatusFile([]byte("Source,Destination,Status\n\\\\fs\\a,https://c/x,done\n"))
+	if ErrorCode(err) != EINVALID || len(rowErrs) != 1 || !strings.Contains(rowErrs[0].Message, "success, failure, in progress, not started") {
+		t.Errorf("bad status: %v %v", rowErrs, err)
+	}
+	if _, _, err := ParseStatusFile([]byte("Source,Status\n\\\\fs\\a,success\n")); ErrorCode(err) != EINVALID || !strings.Contains(ErrorMessage(err), "no Destination column") {
+		t.Errorf("no destination: %v", err)
+	}
+}

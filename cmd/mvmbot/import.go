@@ -24,7 +24,8 @@ import (
 // Microsoft's (playbook.ParseBatchFile: the IMAP migration CSV, whose
 // passwords are dropped while reading and the person told so, or SPMT's
 // and Migration Manager's file-share bulk files); or an event's migration
-// status from a Get-MigrationUser export (playbook.ParseMigrationUserCSV).
+// status from a Get-MigrationUser export or SPMT's SummaryReport.csv
+// (playbook.ParseStatusFile).
 // All or nothing: any bad row lists every bad row with its line and
 // imports nothing. The change is saved as a turn is, under optimistic
 // concurrency, and recorded in the history as made by the engagement's
@@ -136,7 +137,7 @@ func applyImport(ctx context.Context, st *store.DB, req importReq) (importResult
 		err      error
 	)
 	if req.What == "status" {
-		statuses, rowErrs, err = playbook.ParseMigrationUserCSV(req.Data)
+		statuses, rowErrs, err = playbook.ParseStatusFile(req.Data)
 	} else {
 		batch, rowErrs, err = playbook.ParseBatchFile(req.Data, req.Kind)
 	}
@@ -249,7 +250,9 @@ CSV, or JSON with Tasks).
 
 status records each unit's migration status from a CSV export of
 Get-MigrationUser or Get-MigrationUserStatistics (Export-Csv): Identity,
-Status, and Error, LastSuccessfulSyncTime, SkippedItemCount when present.
+Status, and Error, LastSuccessfulSyncTime, SkippedItemCount when present;
+or from SPMT's or Migration Manager's SummaryReport.csv (Source,
+Destination, Status: one row a file-share task).
 The event must be running or completed; units of other batches are refused.
 
 Every row is checked; when any is bad, each bad row is listed with its line
