@@ -266,6 +266,8 @@ func (t *turn) command(text string) (answer, error) {
 		return t.site(cards.ActionData{})
 	case "issue", "issues":
 		return t.issueCommand(name, args)
+	case "remediate":
+		return t.remediate(args)
 	}
 	return answer{text: fmt.Sprintf("I don't know %q. Try **next**, **status** or **done 1699**; **help** lists everything.", truncate(text, 40))}, nil
 }

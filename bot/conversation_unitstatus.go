@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/mvmbot/mvmbot/playbook"
@@ -62,4 +63,35 @@ func (t *turn) unitStatus(q string) (answer, error) {
 		}
 	}
 	return answer{text: b.String()}, nil
+}
+
+// remediate runs "remediate <from> <to>": the failed units of event from,
+// by its imported status, join event to in one step.
+func (t *turn) remediate(args string) (answer, error) {
+	f := strings.Fields(args)
+	var from, to int
+	if len(f) != 2 || !parseEventNumber(f[0], &from) || !parseEventNumber(f[1], &to) {
+		return answer{}, playbook.Errorf(playbook.EINVALID, "Say which event's failed units move into which event: **remediate 1 3** moves the failures of event 1 into event 3.")
+	}
+	e, err := t.here()
+	if err != nil {
+		return answer{}, err
+	}
+	n, err := playbook.RemediateFailures(e, t.a.From.ID, from, to, t.now)
+	if err != nil {
+		return answer{}, err
+	}
+	bump(e)
+	units := "units"
+	if n == 1 {
+		units = "unit"
+	}
+	return save(e, answer{text: fmt.Sprintf("%s moved %d failed %s of event %d into event %d of the %s engagement; they go through its pre-flight and run with it. **status <user>** shows where each is.",
+		displayName(t.me()), n, units, from, to, e.Customer)}), nil
+}
+
+func parseEventNumber(s string, n *int) bool {
+	v, err := strconv.Atoi(strings.TrimPrefix(s, "#"))
+	*n = v
+	return err == nil && v > 0
 }

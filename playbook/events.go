@@ -282,6 +282,9 @@ func SetEventMembers(e *Engagement, actorID string, n int, kind BatchKind, membe
 			continue
 		}
 		for _, m := range o.Members {
+			if o.failedUnit(m.Unit) {
+				continue // a unit that failed there may move again
+			}
 			if _, ok := seen[memberKey(kind, m)]; ok {
 				clash = append(clash, fmt.Sprintf("%s (event %d)", m.Unit, o.N))
 			}
@@ -726,6 +729,7 @@ var migrationRules = map[Action]struct {
 	ActionPreflightStart:   {[]migWho{migManager, migMST}, "start pre-flight"},
 	ActionPreflightResults: {[]migWho{migManager, migMST}, "record pre-flight results"},
 	ActionEventStatus:      {[]migWho{migManager, migMST}, "record migration status"},
+	ActionEventRemediate:   {[]migWho{migManager, migMST}, "move failed units into another event"},
 	ActionPreflightWaive:   {[]migWho{migManager}, "waive pre-flight"},
 	ActionEventReady:       {[]migWho{migManager, migMST}, "mark an event ready"},
 	ActionEventStart:       {[]migWho{migManager, migMST}, "start an event"},

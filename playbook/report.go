@@ -172,13 +172,13 @@ func WeeklyReport(e *Engagement, now time.Time) Report {
 			r.Events.Running++
 			// A running event counts what its imported status says
 			// (an IMAP mailbox is migrated once synced).
-			m, f := ev.UnitCounts()
+			m, f := e.unitCounts(ev)
 			r.Units.Migrated += m
 			r.Units.Failed += f
 			r.Units.MigratedThisWeek += ev.migratedSince(r.Since)
 		case EventCompleted:
 			r.Events.Completed++
-			m, f := ev.UnitCounts()
+			m, f := e.unitCounts(ev)
 			r.Units.Migrated += m
 			r.Units.Failed += f
 			if len(ev.Outcomes) > 0 {

@@ -17,8 +17,11 @@ import (
 // user is (FindUnit) and the failed ones carry Microsoft's error and the
 // known error's fix. docs/schedule.md cites the status values.
 
-// ActionEventStatus records imported migration status on an event.
-const ActionEventStatus Action = "event_status"
+// Actions of per-unit status. Stored: never rename one.
+const (
+	ActionEventStatus    Action = "event_status"    // imported migration status recorded
+	ActionEventRemediate Action = "event_remediate" // failed units moved into another event
+)
 
 // Outcome is what a unit's Microsoft status means for the migration.
 type Outcome string
@@ -440,4 +443,93 @@ func FindUnit(e *Engagement, q string) []UnitWhere {
 func unitIs(kind BatchKind, m BatchMember, q string) bool {
 	k := batchUnitKey(kind, q)
 	return batchUnitKey(kind, m.Unit) == k || (m.Login != "" && strings.EqualFold(m.Login, q)) || (m.Target != "" && batchUnitKey(kind, m.Target) == k)
+}
+
+// failedUnit reports whether unit's latest imported status in ev is failed.
+func (ev Event) failedUnit(unit string) bool {
+	k := batchUnitKey(ev.MemberKind, unit)
+	for _, o := range ev.Outcomes {
+		if batchUnitKey(ev.MemberKind, o.Unit) == k {
+			return o.Outcome == OutcomeFailed
+		}
+	}
+	return false
+}
+
+// RemediateFailures puts the failed units of event from (by its imported
+// status) into event to, planned or in pre-flight without results, in one
+// step: they are added to its members, keeping their source login and
+// destination, so the remediated units move again there. It returns how
+// many were added. Returns EINVALID when from has no failed units, the
+// kinds or sources differ, or to would hold more than MaxBatchRows; and
+// the errors of every event transition.
+func RemediateFailures(e *Engagement, actorID string, from, to int, now time.Time) (int, error) {
+	dst, err := e.event(actorID, ActionEventRemediate, to)
+	if err != nil {
+		return 0, err
+	}
+	i, err := e.eventIndex(from)
+	if err != nil {
+		return 0, err
+	}
+	src := e.Events[i]
+	switch {
+	case from == to:
+		return 0, Errorf(EINVALID, "Move the failed units of event %d into another event, not into itself.", from)
+	case dst.State != EventPlanned && dst.State != EventPreflight:
+		return 0, errEventState(dst, "take more members")
+	case len(dst.Preflight) > 0:
+		return 0, Errorf(ECONFLICT, "Event %d already has pre-flight results; the failed units would miss pre-flight. Choose an event that has none.", to)
+	case dst.Source != "" && src.Source != "" && dst.Source != src.Source:
+		return 0, Errorf(EINVALID, "Event %d moves %s and event %d %s; failed units move again from the same source.", from, src.Source, to, dst.Source)
+	case len(dst.Members) > 0 && dst.MemberKind != src.MemberKind:
+		return 0, Errorf(EINVALID, "Event %d moves %ss and event %d %ss.", from, src.MemberKind, to, dst.MemberKind)
+	}
+	have := make(map[string]bool, len(dst.Members))
+	for _, m := range dst.Members {
+		have[memberKey(src.MemberKind, m)] = true
+	}
+	var add []BatchMember
+	for _, m := range src.Members {
+		if src.failedUnit(m.Unit) && !have[memberKey(src.MemberKind, m)] {
+			add = append(add, m)
+		}
+	}
+	switch {
+	case len(add) == 0:
+		return 0, Errorf(EINVALID, "Event %d has no failed units to move (by its imported migration status), or event %d already has them.", from, to)
+	case len(dst.Members)+len(add) > MaxBatchRows:
+		return 0, Errorf(EINVALID, "Event %d would hold %s units, more than an event takes (%s).", to, countStr(len(dst.Members)+len(add)), countStr(MaxBatchRows))
+	}
+	dst.MemberKind = src.MemberKind
+	dst.Members = append(slices.Clone(dst.Members), add...)
+	e.audit(now, actorID, ActionEventRemediate, "migration-events", fmt.Sprintf("event %d: %s failed in event %d added", to, nOf(len(add), "unit", "units"), from))
+	return len(add), nil
+}
+
+// rescheduled reports whether unit, failed in event n, is a member of a
+// later event that is not cancelled: its failure is being remediated.
+func (e *Engagement) rescheduled(n int, kind BatchKind, unit string) bool {
+	k := batchUnitKey(kind, unit)
+	for _, o := range e.Events {
+		if o.N <= n || o.State == EventCancelled {
+			continue
+		}
+		if slices.ContainsFunc(o.Members, func(m BatchMember) bool { return batchUnitKey(o.MemberKind, m.Unit) == k }) {
+			return true
+		}
+	}
+	return false
+}
+
+// unitCounts is ev's UnitCounts without the failures moved into a later
+// event, which count there: a unit is counted once, where it stands now.
+func (e *Engagement) unitCounts(ev Event) (migrated, failed int) {
+	migrated, failed = ev.UnitCounts()
+	for _, o := range ev.Outcomes {
+		if o.Outcome == OutcomeFailed && e.rescheduled(ev.N, ev.MemberKind, o.Unit) {
+			failed--
+		}
+	}
+	return migrated, failed
 }

@@ -76,6 +76,32 @@ func TestRecordStatusEveryValue(t *testing.T) {
 	if FindUnit(e, "nobody@contoso.edu") != nil || FindUnit(e, " ") != nil {
 		t.Error("found a stranger")
 	}
+	// The failed units move into the next batch in one step, their source
+	// logins kept; the report counts each unit once, where it stands now.
+	if _, err := RemediateFailures(e, idCustomer, 1, 2, t0); ErrorCode(err) != EFORBIDDEN {
+		t.Errorf("the customer remediates: %v", err)
+	}
+	if _, err := RemediateFailures(e, idMVM, 1, 1, t0); ErrorCode(err) == "" {
+		t.Error("into itself")
+	}
+	moved, err := RemediateFailures(e, idMVM, 1, 2, t0)
+	if err != nil || moved != 4 {
+		t.Fatalf("moved %d, %v", moved, err)
+	}
+	ev2 := mustEvent(t, e, 2)
+	if len(ev2.Members) != 4 || ev2.Members[0].Login == "" || len(ev2.Outcomes) != 0 {
+		t.Errorf("event 2 members %+v", ev2.Members)
+	}
+	if _, err := RemediateFailures(e, idMVM, 1, 2, t0); ErrorCode(err) != EINVALID {
+		t.Errorf("moved twice: %v", err)
+	}
+	if r := WeeklyReport(e, t0); r.Units.Migrated != 5 || r.Units.Failed != 0 {
+		t.Errorf("report after remediation %+v", r.Units)
+	}
+	if err := SetEventMembers(e, idMVM, 3, BatchUsers, ev2.Members[:1], t0); ErrorCode(err) != EINVALID {
+		t.Errorf("a moved unit in a third event: %v", err)
+	}
+	mustOK(t, SetEventMembers(e, idMVM, 2, BatchUsers, ev2.Members, t0)) // its failure in event 1 does not clash
 	// A later export replaces a unit's status.
 	if _, err := RecordStatus(e, idMVM, 1, []UnitStatus{{Unit: "user07@contoso.edu", Status: "Synced"}}, t0); err != nil {
 		t.Fatal(err)
