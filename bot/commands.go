@@ -46,11 +46,6 @@ func Commands() []Command {
 			Help: "Anyone in the engagement may look. Due dates come from the target start and end given at set-up. " +
 				"**status ann@contoso.com** (the Microsoft 365 address, the source login or a path) says which migration event the unit is in, " +
 				"its pre-flight result and its migration status from the imported Get-MigrationUser export (last sync, Microsoft's error, and the known error's fix)."},
-		{Name: "remediate", Usage: "remediate <from event> <to event>", Scopes: sharedScope,
-			Description: "Move the failed units of one migration event into another, in one step",
-			Help: "The MVM or the MST. The failed units are those whose imported migration status (mvmbot import status) is failed; " +
-				"they join the member list of the other event, planned or in pre-flight without results, with their source login and destination, " +
-				"and the report counts each unit once, where it stands now."},
 		{Name: "setup", Usage: "setup", Scopes: sharedScope,
 			Description: "Set up this conversation's migration engagement, or see and edit it",
 			Help: "Opens a form: customer, tenant domain, sources, on-premises Exchange, target dates and your own role (FRP, MST or MVM; the customer is invited later). " +
@@ -129,6 +124,11 @@ func Commands() []Command {
 			Description: "The close-out checklist (2323): check or waive each item, send the survey, then close",
 			Help: "The MVM (the MST without IMAP) checks the items or waives them with a reason and sends the satisfaction survey to the customer; the lead or the MVM closes once every item is settled. " +
 				"A closed engagement is read-only."},
+		{Name: "remediate", Usage: "remediate <from event> <to event>", Scopes: sharedScope,
+			Description: "Move the failed units of one migration event into another, in one step",
+			Help: "The MVM or the MST. The failed units are those whose imported migration status (mvmbot import status) is failed; " +
+				"they join the member list of the other event, planned or in pre-flight without results, with their source login and destination, " +
+				"and the report counts each unit once, where it stands now."},
 	}
 }
 
