@@ -56,7 +56,8 @@ type buttonFunc func(t *turn, verb string, d cards.ActionData, raw json.RawMessa
 // the one place a new file's tables are registered.
 func capabilities() ([][]Command, [][]Button) {
 	return [][]Command{turnCommands, setupCommands, roleCommands, questionnaireCommands, migrationCommands,
-			reportCommands, workshopCommands, planCommands, eventCommands, siteCommands, feedCommands, closeCommands},
+			reportCommands, workshopCommands, planCommands, eventCommands, siteCommands, feedCommands, closeCommands,
+			unitStatusCommands},
 		[][]Button{turnButtons, setupButtons, roleButtons, questionnaireButtons, migrationButtons,
 			reportButtons, workshopButtons, planButtons, eventButtons, siteButtons, closeButtons}
 }

@@ -35,11 +35,18 @@ var turnCommands = []Command{
 			"The task's owner role may do it; the lead, the MVM and helper roles may do it on the owner's behalf. A task waits until the tasks it needs are settled.",
 		Rank: 20,
 		Run:  func(t *turn, args string) (answer, error) { return t.taskCommand("done", args) }},
-	{Name: "status", Usage: "status", Scopes: allScopes,
-		Description: "Progress by phase, overdue tasks, the next milestone and the people",
-		Help:        "Anyone in the engagement may look. Due dates come from the target start and end given at set-up.",
-		Rank:        40,
-		Run:         func(t *turn, _ string) (answer, error) { return t.view(cards.VerbStatus, cards.ActionData{}) }},
+	{Name: "status", Usage: "status [user or path]", Scopes: allScopes,
+		Description: "Progress by phase, overdue tasks, the next milestone and the people; or where one user or path is",
+		Help: "Anyone in the engagement may look. Due dates come from the target start and end given at set-up. " +
+			"**status ann@contoso.com** (the Microsoft 365 address, the source login or a path) says which migration event the unit is in, " +
+			"its pre-flight result and its migration status from the imported Get-MigrationUser export (last sync, Microsoft's error, and the known error's fix).",
+		Rank: 40,
+		Run: func(t *turn, args string) (answer, error) {
+			if strings.TrimSpace(args) != "" {
+				return t.unitStatus(args)
+			}
+			return t.view(cards.VerbStatus, cards.ActionData{})
+		}},
 	{Name: "help", Aliases: []string{"?"}, Usage: "help [command]", Scopes: allScopes,
 		Description: "Show what I can do, or how one command works",
 		Help:        "Commands work with or without the @mention of me in front, in any case.",

@@ -73,7 +73,7 @@ func TestEvents(t *testing.T) {
 	for i := range 20 {
 		switch i {
 		case 3:
-			b.WriteString("user03@contoso.com,failed,AUTHENTICATIONFAILED invalid credentials\n")
+			b.WriteString("user03@contoso.com,failed,We had trouble signing in to this account.\n")
 		case 7:
 			b.WriteString("user07@contoso.com,failed,weird thing nobody knows\n")
 		default:

@@ -151,7 +151,7 @@ func TestIMAPMigrationEndToEnd(t *testing.T) {
 		for i := range 20 {
 			switch i {
 			case 3:
-				b.WriteString("user03@contoso.com,failed,AUTHENTICATIONFAILED invalid credentials\n")
+				b.WriteString("user03@contoso.com,failed,We had trouble signing in to this account.\n")
 			case 7:
 				b.WriteString("user07@contoso.com,failed,mailbox folder tree looks odd\n")
 			default:
@@ -167,9 +167,9 @@ func TestIMAPMigrationEndToEnd(t *testing.T) {
 		if ids := mentionsOf(t, post); len(ids) != 1 || ids[0] != cy.id {
 			t.Errorf("remediation post mentions %v, want the customer", ids)
 		}
-		known, ok := playbook.MatchKnownError("AUTHENTICATIONFAILED invalid credentials", playbook.KnownErrors(playbook.IMAP))
+		known, ok := playbook.MatchKnownError("We had trouble signing in to this account.", playbook.KnownErrors(playbook.IMAP))
 		if !ok {
-			t.Fatal("AUTHENTICATIONFAILED matches no known IMAP error")
+			t.Fatal("Microsoft's sign-in error matches no known IMAP error")
 		}
 		s := text(post)
 		for _, want := range []string{"2 units of event 1 failed pre-flight", "user03@contoso.com", known.Remediation, "user07@contoso.com", "the MST will look at it"} {

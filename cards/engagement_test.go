@@ -3,6 +3,7 @@ package cards_test
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -189,6 +190,10 @@ func TestDecodeSetup(t *testing.T) {
 		{"complete", `{"customer":" Contoso ","tenantDomain":"contoso.com","sources":"IMAP,Box","onPremExchange":"true","targetStart":"2027-01-04","targetEnd":"2027-04-14","role":"frp"}`, true, nil,
 			func(f cards.SetupForm) bool {
 				return f.Customer == "Contoso" && len(f.Sources) == 2 && f.OnPremExchange && f.Role == playbook.FRP && f.TargetEnd.Equal(time.Date(2027, 4, 14, 0, 0, 0, 0, time.UTC))
+			}},
+		{"google workspace is its mail and its drive", `{"sources":"Google Workspace, imap"}`, false, nil,
+			func(f cards.SetupForm) bool {
+				return slices.Equal(f.Sources, []playbook.Source{playbook.IMAP, playbook.GoogleDrive})
 			}},
 		{"missing fields read empty", `{}`, false, nil, func(f cards.SetupForm) bool { return f.Customer == "" && len(f.Sources) == 0 }},
 		{"role required at set-up", `{"customer":"C"}`, true, []string{"role"}, nil},

@@ -3,6 +3,7 @@ package cards
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -99,12 +100,16 @@ func DecodeSetup(raw json.RawMessage, withRole bool) (SetupForm, error) {
 		if strings.TrimSpace(s) == "" {
 			continue
 		}
-		src, err := playbook.ParseSource(s)
+		srcs, err := playbook.ParseSources(s)
 		if err != nil {
 			f.Errors[FieldSources] = playbook.ErrorMessage(err)
 			continue
 		}
-		f.Sources = append(f.Sources, src)
+		for _, src := range srcs {
+			if !slices.Contains(f.Sources, src) {
+				f.Sources = append(f.Sources, src)
+			}
+		}
 	}
 	switch strings.ToLower(strings.TrimSpace(f.Raw[FieldOnPremExchange])) {
 	case "", "false":

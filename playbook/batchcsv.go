@@ -36,8 +36,35 @@ const (
 
 // BatchMember is one unit of an event.
 type BatchMember struct {
-	Unit   string `json:"unit"`             // the source user (email) or path
+	// Unit is the source user (email) or path. For a mailbox read from
+	// Microsoft's IMAP migration CSV it is the Microsoft 365 mailbox (the
+	// CSV's EmailAddress), which is how Exchange Online names the migration
+	// user (Get-MigrationUser's Identity), and Login holds the source.
+	Unit   string `json:"unit"`
 	Target string `json:"target,omitempty"` // the target user or location; "" = the default mapping
+	// Login is the source IMAP login (the IMAP CSV's UserName), in whatever
+	// form the IMAP server takes: user, domain\user, or an administrator
+	// form (Domain/Admin/User, user*admin, #user@domain#admin#).
+	Login string `json:"login,omitempty"`
+	// UserRoot is the mailbox's place in the IMAP server's virtual shared
+	// folders (Courier, Oracle), from the IMAP CSV's optional UserRoot.
+	UserRoot string `json:"userRoot,omitempty"`
+	// TargetList and TargetFolder are a file-share task's destination
+	// library and folder in the site Target (SPMT's and Migration
+	// Manager's Target DocLib and Target SubFolder).
+	TargetList   string `json:"targetList,omitempty"`
+	TargetFolder string `json:"targetFolder,omitempty"`
+}
+
+// memberKey is what makes two members the same: the unit, and for a path
+// its destination too (Migration Manager's own example moves one share to
+// two destinations).
+func memberKey(kind BatchKind, m BatchMember) string {
+	k := batchUnitKey(kind, m.Unit)
+	if kind == BatchPaths && (m.Target != "" || m.TargetList != "" || m.TargetFolder != "") {
+		k += "\x00" + strings.ToLower(strings.TrimRight(m.Target, "/")+"\x00"+m.TargetList+"\x00"+m.TargetFolder)
+	}
+	return k
 }
 
 // RowError is one bad row of a CSV file.
@@ -47,6 +74,9 @@ type RowError struct {
 }
 
 func (r RowError) String() string {
+	if r.Line == 0 { // not a line: a JSON task names itself
+		return r.Message
+	}
 	return fmt.Sprintf("line %d: %s", r.Line, r.Message)
 }
 
@@ -73,8 +103,10 @@ type batchColumn struct {
 }
 
 var (
+	// emailaddress is not an alias: in Microsoft's IMAP migration CSV it is
+	// the target mailbox, and a header with it is read as that file.
 	batchUserColumns = []batchColumn{
-		{name: "user", aliases: []string{"email", "emailaddress", "mailbox", "upn", "source"}, required: true},
+		{name: "user", aliases: []string{"email", "mailbox", "upn", "source"}, required: true},
 		{name: "target", aliases: []string{"destination", "targetuser", "targetupn"}},
 	}
 	batchPathColumns = []batchColumn{
@@ -97,15 +129,26 @@ type batchTable struct {
 	r     *csv.Reader
 	cols  []int // for each format column, its index in the file; -1 absent
 	width int
-	row   int // data rows read
+	row   int    // data rows read
+	of    string // what width counts, for a person: "the header has"
 }
 
 func openBatchCSV(data []byte, format []batchColumn, what string) (*batchTable, error) {
+	t, hdr, line, err := readBatchHeader(data, what, batchColumnNames(format))
+	if err != nil {
+		return nil, err
+	}
+	return t, t.mapColumns(hdr, line, format, what)
+}
+
+// readBatchHeader checks what every file shares (size, UTF-16, a header)
+// and reads the header line; columns names them for a person.
+func readBatchHeader(data []byte, what, columns string) (*batchTable, []string, int, error) {
 	if len(data) > MaxBatchCSVBytes {
-		return nil, Errorf(EINVALID, "The file is %s bytes; the limit is %s (%s rows). Split it.", countStr(len(data)), countStr(MaxBatchCSVBytes), countStr(MaxBatchRows))
+		return nil, nil, 0, Errorf(EINVALID, "The file is %s bytes; the limit is %s (%s rows). Split it.", countStr(len(data)), countStr(MaxBatchCSVBytes), countStr(MaxBatchRows))
 	}
 	if bytes.HasPrefix(data, []byte{0xFF, 0xFE}) || bytes.HasPrefix(data, []byte{0xFE, 0xFF}) {
-		return nil, Errorf(EINVALID, "The file is UTF-16 text; save it as \"CSV UTF-8\" and try again.")
+		return nil, nil, 0, Errorf(EINVALID, "The file is UTF-16 text; save it as \"CSV UTF-8\" and try again.")
 	}
 	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
 	t := &batchTable{r: csv.NewReader(bytes.NewReader(data))}
@@ -113,16 +156,21 @@ func openBatchCSV(data []byte, format []batchColumn, what string) (*batchTable, 
 	t.r.ReuseRecord = true
 	hdr, line, err := t.next()
 	if err == io.EOF {
-		return nil, Errorf(EINVALID, "The %s file is empty: give a header line (%s) and one row per unit.", what, batchColumnNames(format))
+		return nil, nil, 0, Errorf(EINVALID, "The %s file is empty: give a header line (%s) and one row per unit.", what, columns)
 	}
 	var re *batchRowErr
 	if errors.As(err, &re) {
-		return nil, Errorf(EINVALID, "Line %d, the header: %s.", re.Line, re.Message)
+		return nil, nil, 0, Errorf(EINVALID, "Line %d, the header: %s.", re.Line, re.Message)
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, 0, err
 	}
 	t.width = len(hdr)
+	return t, slices.Clone(hdr), line, nil
+}
+
+// mapColumns finds format's columns in the header hdr, read on line.
+func (t *batchTable) mapColumns(hdr []string, line int, format []batchColumn, what string) error {
 	t.cols = make([]int, len(format))
 	for i := range t.cols {
 		t.cols[i] = -1
@@ -130,7 +178,7 @@ func openBatchCSV(data []byte, format []batchColumn, what string) (*batchTable, 
 	for j, h := range hdr {
 		name := squash(h)
 		if isCredentialColumn(name) {
-			return nil, Errorf(EINVALID, "Line %d: column %q looks like a credential. Never put passwords or keys in a batch file; they go through the secure credential process (3614).", line, h)
+			return Errorf(EINVALID, "Line %d: column %q looks like a credential. Never put passwords or keys in a batch file; they go through the secure credential process (3614).", line, h)
 		}
 		k := -1
 		for i, c := range format {
@@ -139,19 +187,19 @@ func openBatchCSV(data []byte, format []batchColumn, what string) (*batchTable, 
 			}
 		}
 		if k < 0 {
-			return nil, Errorf(EINVALID, "Line %d: the header has column %q, which the %s file does not take. Columns: %s.", line, strings.TrimSpace(h), what, batchColumnNames(format))
+			return Errorf(EINVALID, "Line %d: the header has column %q, which the %s file does not take. Columns: %s.", line, strings.TrimSpace(h), what, batchColumnNames(format))
 		}
 		if t.cols[k] >= 0 {
-			return nil, Errorf(EINVALID, "Line %d: the header names the %s column twice (%q and %q).", line, format[k].name, hdr[t.cols[k]], h)
+			return Errorf(EINVALID, "Line %d: the header names the %s column twice (%q and %q).", line, format[k].name, hdr[t.cols[k]], h)
 		}
 		t.cols[k] = j
 	}
 	for i, c := range format {
 		if c.required && t.cols[i] < 0 {
-			return nil, Errorf(EINVALID, "Line %d: the header has no %s column. The first line names the columns: %s.", line, c.name, batchColumnNames(format))
+			return Errorf(EINVALID, "Line %d: the header has no %s column. The first line names the columns: %s.", line, c.name, batchColumnNames(format))
 		}
 	}
-	return t, nil
+	return nil
 }
 
 func isCredentialColumn(name string) bool {
@@ -241,7 +289,11 @@ func (t *batchTable) rows(fn func(line int, fields []string) string) ([]RowError
 		case err != nil:
 			return nil, err
 		case len(rec) != t.width:
-			bad = append(bad, RowError{line, fmt.Sprintf("%d fields, but the header has %d", len(rec), t.width)})
+			of := t.of
+			if of == "" {
+				of = "the header has"
+			}
+			bad = append(bad, RowError{line, fmt.Sprintf("%d fields, but %s %d", len(rec), of, t.width)})
 			continue
 		}
 		for i, j := range t.cols {
@@ -262,20 +314,76 @@ func errBatchRows(bad []RowError) error {
 		nOf(len(bad), "row is invalid", "rows are invalid"), RowErrorsText(bad, 10))
 }
 
-// ParseBatchCSV reads an event's members: a header line naming the columns
-// (for users: user, and optionally target; for paths: path, and optionally
-// target; any case, common aliases accepted), then one unit a row. Blank
-// lines are skipped; fields may be quoted as RFC 4180 says. Every row is
-// checked: the unit's shape (an email address for users, a path without
+// BatchFormat is the layout a batch file was written in.
+type BatchFormat string
+
+// Batch file formats.
+const (
+	FormatMembers BatchFormat = "members" // mvmbot's own: user or path, and target
+	FormatIMAP    BatchFormat = "imap"    // Microsoft's IMAP migration CSV
+)
+
+// BatchFile is a batch file as read: its members, the format it was in,
+// and what was left out of it on purpose.
+type BatchFile struct {
+	Kind    BatchKind
+	Format  BatchFormat
+	Members []BatchMember
+	// PasswordsDropped counts the rows whose Password the reader dropped:
+	// passwords are never kept, the migration service gets them through
+	// the secure credential process (3614).
+	PasswordsDropped int
+}
+
+// Notice is what the person who gave the file must be told besides the
+// count: that its passwords were not kept, and where credentials go. ""
+// when there is nothing to tell.
+func (f BatchFile) Notice() string {
+	if f.PasswordsDropped == 0 {
+		return ""
+	}
+	return fmt.Sprintf("The Password column (%s) was not kept: the bot never stores passwords. Send the credentials to the migration service through the secure credential process (3614), never in chat.",
+		nOf(f.PasswordsDropped, "row", "rows"))
+}
+
+// ParseBatchCSV reads an event's members as ParseBatchFile does, and
+// returns only the members.
+func ParseBatchCSV(data []byte, kind BatchKind) (members []BatchMember, rowErrs []RowError, err error) {
+	f, rowErrs, err := ParseBatchFile(data, kind)
+	return f.Members, rowErrs, err
+}
+
+// ParseBatchFile reads an event's members in one of two layouts.
+//
+// mvmbot's own: a header line naming the columns (for users: user, and
+// optionally target; for paths: path, and optionally target; any case,
+// common aliases accepted), then one unit a row.
+//
+// SPMT's and Migration Manager's file-share bulk file, for paths: the
+// six-column CSV (a header row optional) or the JSON of Tasks
+// (ParseBulkJSON); each row is a task, Unit its source path, Target,
+// TargetList and TargetFolder its destination.
+//
+// Microsoft's IMAP migration CSV, as Exchange Online takes it
+// (docs/schedule.md): a header with EmailAddress (the Microsoft 365
+// mailbox), UserName (the source IMAP login, in any administrator form),
+// optionally Password and UserRoot, spelled as Microsoft spells them (one
+// word each; "Email Address" is refused, naming the column). Each row is a
+// mailbox: Unit is EmailAddress, Login UserName, UserRoot UserRoot. The
+// Password of every row is dropped while reading and never copied anywhere,
+// not even into an error; PasswordsDropped counts them.
+//
+// Blank lines are skipped; fields may be quoted as RFC 4180 says. Every row
+// is checked: the unit's shape (an email address for users, a path without
 // control characters for paths), field count, and duplicates (case-
 // insensitive; both lines named).
 //
-// All or nothing: when any row is bad, members is nil, rowErrs lists every
-// bad row (at most MaxRowErrors; the error counts them all) and err is
-// EINVALID. A problem with the file itself (not UTF-8, no header, an
+// All or nothing: when any row is bad, the members are nil, rowErrs lists
+// every bad row (at most MaxRowErrors; the error counts them all) and err
+// is EINVALID. A problem with the file itself (not UTF-8, no header, an
 // unknown or credential column, more than MaxBatchRows rows, more than
 // MaxBatchCSVBytes) returns only err.
-func ParseBatchCSV(data []byte, kind BatchKind) (members []BatchMember, rowErrs []RowError, err error) {
+func ParseBatchFile(data []byte, kind BatchKind) (BatchFile, []RowError, error) {
 	var format []batchColumn
 	switch kind {
 	case BatchUsers:
@@ -283,12 +391,29 @@ func ParseBatchCSV(data []byte, kind BatchKind) (members []BatchMember, rowErrs 
 	case BatchPaths:
 		format = batchPathColumns
 	default:
-		return nil, nil, Errorf(EINVALID, "%q is not a kind of batch; use %s or %s.", kind, BatchUsers, BatchPaths)
+		return BatchFile{}, nil, Errorf(EINVALID, "%q is not a kind of batch; use %s or %s.", kind, BatchUsers, BatchPaths)
 	}
-	t, err := openBatchCSV(data, format, string(kind)+" batch")
+	if kind == BatchPaths && bytes.HasPrefix(bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\uFEFF")), " \t\r\n"), []byte("{")) {
+		return ParseBulkJSON(data)
+	}
+	what := string(kind) + " batch"
+	t, hdr, line, err := readBatchHeader(data, what, batchColumnNames(format))
 	if err != nil {
-		return nil, nil, err
+		return BatchFile{}, nil, err
 	}
+	if kind == BatchPaths && isFileShareCSV(hdr) {
+		return parseFileShareCSV(t, hdr, line)
+	}
+	if isIMAPHeader(hdr) {
+		if kind != BatchUsers {
+			return BatchFile{}, nil, Errorf(EINVALID, "This is Microsoft's IMAP migration CSV (EmailAddress, UserName): it lists mailboxes, so import it as users, not %ss.", kind)
+		}
+		return parseIMAPCSV(data, t, hdr, line)
+	}
+	if err := t.mapColumns(hdr, line, format, what); err != nil {
+		return BatchFile{}, nil, err
+	}
+	var members []BatchMember
 	seen := map[string]int{}
 	bad, err := t.rows(func(line int, f []string) string {
 		if msg := checkBatchUnit(kind, f[0]); msg != "" {
@@ -305,15 +430,20 @@ func ParseBatchCSV(data []byte, kind BatchKind) (members []BatchMember, rowErrs 
 		members = append(members, BatchMember{Unit: f[0], Target: f[1]})
 		return ""
 	})
-	switch {
-	case err != nil:
-		return nil, nil, err
-	case len(bad) > 0:
-		return nil, capBatchRows(bad), errBatchRows(bad)
-	case len(members) == 0:
-		return nil, nil, Errorf(EINVALID, "The file has a header but no rows: list one %s a row.", kind)
+	return finishBatch(BatchFile{Kind: kind, Format: FormatMembers, Members: members}, bad, err,
+		fmt.Sprintf("The file has a header but no rows: list one %s a row.", kind))
+}
+
+// finishBatch ends a batch file's reading, all or nothing: the file read,
+// or the error of the file (err), of its rows (bad), or of having none
+// (empty says so).
+func finishBatch(f BatchFile, bad []RowError, err error, empty string) (BatchFile, []RowError, error) {
+	ms, rowErrs, err := finishRows(f.Members, bad, err, empty)
+	if err != nil {
+		return BatchFile{}, rowErrs, err
 	}
-	return members, nil, nil
+	f.Members = ms
+	return f, nil, nil
 }
 
 func capBatchRows(bad []RowError) []RowError {
@@ -384,10 +514,28 @@ func batchUnitKey(kind BatchKind, u string) string {
 	return u
 }
 
-// WriteBatchCSV writes members as ParseBatchCSV reads them, header first.
+// WriteBatchCSV writes members as ParseBatchCSV reads them, header first:
+// mailboxes read from Microsoft's IMAP migration CSV in its layout (without
+// passwords, which were never kept), the others in mvmbot's.
 func WriteBatchCSV(kind BatchKind, members []BatchMember) []byte {
 	var b bytes.Buffer
 	w := csv.NewWriter(&b)
+	if kind == BatchPaths && slices.ContainsFunc(members, func(m BatchMember) bool { return m.TargetList != "" }) {
+		// SPMT's and Migration Manager's layout, without a header row.
+		for _, m := range members {
+			_ = w.Write([]string{m.Unit, "", "", m.Target, m.TargetList, m.TargetFolder})
+		}
+		w.Flush()
+		return b.Bytes()
+	}
+	if kind == BatchUsers && slices.ContainsFunc(members, func(m BatchMember) bool { return m.Login != "" }) {
+		_ = w.Write([]string{imapEmailAddress, imapUserName, imapUserRoot})
+		for _, m := range members {
+			_ = w.Write([]string{m.Unit, m.Login, m.UserRoot})
+		}
+		w.Flush()
+		return b.Bytes()
+	}
 	col := string(kind)
 	if kind != BatchUsers && kind != BatchPaths {
 		col = "unit"
@@ -441,13 +589,20 @@ func ParsePreflightCSV(data []byte) (results []PreflightResult, rowErrs []RowErr
 		results = append(results, PreflightResult{Unit: unit, Passed: passed, Reason: reason})
 		return ""
 	})
+	return finishRows(results, bad, err, "The file has a header but no rows: list one unit a row.")
+}
+
+// finishRows ends a file's reading, all or nothing: the rows read, or the
+// error of the file (err), of its rows (bad), or of having none (empty
+// says so).
+func finishRows[T any](out []T, bad []RowError, err error, empty string) ([]T, []RowError, error) {
 	switch {
 	case err != nil:
 		return nil, nil, err
 	case len(bad) > 0:
 		return nil, capBatchRows(bad), errBatchRows(bad)
-	case len(results) == 0:
-		return nil, nil, Errorf(EINVALID, "The file has a header but no rows: list one unit a row.")
+	case len(out) == 0:
+		return nil, nil, Errorf(EINVALID, "%s", empty)
 	}
-	return results, nil, nil
+	return out, nil, nil
 }

@@ -17,7 +17,7 @@ func TestParseBatchCSV(t *testing.T) {
 	}{
 		{"users", BatchUsers, "user\nann@contoso.com\nbob@contoso.com\n",
 			[]BatchMember{{Unit: "ann@contoso.com"}, {Unit: "bob@contoso.com"}}},
-		{"aliases, case, spaces, CRLF, BOM, blank lines", BatchUsers, "\uFEFF EmailAddress , Target UPN\r\n\r\n ann@contoso.com , ann@contoso.onmicrosoft.com\r\n,\r\n\r\nbob@contoso.com,\r\n",
+		{"aliases, case, spaces, CRLF, BOM, blank lines", BatchUsers, "\uFEFF E-Mail , Target UPN\r\n\r\n ann@contoso.com , ann@contoso.onmicrosoft.com\r\n,\r\n\r\nbob@contoso.com,\r\n",
 			[]BatchMember{{Unit: "ann@contoso.com", Target: "ann@contoso.onmicrosoft.com"}, {Unit: "bob@contoso.com"}}},
 		{"columns in any order", BatchUsers, "target,user\nt@contoso.com,s@contoso.com\n",
 			[]BatchMember{{Unit: "s@contoso.com", Target: "t@contoso.com"}}},

@@ -2,6 +2,7 @@ package playbook
 
 import (
 	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -83,5 +84,51 @@ func TestDocsTable(t *testing.T) {
 	}
 	if want := docTable(); !strings.Contains(string(b), want) {
 		t.Errorf("docs/playbook.md does not contain the current task table:\n\n%s", want)
+	}
+}
+
+// TestPlaybookDocsQuoteSeeds keeps docs/playbook.md from putting words in
+// the seeds' mouth: every quotation in a paragraph that names the seeds is
+// in the seed documents, word for word (an ellipsis may join two exact
+// parts). The seeds are not in the repository: the test runs when
+// MVMBOT_SEEDS names the folder that holds them.
+func TestPlaybookDocsQuoteSeeds(t *testing.T) {
+	dir := os.Getenv("MVMBOT_SEEDS")
+	if dir == "" {
+		t.Skip("MVMBOT_SEEDS is not set")
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seeds strings.Builder
+	for _, e := range ents {
+		b, err := os.ReadFile(dir + "/" + e.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		seeds.Write(b)
+		seeds.WriteByte(' ')
+	}
+	norm := func(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
+	all := norm(seeds.String())
+	doc, err := os.ReadFile("../docs/playbook.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A quotation of the seeds follows the word "seed" closely, with no
+	// other quotation between.
+	quoted := regexp.MustCompile(`(?is)\bseed(?:s|'s)?\b[^"|]{0,160}"([^"]+)"`)
+	quotes := 0
+	for _, m := range quoted.FindAllStringSubmatch(string(doc), -1) {
+		for _, frag := range strings.Split(m[1], "…") {
+			if f := norm(frag); f != "" && !strings.Contains(all, f) {
+				t.Errorf("docs/playbook.md quotes the seeds with words they do not have: %q", frag)
+			}
+		}
+		quotes++
+	}
+	if quotes == 0 {
+		t.Error("no quotation of the seeds found; the test reads nothing")
 	}
 }

@@ -83,6 +83,10 @@ type Event struct {
 	// Waiver is set when the MVM let the event start without a complete
 	// pre-flight.
 	Waiver *Waiver `json:"waiver,omitempty"`
+	// Outcomes hold the latest migration status of each unit an imported
+	// status file named, in the order units were first reported
+	// (RecordStatus).
+	Outcomes []UnitOutcome `json:"outcomes,omitempty"`
 
 	Started     time.Time `json:"started,omitzero"`
 	Completed   time.Time `json:"completed,omitzero"`
@@ -113,6 +117,7 @@ type PreflightResult struct {
 func (ev Event) clone() Event {
 	ev.Members = slices.Clone(ev.Members)
 	ev.Preflight = slices.Clone(ev.Preflight)
+	ev.Outcomes = slices.Clone(ev.Outcomes)
 	if ev.Waiver != nil {
 		w := *ev.Waiver
 		ev.Waiver = &w
@@ -262,7 +267,10 @@ func SetEventMembers(e *Engagement, actorID string, n int, kind BatchKind, membe
 		if msg := checkBatchUnit(kind, m.Unit); msg != "" {
 			return Errorf(EINVALID, "Member %d: %s", i+1, msg)
 		}
-		k := batchUnitKey(kind, m.Unit)
+		if msg := checkIMAPText("login", m.Login, false) + checkIMAPText("user root", m.UserRoot, false); msg != "" {
+			return Errorf(EINVALID, "Member %d: %s", i+1, msg)
+		}
+		k := memberKey(kind, m)
 		if j, dup := seen[k]; dup {
 			return Errorf(EINVALID, "Members %d and %d are the same %s (%s).", j+1, i+1, kind, m.Unit)
 		}
@@ -274,7 +282,10 @@ func SetEventMembers(e *Engagement, actorID string, n int, kind BatchKind, membe
 			continue
 		}
 		for _, m := range o.Members {
-			if _, ok := seen[batchUnitKey(kind, m.Unit)]; ok {
+			if o.failedUnit(m.Unit) {
+				continue // a unit that failed there may move again
+			}
+			if _, ok := seen[memberKey(kind, m)]; ok {
 				clash = append(clash, fmt.Sprintf("%s (event %d)", m.Unit, o.N))
 			}
 		}
@@ -532,9 +543,10 @@ func StartEvent(e *Engagement, actorID string, n int, now time.Time) error {
 type EventOutcome struct {
 	Event Event
 	// RemindDNS is true when this change completed the engagement's mail
-	// events (IMAP, or any event where mail is migrated and events name no
-	// source) while the DNS records and mail flow task (1370) is open: the
-	// bot reminds the FRP.
+	// events (events whose source is IMAP) while the DNS records and mail
+	// flow task (1370) is open: the bot reminds the FRP. Microsoft's order
+	// for a mail cut-over: point MX at Microsoft 365, then stop syncing and
+	// delete the batch (docs/schedule.md).
 	RemindDNS bool
 }
 
@@ -593,12 +605,16 @@ func CancelEvent(e *Engagement, actorID string, n int, reason string, now time.T
 	return out, nil
 }
 
-// isMailEvent reports whether ev moves mail.
+// isMailEvent reports whether ev moves mail: its source is a mail source.
+// An event stored without a source (before plans named one) moves mail only
+// when every source of the engagement is mail; in an engagement that also
+// moves content it could be a content event, and a content pilot must not
+// remind anyone to point MX records at Microsoft 365.
 func (e *Engagement) isMailEvent(ev Event) bool {
 	if ev.Source != "" {
 		return ev.Source.Mail()
 	}
-	return e.hasMail()
+	return len(e.Sources) > 0 && !slices.ContainsFunc(e.Sources, func(s Source) bool { return !s.Mail() })
 }
 
 // DNSReminderDue reports whether the FRP should now do the DNS records and
@@ -656,7 +672,8 @@ func ForecastVsActual(e *Engagement) []MonthProgress {
 	}
 	for _, ev := range e.Events {
 		if ev.State == EventCompleted {
-			get(monthOf(ev.Completed.In(loc))).Actual += ev.Migrated
+			m, _ := ev.UnitCounts()
+			get(monthOf(ev.Completed.In(loc))).Actual += m
 		}
 	}
 	slices.Sort(keys)
@@ -711,6 +728,8 @@ var migrationRules = map[Action]struct {
 	ActionEventMembers:     {[]migWho{migManager, migMST}, "set an event's members"},
 	ActionPreflightStart:   {[]migWho{migManager, migMST}, "start pre-flight"},
 	ActionPreflightResults: {[]migWho{migManager, migMST}, "record pre-flight results"},
+	ActionEventStatus:      {[]migWho{migManager, migMST}, "record migration status"},
+	ActionEventRemediate:   {[]migWho{migManager, migMST}, "move failed units into another event"},
 	ActionPreflightWaive:   {[]migWho{migManager}, "waive pre-flight"},
 	ActionEventReady:       {[]migWho{migManager, migMST}, "mark an event ready"},
 	ActionEventStart:       {[]migWho{migManager, migMST}, "start an event"},

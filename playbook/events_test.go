@@ -75,7 +75,7 @@ func TestEventLifecycle(t *testing.T) {
 	for i, m := range ms[:50] {
 		rs = append(rs, PreflightResult{Unit: m.Unit, Passed: i >= 2})
 	}
-	rs[0].Reason = "AUTHENTICATE failed: invalid credentials"
+	rs[0].Reason = "We had trouble signing in to this account. Confirm that you're using the correct user name and password."
 	rs[1].Reason = "something odd"
 	sum, err := RecordPreflight(e, idMST, 1, rs, t0)
 	if err != nil {
@@ -287,6 +287,39 @@ func TestDNSReminder(t *testing.T) {
 		}
 		if DNSReminderDue(e) {
 			t.Error("due for Box")
+		}
+	})
+	t.Run("content pilot of a mail and content engagement", func(t *testing.T) {
+		// Events that name no source (stored before plans named one) are
+		// not mail in an engagement that also moves content: completing a
+		// Box pilot must not remind the FRP to point MX at Microsoft 365.
+		e := mustEngagement(t, false, IMAP, Box)
+		p, err := ProposePlan(baseInput(), t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := AcceptPlan(e, idMVM, p, t0); err != nil {
+			t.Fatal(err)
+		}
+		for i := 1; i < len(e.Events); i++ {
+			e.Events[i].State = EventCancelled
+		}
+		walkTo(t, e, 1, EventRunning)
+		out, err := CompleteEvent(e, idMVM, 1, 10, 0, t0)
+		if err != nil || out.RemindDNS || DNSReminderDue(e) {
+			t.Errorf("a sourceless pilot of an IMAP and Box engagement reminded of DNS: %+v, %v", out, err)
+		}
+	})
+	t.Run("a single source names every event", func(t *testing.T) {
+		e, _ := mustPlanned(t)
+		for _, ev := range e.Events {
+			if ev.Source != IMAP {
+				t.Fatalf("event %d of an IMAP engagement has source %q", ev.N, ev.Source)
+			}
+		}
+		b, _ := mustPlanned(t, Box)
+		if b.Events[0].Source != Box || b.Plans[0].Events[0].Source != Box {
+			t.Errorf("Box plan: event source %q, plan %q", b.Events[0].Source, b.Plans[0].Events[0].Source)
 		}
 	})
 	t.Run("mail events named by source", func(t *testing.T) {

@@ -1,6 +1,10 @@
 package playbook
 
-import "testing"
+import (
+	"slices"
+	"strings"
+	"testing"
+)
 
 func TestParseRole(t *testing.T) {
 	tests := []struct {
@@ -50,6 +54,20 @@ func TestParseSource(t *testing.T) {
 	for _, in := range []string{"", "onedrive", "exchange"} {
 		_, err := ParseSource(in)
 		wantErr(t, err, EINVALID, "is not a migration source. Sources: IMAP, Box, Dropbox, GoogleDrive, FileShare.")
+		_, err = ParseSources(in)
+		wantErr(t, err, EINVALID, "is not a migration source.")
+	}
+	// A suite is its mail and its Drive: naming it never drops the mail.
+	for _, in := range []string{"Google Workspace", "gsuite", "G Suite", "google", "Google Apps"} {
+		if _, err := ParseSource(in); ErrorCode(err) != EINVALID || !strings.Contains(ErrorMessage(err), "IMAP, Google Drive") {
+			t.Errorf("ParseSource(%q) = %v; want the two sources named", in, err)
+		}
+		if got, err := ParseSources(in); err != nil || !slices.Equal(got, []Source{IMAP, GoogleDrive}) {
+			t.Errorf("ParseSources(%q) = %v, %v; want IMAP and GoogleDrive", in, got, err)
+		}
+	}
+	if got, err := ParseSources("box"); err != nil || !slices.Equal(got, []Source{Box}) {
+		t.Errorf("ParseSources(box) = %v, %v", got, err)
 	}
 	if Source("gdrive").Valid() || !FileShare.Valid() {
 		t.Error("Valid accepts only canonical spellings")

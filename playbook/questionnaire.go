@@ -105,13 +105,22 @@ type Field struct {
 	Future bool
 }
 
+// Where the source documents point customers (docs/questionnaire.md cites
+// them): the FastTrack portal, whose Migration Hub Learning Center holds the
+// migration guidance, and the Migration Support Team's address for what it
+// does not answer.
+const (
+	FastTrackPortal       = "https://fasttrack.microsoft.com/"
+	MigrationSupportEmail = "FTMigrationSupport@microsoft.com"
+)
+
 // yesNo is the choice for facts the customer may not know yet: an explicit
 // "not sure" is better than a silent default.
 var yesNo = []Option{{"yes", "Yes"}, {"no", "No"}, {"unsure", "Not sure yet"}}
 
 var questionnaireSections = []Section{
 	{ID: "organisation", Title: "Organisation and contacts",
-		Intro: "Who the customer is and who the migration team talks to."},
+		Intro: "Who the customer is and who the migration team talks to. The FastTrack portal (" + FastTrackPortal + ") and its Migration Hub Learning Center guide each step; questions they and this questionnaire do not answer go to the Migration Support Team, " + MigrationSupportEmail + "."},
 	{ID: "schedule", Title: "Schedule and scope",
 		Intro: "When the migration may run and how much moves. Estimates are fine; the inventory tools refine them."},
 	{ID: "approach", Title: "Approach, connectivity and credentials",
@@ -119,15 +128,15 @@ var questionnaireSections = []Section{
 	{ID: "exchange", Title: "Exchange on-premises", Condition: IfOnPremExchange,
 		Intro: "The on-premises Exchange organisation and its hybrid configuration with Exchange Online (3160, 3159, 3158, 3157)."},
 	{ID: "imap", Title: "IMAP mail", Sources: []Source{IMAP},
-		Intro: "The IMAP server the mailboxes move from. IMAP moves mail only: calendars and contacts are not migrated."},
+		Intro: "The IMAP server the mailboxes move from. An IMAP migration moves mail folders only (no contacts, calendar items or tasks), at most 500,000 items a mailbox, newest first, and messages up to 35 MB."},
 	{ID: "box", Title: "Box", Sources: []Source{Box},
-		Intro: "The Box enterprise the content moves from."},
+		Intro: "The Box enterprise the content moves from. Migration Manager connects when a Box admin authorises it and adds the app, by its client ID, in Box's Custom Apps Manager. Files up to 15 GB."},
 	{ID: "dropbox", Title: "Dropbox", Sources: []Source{Dropbox},
-		Intro: "The Dropbox team the content moves from."},
+		Intro: "The Dropbox team the content moves from. Migration Manager connects when a Dropbox admin signs in with the admin account and allows it. Files up to 15 GB."},
 	{ID: "gdrive", Title: "Google Drive", Sources: []Source{GoogleDrive},
-		Intro: "The Google Workspace the My Drive and shared drive content moves from."},
+		Intro: "The Google Workspace the My Drive and shared drive content moves from. Migration Manager connects when a Google admin installs the Microsoft 365 migration app from the Google Workspace Marketplace (Domain Install); no key changes hands. Files up to 15 GB."},
 	{ID: "fileshare", Title: "File shares", Sources: []Source{FileShare},
-		Intro: "The file servers and shares the content moves from."},
+		Intro: "The file servers and shares the content moves from. Migration Manager reads them through its agent, installed on a Windows machine that can reach the shares. Files up to 250 GB."},
 }
 
 var questionnaireFields = []Field{
@@ -218,14 +227,16 @@ var questionnaireFields = []Field{
 		Placeholder: "imap.contoso.com",
 		Why:         "The migration endpoint connects to it; the MST checks it is reachable (3312)."},
 	{ID: "imap-port", Section: "imap", Label: "IMAP port", Type: TypeInteger, Required: true, Min: 1, Max: 65535, Default: "993",
-		Why: "993 for implicit TLS, 143 for STARTTLS; anything else needs a firewall check."},
-	{ID: "imap-security", Section: "imap", Label: "Connection security", Type: TypeChoice, Required: true, Default: "tls",
-		Options: []Option{{"tls", "TLS (SSL)"}, {"starttls", "STARTTLS"}, {"none", "None (unencrypted)"}},
+		Help: "The migration endpoint's default is 993; 993 is typical for SSL, 143 for TLS or no encryption.",
+		Why:  "The migration endpoint connects to it through the customer's firewall (3312)."},
+	{ID: "imap-security", Section: "imap", Label: "Connection security", Type: TypeChoice, Required: true, Default: "ssl",
+		Options: []Option{{"ssl", "SSL"}, {"tls", "TLS"}, {"none", "None (unencrypted)"}},
+		Help:    "The migration endpoint's Security setting: SSL, TLS or none.",
 		Why:     "The migration endpoint must be told; an unencrypted server needs a risk sign-off."},
-	{ID: "imap-auth", Section: "imap", Label: "Authentication", Type: TypeChoice, Required: true,
-		Options: []Option{{"basic", "User name and password (basic)"}, {"oauth", "OAuth 2.0 (Gmail, Outlook.com)"}, {"admin", "Administrator or proxy account"}},
-		Help:    "Gmail and Microsoft's own IMAP services accept OAuth only.",
-		Why:     "Decides how mailbox access is granted, and whether credentials go through 3614."},
+	{ID: "imap-auth", Section: "imap", Label: "Credentials in the migration CSV", Type: TypeChoice, Required: true,
+		Options: []Option{{"basic", "Each user's IMAP user name and password"}, {"admin", "Administrator (super-user) credentials"}, {"app-password", "Gmail: an app password per mailbox (2-Step Verification on)"}},
+		Help:    "An IMAP migration signs in with Basic authentication (user name and password). Gmail needs 2-Step Verification and an app password for each mailbox. A Google Workspace organisation can use Microsoft's Google Workspace migration instead (not IMAP). Outlook.com and Microsoft 365 mailboxes are not migrated over IMAP. Passwords go through the secure credential process (3614), never here.",
+		Why:     "Decides the UserName form of the migration CSV (administrator forms differ by server), and what goes through 3614."},
 	{ID: "imap-product", Section: "imap", Label: "IMAP server product", Type: TypeText, MaxLen: 200,
 		Placeholder: "Dovecot, Zimbra, Gmail, Lotus Domino…",
 		Why:         "Each product has known migration errors (3282) and throttling limits."},
@@ -242,8 +253,8 @@ var questionnaireFields = []Field{
 		Help: "In the Box Admin Console, under Account & Billing.",
 		Why:  "Identifies the enterprise the migration app is authorised for."},
 	{ID: "box-admin", Section: "box", Label: "Box admin account", Type: TypeEmail, Required: true,
-		Help: "The account that authorises the migration app. Its email only, never its password.",
-		Why:  "The migration connects as (or on behalf of) this account."},
+		Help: "The Box admin who authorises Migration Manager and adds its app in the Custom Apps Manager. Its email only, never its password.",
+		Why:  "Migration Manager connects to Box on this admin's authorisation."},
 	{ID: "box-users", Section: "box", Label: "Box users in scope", Type: TypeInteger, Required: true, Min: 1, Max: 1_000_000,
 		AtMost: "users-in-scope",
 		Why:    "Sizes the user mapping and the batches."},
@@ -261,8 +272,8 @@ var questionnaireFields = []Field{
 		Options: []Option{{"standard", "Standard"}, {"advanced", "Advanced"}, {"business", "Business or Business Plus"}, {"enterprise", "Enterprise"}, {"education", "Education"}},
 		Why:     "Optional: API limits and admin features differ by plan."},
 	{ID: "dropbox-admin", Section: "dropbox", Label: "Dropbox team admin account", Type: TypeEmail, Required: true,
-		Help: "Its email only, never its password.",
-		Why:  "The migration app is authorised by a team admin."},
+		Help: "The Dropbox admin who signs in to connect Migration Manager. Its email only, never its password.",
+		Why:  "Migration Manager connects to Dropbox when this admin signs in and allows it."},
 	{ID: "dropbox-members", Section: "dropbox", Label: "Dropbox members in scope", Type: TypeInteger, Required: true, Min: 1, Max: 1_000_000,
 		AtMost: "users-in-scope",
 		Why:    "Sizes the user mapping and the batches."},
@@ -274,9 +285,9 @@ var questionnaireFields = []Field{
 	{ID: "gdrive-domain", Section: "gdrive", Label: "Google Workspace primary domain", Type: TypeDomain, Required: true,
 		Placeholder: "contoso.com",
 		Why:         "Identifies the Workspace tenant and drives the user mapping."},
-	{ID: "gdrive-admin", Section: "gdrive", Label: "Workspace super admin account", Type: TypeEmail, Required: true,
-		Help: "Its email only. The migration uses a service account with domain-wide delegation; its key goes through 3614, never here.",
-		Why:  "A super admin grants the migration app domain-wide delegation."},
+	{ID: "gdrive-admin", Section: "gdrive", Label: "Google Workspace admin account", Type: TypeEmail, Required: true,
+		Help: "A super admin, groups admin, user management admin or help desk admin, who installs the Microsoft 365 migration app from the Google Workspace Marketplace (Domain Install). Its email only: the connection needs no key or password.",
+		Why:  "Migration Manager connects to Google Drive through the app this admin installs for the domain."},
 	{ID: "gdrive-users", Section: "gdrive", Label: "Google Drive users in scope", Type: TypeInteger, Required: true, Min: 1, Max: 1_000_000,
 		AtMost: "users-in-scope",
 		Why:    "Sizes the user mapping and the batches."},
@@ -291,13 +302,13 @@ var questionnaireFields = []Field{
 		Why: "Each path becomes a migration task with its own target; the count shapes the mapping file."},
 	{ID: "fileshare-platform", Section: "fileshare", Label: "File server platform", Type: TypeChoice,
 		Options: []Option{{"windows", "Windows Server"}, {"nas", "NAS appliance (NetApp, Dell, Synology…)"}, {"other", "Other"}},
-		Why:     "Optional: where the migration agent can run, and which permissions model to expect."},
+		Why:     "Optional: which permissions model to expect; Migration Manager's agent runs on a Windows machine that reaches the shares either way."},
 	{ID: "fileshare-volume-gb", Section: "fileshare", Label: "File share data volume (GB)", Type: TypeNumber, Required: true, Min: 0, Max: 10_000_000,
 		PartOf: "data-volume-gb",
 		Why:    "Sizes the file share part of the schedule; the inventory tool (3009) refines it."},
 	{ID: "fileshare-largest-file-gb", Section: "fileshare", Label: "Largest file (GB)", Type: TypeNumber, Required: true, Min: 0, Max: 100_000,
 		AtMost: "fileshare-volume-gb",
-		Help:   "SharePoint and OneDrive take files up to 250 GB.",
+		Help:   "Migration Manager and SPMT move files up to 250 GB from a file share.",
 		Why:    "Files over the SharePoint limit must be split or left behind."},
 	{ID: "fileshare-permissions", Section: "fileshare", Label: "Map NTFS permissions to Microsoft 365", Type: TypeChoice, Required: true, Options: yesNo,
 		Why: "Permission mapping needs the identity sync (1141) in place and a mapping of local groups; it changes the plan."},

@@ -68,8 +68,11 @@ func docRules(f Field) string {
 	if f.PartOf != "" {
 		r = append(r, "with the other sources' volumes, at most `"+f.PartOf+"`")
 	}
+	if f.ID == "imap-host" {
+		r = append(r, "not an Outlook.com or Microsoft 365 host")
+	}
 	if f.ID == "imap-auth" {
-		r = append(r, "`oauth` for Gmail and Microsoft hosts")
+		r = append(r, "`app-password` for Gmail hosts and only for them")
 	}
 	if len(r) == 0 {
 		return "format of the type"

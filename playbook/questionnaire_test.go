@@ -301,8 +301,14 @@ func TestValidateAnswersRules(t *testing.T) {
 		{"largest mailbox below average", Answers{"imap-max-mailbox-gb": "2"}, "imap-max-mailbox-gb", "Cannot be less than “Average mailbox size (GB)” (4.5)"},
 		{"largest file above share volume", Answers{"fileshare-largest-file-gb": "2001"}, "fileshare-largest-file-gb", "Cannot be more than"},
 		{"sources above total", Answers{"data-volume-gb": "4000"}, "data-volume-gb", "The sources add up to 4,300"},
-		{"gmail needs oauth", Answers{"imap-host": "imap.gmail.com"}, "imap-auth", "imap.gmail.com accepts OAuth 2.0 only"},
-		{"gmail with oauth", Answers{"imap-host": "imap.gmail.com", "imap-auth": "oauth"}, "", ""},
+		{"gmail needs an app password", Answers{"imap-host": "imap.gmail.com"}, "imap-auth", "2-Step Verification and an app password"},
+		{"gmail with an app password", Answers{"imap-host": "imap.gmail.com", "imap-auth": "app-password"}, "", ""},
+		{"gmail with admin credentials", Answers{"imap-host": "imap.googlemail.com", "imap-auth": "admin"}, "imap-auth", "Google Workspace migration instead, which is not IMAP"},
+		{"app password elsewhere", Answers{"imap-auth": "app-password"}, "imap-auth", "App passwords are Gmail's"},
+		{"oauth is no IMAP migration option", Answers{"imap-auth": "oauth"}, "imap-auth", "Administrator (super-user) credentials"},
+		{"microsoft 365 over IMAP", Answers{"imap-host": "outlook.office365.com"}, "imap-host", "not migrated over IMAP"},
+		{"outlook.com over IMAP", Answers{"imap-host": "imap-mail.outlook.com", "imap-auth": "basic"}, "imap-host", "signs in with Basic authentication"},
+		{"endpoint security values", Answers{"imap-security": "starttls"}, "imap-security", "Choose one of: SSL; TLS; None"},
 		{"unknown field", Answers{"favourite-colour": "blue"}, FormError, `not part of this engagement's questionnaire, so they were not kept: "favourite-colour"`},
 		{"unnamed field", Answers{"<script>": "x"}, FormError, "1 more"},
 		{"secret in a value", Answers{"connectivity-notes": "VPN; password=Hunter2!"}, "connectivity-notes", "looks like a credential (password-assignment)"},
@@ -516,7 +522,7 @@ func TestDrafts(t *testing.T) {
 	if w["customer-org"] != "Contoso" || w["tenant-domain"] != "contoso.onmicrosoft.com" || len(w) != 2 {
 		t.Errorf("start = %v", w)
 	}
-	if w := WorkingAnswers(mustEngagement(t, false, IMAP)); w["imap-port"] != "993" || w["imap-security"] != "tls" {
+	if w := WorkingAnswers(mustEngagement(t, false, IMAP)); w["imap-port"] != "993" || w["imap-security"] != "ssl" {
 		t.Errorf("IMAP defaults = %v", w)
 	}
 

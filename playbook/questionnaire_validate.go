@@ -544,10 +544,30 @@ func future(f Field, norm, prev string, now time.Time) string {
 	return ""
 }
 
-// oauthOnlyHosts are IMAP services that refuse basic authentication: Google
-// turned off password sign-in for IMAP in 2025, Microsoft for Exchange
-// Online and Outlook.com in 2022-2024.
-var oauthOnlyHosts = []string{"imap.gmail.com", "imap.googlemail.com", "outlook.office365.com", "imap-mail.outlook.com", "outlook.office.com"}
+// gmailHosts are Gmail's IMAP servers: an IMAP migration reaches them only
+// with 2-Step Verification and an app password per mailbox (Microsoft's
+// prepare-gmail-or-google-workspace-accounts; docs/questionnaire.md).
+var gmailHosts = []string{"imap.gmail.com", "imap.googlemail.com"}
+
+// microsoftIMAPHosts serve Outlook.com and Microsoft 365 mailboxes, which
+// accept no Basic authentication over IMAP, while an IMAP migration endpoint
+// signs in with Basic authentication: they cannot be IMAP sources.
+var microsoftIMAPHosts = []string{"outlook.office365.com", "outlook.office.com", "imap-mail.outlook.com", "outlook.live.com"}
+
+// checkIMAPAuth applies Microsoft's IMAP migration facts to the host and
+// the credentials chosen.
+func checkIMAPAuth(clean Answers, ok map[string]bool, fe FieldErrors) {
+	host := clean["imap-host"]
+	switch {
+	case !ok["imap-host"]:
+	case slices.Contains(microsoftIMAPHosts, host):
+		fe["imap-host"] = fmt.Sprintf("%s serves Outlook.com or Microsoft 365 mailboxes, which take no Basic authentication over IMAP, and an IMAP migration signs in with Basic authentication: they are not migrated over IMAP. Ask the Migration Support Team for the right path.", host)
+	case ok["imap-auth"] && slices.Contains(gmailHosts, host) && clean["imap-auth"] != "app-password":
+		fe["imap-auth"] = "Gmail over IMAP needs 2-Step Verification and an app password for each mailbox: choose the app password. A Google Workspace organisation can use Microsoft's Google Workspace migration instead, which is not IMAP."
+	case ok["imap-auth"] && clean["imap-auth"] == "app-password" && !slices.Contains(gmailHosts, host):
+		fe["imap-auth"] = fmt.Sprintf("App passwords are Gmail's (imap.gmail.com); %s takes the user's or an administrator's user name and password.", host)
+	}
+}
 
 // crossCheck applies the rules between fields to the answers valid so far.
 func crossCheck(e *Engagement, clean Answers, ok map[string]bool, fe FieldErrors) {
@@ -592,9 +612,7 @@ func crossCheck(e *Engagement, clean Answers, ok map[string]bool, fe FieldErrors
 				formatNumber(sum), strings.Join(each, "; "))
 		}
 	}
-	if ok["imap-host"] && ok["imap-auth"] && clean["imap-auth"] != "oauth" && slices.Contains(oauthOnlyHosts, clean["imap-host"]) {
-		fe["imap-auth"] = fmt.Sprintf("%s accepts OAuth 2.0 only: choose OAuth.", clean["imap-host"])
-	}
+	checkIMAPAuth(clean, ok, fe)
 }
 
 // formatNumber writes n with thousands separators: 1000000 -> "1,000,000",

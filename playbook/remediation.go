@@ -32,6 +32,10 @@ type KnownError struct {
 	// data and systems (the FRP never remediates migration issues), the MST
 	// for the migration platform.
 	Remediates Role `json:"remediates"`
+	// Official quotes Microsoft's own texts or codes for this error, each of
+	// which Pattern matches; Doc is the page that documents them and the fix.
+	Official []string `json:"official,omitempty"`
+	Doc      string   `json:"doc,omitempty"`
 }
 
 // knownErrorCache caches the regular expressions of known errors by pattern.
@@ -83,6 +87,7 @@ func MatchKnownError(reason string, known []KnownError) (KnownError, bool) {
 
 func (k KnownError) clone() KnownError {
 	k.Sources = slices.Clone(k.Sources)
+	k.Official = slices.Clone(k.Official)
 	return k
 }
 
@@ -112,6 +117,14 @@ func ValidateKnownErrors(known []KnownError) error {
 		}
 		if err := checkScope(where, k.Sources, Always); err != nil {
 			return err
+		}
+		for _, o := range k.Official {
+			if !k.Matches(o) {
+				return Errorf(EINVALID, "%s: the pattern does not match Microsoft's text %q", where, o)
+			}
+		}
+		if k.Doc != "" && !strings.HasPrefix(k.Doc, "https://") {
+			return Errorf(EINVALID, "%s: the doc %q is not an https address", where, k.Doc)
 		}
 	}
 	return nil

@@ -12,26 +12,15 @@ func TestMatchKnownError(t *testing.T) {
 		reason string
 		want   string // "" for no match
 	}{
-		{IMAP, "AUTHENTICATE failed.", "imap-auth-failed"},
-		{IMAP, "NO [AUTHENTICATIONFAILED] Invalid credentials (Failure)", "imap-auth-failed"},
-		{IMAP, "Connection timed out connecting to imap.contoso.com:993", "imap-unreachable"},
-		{IMAP, "The SSL handshake failed: certificate expired", "imap-tls"},
-		{IMAP, "MailboxQuotaExceeded: mailbox is full", "mailbox-over-quota"},
-		{IMAP, "Message too large to import (180 MB)", "imap-message-too-large"},
-		{IMAP, "Target mailbox not found for ann@contoso.com", "target-mailbox-missing"},
-		{IMAP, "429 Too Many Requests", "throttled"},
-		{FileShare, `The path \\fs01\share\… is too long`, "path-too-long"},
-		{Box, "Item name contains an invalid character: ':'", "invalid-characters"},
-		{Dropbox, "File is too large: 300 GB exceeds the maximum file size", "file-too-large"},
-		{FileShare, "Could not map SID S-1-5-21-… to a Microsoft 365 user", "permission-mapping"},
-		{GoogleDrive, "Collaborator not found in the tenant: eve@gmail.com", "permission-mapping"},
-		{GoogleDrive, "Access denied to the shared drive", "source-access-denied"},
-		{Box, "OneDrive not provisioned for ann@contoso.com", "onedrive-not-provisioned"},
-		{GoogleDrive, "Failed to export Google Sheets file: too large to convert", "google-native-export"},
-		{Box, "Box Note conversion failed", "box-notes"},
-		{Dropbox, "Cannot convert Dropbox Paper document", "dropbox-paper"},
-		{FileShare, "The process cannot access the file because it is being used by another process", "file-locked"},
-		{IMAP, "path too long", ""}, // a content error, not for IMAP
+		{IMAP, "Error: We had trouble signing in to this account. Confirm that you're using the correct user name and password.", "imap-auth-failed"},
+		{IMAP, "A recipient wasn't found for ann@contoso.com on the target. Create a recipient of the appropriate type for this migration on the target and try again.", "target-mailbox-missing"},
+		{IMAP, "The connection to the server imap.fabrikam.com timed out after 00:00:15.", "imap-unreachable"},
+		{FileShare, `0x0111000B Path is too long. \\fs01\share\…`, "path-too-long"},
+		{Box, "MFILELOCKED", "file-locked"},
+		{GoogleDrive, "0X0201000F Invalid site URL.", "onedrive-not-provisioned"},
+		{IMAP, "0x0111000B Path is too long.", ""}, // a content error, not for IMAP
+		{FileShare, "We had trouble signing in to this account.", ""},
+		{FileShare, "MTHROTTLE", ""}, // a connector code: cloud sources only
 		{Box, "something nobody has seen before", ""},
 		{Box, "   ", ""},
 	}
@@ -39,6 +28,42 @@ func TestMatchKnownError(t *testing.T) {
 		k, ok := MatchKnownError(tt.reason, KnownErrors(tt.src))
 		if got := map[bool]string{true: k.ID}[ok]; got != tt.want {
 			t.Errorf("%s %q matched %q, want %q", tt.src, tt.reason, got, tt.want)
+		}
+	}
+}
+
+// TestKnownErrorsOfficialWording holds every known error to Microsoft's
+// wording: each official text or code it quotes matches it first, for each
+// of its sources, and near misses (words that merely contain the pattern's
+// words, other products' messages, the old invented phrases) match nothing.
+func TestKnownErrorsOfficialWording(t *testing.T) {
+	for _, k := range knownErrorTable {
+		if len(k.Official) == 0 || !strings.HasPrefix(k.Doc, "https://learn.microsoft.com/") || len(k.Sources) == 0 {
+			t.Errorf("%s: every built-in known error quotes Microsoft's text, cites learn.microsoft.com and names its sources", k.ID)
+		}
+		for _, src := range k.Sources {
+			for _, o := range k.Official {
+				if got, ok := MatchKnownError(o, KnownErrors(src)); !ok || got.ID != k.ID {
+					t.Errorf("%s %q matched %q, want %s", src, o, got.ID, k.ID)
+				}
+			}
+		}
+	}
+	nearMisses := []string{
+		"The account is blocked", "File unlocked by the owner", "locked", "The file is in use",
+		"AUTHENTICATE failed.", "NO [AUTHENTICATIONFAILED] Invalid credentials (Failure)", "Access denied",
+		"OneDrive not provisioned for ann@contoso.com", "personal site not found", "mysite",
+		"Message too large to import (180 MB)", "mailbox quota", "The mailbox is full of spam",
+		"connection refused", "certificate expired", "SSL handshake failed", "429 Too Many Requests", "server busy",
+		"Item name contains an invalid character: ':'", "path length 120", "The file is too large",
+		"Could not map SID S-1-5-21", "Box Note conversion failed", "Cannot convert Dropbox Paper document",
+		"0x0111000BB", "x0x0131000F", "MFILELOCKEDX", "PFAILURE", "A recipient was found for ann@contoso.com",
+	}
+	for _, src := range Sources() {
+		for _, m := range nearMisses {
+			if k, ok := MatchKnownError(m, KnownErrors(src)); ok {
+				t.Errorf("%s near miss %q matched %s", src, m, k.ID)
+			}
 		}
 	}
 }
@@ -81,7 +106,7 @@ func TestKnownErrorSubstringAndCustomTables(t *testing.T) {
 // knownErrorsDoc renders the table as docs/known-errors.md shows it.
 func knownErrorsDoc() string {
 	var b strings.Builder
-	b.WriteString("| id | sources | pattern | meaning | remediation | who |\n|---|---|---|---|---|---|\n")
+	b.WriteString("| id | sources | Microsoft's text or code | pattern | meaning | remediation | who | source |\n|---|---|---|---|---|---|---|---|\n")
 	cell := func(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 	for _, k := range knownErrorTable {
 		src := "all"
@@ -92,7 +117,11 @@ func knownErrorsDoc() string {
 		if k.Regexp {
 			pat += " (regexp)"
 		}
-		b.WriteString("| `" + k.ID + "` | " + src + " | " + pat + " | " + cell(k.Meaning) + " | " + cell(k.Remediation) + " | " + string(k.Remediates) + " |\n")
+		official := make([]string, len(k.Official))
+		for i, o := range k.Official {
+			official[i] = "`" + cell(o) + "`"
+		}
+		b.WriteString("| `" + k.ID + "` | " + src + " | " + strings.Join(official, "<br>") + " | " + pat + " | " + cell(k.Meaning) + " | " + cell(k.Remediation) + " | " + string(k.Remediates) + " | " + k.Doc + " |\n")
 	}
 	return b.String()
 }

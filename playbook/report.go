@@ -168,12 +168,21 @@ func WeeklyReport(e *Engagement, now time.Time) Report {
 			r.Events.Ready++
 		case EventRunning:
 			r.Events.Running++
+			// A running event counts what its imported status says
+			// (an IMAP mailbox is migrated once synced).
+			m, f := e.unitCounts(ev)
+			r.Units.Migrated += m
+			r.Units.Failed += f
+			r.Units.MigratedThisWeek += ev.migratedSince(r.Since)
 		case EventCompleted:
 			r.Events.Completed++
-			r.Units.Migrated += ev.Migrated
-			r.Units.Failed += ev.Failed
-			if !ev.Completed.Before(r.Since) {
-				r.Units.MigratedThisWeek += ev.Migrated
+			m, f := e.unitCounts(ev)
+			r.Units.Migrated += m
+			r.Units.Failed += f
+			if len(ev.Outcomes) > 0 {
+				r.Units.MigratedThisWeek += ev.migratedSince(r.Since)
+			} else if !ev.Completed.Before(r.Since) {
+				r.Units.MigratedThisWeek += m
 			}
 		case EventCancelled:
 			r.Events.Cancelled++
@@ -425,7 +434,8 @@ func ReportCSV(e *Engagement) []byte {
 		if ev.Source != "" {
 			name += " " + string(ev.Source)
 		}
-		row("event", itoa(ev.N), date(ev.Date), string(ev.State), name, itoa(ev.Size()), itoa(ev.Migrated), itoa(ev.Failed), detail)
+		m, f := ev.UnitCounts()
+		row("event", itoa(ev.N), date(ev.Date), string(ev.State), name, itoa(ev.Size()), itoa(m), itoa(f), detail)
 	}
 	for _, ev := range e.Events {
 		res := make(map[string]PreflightResult, len(ev.Preflight))

@@ -20,7 +20,7 @@ func reportFixture(tb testing.TB) (*Engagement, time.Time) {
 	walkTo(tb, e, 4, EventPreflight)
 	ev, _ := GetEvent(e, 4)
 	if _, err := RecordPreflight(e, idMST, 4, []PreflightResult{
-		{Unit: ev.Members[0].Unit, Reason: "Mailbox quota exceeded"},
+		{Unit: ev.Members[0].Unit, Reason: "This mailbox is full. Please free up some space so that email can be downloaded."},
 		{Unit: ev.Members[1].Unit, Reason: "odd"},
 		{Unit: ev.Members[2].Unit, Passed: true},
 	}, d(14)); err != nil {
@@ -124,8 +124,8 @@ func TestReportCSV(t *testing.T) {
 	if count["month"] != 1 || count["event"] != 11 || count["unit"] != 100+1000+1000+len(ev4.Members) || count["issue"] != 4 || count["task"] != len(Applicable(e)) {
 		t.Errorf("rows = %v", count)
 	}
-	for _, want := range []string{`"issue","2","2025-03-11","open","'=HYPERLINK(""http://evil"")"`, `"event","1","2025-03-10","completed","pilot","100","100","0",""`,
-		`"unit","4","","failed","` + ev4.Members[0].Unit + `","","","","Mailbox quota exceeded [mailbox-over-quota]"`, `"month","2025-03","","","","10000","2100","",""`} {
+	for _, want := range []string{`"issue","2","2025-03-11","open","'=HYPERLINK(""http://evil"")"`, `"event","1","2025-03-10","completed","pilot IMAP","100","100","0",""`,
+		`"unit","4","","failed","` + ev4.Members[0].Unit + `","","","","This mailbox is full. Please free up some space so that email can be downloaded. [mailbox-over-quota]"`, `"month","2025-03","","","","10000","2100","",""`} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("CSV lacks %q", want)
 		}

@@ -452,6 +452,15 @@ func AcceptPlan(e *Engagement, actorID string, p Plan, now time.Time) (Plan, err
 	if err := validatePlan(e, &p, now); err != nil {
 		return Plan{}, err
 	}
+	if len(e.Sources) == 1 {
+		// A single-source engagement's events are all of its source: say so,
+		// so that each event knows whether it moves mail.
+		for i := range p.Events {
+			if p.Events[i].Source == "" {
+				p.Events[i].Source = e.Sources[0]
+			}
+		}
+	}
 	p.Version = len(e.Plans) + 1
 	p.AcceptedBy, p.AcceptedAt = actorID, now.UTC()
 	p.Forecast = forecastOf(p.Events)

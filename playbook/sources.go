@@ -55,12 +55,31 @@ func ParseSource(s string) (Source, error) {
 		return Box, nil
 	case "dropbox":
 		return Dropbox, nil
-	case "googledrive", "gdrive", "google", "googleworkspace", "gsuite":
+	case "googledrive", "gdrive":
 		return GoogleDrive, nil
+	case "google", "googleworkspace", "gsuite", "googleapps":
+		return "", Errorf(EINVALID, "%q is two sources: its mail (IMAP) and Google Drive. Name the ones that move, for instance \"IMAP, Google Drive\".", strings.TrimSpace(s))
 	case "fileshare", "fileshares", "fileserver", "smb", "fs":
 		return FileShare, nil
 	}
 	return "", Errorf(EINVALID, "%q is not a migration source. Sources: %s.", strings.TrimSpace(s), joinSources(sources))
+}
+
+// ParseSources reads one source as people type it, as ParseSource does,
+// except that a whole suite names every source it holds: "Google
+// Workspace", "G Suite" (and "Google Apps", "Google") mean its mail and
+// its Drive, IMAP and GoogleDrive, so that naming the suite never drops
+// the mail.
+func ParseSources(s string) ([]Source, error) {
+	switch squash(s) {
+	case "google", "googleworkspace", "gsuite", "googleapps":
+		return []Source{IMAP, GoogleDrive}, nil
+	}
+	src, err := ParseSource(s)
+	if err != nil {
+		return nil, err
+	}
+	return []Source{src}, nil
 }
 
 func joinSources(ss []Source) string {

@@ -22,9 +22,9 @@ import (
 // is exposed on the network.
 func adminSocket(dbPath string) string { return dbPath + ".admin.sock" }
 
-// serveAdmin serves GET /backup, GET /check (the file's consistency check)
-// and the dead letters (adminJobs) on the
-// admin socket until ctx ends; wake makes the runner claim jobs at once.
+// serveAdmin serves GET /backup, GET /check (the file's consistency check),
+// POST /import and the dead letters (adminJobs) on the admin socket until
+// ctx ends; wake makes the runner claim jobs at once.
 func serveAdmin(ctx context.Context, db *store.DB, path string, wake func(), log *slog.Logger) (stop func(), err error) {
 	// The database lock is ours, so a socket file left here belongs to a
 	// process that died.
@@ -55,6 +55,7 @@ func serveAdmin(ctx context.Context, db *store.DB, path string, wake func(), log
 		fmt.Fprintln(w, "ok")
 	})
 	adminJobs(mux, db, wake, log)
+	mux.HandleFunc("POST /import", serveImport(db))
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = hs.Serve(ln) }()
 	return func() {

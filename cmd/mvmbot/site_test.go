@@ -587,7 +587,7 @@ func TestIssueTrackerThroughGraph(t *testing.T) {
 	form := s.invoke("issue", map[string]any{"engagement": s.engagement})
 	d := findData(t, form, "issueSubmit")
 	for k, v := range map[string]any{"issueTitle": "Adele's mailbox does not move", "issueSource": "IMAP", "issueUnit": "adele@contoso.com",
-		"issueError": "IMAP: AUTHENTICATIONFAILED Invalid credentials (Failure)", "issueSeverity": "", "issueEvent": ""} {
+		"issueError": "IMAP: We had trouble signing in to this account.", "issueSeverity": "", "issueEvent": ""} {
 		d[k] = v
 	}
 	reported := s.invoke("issueSubmit", d)
@@ -635,7 +635,7 @@ func TestIssueTrackerThroughGraph(t *testing.T) {
 	}
 	it := item(func(m map[string]any) bool { return m["Status"] == "Open" })
 	for f, v := range map[string]any{"Title": "Adele's mailbox does not move", "Source": "IMAP", "AffectedUnit": "adele@contoso.com",
-		"ErrorText": "IMAP: AUTHENTICATIONFAILED Invalid credentials (Failure)", "KnownError": "imap-auth-failed",
+		"ErrorText": "IMAP: We had trouble signing in to this account.", "KnownError": "imap-auth-failed",
 		"Status": "Open", playbook.KeyColumn: s.engagement + "/1", "Escalated": false} {
 		if fmt.Sprint(it[f]) != fmt.Sprint(v) {
 			t.Errorf("item %s = %v, want %v", f, it[f], v)

@@ -337,7 +337,7 @@ func (c *checker) issue() error {
 	}
 	data["issueTitle"] = "Pilot mailbox stops at the first folder"
 	data["issueUnit"] = "adele@contoso.com"
-	data["issueError"] = "IMAP: AUTHENTICATIONFAILED Invalid credentials (Failure)"
+	data["issueError"] = "IMAP: We had trouble signing in to this account."
 	reported, err := c.invoke("issueSubmit", data, form.Log.MessageID)
 	if err != nil {
 		return fmt.Errorf("report the issue: %w", err)
