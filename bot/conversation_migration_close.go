@@ -18,7 +18,7 @@ import (
 // closeView is the close-out card's permissions for the person asking.
 func (t *turn) closeView(e *playbook.Engagement, notice string) cards.CloseView {
 	return cards.CloseView{Notice: notice,
-		CanCheck: playbook.CanMigration(e, t.a.From.ID, playbook.ActionCloseCheck) == nil,
+		CanCheck: playbook.Can(e, t.a.From.ID, playbook.ActionCloseCheck, nil) == nil,
 		CanClose: playbook.Can(e, t.a.From.ID, playbook.ActionClose, nil) == nil}
 }
 
@@ -30,7 +30,7 @@ func (t *turn) closeCard(d cards.ActionData) (answer, error) {
 	}
 	v := t.closeView(e, "")
 	if !v.CanCheck && !v.CanClose {
-		return answer{}, playbook.CanMigration(e, t.a.From.ID, playbook.ActionCloseCheck)
+		return answer{}, playbook.Can(e, t.a.From.ID, playbook.ActionCloseCheck, nil)
 	}
 	return answer{card: cards.Close(e, v)}, nil
 }

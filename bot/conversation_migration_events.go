@@ -32,7 +32,7 @@ func (t *turn) events(d cards.ActionData, notice string, attention bool) (answer
 func (t *turn) eventsCard(e *playbook.Engagement, notice string, attention bool) *cards.Card {
 	who := t.a.From.ID
 	return cards.Events(e, cards.EventsView{Notice: notice, Attention: attention,
-		May: func(a playbook.Action) bool { return playbook.CanMigration(e, who, a) == nil }})
+		May: func(a playbook.Action) bool { return playbook.Can(e, who, a, nil) == nil }})
 }
 
 // eventButton runs the events card's buttons.

@@ -48,7 +48,7 @@ func (t *turn) workshops(d cards.ActionData, notice string, attention bool) (ans
 }
 
 func (t *turn) workshopsCard(e *playbook.Engagement, notice string, attention bool) *cards.Card {
-	can := playbook.CanScheduleWorkshop(e, t.a.From.ID) == nil
+	can := playbook.Can(e, t.a.From.ID, playbook.ActionWorkshop, nil) == nil
 	return cards.Workshops(e, cards.WorkshopsView{Notice: notice, Attention: attention, CanSchedule: can})
 }
 
@@ -67,7 +67,7 @@ func (t *turn) workshopEngagement(d cards.ActionData) (*playbook.Engagement, err
 // workshopTarget checks that the person may schedule, and that key is a
 // workshop of e; it returns the tasks the workshop covers.
 func (t *turn) workshopTarget(e *playbook.Engagement, key string) ([]string, error) {
-	if err := playbook.CanScheduleWorkshop(e, t.a.From.ID); err != nil {
+	if err := playbook.Can(e, t.a.From.ID, playbook.ActionWorkshop, nil); err != nil {
 		return nil, err
 	}
 	if key == playbook.WorkshopTogether {
@@ -291,7 +291,7 @@ func (t *turn) workshopPick(d cards.ActionData, raw json.RawMessage) (answer, er
 
 // invitation is the invitation card of w as the person sees it.
 func (t *turn) invitation(e *playbook.Engagement, w playbook.Workshop, notice string) *cards.Card {
-	v := cards.InvitationView{Notice: notice, Now: t.now, CanAct: playbook.CanScheduleWorkshop(e, t.a.From.ID) == nil,
+	v := cards.InvitationView{Notice: notice, Now: t.now, CanAct: playbook.Can(e, t.a.From.ID, playbook.ActionWorkshop, nil) == nil,
 		Graph: w.EventID != "", ICSPath: "/ics/" + w.Token}
 	if t.c.BaseURL != "" && w.Token != "" {
 		v.ICSURL = strings.TrimRight(t.c.BaseURL, "/") + v.ICSPath
@@ -374,7 +374,7 @@ func (t *turn) workshopAdd(d cards.ActionData) (answer, error) {
 	if err != nil {
 		return answer{}, err
 	}
-	if err := playbook.CanScheduleWorkshop(e, t.a.From.ID); err != nil {
+	if err := playbook.Can(e, t.a.From.ID, playbook.ActionWorkshop, nil); err != nil {
 		return answer{}, err
 	}
 	if d.Task != "credential-review" {

@@ -83,7 +83,7 @@ func migrationCards(t *testing.T) map[string]*cards.Card {
 	_, err = playbook.RecordPreflight(e, "29:vi", 2, res, qNow)
 	must(err)
 	must(playbook.WaivePreflight(e, "29:vi", 1, long, qNow))
-	must(playbook.StartEvent(e, "29:vi", 1, qNow.AddDate(0, 0, 8)))
+	must(playbook.StartEventAnyway(e, "29:vi", 1, long, qNow.AddDate(0, 0, 8)))
 	must(playbook.WaivePreflight(e, "29:vi", 3, "r", qNow))
 	_, err = playbook.CancelEvent(e, "29:vi", 4, long, qNow)
 	must(err)

@@ -64,7 +64,7 @@ func Status(e *playbook.Engagement, now time.Time) *Card {
 	body = append(body, Heading("People"))
 	var people []Fact
 	for _, r := range playbook.Roles() {
-		if r == playbook.MVM && !hasIMAP(e) {
+		if r == playbook.MVM && !playbook.MVMApplies(e) {
 			continue
 		}
 		people = append(people, Fact{string(r), names(e.Holders(r))})

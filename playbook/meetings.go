@@ -254,20 +254,6 @@ func SetWorkshop(e *Engagement, actorID string, w Workshop, now time.Time) error
 // ActionWorkshop is the history action of a workshop change.
 const ActionWorkshop Action = "workshop"
 
-// CanScheduleWorkshop returns nil when member may schedule, reschedule,
-// cancel or mark held the workshops of e: the MST, who runs them, the MVM
-// and the FRP, who coordinate, and the lead. Anyone else gets EFORBIDDEN.
-func CanScheduleWorkshop(e *Engagement, memberID string) error {
-	m, ok := e.Member(memberID)
-	if !ok {
-		return Errorf(EFORBIDDEN, "You are not a member of the %s engagement.", e.Customer)
-	}
-	if m.Lead || m.Has(MST) || m.Has(MVM) || m.Has(FRP) {
-		return nil
-	}
-	return Errorf(EFORBIDDEN, "Workshops are scheduled by the MST, the MVM, the FRP or the lead.")
-}
-
 func cloneWorkshops(ws []Workshop) []Workshop {
 	if ws == nil {
 		return nil

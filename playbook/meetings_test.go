@@ -79,11 +79,11 @@ func TestSetWorkshop(t *testing.T) {
 	if err := SetWorkshop(e, idMST, Workshop{Key: "assessment"}, t0); ErrorCode(err) != EINVALID {
 		t.Errorf("SetWorkshop(assessment) = %v, want EINVALID", err)
 	}
-	if err := CanScheduleWorkshop(e, idCustomer); ErrorCode(err) != EFORBIDDEN {
+	if err := Can(e, idCustomer, ActionWorkshop, nil); ErrorCode(err) != EFORBIDDEN {
 		t.Errorf("customer may schedule: %v", err)
 	}
 	for _, id := range []string{idMST, idFRP} {
-		if err := CanScheduleWorkshop(e, id); err != nil {
+		if err := Can(e, id, ActionWorkshop, nil); err != nil {
 			t.Errorf("%s may not schedule: %v", id, err)
 		}
 	}
