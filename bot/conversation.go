@@ -250,7 +250,12 @@ func (t *turn) command(text string) (answer, error) {
 	case "report":
 		return t.reportCommand(args)
 	case "workshops", "workshop":
+		if strings.TrimSpace(args) != "" {
+			return t.workshopCommand(args)
+		}
 		return t.workshops(cards.ActionData{}, "", false)
+	case "event":
+		return t.eventCommand(args)
 	case "plan":
 		return t.plan("", cards.ActionData{}, nil)
 	case "events":
@@ -536,6 +541,9 @@ func (t *turn) taskCommand(verb, args string) (answer, error) {
 	}
 	task, err := t.apply(e, verb, ref, reason)
 	if err != nil {
+		if ans, ok := t.evidenceRefusal(e, ref, err); ok && verb == cards.VerbDone {
+			return ans, nil
+		}
 		return answer{}, err
 	}
 	bump(e)

@@ -78,10 +78,14 @@ func readyForQuestionnaire(t *testing.T, c *conv) {
 	t.Helper()
 	setUp(t, c)
 	for _, s := range []struct {
-		p    person
-		text string
-	}{{pat, "done 1699"}, {mo, "done 1635"}, {mo, "done 4027"}} {
-		if got := text(c.say(s.p, s.text)); !strings.Contains(got, "marked") {
+		p          person
+		text, want string
+	}{
+		{pat, "done 1699", "marked **1699**"},
+		{mo, "workshop 1635 held elsewhere kick-off call with the customer", "as held outside mvmbot (an override): kick-off call"},
+		{mo, "workshop 4027 held elsewhere together with the kick-off", "as held outside mvmbot"},
+	} {
+		if got := text(c.say(s.p, s.text)); !strings.Contains(got, s.want) {
 			t.Fatalf("%s: %q", s.text, got)
 		}
 	}
@@ -411,7 +415,7 @@ func TestQuestionnaireConcurrentSubmits(t *testing.T) {
 	readyForQuestionnaire(t, c)
 	form := c.click(cy, "questionnaire", map[string]any{}).card(t)
 	submit := action(t, form, "questionnaireSubmit", "")
-	who := []person{cy, mo, vi, pat} // Pat is the lead: on the customer's behalf
+	who := []person{cy, mo} // the customer, and the MST on their behalf
 	var wg sync.WaitGroup
 	answers := make([]invokeAnswer, len(who))
 	for i, p := range who {

@@ -62,7 +62,15 @@ func (t *turn) role(args string) (answer, error) {
 			return answer{}, err
 		}
 		bump(e)
-		return save(e, answer{card: cards.Roles(e, displayName(p)+" no longer holds "+string(r)+".", t.a.From.ID)}), nil
+		notice := displayName(p) + " no longer holds " + string(r) + "."
+		if left := playbook.UnownedTasks(e, r); len(left) > 0 {
+			refs := make([]string, len(left))
+			for i, task := range left {
+				refs[i] = task.Ref()
+			}
+			notice += " Nobody holds " + string(r) + " now, so these open tasks have no owner until someone does: " + strings.Join(refs, ", ") + "."
+		}
+		return save(e, answer{card: cards.Roles(e, notice, t.a.From.ID)}), nil
 	}
 	// Ask the playbook first, so that a refused person costs no roster read.
 	if err := playbook.Can(e, t.a.From.ID, playbook.ActionAssignRole, nil); err != nil {

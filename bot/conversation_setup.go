@@ -83,7 +83,7 @@ func (t *turn) setupSave(d cards.ActionData, raw json.RawMessage) (answer, error
 	creator.Roles = []playbook.Role{f.Role}
 	e, err := playbook.NewEngagement(playbook.NewEngagementParams{
 		ID: t.c.newID(), Customer: f.Customer, TenantDomain: f.TenantDomain, Sources: f.Sources,
-		OnPremExchange: f.OnPremExchange, TargetStart: f.TargetStart, TargetEnd: f.TargetEnd, Conversation: key,
+		OnPremExchange: f.OnPremExchange, Segment: f.Segment, TargetStart: f.TargetStart, TargetEnd: f.TargetEnd, Conversation: key,
 	}, creator, t.now)
 	if err != nil {
 		if !personError(err) {
@@ -121,7 +121,7 @@ func (t *turn) edit(d cards.ActionData, raw json.RawMessage) (answer, error) {
 	before := len(e.History)
 	err = playbook.Update(e, t.a.From.ID, playbook.EngagementUpdate{
 		Customer: &f.Customer, TenantDomain: &f.TenantDomain, Sources: sources,
-		OnPremExchange: &f.OnPremExchange, TargetStart: &start, TargetEnd: &end,
+		OnPremExchange: &f.OnPremExchange, Segment: &f.Segment, TargetStart: &start, TargetEnd: &end,
 	}, t.now)
 	if err != nil {
 		if !personError(err) {

@@ -309,33 +309,24 @@ func (t *turn) workshopHeld(d cards.ActionData) (answer, error) {
 	if _, err := t.workshopTarget(e, d.Task); err != nil {
 		return answer{}, err
 	}
-	cur := e.Workshop(d.Task)
-	switch {
-	case cur == nil || cur.Status != playbook.WorkshopScheduled:
-		return answer{card: t.workshopsCard(e, "Only a scheduled workshop can be marked held.", true)}, nil
-	case t.now.Before(cur.Start):
-		return answer{card: t.workshopsCard(e, "The workshop has not started yet: mark it held once it has taken place.", true)}, nil
-	}
-	w := cur.Clone()
-	w.Status = playbook.WorkshopHeld
-	if err := playbook.SetWorkshop(e, t.a.From.ID, w, t.now); err != nil {
+	tasks, left, err := playbook.MarkWorkshopHeld(e, t.a.From.ID, d.Task, t.now)
+	if err != nil {
+		if code := playbook.ErrorCode(err); code == playbook.EINVALID || code == playbook.ENOTFOUND {
+			return answer{card: t.workshopsCard(e, playbook.ErrorMessage(err), true)}, nil
+		}
 		return answer{}, err
-	}
-	var done []string
-	for _, key := range w.Tasks {
-		if e.State(key).Status != playbook.StatusOpen {
-			continue
-		}
-		task, err := playbook.MarkDone(e, t.a.From.ID, key, t.now)
-		if err != nil {
-			return answer{}, err
-		}
-		done = append(done, task.Ref())
 	}
 	bump(e)
 	notice := "The workshop is marked held."
-	if len(done) > 0 {
+	if len(tasks) > 0 {
+		done := make([]string, len(tasks))
+		for i, task := range tasks {
+			done[i] = task.Ref()
+		}
 		notice += " Done: " + strings.Join(done, ", ") + "."
+	}
+	if len(left) > 0 {
+		notice += " Still open: " + strings.Join(left, "; ") + "; each completes once those are done (type **done** and the task then)."
 	}
 	return t.saveWorkshops(e, answer{card: t.workshopsCard(e, notice, false)})
 }

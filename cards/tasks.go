@@ -117,6 +117,12 @@ func section(out []Element, e *playbook.Engagement, personID string, named bool)
 		if s.Task.Key == questionnaireTask {
 			// Submitting the questionnaire marks it done.
 			buttons = []Element{fillButton(e)}
+		} else if ev := playbook.EvidenceOf(s.Task); ev != playbook.EvidenceNone {
+			// Its evidence completes it: Done would only say so.
+			if c := playbook.HowCompletes(e, s.Task); !c.Present {
+				out = append(out, Subtle(c.How))
+				buttons = []Element{evidenceButton(e, ev)}
+			}
 		}
 		if na := naAction(e, personID, s.Task); na != nil {
 			buttons = append(buttons, na)
@@ -213,3 +219,35 @@ func leadName(e *playbook.Engagement) string {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// HowCompletes answers "done" on a task that completes through its
+// evidence (playbook.HowCompletes): what completes it, and the button that
+// leads there. Nothing was recorded.
+func HowCompletes(e *playbook.Engagement, t playbook.Task, c playbook.Completion) *Card {
+	card := New(Title(t.Ref()+" "+truncate(t.Title, 120)), Notice("Not marked done: this task completes through its evidence.", true), Text(c.How))
+	if b := evidenceButton(e, c.Evidence); b != nil {
+		card.Actions = []Element{b}
+	}
+	return card
+}
+
+// evidenceButton leads to where evidence ev is given; nil for none.
+func evidenceButton(e *playbook.Engagement, ev playbook.Evidence) Element {
+	target := ActionData{Engagement: e.ID}
+	var b Element
+	switch ev {
+	case playbook.EvidenceQuestionnaire, playbook.EvidenceValidation:
+		b = Button("Questionnaire", VerbQuestionnaire, target)
+	case playbook.EvidenceWorkshop:
+		b = Button("Workshops", VerbWorkshops, target)
+	case playbook.EvidenceSite:
+		b = Button("Collaboration site", VerbSite, target)
+	case playbook.EvidenceEvents:
+		b = Button("Migration events", VerbEvents, target)
+	case playbook.EvidenceClose:
+		b = Button("Close-out checklist", VerbClose, target)
+	default:
+		return nil
+	}
+	return quiet(b)
+}

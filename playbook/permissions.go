@@ -242,19 +242,6 @@ func names(e *Engagement, w who, owner Role) []string {
 	return out
 }
 
-// leadOrMVM names who may act for others, as a person reads it: "the lead
-// (Ann) or the MVM" in an IMAP engagement, "the lead (Ann)" elsewhere.
-func (e *Engagement) leadOrMVM() string {
-	return orList(e.actingFor())
-}
-
-func (e *Engagement) actingFor() []string {
-	if MVMApplies(e) {
-		return []string{e.leadName(), "the MVM"}
-	}
-	return []string{e.leadName()}
-}
-
 // orList joins "a", "b", "c" as "a, b or c".
 func orList(s []string) string {
 	if len(s) < 2 {
@@ -268,14 +255,6 @@ func (e *Engagement) leadName() string {
 		return "the lead (" + l.display() + ")"
 	}
 	return "the lead"
-}
-
-// verbs say what the non-task actions do, for refusals.
-var verbs = map[Action]string{
-	ActionUpdate:     "change the engagement's details",
-	ActionAssignRole: "assign roles",
-	ActionRemoveRole: "remove roles",
-	ActionSetLead:    "hand over the lead",
 }
 
 func doTask(a Action, t Task) string {

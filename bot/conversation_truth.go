@@ -1,0 +1,84 @@
+package bot
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/mvmbot/mvmbot/cards"
+	"github.com/mvmbot/mvmbot/playbook"
+)
+
+// The paths of issue 18 (the engagement's record stays true): a task that
+// completes through its evidence answers "done" with how, and the
+// overrides the playbook allows are typed with their reason.
+
+// evidenceRefusal is the answer to "done" on a task whose evidence is
+// missing: how it completes, with the button that leads there. ok is false
+// when err is not such a refusal.
+func (t *turn) evidenceRefusal(e *playbook.Engagement, ref string, err error) (answer, bool) {
+	if playbook.ErrorCode(err) != playbook.EINVALID {
+		return answer{}, false
+	}
+	task, rerr := playbook.ResolveTask(e, ref)
+	if rerr != nil {
+		return answer{}, false
+	}
+	c := playbook.HowCompletes(e, task)
+	if c.Evidence == playbook.EvidenceNone || c.Present || playbook.ErrorMessage(err) != c.How {
+		return answer{}, false
+	}
+	return answer{card: cards.HowCompletes(e, task, c)}, true
+}
+
+// workshopCommand answers "workshop <task> held elsewhere <reason>": a
+// workshop held outside mvmbot, recorded as an override. Plain "workshop"
+// is the workshops card.
+func (t *turn) workshopCommand(args string) (answer, error) {
+	ref, rest, _ := strings.Cut(strings.TrimSpace(args), " ")
+	rest = strings.TrimSpace(rest)
+	const held = "held elsewhere"
+	if !strings.HasPrefix(strings.ToLower(rest), held) {
+		return answer{}, playbook.Errorf(playbook.EINVALID, "Say **workshop <task> held elsewhere <where and when>**, e.g. **workshop 1635 held elsewhere Teams call with the customer on 2 March**; or type **workshops** for the card.")
+	}
+	e, err := t.here()
+	if err != nil {
+		return answer{}, err
+	}
+	task, err := playbook.MarkHeldElsewhere(e, t.a.From.ID, ref, rest[len(held):], t.now)
+	if err != nil {
+		return answer{}, err
+	}
+	bump(e)
+	msg := func(who string) string {
+		return who + " recorded **" + task.Ref() + "** " + task.Title + " as held outside mvmbot (an override): " + strings.TrimPrefix(e.State(task.Key).Reason, "held outside mvmbot: ")
+	}
+	return save(e, t.announce(e, answer{text: msg("You")}, msg(t.actorName(e)))), nil
+}
+
+// eventCommand answers "event <n> start anyway <reason>": the migration
+// manager starts an event before 1871's needs are done, recorded as an
+// override.
+func (t *turn) eventCommand(args string) (answer, error) {
+	f := strings.Fields(args)
+	usage := playbook.Errorf(playbook.EINVALID, "Say **event <number> start anyway <reason>**, e.g. **event 1 start anyway the customer's deadline**; or type **events** for the card.")
+	if len(f) < 3 || !strings.EqualFold(f[1], "start") || !strings.EqualFold(f[2], "anyway") {
+		return answer{}, usage
+	}
+	n, err := strconv.Atoi(f[0])
+	if err != nil {
+		return answer{}, usage
+	}
+	e, err := t.here()
+	if err != nil {
+		return answer{}, err
+	}
+	reason := strings.Join(f[3:], " ")
+	if err := playbook.StartEventAnyway(e, t.a.From.ID, n, reason, t.now); err != nil {
+		return answer{}, err
+	}
+	bump(e)
+	msg := func(who string) string {
+		return who + " started event " + strconv.Itoa(n) + " before the playbook's order allows (an override): " + reason
+	}
+	return save(e, t.announce(e, answer{text: msg("You")}, msg(t.actorName(e)))), nil
+}
