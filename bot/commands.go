@@ -34,7 +34,8 @@ func Commands() []Command {
 		{Name: "done", Usage: "done <task id>", Scopes: allScopes,
 			Description: "Mark a task done, e.g. done 1699",
 			Help: "Name the task by its playbook id (1699) or, where an id names two tasks, by its key (workshop-box). " +
-				"The task's owner role may do it; the lead, the MVM and helper roles may do it on the owner's behalf. A task waits until the tasks it needs are settled."},
+				"The task's owner role may do it; a helper role the playbook names (the MST for the customer's tasks) may do it on the owner's behalf. A task waits until the tasks it needs are settled. " +
+				"Tasks with evidence complete through it, not through done: 1034 when the questionnaire is submitted, 1672 when it is validated, a workshop when it is marked held, 2979, 3615 and 3282 when the site is ready, 1871 when every event is completed or cancelled, 2323 by closing; done on one of them says how, with the button."},
 		{Name: "questionnaire", Usage: "questionnaire [show|diff|export]", Scopes: allScopes,
 			Description: "Fill in the migration questionnaire (1034), or show, compare or export the latest version",
 			Help: "**questionnaire** opens the form at the saved draft or the latest version: Next and Back move between sections, Save draft keeps your values unchecked, Submit checks everything and makes a new version. " +
@@ -46,7 +47,7 @@ func Commands() []Command {
 			Help:        "Anyone in the engagement may look. Due dates come from the target start and end given at set-up."},
 		{Name: "setup", Usage: "setup", Scopes: sharedScope,
 			Description: "Set up this conversation's migration engagement, or see and edit it",
-			Help: "Opens a form: customer, tenant domain, sources, on-premises Exchange, target dates and your own role (FRP, MST or MVM; the customer is invited later). " +
+			Help: "Opens a form: customer, tenant domain, sources, on-premises Exchange, the customer's segment (Commercial, Government, Education, Nonprofit: an MVM is engaged for IMAP and outside Commercial), target dates and your own role (FRP, MST or MVM; the customer is invited later). " +
 				"You become the lead. In a conversation that has an engagement, shows it with an Edit button for the lead and the MVM."},
 		{Name: "roles", Usage: "roles", Scopes: allScopes,
 			Description: "Who holds which role in the engagement",
@@ -54,7 +55,7 @@ func Commands() []Command {
 		{Name: "role", Usage: "role @person FRP", Scopes: sharedScope,
 			Description: "Give a person a role (FRP, Customer, MST, MVM), or take it away with -FRP",
 			Help: "Mention the person: **role @Grace MST** gives the role, **role @Grace -MST** takes it away. The lead or the MVM may do it. " +
-				"MVM exists only in IMAP engagements."},
+				"MVM exists only in IMAP engagements and for customers outside the commercial segment. The lead is an FRP, MST or MVM, never the customer; removing the last holder of a role with open tasks is the lead's decision."},
 		{Name: "help", Usage: "help [command]", Scopes: allScopes,
 			Description: "Show what mvmbot can do, or how one command works",
 			Help:        "Commands work with or without @mvmbot in front, in any case."},
@@ -91,7 +92,8 @@ func Commands() []Command {
 			Description: "The MST workshops with their state; schedule, reschedule, cancel or mark them held",
 			Help: "Lists the migration workshop of each source, Migration Hub (4027), secure connectivity (3312), Power BI (4008) and, when the questionnaire asks for it or someone adds it, the credential review (3614). " +
 				"**Schedule** asks for a duration, the earliest date and a daily window in the customer's time zone, then proposes slots; **Schedule together** books the migration and Migration Hub workshops as one meeting. " +
-				"The MST, the MVM, the FRP and the lead may schedule; Mark held completes the workshop's tasks."},
+				"The MST, the MVM, the FRP and the lead may schedule; Mark held completes the workshop's tasks. " +
+				"A workshop held outside mvmbot is recorded, as an override, with **workshop 1635 held elsewhere <where and when>**."},
 		{Name: "plan", Usage: "plan", Scopes: allScopes,
 			Description: "Propose the migration schedule from the validated questionnaire, adjust it and accept it",
 			Help: "The MVM (the MST where there is no IMAP) gets a card with the proposed pilot and velocity batches, why the batch size was chosen and the units per month. " +
@@ -99,7 +101,8 @@ func Commands() []Command {
 		{Name: "events", Usage: "events", Scopes: allScopes,
 			Description: "The migration events with their state, pre-flight results and the next step of each",
 			Help: "The MVM and the MST start pre-flight, paste its results as CSV (unit,result,reason), mark events ready, start and complete them; the MVM waives pre-flight or cancels, with a reason. " +
-				"Failed units are matched to the known errors and their remediation is posted to the customer. Member lists come from **mvmbot import batch**."},
+				"Failed units are matched to the known errors and their remediation is posted to the customer. Member lists come from **mvmbot import batch**. " +
+				"An event starts once 1871's needs (3954, 3615, 3282, 4008) are done; the MVM (the MST without one) may start it before with **event 1 start anyway <reason>**, an override on record."},
 		{Name: "site", Usage: "site", Scopes: sharedScope,
 			Description: "The migration collaboration site: set it up (new or existing SharePoint site), see its links, repair it",
 			Help: "The MST, the MVM or the lead uses the customer's existing SharePoint site or has mvmbot create one with a Microsoft 365 group. " +
