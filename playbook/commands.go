@@ -183,6 +183,7 @@ func MarkDone(e *Engagement, actorID, ref string, now time.Time) (Task, error) {
 		detail = append(detail, "by evidence: "+string(c.Evidence))
 	}
 	e.audit(now, actorID, ActionMarkDone, t.Key, strings.Join(detail, ", "))
+	e.completeWaiting(now)
 	return t, nil
 }
 

@@ -314,11 +314,9 @@ func TestMarkDone(t *testing.T) {
 		{idMST, "1034", "questionnaire", Customer, "on behalf of the Customer, by evidence: questionnaire"},
 		{idFRP, "core-onboarding", "core-onboarding", "", ""},
 	}
-	for _, k := range []string{"workshop-imap", "hub-workshop", "questionnaire"} {
-		task, _ := TaskByKey(k)
-		giveEvidence(e, task)
-	}
 	for _, tt := range tests {
+		task, _ := TaskByKey(tt.wantKey)
+		giveEvidence(e, task)
 		got, err := MarkDone(e, tt.actor, tt.ref, at)
 		if err != nil {
 			t.Fatalf("MarkDone(%s, %s): %v", tt.actor, tt.ref, err)

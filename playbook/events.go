@@ -569,10 +569,11 @@ func startEvent(e *Engagement, actorID string, n int, override string, now time.
 	return nil
 }
 
-// finishEvents completes 1871 when the last event has finished, if its
-// needs allow.
+// finishEvents completes 1871, by actorID, when the last event has
+// finished and its needs allow.
 func (e *Engagement) finishEvents(actorID string, now time.Time) {
 	e.completeByEvidence(table[byKey[eventsTask]], actorID, now)
+	e.completeWaiting(now)
 }
 
 // EventOutcome is what completing or cancelling an event leads to.

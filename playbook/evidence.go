@@ -129,6 +129,22 @@ func (e *Engagement) completeByEvidence(t Task, actorID string, now time.Time) b
 	return true
 }
 
+// completeWaiting completes every open task whose evidence came before
+// its needs were settled (a questionnaire submitted before the workshops
+// were held, the site ready before them), now that they are, and repeats
+// while that settles more. The bot records it (BotActor): nobody did the
+// task just now, its evidence was already there. 2323 is left to Close.
+func (e *Engagement) completeWaiting(now time.Time) {
+	for more := true; more; {
+		more = false
+		for _, t := range table {
+			if t.Key != closeTask && EvidenceOf(t) != EvidenceNone && e.completeByEvidence(t, BotActor, now) {
+				more = true
+			}
+		}
+	}
+}
+
 // MarkWorkshopHeld records that workshop key (a workshop task's key, or
 // WorkshopTogether), scheduled and started by now, was held, and completes
 // the tasks it covers whose needs are settled. It returns those tasks and,
@@ -167,6 +183,7 @@ func MarkWorkshopHeld(e *Engagement, actorID, key string, now time.Time) (done [
 			left = append(left, fmt.Sprintf("%s waits for %s", t.Ref(), refs(bs)))
 		}
 	}
+	e.completeWaiting(now)
 	return done, left, nil
 }
 
@@ -206,6 +223,7 @@ func MarkHeldElsewhere(e *Engagement, actorID, ref, reason string, now time.Time
 	}
 	e.settle(t, TaskState{Status: StatusDone, By: actorID, At: now.UTC(), Override: true, Reason: "held outside mvmbot: " + reason})
 	e.audit(now, actorID, ActionOverride, t.Key, "done: held outside mvmbot: "+reason)
+	e.completeWaiting(now)
 	return t, nil
 }
 

@@ -244,6 +244,7 @@ func SiteDone(e *Engagement, run int, now time.Time) (marked []Task, left []stri
 			left = append(left, fmt.Sprintf("%s waits for %s. Those come first.", t.Ref(), e.describeBlockers(bs)))
 		}
 	}
+	e.completeWaiting(now)
 	return marked, left, nil
 }
 
