@@ -206,6 +206,12 @@ func TestIMAPMigrationEndToEnd(t *testing.T) {
 		if ev := c.engagement().Events[0]; ev.State != playbook.EventRunning || ev.Override == nil {
 			t.Errorf("event 1 after the override: %+v", ev)
 		}
+		// The override shows in status and history, for anyone.
+		for _, cmd := range []string{"status", "history"} {
+			if s := cardText(t, replyCard(t, c.say(cy, cmd))); !strings.Contains(strings.ToLower(s), "override") || !strings.Contains(s, "the pilot users are waiting") {
+				t.Errorf("%s lacks the override: %s", cmd, s)
+			}
+		}
 		card = replyCard(t, c.say(vi, "events"))
 		card = c.click(vi, "eventComplete", with(eventAction(t, card, "eventComplete", 1), map[string]any{"migrated-1": "19", "failed-1": "1"})).card(t)
 		if s := cardText(t, card); !strings.Contains(s, "completed event 1: 19 migrated, 1 failed") {
@@ -295,7 +301,7 @@ func TestIMAPMigrationEndToEnd(t *testing.T) {
 		}
 		complete(t, h, due[0])
 		s := postedCard(t, proactivePost(t, h, "weekly status"))
-		for _, want := range []string{"Contoso: weekly status", `"Migrated","value":"119 of 250 (47%)`, `"Failed","value":"1"`, "3 completed", "Event 4, ", "1 open (0 escalated)"} {
+		for _, want := range []string{"Contoso: weekly status", "Overrides (6)", "the pilot users are waiting", `"Migrated","value":"119 of 250 (47%)`, `"Failed","value":"1"`, "3 completed", "Event 4, ", "1 open (0 escalated)"} {
 			if !strings.Contains(s, want) {
 				t.Errorf("weekly report lacks %q: %s", want, s)
 			}

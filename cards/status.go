@@ -47,6 +47,10 @@ func Status(e *playbook.Engagement, now time.Time) *Card {
 		}
 		body = append(body, Facts(fs...))
 	}
+	if o := playbook.Overrides(e); len(o) > 0 {
+		body = append(body, Heading(fmt.Sprintf("Overrides (%d)", len(o))), Facts(overrideFacts(e, o)...),
+			Subtle("Steps taken against the playbook's order or without their evidence, with the reason given."))
+	}
 	if ms, ok := playbook.NextMilestone(e); ok {
 		h := "Next milestone: " + ms.Phase.Title() + " complete"
 		if !ms.Due.IsZero() {
@@ -152,9 +156,26 @@ func actionTitle(a playbook.Action) string {
 		return "checked a close-out item"
 	case playbook.ActionCloseWaive:
 		return "waived a close-out item"
+	case playbook.ActionOverride:
+		return "override"
 	}
 	// Actions added later read acceptably as words until they get a title.
 	return strings.ReplaceAll(string(a), "_", " ")
+}
+
+// overrideFacts lists overrides newest first, at most reportRows: when,
+// who, the task and the reason.
+func overrideFacts(e *playbook.Engagement, o []playbook.AuditEntry) []Fact {
+	var fs []Fact
+	for i := len(o) - 1; i >= 0; i-- {
+		if len(fs) == reportRows {
+			fs = append(fs, Fact{"…", fmt.Sprintf("and %d more: type **history**", i+1)})
+			break
+		}
+		a := o[i]
+		fs = append(fs, Fact{a.At.Format("2 Jan"), truncate(memberName(e, a.Actor), 40) + " · " + taskRef(a.Task) + ": " + truncate(oneLine(a.Detail), 200)})
+	}
+	return fs
 }
 
 // taskRef names a task key as people type it.
