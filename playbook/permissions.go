@@ -117,6 +117,18 @@ func Allowed(e *Engagement, actorID string, a Action, t *Task) bool {
 	return Can(e, actorID, a, t) == nil
 }
 
+// WhoMay returns copies of the members who may take action a, one that
+// names no task, in member order: for cards telling a reader who can act.
+func WhoMay(e *Engagement, a Action) []Member {
+	var ms []Member
+	for _, m := range e.Members {
+		if Can(e, m.ID, a, nil) == nil {
+			ms = append(ms, m.clone())
+		}
+	}
+	return ms
+}
+
 // authorize is Can, also returning the owner role the actor acts for when
 // they do the owner's task as its helper.
 func authorize(e *Engagement, actorID string, a Action, t *Task) (onBehalfOf Role, err error) {
