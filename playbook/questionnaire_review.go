@@ -94,6 +94,18 @@ func parseReviewDetail(d string) (int, string) {
 	return n, comment
 }
 
+// ValidationWaitsFor returns the tasks validating the questionnaire waits
+// for now: the open needs of 1672 while it is open (validating marks it
+// done), nil when Validate would succeed on that account. Cards show
+// Validate only when it is empty.
+func ValidationWaitsFor(e *Engagement) []Task {
+	t := table[byKey[validationTask]]
+	if e.State(t.Key).Status != StatusOpen {
+		return nil
+	}
+	return openNeeds(e, t)
+}
+
 // reviewable checks what validating and requesting changes share: e open,
 // the actor a reviewer, version n the latest, not already decided.
 func reviewable(e *Engagement, actorID string, n int) (QuestionnaireVersion, error) {
