@@ -47,9 +47,6 @@ type Roster interface {
 // only seconds for an answer.
 const rosterTimeout = 3 * time.Second
 
-// historyShown is how many audit entries the history card shows.
-const historyShown = 20
-
 // Conversation is the bot's conversation logic: the commands of the
 // command table, the engagement cards' buttons, and the welcome on install.
 // It reads engagements and the roster and returns what should change; it
@@ -309,7 +306,9 @@ func (t *turn) action(verb string, d cards.ActionData, raw json.RawMessage) (ans
 		return t.next(d, "", false, nil)
 	case cards.VerbDone, cards.VerbUndo, cards.VerbNA:
 		return t.taskButton(verb, d, raw)
-	case cards.VerbStatus, cards.VerbRoles, cards.VerbHistory:
+	case cards.VerbHistory:
+		return t.history(d, raw)
+	case cards.VerbStatus, cards.VerbRoles:
 		return t.view(verb, d)
 	case cards.VerbLead:
 		return t.leadButton(d, raw)
@@ -489,7 +488,7 @@ func (t *turn) view(verb string, d cards.ActionData) (answer, error) {
 	case cards.VerbRoles:
 		return answer{card: cards.Roles(e, "", t.a.From.ID)}, nil
 	}
-	return answer{card: cards.History(e, historyShown)}, nil
+	return answer{card: cards.History(e, 1)}, nil
 }
 
 // next answers with the person's task card; notice and undo come from a

@@ -1,6 +1,8 @@
 package bot
 
 import (
+	"encoding/json"
+	"math"
 	"strconv"
 	"strings"
 
@@ -81,4 +83,26 @@ func (t *turn) eventCommand(args string) (answer, error) {
 		return who + " started event " + strconv.Itoa(n) + " before the playbook's order allows (an override): " + reason
 	}
 	return save(e, t.announce(e, answer{text: msg("You")}, msg(t.actorName(e)))), nil
+}
+
+// history answers the history card's buttons: data.page (1, the newest,
+// when absent) of the audit history.
+func (t *turn) history(d cards.ActionData, raw json.RawMessage) (answer, error) {
+	m, err := decodeObject(raw)
+	if err != nil {
+		return answer{}, err
+	}
+	page := 1
+	if v, ok := m["page"]; ok && v != nil {
+		f, ok := v.(float64)
+		if !ok || f != math.Trunc(f) || f < 1 || f > math.MaxInt32 {
+			return answer{}, playbook.Errorf(playbook.EINVALID, "This button does not say which page of the history it is for. Type **history** for a fresh card.")
+		}
+		page = int(f)
+	}
+	e, err := t.target(d)
+	if err != nil {
+		return answer{}, err
+	}
+	return answer{card: cards.History(e, page)}, nil
 }

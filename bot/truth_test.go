@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -232,4 +233,37 @@ func TestGovernmentBoxHasAnMVM(t *testing.T) {
 		t.Errorf("MVM in a commercial Box engagement: %q", s)
 	}
 	assertUnchanged(t, c2, before)
+}
+
+// TestHistoryPages: the history is paged with Older and Newer and says
+// each entry in words; a bad page is refused.
+func TestHistoryPages(t *testing.T) {
+	h := newHarness(t, harnessOpts{auth: true, now: func() time.Time { return qNow }})
+	c := &conv{t: t, h: h}
+	setUp(t, c)
+	e := c.engagement()
+	for i := range 30 {
+		if _, err := playbook.AddNote(e, vi.id, "note "+strings.Repeat("x", i%3), qNow); err != nil {
+			t.Fatal(err)
+		}
+	}
+	commit(t, c, e)
+	n := len(c.engagement().History)
+	first := replyCard(t, c.say(cy, "history"))
+	if s := cardText(t, first); !strings.Contains(s, "Entries 1 to 20 of "+strconv.Itoa(n)) || !strings.Contains(s, "Vi Velocity wrote a note: note") || strings.Contains(s, `"title":"Newer"`) {
+		t.Errorf("page 1: %s", s)
+	}
+	older := action(t, first, "history", "")
+	for _, a := range first["actions"].([]any) {
+		if m := a.(map[string]any); m["title"] == "Older" {
+			older = m["data"].(map[string]any)
+		}
+	}
+	second := cardText(t, c.click(cy, "history", older).card(t))
+	if !strings.Contains(second, "Entries 21 to") || !strings.Contains(second, `"title":"Newer"`) || !strings.Contains(second, "Pat Partner set up the engagement") {
+		t.Errorf("page 2: %s", second)
+	}
+	if got := c.click(cy, "history", map[string]any{"engagement": e.ID, "page": "two"}); got.StatusCode != http.StatusBadRequest {
+		t.Errorf("bad page: %d %s", got.StatusCode, got.Value)
+	}
 }

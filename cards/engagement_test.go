@@ -94,8 +94,10 @@ func engagementCards(t *testing.T) map[string]*cards.Card {
 		"status":               cards.Status(e, t0.AddDate(0, 2, 0)),
 		"status, no dates":     cards.Status(closed, t0),
 		"status, big, overdue": cards.Status(b, t0.AddDate(1, 0, 0)),
-		"history":              cards.History(e, 20),
-		"history, big":         cards.History(b, 20),
+		"history":              cards.History(e, 1),
+		"history, big":         cards.History(b, 1),
+		"history, p2":          cards.History(b, 2),
+		"history, p999":        cards.History(b, 999),
 		"installed, team":      cards.Installed(false),
 		"installed, personal":  cards.Installed(true),
 	}
