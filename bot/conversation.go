@@ -209,6 +209,9 @@ func (t *turn) membersAdded() Outcome {
 	if !added {
 		return Outcome{}
 	}
+	if c := t.reinstalled(); c != nil {
+		return reply(cardReply(c))
+	}
 	return reply(cardReply(cards.Installed(t.personal())))
 }
 

@@ -106,3 +106,20 @@ func (t *turn) history(d cards.ActionData, raw json.RawMessage) (answer, error) 
 	}
 	return answer{card: cards.History(e, page)}, nil
 }
+
+// reinstalled is the answer to the bot being added again to a channel or
+// group chat that already has an engagement: its status, not the welcome
+// that asks to set one up. Nil when there is none (or it cannot be read:
+// the welcome is the safe answer then).
+func (t *turn) reinstalled() *cards.Card {
+	if t.personal() || t.c.Engagements == nil {
+		return nil
+	}
+	e, err := t.c.Engagements.EngagementByConversation(t.ctx, t.a.ConversationKey())
+	if err != nil {
+		return nil
+	}
+	c := cards.Status(e, t.now)
+	c.Body = append([]cards.Element{c.Body[0], cards.Notice("mvmbot is back in this conversation. The "+e.Customer+" engagement continues where it was: here is its status.", false)}, c.Body[1:]...)
+	return c
+}

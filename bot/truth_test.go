@@ -267,3 +267,19 @@ func TestHistoryPages(t *testing.T) {
 		t.Errorf("bad page: %d %s", got.StatusCode, got.Value)
 	}
 }
+
+// TestReinstallAnswersWithStatus: the bot added again to a conversation
+// with an engagement answers with its status, not the set-up welcome.
+func TestReinstallAnswersWithStatus(t *testing.T) {
+	h := newHarness(t, harnessOpts{auth: true, now: func() time.Time { return qNow }})
+	c := &conv{t: t, h: h}
+	setUp(t, c)
+	install := h.groupMessage(c.nextID(), pat, "")
+	install["type"] = "conversationUpdate"
+	install["membersAdded"] = []any{map[string]any{"id": "28:" + testAppID}}
+	delete(install, "text")
+	s := cardText(t, replyCard(t, c.post(install)))
+	if !strings.Contains(s, "mvmbot is back in this conversation. The Contoso engagement continues") || strings.Contains(s, "Set up the engagement") || !strings.Contains(s, "Assessment") {
+		t.Errorf("re-install: %s", s)
+	}
+}
