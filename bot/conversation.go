@@ -503,6 +503,7 @@ func (t *turn) next(d cards.ActionData, notice string, attention bool, undo *car
 			return answer{}, err
 		}
 		var card *cards.Card
+		v.Compact = true
 		err := t.viewMine(func(es []*playbook.Engagement) {
 			v.Sections = es
 			card = cards.Next(v)

@@ -283,3 +283,27 @@ func TestReinstallAnswersWithStatus(t *testing.T) {
 		t.Errorf("re-install: %s", s)
 	}
 }
+
+// TestPersonalNextIsShort: in the personal chat, with two engagements,
+// the tasks to do now come first and each engagement's waiting tasks are
+// one line with a button that shows them.
+func TestPersonalNextIsShort(t *testing.T) {
+	h := newHarness(t, harnessOpts{auth: true, now: func() time.Time { return qNow }})
+	c := &conv{t: t, h: h}
+	setUp(t, c)
+	personal := func(p person) map[string]any {
+		a := h.message(c.nextID(), "next")
+		a["from"] = map[string]any{"id": p.id, "name": p.name}
+		a["conversation"] = map[string]any{"id": "a:personal-" + p.id, "conversationType": "personal", "tenantId": "tenant-1"}
+		return a
+	}
+	card := replyCard(t, c.post(personal(mo)))
+	s := cardText(t, card)
+	if !strings.Contains(s, "waiting on other tasks: ") || !strings.Contains(s, "Show what they wait for") || strings.Contains(s, `"text":"Waiting"`) {
+		t.Errorf("personal next: %s", s)
+	}
+	full := cardText(t, c.click(mo, "next", action(t, card, "next", "")).card(t))
+	if !strings.Contains(full, "Waiting") || !strings.Contains(full, "waits for") {
+		t.Errorf("expanded: %s", full)
+	}
+}

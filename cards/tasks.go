@@ -27,6 +27,10 @@ type NextView struct {
 	// Personal is true in the 1:1 chat: the refresh asks for every
 	// engagement of the person, and sections name their engagement.
 	Personal bool
+	// Compact is the personal overview of several engagements: what the
+	// person can do now comes first, and each engagement's waiting tasks
+	// are one line with a button that shows them in full.
+	Compact bool
 }
 
 // Next is the task card: for each engagement, the person's ready tasks,
@@ -50,8 +54,18 @@ func Next(v NextView) *Card {
 		body = append(body, Text("You belong to no engagement yet. Ask an engagement's lead to give you a role with **role @you ROLE**, or add me to a team channel or group chat and type **setup** there."))
 	}
 	var users []string
-	for _, e := range v.Sections {
-		body = section(body, e, v.PersonID, v.Personal || len(v.Sections) > 1)
+	sections := v.Sections
+	if v.Compact {
+		// Engagements where the person has something to do now first.
+		idle := make(map[*playbook.Engagement]int, len(sections))
+		for _, e := range sections {
+			idle[e] = boolRank(!hasReady(e, v.PersonID))
+		}
+		sections = slices.Clone(sections)
+		slices.SortStableFunc(sections, func(a, b *playbook.Engagement) int { return idle[a] - idle[b] })
+	}
+	for _, e := range sections {
+		body = section(body, e, v.PersonID, v.Personal || len(v.Sections) > 1, v.Compact)
 		for _, m := range e.Members {
 			users = appendUnique(users, m.ID)
 		}
@@ -80,8 +94,22 @@ func appendUnique(s []string, v string) []string {
 	return append(s, v)
 }
 
-// section appends one engagement's part of the task card to out.
-func section(out []Element, e *playbook.Engagement, personID string, named bool) []Element {
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// hasReady reports whether the person has a task to do now in e.
+func hasReady(e *playbook.Engagement, personID string) bool {
+	m, ok := e.Member(personID)
+	return ok && !e.IsClosed() && len(playbook.NextStepsForRoles(e, m.Roles...).Ready) > 0
+}
+
+// section appends one engagement's part of the task card to out; compact
+// puts its waiting tasks in one line with a button to show them.
+func section(out []Element, e *playbook.Engagement, personID string, named, compact bool) []Element {
 	if named {
 		out = append(out, Heading(e.Customer))
 	}
@@ -128,6 +156,18 @@ func section(out []Element, e *playbook.Engagement, personID string, named bool)
 			buttons = append(buttons, na)
 		}
 		out = append(out, Actions(buttons...))
+	}
+	if compact && len(steps.Waiting) > 0 {
+		refs := make([]string, 0, min(len(steps.Waiting), 8))
+		for i, s := range steps.Waiting {
+			if i == 8 {
+				refs = append(refs, "…")
+				break
+			}
+			refs = append(refs, s.Task.Ref())
+		}
+		return append(out, Subtle(strconv.Itoa(len(steps.Waiting))+" waiting on other tasks: "+strings.Join(refs, ", ")),
+			Actions(quiet(Button("Show what they wait for", VerbNext, ActionData{Engagement: e.ID}))))
 	}
 	if len(steps.Waiting) > 0 {
 		out = append(out, Heading("Waiting"))
