@@ -348,6 +348,8 @@ func (t *turn) action(verb string, d cards.ActionData, raw json.RawMessage) (ans
 	case cards.VerbEventPreflight, cards.VerbEventResults, cards.VerbEventReady, cards.VerbEventWaive,
 		cards.VerbEventStart, cards.VerbEventComplete, cards.VerbEventCancel, cards.VerbEventIssue:
 		return t.eventButton(verb, d, raw)
+	case cards.VerbEventMembers:
+		return t.eventMembers(d, raw)
 	case cards.VerbClose:
 		return t.closeCard(d)
 	case cards.VerbCloseCheck, cards.VerbCloseWaive, cards.VerbSurveySend, cards.VerbCloseOut:

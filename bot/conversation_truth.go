@@ -1,7 +1,10 @@
 package bot
 
 import (
+	"bytes"
+	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -122,4 +125,87 @@ func (t *turn) reinstalled() *cards.Card {
 	c := cards.Status(e, t.now)
 	c.Body = append([]cards.Element{c.Body[0], cards.Notice("mvmbot is back in this conversation. The "+e.Customer+" engagement continues where it was: here is its status.", false)}, c.Body[1:]...)
 	return c
+}
+
+// maxMembersEcho is the most of a refused member list the events card
+// shows back: a card stays under Teams' 28 KB.
+const maxMembersEcho = 4 << 10
+
+// eventMembers sets an event's members from the list pasted in the events
+// card, CSV or tab-separated (as Excel copies), checked whole by
+// playbook.ParseBatchCSV: a bad row refuses the list, which comes back as
+// typed with every bad row under it, and nothing is imported.
+func (t *turn) eventMembers(d cards.ActionData, raw json.RawMessage) (answer, error) {
+	b, err := decodeButton(raw, cards.EventKey, "event", "events")
+	if err != nil {
+		return answer{}, err
+	}
+	n := b.id
+	list, err := b.text(cards.MembersInput(n))
+	if err != nil {
+		return answer{}, err
+	}
+	kindText, err := b.text(cards.MembersKindInput(n))
+	if err != nil {
+		return answer{}, err
+	}
+	e, err := t.target(d)
+	if err != nil {
+		return answer{}, err
+	}
+	if err := playbook.Can(e, t.a.From.ID, playbook.ActionEventMembers, nil); err != nil {
+		return answer{}, err
+	}
+	kind := playbook.BatchKind(strings.TrimSpace(kindText))
+	refuse := func(msg string) (answer, error) {
+		f := &cards.MembersForm{Event: n, Raw: list, Kind: kind, Error: msg}
+		if len(list) > maxMembersEcho {
+			f.Raw = ""
+			f.Error += " (The list is too long to show back here: fix it where you copied it from and paste it again.)"
+		}
+		who := t.a.From.ID
+		return answer{card: cards.Events(e, cards.EventsView{Notice: fmt.Sprintf("Nothing was imported for event %d.", n), Attention: true, Members: f,
+			May: func(a playbook.Action) bool { return playbook.Can(e, who, a, nil) == nil }})}, nil
+	}
+	members, rowErrs, perr := playbook.ParseBatchCSV(commaSeparated(list), kind)
+	switch {
+	case len(rowErrs) > 0:
+		// One row a paragraph: Teams' Markdown joins single line breaks.
+		return refuse(strings.ReplaceAll(strings.TrimSpace(playbook.RowErrorsText(rowErrs, maxRowErrors)), "\n", "\n\n"))
+	case perr != nil:
+		if !personError(perr) {
+			return answer{}, perr
+		}
+		return refuse(playbook.ErrorMessage(perr))
+	}
+	if err := playbook.SetEventMembers(e, t.a.From.ID, n, kind, members, t.now); err != nil {
+		if !personError(err) {
+			return answer{}, err
+		}
+		return refuse(playbook.ErrorMessage(err))
+	}
+	bump(e)
+	notice := fmt.Sprintf("%s set the members of event %d: %d %s.", displayName(t.me()), n, len(members), kind)
+	return save(e, answer{card: t.eventsCard(e, notice, false)}), nil
+}
+
+// commaSeparated turns a tab-separated paste (Excel copies cells so) into
+// CSV for the batch parser; a list whose first line has no tab is CSV
+// already and is returned as it is.
+func commaSeparated(s string) []byte {
+	first, _, _ := strings.Cut(s, "\n")
+	if !strings.Contains(first, "\t") {
+		return []byte(s)
+	}
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	for line := range strings.SplitSeq(strings.ReplaceAll(s, "\r\n", "\n"), "\n") {
+		if strings.TrimSpace(line) == "" {
+			b.WriteByte('\n') // kept, so that row errors name the pasted lines
+			continue
+		}
+		_ = w.Write(strings.Split(line, "\t")) // a bytes.Buffer does not fail
+		w.Flush()
+	}
+	return b.Bytes()
 }

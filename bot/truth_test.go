@@ -307,3 +307,49 @@ func TestPersonalNextIsShort(t *testing.T) {
 		t.Errorf("expanded: %s", full)
 	}
 }
+
+// TestEventMembersPasted: the MVM pastes an event's batch in the events
+// card, tab-separated as Excel copies it; a list with bad rows comes back
+// as typed with every bad row under it, and nothing is imported.
+func TestEventMembersPasted(t *testing.T) {
+	h := newHarness(t, harnessOpts{auth: true, now: func() time.Time { return qNow }})
+	c := &conv{t: t, h: h}
+	validatedQuestionnaire(t, c, true)
+	card := replyCard(t, c.say(vi, "plan"))
+	if s := cardText(t, c.click(vi, "planAccept", action(t, card, "planAccept", "")).card(t)); !strings.Contains(s, "Plan v1 accepted") {
+		t.Fatalf("accept: %s", s)
+	}
+	events := replyCard(t, c.say(vi, "events"))
+	if s := cardText(t, events); !strings.Contains(s, "Set members") || !strings.Contains(s, `"id":"members-1"`) {
+		t.Fatalf("events card lacks the member list form: %s", s)
+	}
+	set := eventAction(t, events, "eventMembers", 1)
+
+	bad := "user\ttarget\nann@contoso.com\t\nnot-an-address\t\nann@contoso.com\t\n"
+	before := c.engagement()
+	s := cardText(t, c.click(vi, "eventMembers", with(set, map[string]any{"members-1": bad, "membersKind-1": "user"})).card(t))
+	for _, want := range []string{"Nothing was imported for event 1", `line 3: \"not-an-address\" is not an email address`, `\n\nline 4: ann@contoso.com repeats line 2`} {
+		if !strings.Contains(s, want) {
+			t.Errorf("refused list lacks %q: %s", want, s)
+		}
+	}
+	if !strings.Contains(s, `"value":"user\ttarget\nann@contoso.com`) {
+		t.Errorf("the list is not kept as typed: %s", s)
+	}
+	assertUnchanged(t, c, before)
+
+	good := "user\ttarget\r\nann@contoso.com\tann@contoso.onmicrosoft.com\r\nbob@contoso.com\t\r\n"
+	s = cardText(t, c.click(vi, "eventMembers", with(set, map[string]any{"members-1": good, "membersKind-1": "user"})).card(t))
+	if !strings.Contains(s, "set the members of event 1: 2 user") {
+		t.Errorf("set: %s", s)
+	}
+	if ev := c.engagement().Events[0]; len(ev.Members) != 2 || ev.Members[0].Target != "ann@contoso.onmicrosoft.com" {
+		t.Errorf("members = %+v", ev.Members)
+	}
+	// The customer may not.
+	before = c.engagement()
+	if got := c.click(cy, "eventMembers", with(set, map[string]any{"members-1": good, "membersKind-1": "user"})); got.StatusCode != http.StatusForbidden {
+		t.Errorf("customer: %d %s", got.StatusCode, got.Value)
+	}
+	assertUnchanged(t, c, before)
+}
