@@ -139,8 +139,16 @@ func (t *turn) workshopSchedule(d cards.ActionData) (answer, error) {
 	if err != nil {
 		return answer{}, err
 	}
-	if _, err := t.workshopTarget(e, d.Task); err != nil {
+	tasks, err := t.workshopTarget(e, d.Task)
+	if err != nil {
 		return answer{}, err
+	}
+	// Asked again when slots are offered (playbook.SetWorkshop); here so
+	// that nobody fills in the form for nothing.
+	if w := e.Workshop(d.Task); w == nil || w.Status == playbook.WorkshopNotScheduled || w.Status == playbook.WorkshopCancelled {
+		if err := playbook.WorkshopReady(e, tasks); err != nil {
+			return answer{}, err
+		}
 	}
 	zone := customerZone(e)
 	earliest := t.now.In(zoneLocation(zone)).AddDate(0, 0, 1)

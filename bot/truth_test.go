@@ -353,3 +353,27 @@ func TestEventMembersPasted(t *testing.T) {
 	}
 	assertUnchanged(t, c, before)
 }
+
+// assessed marks 1699 done, as the FRP: the migration workshops wait for
+// the assessment before they are scheduled.
+func assessed(t *testing.T, c *conv) {
+	t.Helper()
+	if s := text(c.say(pat, "done 1699")); !strings.Contains(s, "marked **1699**") {
+		t.Fatalf("done 1699: %q", s)
+	}
+}
+
+// TestWorkshopWaitsForTheAssessment: scheduling a migration workshop asks
+// the playbook as done does: it waits for 1699.
+func TestWorkshopWaitsForTheAssessment(t *testing.T) {
+	h := newHarness(t, harnessOpts{auth: true, now: func() time.Time { return qNow }})
+	c := &conv{t: t, h: h}
+	setUp(t, c)
+	card := replyCard(t, c.say(mo, "workshops"))
+	before := c.engagement()
+	got := c.click(mo, "workshopSchedule", action(t, card, "workshopSchedule", "workshop-imap"))
+	if got.StatusCode != http.StatusBadRequest || !strings.Contains(string(got.Value), "This workshop waits for 1699") {
+		t.Errorf("schedule before 1699: %d %s", got.StatusCode, got.Value)
+	}
+	assertUnchanged(t, c, before)
+}

@@ -56,6 +56,14 @@ func TestSetWorkshop(t *testing.T) {
 	start := t0.Add(72 * time.Hour)
 	w := Workshop{Key: WorkshopTogether, Tasks: TogetherTasks(e), Status: WorkshopScheduled, Start: start, End: start.Add(time.Hour), Token: "e.tok",
 		Attendees: []Attendee{{Email: "a@contoso.com"}}}
+	// The migration workshop waits for the assessment, as done would.
+	before := e.Clone()
+	wantErr(t, SetWorkshop(e, idMST, w, t0), EINVALID, "This workshop waits for 1699")
+	wantUnchanged(t, before, e)
+	mustDone(t, e, "assessment")
+	// A workshop that follows it may be planned before it is held.
+	later := e.Clone()
+	mustOK(t, SetWorkshop(later, idMST, Workshop{Key: "remote-connectivity", Tasks: []string{"remote-connectivity"}, Status: WorkshopProposed}, t0))
 	mustOK(t, SetWorkshop(e, idMST, w, t0))
 	got := e.Workshop(WorkshopTogether)
 	if got == nil || got.By != idMST || !got.Updated.Equal(t0) || e.WorkshopOf("workshop-imap") != got || e.WorkshopByToken("e.tok") != got || e.WorkshopByToken("") != nil {
