@@ -377,3 +377,28 @@ func TestWorkshopWaitsForTheAssessment(t *testing.T) {
 	}
 	assertUnchanged(t, c, before)
 }
+
+// TestHeldElsewhereAgrees: a workshop recorded as held outside mvmbot reads
+// the same on the workshops card, status and history: done, as an
+// override, with the reason.
+func TestHeldElsewhereAgrees(t *testing.T) {
+	h := newHarness(t, harnessOpts{auth: true, now: func() time.Time { return qNow }})
+	c := &conv{t: t, h: h}
+	setUp(t, c)
+	assessed(t, c)
+	if s := text(c.say(mo, "workshop 1635 held elsewhere Teams call on 20 Nov")); !strings.Contains(s, "as held outside mvmbot (an override): Teams call on 20 Nov") {
+		t.Fatalf("held elsewhere: %q", s)
+	}
+	ws := cardText(t, replyCard(t, c.say(cy, "workshops")))
+	if !strings.Contains(ws, "Held outside mvmbot (an override): Teams call on 20 Nov") {
+		t.Errorf("workshops card: %s", ws)
+	}
+	for _, cmd := range []string{"status", "history"} {
+		if s := cardText(t, replyCard(t, c.say(cy, cmd))); !strings.Contains(s, "held outside mvmbot: Teams call on 20 Nov") {
+			t.Errorf("%s: %s", cmd, s)
+		}
+	}
+	if st := c.engagement().State("workshop-imap"); st.Status != playbook.StatusDone || !st.Override {
+		t.Errorf("1635 = %+v", st)
+	}
+}
