@@ -182,7 +182,7 @@ func allows(e *Engagement, m Member, w who) bool {
 		w&whoStarter != 0 && (m.Has(FRP) || m.Has(MST) || m.Has(MVM)):
 		return true
 	case w&whoCloser != 0:
-		if MVMApplies(e) && len(e.Holders(MVM)) > 0 {
+		if MVMApplies(e) && e.held(MVM) {
 			return m.Has(MVM)
 		}
 		return m.Lead
@@ -208,7 +208,7 @@ func refuse(e *Engagement, m Member, a Action, r rule, t *Task, owner Role) erro
 	case ActionMarkNotApplicable:
 		return Errorf(EFORBIDDEN, "Only %s can mark %s not applicable. %s", orList(names(e, r.who, owner)), t.Ref(), yours)
 	case ActionClose:
-		if MVMApplies(e) && len(e.Holders(MVM)) > 0 {
+		if MVMApplies(e) && e.held(MVM) {
 			return Errorf(EFORBIDDEN, "Only the MVM can close this engagement. %s", yours)
 		}
 		return Errorf(EFORBIDDEN, "Only %s can close this engagement. %s", e.leadName(), yours)
@@ -216,7 +216,7 @@ func refuse(e *Engagement, m Member, a Action, r rule, t *Task, owner Role) erro
 		return Errorf(EFORBIDDEN, "Only the FRP, the MST or the MVM can %s. %s", r.verb, yours)
 	}
 	msg := fmt.Sprintf("Only %s can %s in this engagement. %s", orList(names(e, r.who, owner)), r.verb, yours)
-	if mgr := Manager(e); r.who&whoManager != 0 && len(e.Holders(mgr)) == 0 {
+	if mgr := Manager(e); r.who&whoManager != 0 && !e.held(mgr) {
 		msg += fmt.Sprintf(" Nobody holds %s yet: the lead gives it with **role @person %s**.", mgr, mgr)
 	}
 	return Errorf(EFORBIDDEN, "%s", msg)

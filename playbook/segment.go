@@ -94,10 +94,21 @@ func mvmSegment(s Segment) bool {
 // it, else the MST. So an engagement waiting for its MVM is never stranded:
 // the MST acts until the MVM joins.
 func Manager(e *Engagement) Role {
-	if MVMApplies(e) && len(e.Holders(MVM)) > 0 {
+	if MVMApplies(e) && e.held(MVM) {
 		return MVM
 	}
 	return MST
+}
+
+// held reports whether anyone holds r; unlike Holders it copies nothing,
+// as OwnerOf asks it for every task on every next-steps question.
+func (e *Engagement) held(r Role) bool {
+	for _, m := range e.Members {
+		if m.Has(r) {
+			return true
+		}
+	}
+	return false
 }
 
 func errMVMNotApplicable(e *Engagement) error {
