@@ -486,7 +486,11 @@ func TestClose(t *testing.T) {
 		t.Errorf("audit = %+v", got)
 	}
 	// Closing early sets every open task aside, as an override with the
-	// reason: a closed engagement has no open task.
+	// reason: a closed engagement has no open task, and its progress still
+	// says how much was done.
+	if p := Progress(e).Overall; p.Done != 0 || p.Applicable == 0 {
+		t.Errorf("progress after an early close = %+v", p)
+	}
 	for _, task := range Applicable(e) {
 		if st := e.State(task.Key); st.Status != StatusNotApplicable || !st.Override || st.Reason != "engagement closed: customer cancelled" {
 			t.Errorf("%s after an early close: %+v", task.Key, st)
