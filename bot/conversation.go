@@ -32,7 +32,8 @@ var turnCommands = []Command{
 	{Name: "done", Usage: "done <task id>", Scopes: allScopes,
 		Description: "Mark a task done, e.g. done 1699",
 		Help: "Name the task by its playbook id (1699) or, where an id names two tasks, by its key (workshop-box). " +
-			"The task's owner role may do it; the lead, the MVM and helper roles may do it on the owner's behalf. A task waits until the tasks it needs are settled.",
+			"The task's owner role may do it; a helper role the playbook names (the MST for the customer's tasks) may do it on the owner's behalf. A task waits until the tasks it needs are settled. " +
+			"Tasks with evidence complete through it, not through done: 1034 when the questionnaire is submitted, 1672 when it is validated, a workshop when it is marked held, 2979, 3615 and 3282 when the site is ready, 1871 when every event is completed or cancelled, 2323 by closing; done on one of them says how, with the button.",
 		Rank: 20,
 		Run:  func(t *turn, args string) (answer, error) { return t.taskCommand("done", args) }},
 	{Name: "status", Usage: "status [user or path]", Scopes: allScopes,
@@ -82,7 +83,11 @@ var turnButtons = []Button{
 		}},
 	{Verbs: []string{cards.VerbDone, cards.VerbUndo, cards.VerbNA},
 		Run: (*turn).taskButton},
-	{Verbs: []string{cards.VerbStatus, cards.VerbHistory},
+	{Verbs: []string{cards.VerbHistory},
+		Run: func(t *turn, _ string, d cards.ActionData, raw json.RawMessage) (answer, error) {
+			return t.history(d, raw)
+		}},
+	{Verbs: []string{cards.VerbStatus},
 		Run: func(t *turn, verb string, d cards.ActionData, _ json.RawMessage) (answer, error) {
 			return t.view(verb, d)
 		}},
@@ -115,9 +120,6 @@ type Roster interface {
 // rosterTimeout bounds the one outside read a turn may make: Teams waits
 // only seconds for an answer.
 const rosterTimeout = 3 * time.Second
-
-// historyShown is how many audit entries the history card shows.
-const historyShown = 20
 
 // Conversation is the bot's conversation logic: the commands of the
 // command table, the engagement cards' buttons, and the welcome on install.
@@ -292,6 +294,9 @@ func (t *turn) membersAdded() Outcome {
 	if !added {
 		return Outcome{}
 	}
+	if c := t.reinstalled(); c != nil {
+		return reply(cardReply(c))
+	}
 	return reply(cardReply(cards.Installed(t.botName(), t.personal())))
 }
 
@@ -456,7 +461,7 @@ func (t *turn) view(verb string, d cards.ActionData) (answer, error) {
 	case cards.VerbRoles:
 		return answer{card: cards.Roles(e, "", t.a.From.ID)}, nil
 	}
-	return answer{card: cards.History(e, historyShown)}, nil
+	return answer{card: cards.History(e, 1)}, nil
 }
 
 // next answers with the person's task card; notice and undo come from a
@@ -468,6 +473,7 @@ func (t *turn) next(d cards.ActionData, notice string, attention bool, undo *car
 			return answer{}, err
 		}
 		var card *cards.Card
+		v.Compact = true
 		err := t.viewMine(func(es []*playbook.Engagement) {
 			v.Sections = es
 			card = cards.Next(v)
@@ -508,6 +514,9 @@ func (t *turn) taskCommand(verb, args string) (answer, error) {
 	}
 	task, err := t.apply(e, verb, ref, reason)
 	if err != nil {
+		if ans, ok := t.evidenceRefusal(e, ref, err); ok && verb == cards.VerbDone {
+			return ans, nil
+		}
 		return answer{}, err
 	}
 	bump(e)

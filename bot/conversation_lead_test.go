@@ -30,6 +30,11 @@ func TestLeadHandover(t *testing.T) {
 		{name: "not the lead", act: func() map[string]any {
 			return h.groupMessage(c.nextID(), cy, "lead <at>Mo Support</at>", mo)
 		}, want: "Only the lead (Pat Partner) or the MVM can hand over the lead"},
+		// Issue 18: the lead is never a customer (she could then remove the
+		// partner's role and mark FRP tasks done on their behalf).
+		{name: "to a customer", act: func() map[string]any {
+			return h.groupMessage(c.nextID(), pat, "lead <at>Cy Customer</at>", cy)
+		}, want: "never the customer, so Cy Customer cannot lead"},
 		{name: "not in the engagement", act: func() map[string]any {
 			return h.groupMessage(c.nextID(), pat, "lead <at>Sam Stranger</at>", stranger)
 		}, want: "Sam Stranger is not a member of the Contoso engagement"},
@@ -74,8 +79,8 @@ func TestLeadHandover(t *testing.T) {
 		wantCard string // on the roles card answered
 	}{
 		{"the lead hands over", pat, mo, `"Mo Support now leads the engagement."`},
-		{"the MVM hands over", vi, cy, `"Cy Customer now leads the engagement."`},
-		{"the new lead hands back", cy, pat, `"Pat Partner now leads the engagement."`},
+		{"the MVM hands over", vi, vi, `"Vi Velocity now leads the engagement."`},
+		{"the new lead hands back", vi, pat, `"Pat Partner now leads the engagement."`},
 	}
 	for _, tt := range handovers {
 		t.Run(tt.name, func(t *testing.T) {
@@ -113,7 +118,7 @@ func TestLeadHandover(t *testing.T) {
 	// The old lead no longer may.
 	c.say(pat, "lead <at>Mo Support</at>", mo)
 	before := c.engagement()
-	if s := text(c.say(pat, "lead <at>Cy Customer</at>", cy)); !strings.Contains(s, "Only the lead (Mo Support)") {
+	if s := text(c.say(pat, "lead <at>Vi Velocity</at>", vi)); !strings.Contains(s, "Only the lead (Mo Support)") {
 		t.Errorf("old lead handing over: %q", s)
 	}
 	assertUnchanged(t, c, before)
@@ -160,9 +165,10 @@ func TestLeadButton(t *testing.T) {
 		{name: "not a member", act: click(pat, cur(), stranger.id, false), wantCode: 400, want: "not a member of the Contoso engagement", lead: pat},
 		{name: "Make lead", act: click(pat, cur(), mo.id, false), want: "Mo Support now leads the engagement.", lead: mo,
 			announce: "Pat Partner handed the lead of the Contoso engagement to Mo Support."},
-		{name: "the same card again", act: click(pat, cur(), cy.id, false), want: "out of date", lead: mo},
-		{name: "from the personal chat", act: func() map[string]any { return click(vi, cur(), cy.id, true)() }, want: "Cy Customer now leads the engagement.", lead: cy,
-			announce: "Vi Velocity handed the lead of the Contoso engagement to Cy Customer.", personal: true},
+		{name: "the same card again", act: click(pat, cur(), vi.id, false), want: "out of date", lead: mo},
+		{name: "to a customer", act: func() map[string]any { return click(mo, cur(), cy.id, false)() }, wantCode: 400, want: "never the customer", lead: mo},
+		{name: "from the personal chat", act: func() map[string]any { return click(vi, cur(), pat.id, true)() }, want: "Pat Partner now leads the engagement.", lead: pat,
+			announce: "Vi Velocity handed the lead of the Contoso engagement to Pat Partner.", personal: true},
 	}
 	for _, s := range steps {
 		t.Run(s.name, func(t *testing.T) {

@@ -171,7 +171,7 @@ func (t *turn) escalationsCard(e *playbook.Engagement, notice string) *cards.Car
 	return cards.Escalations(e, cards.EscalationsView{
 		List:   playbook.Escalations(e, t.now),
 		Notice: notice,
-		CanAct: !e.IsClosed() && playbook.CanMigration(e, t.a.From.ID, playbook.ActionEscalationAck) == nil,
+		CanAct: !e.IsClosed() && playbook.Can(e, t.a.From.ID, playbook.ActionEscalationAck, nil) == nil,
 	})
 }
 

@@ -41,21 +41,19 @@ var closeButtons = []Button{
 // closeView is the close-out card's permissions for the person asking.
 func (t *turn) closeView(e *playbook.Engagement, notice string) cards.CloseView {
 	return cards.CloseView{Notice: notice,
-		CanCheck: playbook.CanMigration(e, t.a.From.ID, playbook.ActionCloseCheck) == nil,
+		CanCheck: playbook.Can(e, t.a.From.ID, playbook.ActionCloseCheck, nil) == nil,
 		CanClose: playbook.Can(e, t.a.From.ID, playbook.ActionClose, nil) == nil}
 }
 
-// closeCard answers the close-out checklist to the MVM or the lead.
+// closeCard answers the close-out checklist: with its buttons to the MVM
+// (the MST without one) and whoever closes, read-only with who can act to
+// anyone else in the engagement.
 func (t *turn) closeCard(d cards.ActionData) (answer, error) {
 	e, err := t.target(d)
 	if err != nil {
 		return answer{}, err
 	}
-	v := t.closeView(e, "")
-	if !v.CanCheck && !v.CanClose {
-		return answer{}, playbook.CanMigration(e, t.a.From.ID, playbook.ActionCloseCheck)
-	}
-	return answer{card: cards.Close(e, v)}, nil
+	return answer{card: cards.Close(e, t.closeView(e, ""))}, nil
 }
 
 // closeButton runs Check, Waive, Send the survey and Close.

@@ -17,9 +17,16 @@ var eventCommands = []Command{
 	{Name: "events", Usage: "events", Scopes: allScopes,
 		Description: "The migration events with their state, pre-flight results and the next step of each",
 		Help: "The MVM and the MST start pre-flight, paste its results as CSV (unit,result,reason), mark events ready, start and complete them; the MVM waives pre-flight or cancels, with a reason. " +
-			"Failed units are matched to the known errors and their remediation is posted to the customer. Member lists come from **mvmbot import batch**.",
+			"Failed units are matched to the known errors and their remediation is posted to the customer. Member lists are pasted on the event's card, or come from **mvmbot import batch**. " +
+			"An event starts once 1871's needs (3954, 3615, 3282, 4008) are done; the MVM (the MST without one) may start it before with **event 1 start anyway <reason>**, an override on record.",
 		Rank: 190,
 		Run:  func(t *turn, _ string) (answer, error) { return t.events(cards.ActionData{}, "", false) }},
+	{Name: "event", Usage: "event <n> start anyway <reason>", Scopes: allScopes,
+		Description: "Start migration event n before 1871's needs are done, with the reason (an override on record)",
+		Help: "The MVM (the MST without one) only. The override and its reason show in history, status, the weekly report and the feed. " +
+			"Example: **event 1 start anyway the customer's deadline moved; 4008 follows next week**.",
+		Rank: 195,
+		Run:  (*turn).eventCommand},
 }
 
 // eventButtons are the buttons of this file's cards (see Button).
@@ -31,6 +38,10 @@ var eventButtons = []Button{
 	{Verbs: []string{cards.VerbEventPreflight, cards.VerbEventResults, cards.VerbEventReady, cards.VerbEventWaive,
 		cards.VerbEventStart, cards.VerbEventComplete, cards.VerbEventCancel, cards.VerbEventIssue},
 		Run: (*turn).eventButton},
+	{Verbs: []string{cards.VerbEventMembers},
+		Run: func(t *turn, _ string, d cards.ActionData, raw json.RawMessage) (answer, error) {
+			return t.eventMembers(d, raw)
+		}},
 }
 
 // The migration events in the conversation (task 1871): the events card
@@ -54,7 +65,7 @@ func (t *turn) events(d cards.ActionData, notice string, attention bool) (answer
 func (t *turn) eventsCard(e *playbook.Engagement, notice string, attention bool) *cards.Card {
 	who := t.a.From.ID
 	return cards.Events(e, cards.EventsView{Notice: notice, Attention: attention,
-		May: func(a playbook.Action) bool { return playbook.CanMigration(e, who, a) == nil }})
+		May: func(a playbook.Action) bool { return playbook.Can(e, who, a, nil) == nil }})
 }
 
 // eventButton runs the events card's buttons.

@@ -39,7 +39,7 @@ func (t *turn) plan(verb string, d cards.ActionData, raw json.RawMessage) (answe
 	if err != nil {
 		return answer{}, err
 	}
-	if err := playbook.CanMigration(e, t.a.From.ID, playbook.ActionAcceptPlan); err != nil {
+	if err := playbook.Can(e, t.a.From.ID, playbook.ActionAcceptPlan, nil); err != nil {
 		return answer{}, err
 	}
 	q, ok := playbook.LatestQuestionnaire(e)

@@ -25,6 +25,12 @@ func validatedQuestionnaire(t *testing.T, c *conv, validate bool) {
 	if s := text(c.say(cy, "done migration-decision")); !strings.Contains(s, "marked") {
 		t.Fatalf("decision: %q", s)
 	}
+	// The card posted at submission had no Validate (1672 waited for the
+	// decision); questionnaire show gives the reviewer a current one.
+	if s := cardText(t, review); strings.Contains(s, `"verb":"questionnaireValidate"`) || !strings.Contains(s, "Validation waits for migration-decision") {
+		t.Errorf("review card before the decision: %s", s)
+	}
+	review = replyCard(t, c.say(vi, "questionnaire show"))
 	if s := cardText(t, c.click(vi, "questionnaireValidate", action(t, review, "questionnaireValidate", "")).card(t)); !strings.Contains(s, "You validated v1") {
 		t.Fatalf("validate: %s", s)
 	}

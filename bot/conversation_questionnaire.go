@@ -371,6 +371,12 @@ func (t *turn) questionnaireView(e *playbook.Engagement, verb string) (answer, e
 		return answer{text: "The questionnaire has not been submitted yet. The customer (or the MST helping them) types **questionnaire** to fill it in."}, nil
 	}
 	if verb == cards.VerbQuestionnaireShow {
+		// The reviewer gets the review buttons whenever the review is
+		// pending: the card posted at submission may predate what
+		// validation waited for.
+		if r, _ := playbook.ReviewOf(e); r.Status == playbook.ReviewPending && playbook.Can(e, t.a.From.ID, playbook.ActionValidateQuestionnaire, nil) == nil {
+			return answer{card: cards.QuestionnaireReviewCard(e, v, previous(e, v), r, "")}, nil
+		}
 		return answer{card: cards.QuestionnaireView(e, v, e.Version)}, nil
 	}
 	if v.N < 2 {

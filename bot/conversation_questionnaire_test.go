@@ -78,10 +78,14 @@ func readyForQuestionnaire(t *testing.T, c *conv) {
 	t.Helper()
 	setUp(t, c)
 	for _, s := range []struct {
-		p    person
-		text string
-	}{{pat, "done 1699"}, {mo, "done 1635"}, {mo, "done 4027"}} {
-		if got := text(c.say(s.p, s.text)); !strings.Contains(got, "marked") {
+		p          person
+		text, want string
+	}{
+		{pat, "done 1699", "marked **1699**"},
+		{mo, "workshop 1635 held elsewhere kick-off call with the customer", "as held outside mvmbot (an override): kick-off call"},
+		{mo, "workshop 4027 held elsewhere together with the kick-off", "as held outside mvmbot"},
+	} {
+		if got := text(c.say(s.p, s.text)); !strings.Contains(got, s.want) {
 			t.Fatalf("%s: %q", s.text, got)
 		}
 	}
@@ -231,20 +235,26 @@ func TestQuestionnaireEndToEnd(t *testing.T) {
 
 	// Validate on the v1 card: stale, nothing recorded, the card shows v2.
 	before = c.engagement()
-	stale := c.click(vi, "questionnaireValidate", action(t, review1, "questionnaireValidate", "")).card(t)
+	stale := c.click(vi, "questionnaireValidate", map[string]any{"engagement": e.ID, "n": 1}).card(t)
 	if s := cardText(t, stale); !strings.Contains(s, "This card is for v1, but v2") {
 		t.Errorf("stale validate: %s", s)
 	}
 	assertUnchanged(t, c, before)
 
-	// 1672 waits for the customer's decision.
-	validate := action(t, review2, "questionnaireValidate", "")
+	// 1672 waits for the customer's decision: the card says so and offers
+	// no Validate; a forged click is refused all the same.
+	if s := cardText(t, review2); strings.Contains(s, `"verb":"questionnaireValidate"`) || !strings.Contains(s, "Validation waits for migration-decision") {
+		t.Errorf("v2 review card before the decision: %s", s)
+	}
+	validate := map[string]any{"engagement": e.ID, "n": 2}
 	if got := c.click(vi, "questionnaireValidate", validate); got.StatusCode != 400 || !strings.Contains(string(got.Value), "waits for") {
 		t.Errorf("early validate: %d %s", got.StatusCode, got.Value)
 	}
 	if s := text(c.say(cy, "done migration-decision")); !strings.Contains(s, "marked") {
 		t.Fatalf("decision: %q", s)
 	}
+	// Now questionnaire show gives the MVM Validate.
+	validate = action(t, replyCard(t, c.say(vi, "questionnaire show")), "questionnaireValidate", "")
 	ans, id = c.clickID(vi, "questionnaireValidate", validate)
 	if s := cardText(t, ans.card(t)); !strings.Contains(s, "You validated v2. 1672 is done.") {
 		t.Errorf("validate: %s", s)
@@ -411,7 +421,7 @@ func TestQuestionnaireConcurrentSubmits(t *testing.T) {
 	readyForQuestionnaire(t, c)
 	form := c.click(cy, "questionnaire", map[string]any{}).card(t)
 	submit := action(t, form, "questionnaireSubmit", "")
-	who := []person{cy, mo, vi, pat} // Pat is the lead: on the customer's behalf
+	who := []person{cy, mo} // the customer, and the MST on their behalf
 	var wg sync.WaitGroup
 	answers := make([]invokeAnswer, len(who))
 	for i, p := range who {

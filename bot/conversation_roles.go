@@ -24,7 +24,7 @@ var roleCommands = []Command{
 	{Name: "role", Usage: "role @person FRP", Scopes: sharedScope,
 		Description: "Give a person a role (FRP, Customer, MST, MVM), or take it away with -FRP",
 		Help: "Mention the person: **role @Grace MST** gives the role, **role @Grace -MST** takes it away. The lead or the MVM may do it. " +
-			"MVM exists only in IMAP engagements.",
+			"MVM exists only in IMAP engagements and for customers outside the commercial segment. The lead is an FRP, MST or MVM, never the customer; removing the last holder of a role with open tasks is the lead's decision.",
 		Rank: 70,
 		Run:  (*turn).role},
 	{Name: "lead", Usage: "lead @person", Scopes: sharedScope,
@@ -94,7 +94,15 @@ func (t *turn) role(args string) (answer, error) {
 			return answer{}, err
 		}
 		bump(e)
-		return save(e, answer{card: cards.Roles(e, displayName(p)+" no longer holds "+string(r)+".", t.a.From.ID)}), nil
+		notice := displayName(p) + " no longer holds " + string(r) + "."
+		if left := playbook.UnownedTasks(e, r); len(left) > 0 {
+			refs := make([]string, len(left))
+			for i, task := range left {
+				refs[i] = task.Ref()
+			}
+			notice += " Nobody holds " + string(r) + " now, so these open tasks have no owner until someone does: " + strings.Join(refs, ", ") + "."
+		}
+		return save(e, answer{card: cards.Roles(e, notice, t.a.From.ID)}), nil
 	}
 	// Ask the playbook first, so that a refused person costs no roster read.
 	if err := playbook.Can(e, t.a.From.ID, playbook.ActionAssignRole, nil); err != nil {

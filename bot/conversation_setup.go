@@ -12,7 +12,7 @@ import (
 var setupCommands = []Command{
 	{Name: "setup", Aliases: []string{"set-up"}, Usage: "setup", Scopes: sharedScope,
 		Description: "Set up this conversation's migration engagement, or see and edit it",
-		Help: "Opens a form: customer, tenant domain, sources, on-premises Exchange, target dates and your own role (FRP, MST or MVM; the customer is invited later). " +
+		Help: "Opens a form: customer, tenant domain, sources, on-premises Exchange, the customer's segment (Commercial, Government, Education, Nonprofit: an MVM is engaged for IMAP and outside Commercial), target dates and your own role (FRP, MST or MVM; the customer is invited later). " +
 			"You become the lead. In a conversation that has an engagement, shows it with an Edit button for the lead and the MVM.",
 		Rank: 50,
 		Run:  func(t *turn, _ string) (answer, error) { return t.setup(cards.ActionData{}) }},
@@ -104,7 +104,7 @@ func (t *turn) setupSave(d cards.ActionData, raw json.RawMessage) (answer, error
 	creator.Roles = []playbook.Role{f.Role}
 	e, err := playbook.NewEngagement(playbook.NewEngagementParams{
 		ID: t.c.newID(), Customer: f.Customer, TenantDomain: f.TenantDomain, Sources: f.Sources,
-		OnPremExchange: f.OnPremExchange, TargetStart: f.TargetStart, TargetEnd: f.TargetEnd, Conversation: key,
+		OnPremExchange: f.OnPremExchange, Segment: f.Segment, TargetStart: f.TargetStart, TargetEnd: f.TargetEnd, Conversation: key,
 	}, creator, t.now)
 	if err != nil {
 		if !personError(err) {
@@ -142,7 +142,7 @@ func (t *turn) edit(d cards.ActionData, raw json.RawMessage) (answer, error) {
 	before := len(e.History)
 	err = playbook.Update(e, t.a.From.ID, playbook.EngagementUpdate{
 		Customer: &f.Customer, TenantDomain: &f.TenantDomain, Sources: sources,
-		OnPremExchange: &f.OnPremExchange, TargetStart: &start, TargetEnd: &end,
+		OnPremExchange: &f.OnPremExchange, Segment: &f.Segment, TargetStart: &start, TargetEnd: &end,
 	}, t.now)
 	if err != nil {
 		if !personError(err) {

@@ -97,7 +97,7 @@ func (t *turn) site(d cards.ActionData) (answer, error) {
 }
 
 func (t *turn) siteCard(e *playbook.Engagement, v cards.SiteView) *cards.Card {
-	v.CanManage = !e.IsClosed() && playbook.CanManageSite(e, t.a.From.ID) == nil
+	v.CanManage = !e.IsClosed() && playbook.Can(e, t.a.From.ID, playbook.ActionSite, nil) == nil
 	v.Local = t.c.Sites == nil
 	return cards.Site(e, v)
 }
@@ -193,7 +193,7 @@ func (t *turn) issuesCard(e *playbook.Engagement, page int, notice string, atten
 	me := t.a.From.ID
 	return cards.Issues(e, cards.IssuesView{
 		Notice: notice, Attention: attention, Page: page, Tracker: trackerURL(e),
-		May: func(a playbook.Action) bool { return !e.IsClosed() && playbook.CanMigration(e, me, a) == nil },
+		May: func(a playbook.Action) bool { return !e.IsClosed() && playbook.Can(e, me, a, nil) == nil },
 	})
 }
 

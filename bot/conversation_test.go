@@ -299,9 +299,11 @@ func TestIMAPEngagementEndToEnd(t *testing.T) {
 		t.Errorf("done by text: %q", s)
 	}
 
-	// Mo (MST) now has the IMAP workshop ready.
-	if s := cardText(t, replyCard(t, c.say(mo, "next"))); !strings.Contains(s, `"task":"workshop-imap"`) {
-		t.Errorf("MST's next steps lack the IMAP workshop: %s", s)
+	// Mo (MST) now has the IMAP workshop ready: held, not "done", completes
+	// it, so the card leads to the workshops.
+	if s := cardText(t, replyCard(t, c.say(mo, "next"))); !strings.Contains(s, "**1635** IMAP migration workshop") ||
+		!strings.Contains(s, `"verb":"workshops"`) || strings.Contains(s, `"task":"workshop-imap"`) {
+		t.Errorf("MST's next steps lack the IMAP workshop's way to complete: %s", s)
 	}
 
 	// A refused action: the customer may not do the FRP's core onboarding.
@@ -327,7 +329,7 @@ func TestIMAPEngagementEndToEnd(t *testing.T) {
 	p := h.message(c.nextID(), "next")
 	p["from"] = map[string]any{"id": mo.id, "name": mo.name}
 	p["conversation"] = map[string]any{"id": "a:mo-personal", "conversationType": "personal", "tenantId": "tenant-1"}
-	if s := cardText(t, replyCard(t, c.post(p))); !strings.Contains(s, "Contoso") || !strings.Contains(s, "workshop-imap") {
+	if s := cardText(t, replyCard(t, c.post(p))); !strings.Contains(s, "Contoso") || !strings.Contains(s, "**1635**") {
 		t.Errorf("personal next: %s", s)
 	}
 }

@@ -21,9 +21,15 @@ var workshopCommands = []Command{
 		Description: "The MST workshops with their state; schedule, reschedule, cancel or mark them held",
 		Help: "Lists the migration workshop of each source, Migration Hub (4027), secure connectivity (3312), Power BI (4008) and, when the questionnaire asks for it or someone adds it, the credential review (3614). " +
 			"**Schedule** asks for a duration, the earliest date and a daily window in the customer's time zone, then proposes slots; **Schedule together** books the migration and Migration Hub workshops as one meeting. " +
-			"The MST, the MVM, the FRP and the lead may schedule; Mark held completes the workshop's tasks.",
+			"The MST, the MVM, the FRP and the lead may schedule; Mark held completes the workshop's tasks. " +
+			"A workshop held outside mvmbot is recorded, as an override, with **workshop 1635 held elsewhere <where and when>**.",
 		Rank: 170,
-		Run:  func(t *turn, _ string) (answer, error) { return t.workshops(cards.ActionData{}, "", false) }},
+		Run: func(t *turn, args string) (answer, error) {
+			if strings.TrimSpace(args) != "" {
+				return t.workshopCommand(args)
+			}
+			return t.workshops(cards.ActionData{}, "", false)
+		}},
 }
 
 // workshopButtons are the buttons of this file's cards (see Button).
@@ -91,7 +97,7 @@ func (t *turn) workshops(d cards.ActionData, notice string, attention bool) (ans
 }
 
 func (t *turn) workshopsCard(e *playbook.Engagement, notice string, attention bool) *cards.Card {
-	can := playbook.CanScheduleWorkshop(e, t.a.From.ID) == nil
+	can := playbook.Can(e, t.a.From.ID, playbook.ActionWorkshop, nil) == nil
 	return cards.Workshops(e, cards.WorkshopsView{Notice: notice, Attention: attention, CanSchedule: can})
 }
 
@@ -110,7 +116,7 @@ func (t *turn) workshopEngagement(d cards.ActionData) (*playbook.Engagement, err
 // workshopTarget checks that the person may schedule, and that key is a
 // workshop of e; it returns the tasks the workshop covers.
 func (t *turn) workshopTarget(e *playbook.Engagement, key string) ([]string, error) {
-	if err := playbook.CanScheduleWorkshop(e, t.a.From.ID); err != nil {
+	if err := playbook.Can(e, t.a.From.ID, playbook.ActionWorkshop, nil); err != nil {
 		return nil, err
 	}
 	if key == playbook.WorkshopTogether {
@@ -182,8 +188,16 @@ func (t *turn) workshopSchedule(d cards.ActionData) (answer, error) {
 	if err != nil {
 		return answer{}, err
 	}
-	if _, err := t.workshopTarget(e, d.Task); err != nil {
+	tasks, err := t.workshopTarget(e, d.Task)
+	if err != nil {
 		return answer{}, err
+	}
+	// Asked again when slots are offered (playbook.SetWorkshop); here so
+	// that nobody fills in the form for nothing.
+	if w := e.Workshop(d.Task); w == nil || w.Status == playbook.WorkshopNotScheduled || w.Status == playbook.WorkshopCancelled {
+		if err := playbook.WorkshopReady(e, tasks); err != nil {
+			return answer{}, err
+		}
 	}
 	zone := customerZone(e)
 	earliest := t.now.In(zoneLocation(zone)).AddDate(0, 0, 1)
@@ -334,7 +348,7 @@ func (t *turn) workshopPick(d cards.ActionData, raw json.RawMessage) (answer, er
 
 // invitation is the invitation card of w as the person sees it.
 func (t *turn) invitation(e *playbook.Engagement, w playbook.Workshop, notice string) *cards.Card {
-	v := cards.InvitationView{Notice: notice, Now: t.now, CanAct: playbook.CanScheduleWorkshop(e, t.a.From.ID) == nil,
+	v := cards.InvitationView{Notice: notice, Now: t.now, CanAct: playbook.Can(e, t.a.From.ID, playbook.ActionWorkshop, nil) == nil,
 		Graph: w.EventID != "", ICSPath: "/ics/" + w.Token}
 	if t.c.BaseURL != "" && w.Token != "" {
 		v.ICSURL = strings.TrimRight(t.c.BaseURL, "/") + v.ICSPath
@@ -352,33 +366,24 @@ func (t *turn) workshopHeld(d cards.ActionData) (answer, error) {
 	if _, err := t.workshopTarget(e, d.Task); err != nil {
 		return answer{}, err
 	}
-	cur := e.Workshop(d.Task)
-	switch {
-	case cur == nil || cur.Status != playbook.WorkshopScheduled:
-		return answer{card: t.workshopsCard(e, "Only a scheduled workshop can be marked held.", true)}, nil
-	case t.now.Before(cur.Start):
-		return answer{card: t.workshopsCard(e, "The workshop has not started yet: mark it held once it has taken place.", true)}, nil
-	}
-	w := cur.Clone()
-	w.Status = playbook.WorkshopHeld
-	if err := playbook.SetWorkshop(e, t.a.From.ID, w, t.now); err != nil {
+	tasks, left, err := playbook.MarkWorkshopHeld(e, t.a.From.ID, d.Task, t.now)
+	if err != nil {
+		if code := playbook.ErrorCode(err); code == playbook.EINVALID || code == playbook.ENOTFOUND {
+			return answer{card: t.workshopsCard(e, playbook.ErrorMessage(err), true)}, nil
+		}
 		return answer{}, err
-	}
-	var done []string
-	for _, key := range w.Tasks {
-		if e.State(key).Status != playbook.StatusOpen {
-			continue
-		}
-		task, err := playbook.MarkDone(e, t.a.From.ID, key, t.now)
-		if err != nil {
-			return answer{}, err
-		}
-		done = append(done, task.Ref())
 	}
 	bump(e)
 	notice := "The workshop is marked held."
-	if len(done) > 0 {
+	if len(tasks) > 0 {
+		done := make([]string, len(tasks))
+		for i, task := range tasks {
+			done[i] = task.Ref()
+		}
 		notice += " Done: " + strings.Join(done, ", ") + "."
+	}
+	if len(left) > 0 {
+		notice += " Still open: " + strings.Join(left, "; ") + "; each completes once those are done (type **done** and the task then)."
 	}
 	return t.saveWorkshops(e, answer{card: t.workshopsCard(e, notice, false)})
 }
@@ -417,7 +422,7 @@ func (t *turn) workshopAdd(d cards.ActionData) (answer, error) {
 	if err != nil {
 		return answer{}, err
 	}
-	if err := playbook.CanScheduleWorkshop(e, t.a.From.ID); err != nil {
+	if err := playbook.Can(e, t.a.From.ID, playbook.ActionWorkshop, nil); err != nil {
 		return answer{}, err
 	}
 	if d.Task != "credential-review" {

@@ -105,6 +105,7 @@ func TestWorkshopsLocalMode(t *testing.T) {
 	h := newHarness(t, harnessOpts{auth: true, now: clk.Now})
 	c := &conv{t: t, h: h}
 	setUp(t, c)
+	assessed(t, c)
 
 	card := replyCard(t, c.say(mo, "workshops"))
 	s := cardText(t, card)
@@ -122,7 +123,7 @@ func TestWorkshopsLocalMode(t *testing.T) {
 		t.Errorf("the customer gets Schedule buttons: %s", s)
 	}
 	together := action(t, card, "workshopSchedule", playbook.WorkshopTogether)
-	if ans := c.click(cy, "workshopSchedule", together); !strings.Contains(string(ans.Value), "scheduled by the MST") {
+	if ans := c.click(cy, "workshopSchedule", together); !strings.Contains(string(ans.Value), "can schedule workshops or mark them held") {
 		t.Errorf("customer's Schedule click: %s", ans.Value)
 	}
 
@@ -210,6 +211,7 @@ func TestWorkshopCancelAndAdd(t *testing.T) {
 	h := newHarness(t, harnessOpts{auth: true, now: func() time.Time { return qNow }})
 	c := &conv{t: t, h: h}
 	setUp(t, c)
+	assessed(t, c)
 	card := replyCard(t, c.say(vi, "workshops"))
 	add := action(t, card, "workshopAdd", "credential-review")
 	if s := cardText(t, c.click(vi, "workshopAdd", add).card(t)); !strings.Contains(s, "Review secure credential") {
@@ -249,6 +251,7 @@ func TestWorkshopSlotsFromFreeBusy(t *testing.T) {
 	h := newHarness(t, harnessOpts{auth: true, now: func() time.Time { return qNow }})
 	c := &conv{t: t, h: h}
 	setUp(t, c)
+	assessed(t, c)
 	var asked []string
 	fake := &fakeWorkshops{t: t, ScheduleFn: func(ctx context.Context, organizer string, people []string, start, end time.Time, interval time.Duration) ([]playbook.Availability, error) {
 		asked = people

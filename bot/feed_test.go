@@ -218,7 +218,7 @@ func TestReportingFeedShape(t *testing.T) {
 	}{
 		{"top level", doc, sorted("customer", "at", "since", "closed", "planVersion", "units", "thisMonth", "months",
 			"events", "nextEvents", "preflight", "preflightFailed", "issues", "escalatedIssues", "escalations",
-			"overdue", "notes", "remindDns", "metrics")},
+			"overdue", "overrides", "notes", "remindDns", "metrics")},
 		{"units", doc["units"], sorted("inScope", "plannedToDate", "migrated", "failed", "migratedThisWeek")},
 		{"thisMonth", doc["thisMonth"], sorted("month", "forecast", "actual")},
 		{"events", doc["events"], sorted("total", "planned", "preflight", "ready", "running", "completed", "cancelled")},

@@ -46,6 +46,7 @@ func postedText(t *testing.T, h *harness, want string) string {
 func pickWithGraph(t *testing.T, h *harness, c *conv, fake *fakeWorkshops, jobs *bot.WorkshopJobs) playbook.Job {
 	t.Helper()
 	setUp(t, c)
+	assessed(t, c)
 	h.srv.Handler = bot.Conversation{Engagements: h.db, Now: func() time.Time { return qNow }, Workshops: fake, Organizer: "mst@contoso.com"}
 	d := map[string]any{"engagement": c.engagement().ID, "task": "hub-workshop"}
 	slots := c.click(mo, "workshopSlots", withInputs(d, scheduleForm)).card(t)

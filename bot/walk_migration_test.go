@@ -188,7 +188,31 @@ func TestIMAPMigrationEndToEnd(t *testing.T) {
 		}
 
 		card = c.click(mo, "eventReady", eventAction(t, card, "eventReady", 1)).card(t)
-		card = c.click(vi, "eventStart", eventAction(t, card, "eventStart", 1)).card(t)
+		// 1871's needs (the handover, the tracker, the known errors, the
+		// Power BI workshop) are open: Start is refused and says why; the
+		// MVM starts it anyway with a reason, an override on record.
+		before := c.engagement()
+		if ans := c.click(vi, "eventStart", eventAction(t, card, "eventStart", 1)); ans.StatusCode != http.StatusBadRequest ||
+			!strings.Contains(string(ans.Value), "Event 1 cannot start yet: migration events (1871) wait for 3954") || !strings.Contains(string(ans.Value), "start anyway") {
+			t.Errorf("start before 1871's needs: %d %s", ans.StatusCode, ans.Value)
+		}
+		assertUnchanged(t, c, before)
+		if s := text(c.say(mo, "event 1 start anyway the pilot users are waiting")); !strings.Contains(s, "Only the MVM can override") {
+			t.Errorf("the MST's override where an MVM is engaged: %q", s)
+		}
+		if s := text(c.say(vi, "event 1 start anyway the pilot users are waiting")); !strings.Contains(s, "started event 1 before the playbook's order allows (an override): the pilot users are waiting") {
+			t.Errorf("override: %q", s)
+		}
+		if ev := c.engagement().Events[0]; ev.State != playbook.EventRunning || ev.Override == nil {
+			t.Errorf("event 1 after the override: %+v", ev)
+		}
+		// The override shows in status and history, for anyone.
+		for _, cmd := range []string{"status", "history"} {
+			if s := cardText(t, replyCard(t, c.say(cy, cmd))); !strings.Contains(strings.ToLower(s), "override") || !strings.Contains(s, "the pilot users are waiting") {
+				t.Errorf("%s lacks the override: %s", cmd, s)
+			}
+		}
+		card = replyCard(t, c.say(vi, "events"))
 		card = c.click(vi, "eventComplete", with(eventAction(t, card, "eventComplete", 1), map[string]any{"migrated-1": "19", "failed-1": "1"})).card(t)
 		if s := cardText(t, card); !strings.Contains(s, "completed event 1: 19 migrated, 1 failed") {
 			t.Errorf("complete: %s", s)
@@ -207,6 +231,11 @@ func TestIMAPMigrationEndToEnd(t *testing.T) {
 	})
 
 	step("two batches", func(t *testing.T) {
+		// The rest of 1871's needs are done by their owners (each has its
+		// own tests); the batches then start without an override.
+		e := c.engagement()
+		settleNeeds(t, e, "migration-events")
+		commit(t, c, e)
 		// Batch 2: pre-flight waived by the MVM, with a reason.
 		waive := eventAction(t, events(), "eventWaive", 2)
 		card := c.click(vi, "eventWaive", with(waive, map[string]any{"eventReason-2": "same mail server as the pilot"})).card(t)
@@ -272,7 +301,7 @@ func TestIMAPMigrationEndToEnd(t *testing.T) {
 		}
 		complete(t, h, due[0])
 		s := postedCard(t, proactivePost(t, h, "weekly status"))
-		for _, want := range []string{"Contoso: weekly status", `"Migrated","value":"119 of 250 (47%)`, `"Failed","value":"1"`, "3 completed", "Event 4, ", "1 open (0 escalated)"} {
+		for _, want := range []string{"Contoso: weekly status", "Overrides (6)", "the pilot users are waiting", `"Migrated","value":"119 of 250 (47%)`, `"Failed","value":"1"`, "3 completed", "Event 4, ", "1 open (0 escalated)"} {
 			if !strings.Contains(s, want) {
 				t.Errorf("weekly report lacks %q: %s", want, s)
 			}

@@ -110,8 +110,10 @@ func engagementCards(t *testing.T) map[string]*cards.Card {
 		"status":               cards.Status(e, t0.AddDate(0, 2, 0), picture(t, e, t0.AddDate(0, 2, 0))),
 		"status, no dates":     cards.Status(closed, t0, cards.Picture{}),
 		"status, big, overdue": cards.Status(b, t0.AddDate(1, 0, 0), picture(t, b, t0.AddDate(1, 0, 0))),
-		"history":              cards.History(e, 20),
-		"history, big":         cards.History(b, 20),
+		"history":              cards.History(e, 1),
+		"history, big":         cards.History(b, 1),
+		"history, p2":          cards.History(b, 2),
+		"history, p999":        cards.History(b, 999),
 		"installed, team":      cards.Installed(botName, false),
 		"installed, personal":  cards.Installed(botName, true),
 	}
@@ -260,13 +262,16 @@ func TestRolesOffersHandover(t *testing.T) {
 			if !tt.offer {
 				return
 			}
-			for _, want := range []string{`"verb":"lead"`, `"value":"29:mo"`, `"value":"29:cy"`, `"value":"29:vi"`, fmt.Sprintf(`"version":%d`, tt.e.Version)} {
+			for _, want := range []string{`"verb":"lead"`, `"value":"29:mo"`, `"value":"29:vi"`, fmt.Sprintf(`"version":%d`, tt.e.Version)} {
 				if !strings.Contains(s, want) {
 					t.Errorf("handover lacks %s: %s", want, s)
 				}
 			}
 			if strings.Contains(s, `"value":"29:pat"`) {
 				t.Errorf("the lead is offered the lead: %s", s)
+			}
+			if strings.Contains(s, `"value":"29:cy"`) {
+				t.Errorf("the customer is offered the lead: %s", s)
 			}
 		})
 	}

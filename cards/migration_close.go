@@ -82,6 +82,10 @@ func Close(e *playbook.Engagement, v CloseView) *Card {
 		body = append(body, Actions(bs...))
 	}
 	body = append(body, Text(fmt.Sprintf("%d of %d items settled.", settled, len(items))))
+	if !v.CanCheck && !v.CanClose && !e.IsClosed() {
+		body = append(body, Subtle("You can follow the close-out here. "+names(playbook.WhoMay(e, playbook.ActionCloseCheck))+
+			" check or waive its items and send the survey; "+names(playbook.WhoMay(e, playbook.ActionClose))+" closes the engagement once every item is settled."))
+	}
 	if nps := playbook.NPS(e); nps.Responses > 0 {
 		body = append(body, Subtle(fmt.Sprintf("Survey: NPS %d from %s.", nps.Score, plural(nps.Responses, "response"))))
 	}

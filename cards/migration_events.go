@@ -35,6 +35,8 @@ type EventsView struct {
 	Attention bool
 	// May says whether the viewer may take a migration action.
 	May func(playbook.Action) bool
+	// Members is a refused member list, shown under its event as typed.
+	Members *MembersForm
 }
 
 func eventButton(title, verb string, e *playbook.Engagement, n int) Element {
@@ -63,7 +65,7 @@ func Events(e *playbook.Engagement, v EventsView) *Card {
 	if len(e.Events) == 0 {
 		body = append(body, Text("No events yet: the MVM accepts a plan with **plan**."))
 	}
-	shown := 0
+	shown, forms := 0, 0
 	for _, ev := range e.Events {
 		if shown == maxEventsListed {
 			body = append(body, Subtle(fmt.Sprintf("and %d more events.", len(e.Events)-shown)))
@@ -82,7 +84,7 @@ func Events(e *playbook.Engagement, v EventsView) *Card {
 		case ev.State == playbook.EventCancelled:
 			body = append(body, Subtle("Cancelled: "+truncate(ev.Reason, 200)))
 		case len(ev.Members) == 0:
-			body = append(body, Subtle("No member list yet: import it with **mvmbot import batch**."))
+			body = append(body, Subtle("No member list yet: paste it with **Set members**, or import it with **mvmbot import batch**."))
 		}
 		if s, err := playbook.Preflight(e, ev.N); err == nil && s.Checked > 0 {
 			body = append(body, Subtle(fmt.Sprintf("Pre-flight: %d passed, %d failed, %d unchecked.", s.Passed, s.Failed, s.Unchecked)))
@@ -98,9 +100,18 @@ func Events(e *playbook.Engagement, v EventsView) *Card {
 				body = append(body, Subtle(truncate(r.Unit, 80)+": "+truncate(r.Reason, 120)+" → "+fix))
 			}
 		}
-		if bs := eventButtons(e, ev, may); len(bs) > 0 {
+		bs := eventButtons(e, ev, may)
+		inline, members := membersAction(e, ev, may, v.Members, forms)
+		if members != nil || inline != nil {
+			forms++
+		}
+		if members != nil {
+			bs = append([]Element{members}, bs...)
+		}
+		if len(bs) > 0 {
 			body = append(body, Actions(bs...))
 		}
+		body = append(body, inline...)
 	}
 	c := New(body...)
 	c.Actions = []Element{quiet(Button("Refresh", VerbEvents, ActionData{Engagement: e.ID}))}

@@ -83,15 +83,18 @@ func migrationCards(t *testing.T) map[string]*cards.Card {
 	_, err = playbook.RecordPreflight(e, "29:vi", 2, res, qNow)
 	must(err)
 	must(playbook.WaivePreflight(e, "29:vi", 1, long, qNow))
-	must(playbook.StartEvent(e, "29:vi", 1, qNow.AddDate(0, 0, 8)))
+	must(playbook.StartEventAnyway(e, "29:vi", 1, long, qNow.AddDate(0, 0, 8)))
 	must(playbook.WaivePreflight(e, "29:vi", 3, "r", qNow))
 	_, err = playbook.CancelEvent(e, "29:vi", 4, long, qNow)
 	must(err)
 	may := func(playbook.Action) bool { return true }
+	refused := cards.EventsView{May: may, Attention: true, Notice: "Nothing was imported for event 5.",
+		Members: &cards.MembersForm{Event: 5, Raw: "user\nnot-an-address", Kind: playbook.BatchUsers, Error: "line 2: \"not-an-address\" is not an email address"}}
 	return map[string]*cards.Card{
 		"events, every state for the MVM":       cards.Events(e, cards.EventsView{May: may, Notice: "Vi started event 1."}),
 		"events, every state for anyone":        cards.Events(e, cards.EventsView{}),
 		"events, none":                          cards.Events(qEngagement(t, false, playbook.IMAP), cards.EventsView{May: may}),
+		"events, members refused":               cards.Events(e, refused),
 		"close-out, in progress, for the MVM":   cards.Close(e, cards.CloseView{CanCheck: true, CanClose: true, Notice: "Vi checked \"credentials\"."}),
 		"close-out, for anyone":                 cards.Close(e, cards.CloseView{}),
 		"close-out, settled":                    closeSettled(t),

@@ -497,6 +497,14 @@ func QuestionnaireReviewCard(e *playbook.Engagement, v playbook.QuestionnaireVer
 			Text(truncateText(r.Comment, 1000)))
 	default:
 		body = append(body, Text(reviewerLine(e)))
+		waits := playbook.ValidationWaitsFor(e)
+		if len(waits) > 0 {
+			refs := make([]string, len(waits))
+			for i, w := range waits {
+				refs[i] = w.Ref()
+			}
+			body = append(body, Notice("Validation waits for "+strings.Join(refs, ", ")+": **Validate** appears once they are done. Changes can be requested now.", true))
+		}
 		ask := Element{
 			{"type", "AdaptiveCard"},
 			{"body", []Element{{
@@ -505,24 +513,23 @@ func QuestionnaireReviewCard(e *playbook.Engagement, v playbook.QuestionnaireVer
 			}}},
 			{"actions", []Element{Execute("Send to the customer", VerbQuestionnaireChanges, d)}},
 		}
-		validate := Execute("Validate", VerbQuestionnaireValidate, d)
-		validate.Set("style", "positive")
-		validate.Set("associatedInputs", "none")
-		actions = append([]Element{validate, {{"type", "Action.ShowCard"}, {"title", "Request changes…"}, {"card", ask}}}, actions...)
+		review := []Element{{{"type", "Action.ShowCard"}, {"title", "Request changes…"}, {"card", ask}}}
+		if len(waits) == 0 {
+			validate := Execute("Validate", VerbQuestionnaireValidate, d)
+			validate.Set("style", "positive")
+			validate.Set("associatedInputs", "none")
+			review = append([]Element{validate}, review...)
+		}
+		actions = append(review, actions...)
 	}
 	c := New(body...)
 	c.Actions = actions
 	return c
 }
 
-// reviewerLine names who reviews: the MVM in an IMAP engagement, else the
-// MST.
+// reviewerLine names who reviews: the manager (playbook.Manager), the MVM
+// where one is engaged, else the MST.
 func reviewerLine(e *playbook.Engagement) string {
-	role := playbook.MST
-	for _, s := range e.Sources {
-		if s == playbook.IMAP {
-			role = playbook.MVM
-		}
-	}
+	role := playbook.Manager(e)
 	return fmt.Sprintf("For review by the %s (%s): **Validate** marks 1672 done; **Request changes** sends your comment to the customer and reopens 1034.", role, names(e.Holders(role)))
 }

@@ -90,6 +90,9 @@ func Report(e *playbook.Engagement, r playbook.Report, pic Picture) *Card {
 		}
 		body = append(body, Facts(fs...))
 	}
+	if len(r.Overrides) > 0 {
+		body = append(body, Heading(fmt.Sprintf("Overrides (%d)", len(r.Overrides))), Facts(overrideFacts(e, r.Overrides)...))
+	}
 	if r.RemindDNS {
 		body = append(body, Notice("The mail events are done: the FRP's DNS records and mail flow (1370) are next.", true))
 	}

@@ -51,7 +51,7 @@ func Roles(e *playbook.Engagement, notice, viewerID string) *Card {
 	body = append(body, Facts(facts...))
 	var missing []string
 	for _, r := range playbook.Roles() {
-		if r == playbook.MVM && !hasIMAP(e) {
+		if r == playbook.MVM && !playbook.MVMApplies(e) {
 			continue
 		}
 		if len(e.Holders(r)) == 0 {
@@ -61,7 +61,7 @@ func Roles(e *playbook.Engagement, notice, viewerID string) *Card {
 	if len(missing) > 0 {
 		body = append(body, Text("Nobody holds **"+strings.Join(missing, ", ")+"** yet: their tasks wait for someone."))
 	}
-	body = append(body, Subtle("The lead or the MVM assigns roles: **role @person FRP** gives one, **role @person -FRP** takes it away, **lead @person** hands over the lead. Roles: FRP, Customer, MST, MVM (IMAP engagements only)."))
+	body = append(body, Subtle("The lead or the MVM assigns roles: **role @person FRP** gives one, **role @person -FRP** takes it away, **lead @person** hands over the lead. Roles: FRP, Customer, MST, MVM (IMAP engagements and customers outside the commercial segment). The lead is an FRP, MST or MVM, never the customer."))
 	c := New(body...)
 	c.Actions = []Element{quiet(Button("Refresh", VerbRoles, ActionData{Engagement: e.ID}))}
 	if a := leadAction(e, viewerID); a != nil {
@@ -78,7 +78,7 @@ func leadAction(e *playbook.Engagement, viewerID string) Element {
 	}
 	var choices []Choice
 	for _, m := range e.Members {
-		if m.Lead {
+		if m.Lead || !m.CanLead() {
 			continue
 		}
 		name := m.Name
@@ -92,13 +92,4 @@ func leadAction(e *playbook.Engagement, viewerID string) Element {
 	}
 	pick := ChoiceInput(LeadInput, InputOpts{Label: "Who leads the engagement from now on?", Required: true}, choices, false)
 	return showCard("Hand over the lead…", pick, Button("Make lead", VerbLead, ActionData{Engagement: e.ID, Version: e.Version}))
-}
-
-func hasIMAP(e *playbook.Engagement) bool {
-	for _, s := range e.Sources {
-		if s == playbook.IMAP {
-			return true
-		}
-	}
-	return false
 }

@@ -19,6 +19,7 @@ const (
 	FieldTargetStart    = "targetStart"
 	FieldTargetEnd      = "targetEnd"
 	FieldRole           = "role"
+	FieldSegment        = "segment"
 )
 
 // dateLayout is how Input.Date sends a date.
@@ -33,7 +34,8 @@ type SetupForm struct {
 	TenantDomain   string
 	Sources        []playbook.Source
 	OnPremExchange bool
-	TargetStart    time.Time // zero when not given
+	Segment        playbook.Segment // SegmentUnknown when not given
+	TargetStart    time.Time        // zero when not given
 	TargetEnd      time.Time
 	Role           playbook.Role // set-up only: the creator's own role
 
@@ -49,7 +51,7 @@ func (f SetupForm) OK() bool { return len(f.Errors) == 0 }
 func SetupFormOf(e *playbook.Engagement) SetupForm {
 	f := SetupForm{
 		Customer: e.Customer, TenantDomain: e.TenantDomain, Sources: e.Sources,
-		OnPremExchange: e.OnPremExchange, TargetStart: e.TargetStart, TargetEnd: e.TargetEnd,
+		OnPremExchange: e.OnPremExchange, Segment: e.Segment, TargetStart: e.TargetStart, TargetEnd: e.TargetEnd,
 	}
 	ss := make([]string, len(e.Sources))
 	for i, s := range e.Sources {
@@ -60,6 +62,7 @@ func SetupFormOf(e *playbook.Engagement) SetupForm {
 		FieldTenantDomain:   e.TenantDomain,
 		FieldSources:        strings.Join(ss, ","),
 		FieldOnPremExchange: fmt.Sprint(e.OnPremExchange),
+		FieldSegment:        string(e.Segment),
 	}
 	if !e.TargetStart.IsZero() {
 		f.Raw[FieldTargetStart] = e.TargetStart.Format(dateLayout)
@@ -81,7 +84,7 @@ func DecodeSetup(raw json.RawMessage, withRole bool) (SetupForm, error) {
 		return SetupForm{}, err
 	}
 	f := SetupForm{Raw: map[string]string{}, Errors: map[string]string{}}
-	fields := []string{FieldCustomer, FieldTenantDomain, FieldSources, FieldOnPremExchange, FieldTargetStart, FieldTargetEnd}
+	fields := []string{FieldCustomer, FieldTenantDomain, FieldSources, FieldOnPremExchange, FieldSegment, FieldTargetStart, FieldTargetEnd}
 	if withRole {
 		fields = append(fields, FieldRole)
 	}
@@ -117,6 +120,11 @@ func DecodeSetup(raw json.RawMessage, withRole bool) (SetupForm, error) {
 		f.OnPremExchange = true
 	default:
 		f.Errors[FieldOnPremExchange] = "Tick the box or leave it empty."
+	}
+	if seg, err := playbook.ParseSegment(f.Raw[FieldSegment]); err != nil {
+		f.Errors[FieldSegment] = playbook.ErrorMessage(err)
+	} else {
+		f.Segment = seg
 	}
 	for _, d := range []struct {
 		key string
@@ -186,6 +194,7 @@ func Setup(f SetupForm, p SetupParams) *Card {
 		TextInput(FieldTenantDomain, opts(FieldTenantDomain, "Customer tenant domain", "contoso.onmicrosoft.com", true), false, 253),
 		ChoiceInput(FieldSources, opts(FieldSources, "Migration sources", "", true), sources, true),
 		ToggleInput(FieldOnPremExchange, opts(FieldOnPremExchange, "Exchange", "", false), "The customer has on-premises Exchange (hybrid configuration)"),
+		ChoiceInput(FieldSegment, opts(FieldSegment, "Customer segment (decides whether an MVM is engaged besides IMAP)", "Choose the segment", false), segmentChoices(), false),
 		DateInput(FieldTargetStart, opts(FieldTargetStart, "Target start (optional)", "", false)),
 		DateInput(FieldTargetEnd, opts(FieldTargetEnd, "Target end (optional)", "", false)),
 	)
@@ -193,7 +202,7 @@ func Setup(f SetupForm, p SetupParams) *Card {
 		roles := []Choice{
 			{"FRP: FastTrack Ready Partner", string(playbook.FRP)},
 			{"MST: Migration Support Team", string(playbook.MST)},
-			{"MVM: Migration Velocity Manager (IMAP only)", string(playbook.MVM)},
+			{"MVM: Migration Velocity Manager (IMAP, or a customer outside Commercial)", string(playbook.MVM)},
 		}
 		body = append(body, ChoiceInput(FieldRole, opts(FieldRole, "Your role", "Choose your role", true), roles, false)...)
 	}
@@ -240,6 +249,7 @@ func detailFacts(e *playbook.Engagement) []Fact {
 		{"Tenant", e.TenantDomain},
 		{"Sources", strings.Join(ss, ", ")},
 		{"On-premises Exchange", exch},
+		{"Segment", e.Segment.String()},
 		{"Target", dates},
 		{"Lead", lead},
 		{"Set up", e.Created.Format(day) + " by " + memberName(e, e.CreatedBy)},
@@ -248,6 +258,15 @@ func detailFacts(e *playbook.Engagement) []Fact {
 		fs = append(fs, Fact{"Closed", e.Closed.Format(day) + " by " + memberName(e, e.ClosedBy)})
 	}
 	return fs
+}
+
+// segmentChoices are the customer segments setup offers.
+func segmentChoices() []Choice {
+	var cs []Choice
+	for _, s := range playbook.Segments() {
+		cs = append(cs, Choice{Title: string(s), Value: string(s)})
+	}
+	return cs
 }
 
 func sourceTitle(s playbook.Source) string {

@@ -423,8 +423,8 @@ func IssueEscalated(e *playbook.Engagement, x playbook.Issue, esc playbook.Escal
 }
 
 func contactRule(e *playbook.Engagement) string {
-	if hasIMAP(e) {
-		return "MVM is the single point of contact in an IMAP engagement."
+	if playbook.Manager(e) == playbook.MVM {
+		return "MVM is the single point of contact where the MVM role applies (IMAP, or a customer outside the commercial segment)."
 	}
-	return "MST is the single point of contact where no MVM is engaged (sources other than IMAP)."
+	return "MST is the single point of contact where no MVM is engaged."
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mvmbot/mvmbot/internal/markdown"
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
@@ -52,6 +53,10 @@ func Status(e *playbook.Engagement, now time.Time, pic Picture) *Card {
 		}
 		body = append(body, Facts(fs...))
 	}
+	if o := playbook.Overrides(e); len(o) > 0 {
+		body = append(body, Heading(fmt.Sprintf("Overrides (%d)", len(o))), Facts(overrideFacts(e, o)...),
+			Subtle("Steps taken against the playbook's order or without their evidence, with the reason given."))
+	}
 	if ms, ok := playbook.NextMilestone(e); ok {
 		h := "Next milestone: " + ms.Phase.Title() + " complete"
 		if !ms.Due.IsZero() {
@@ -69,7 +74,7 @@ func Status(e *playbook.Engagement, now time.Time, pic Picture) *Card {
 	body = append(body, Heading("People"))
 	var people []Fact
 	for _, r := range playbook.Roles() {
-		if r == playbook.MVM && !hasIMAP(e) {
+		if r == playbook.MVM && !playbook.MVMApplies(e) {
 			continue
 		}
 		people = append(people, Fact{string(r), names(e.Holders(r))})
@@ -93,38 +98,65 @@ func bar(pct int) string {
 	return strings.Repeat("█", n) + strings.Repeat("░", 10-n)
 }
 
-// History lists the last n entries of the audit history, newest first.
-func History(e *playbook.Engagement, n int) *Card {
+// HistoryPage is how many audit entries a page of the history card shows.
+const HistoryPage = 20
+
+// History is page page (1: the newest) of the audit history, newest first,
+// each entry said in words: who did what, to which task, and the detail.
+// Older and Newer page through it; a page past the end shows the last.
+func History(e *playbook.Engagement, page int) *Card {
 	body := []Element{Title(customer(e) + ": history")}
-	h := e.History
-	if len(h) > n {
-		body = append(body, Subtle(fmt.Sprintf("The last %d of %d entries, newest first.", n, len(h))))
-		h = h[len(h)-n:]
+	n := len(e.History)
+	pages := max(1, (n+HistoryPage-1)/HistoryPage)
+	page = min(max(page, 1), pages)
+	hi := n - (page-1)*HistoryPage // entries [lo, hi) of the history
+	lo := max(0, hi-HistoryPage)
+	if n > HistoryPage {
+		body = append(body, Subtle(fmt.Sprintf("Entries %d to %d of %d, newest first (page %d of %d).", n-hi+1, n-lo, n, page, pages)))
 	}
 	var fs []Fact
-	for i := len(h) - 1; i >= 0; i-- {
-		a := h[i]
-		what := actionTitle(a.Action)
-		if a.Task != "" {
-			what += " " + taskRef(a.Task)
-		}
-		if a.Detail != "" {
-			what += ": " + truncate(a.Detail, 160)
-		}
-		fs = append(fs, Fact{a.At.Format("2 Jan 15:04"), memberName(e, a.Actor) + " · " + what})
+	for i := hi - 1; i >= lo; i-- {
+		a := e.History[i]
+		fs = append(fs, Fact{a.At.Format("2 Jan 15:04"), historyLine(e, a)})
 	}
 	body = append(body, Facts(fs...))
 	c := New(body...)
-	c.Actions = []Element{quiet(Button("Refresh", VerbHistory, ActionData{Engagement: e.ID}))}
+	pageButton := func(title string, p int) Element {
+		return quiet(Execute(title, VerbHistory, map[string]any{"engagement": e.ID, "page": p}))
+	}
+	if page > 1 {
+		c.Actions = append(c.Actions, pageButton("Newer", page-1))
+	}
+	if page < pages {
+		c.Actions = append(c.Actions, pageButton("Older", page+1))
+	}
+	c.Actions = append(c.Actions, quiet(Button("Refresh", VerbHistory, ActionData{Engagement: e.ID})))
 	return c
+}
+
+// historyLine says an audit entry in words: "Vi Velocity waived pre-flight:
+// event 2: same mail server as the pilot".
+func historyLine(e *playbook.Engagement, a playbook.AuditEntry) string {
+	s := memberName(e, a.Actor) + " " + actionTitle(a.Action)
+	switch a.Action {
+	case playbook.ActionMarkDone, playbook.ActionReopen, playbook.ActionMarkNotApplicable, playbook.ActionOverride, playbook.ActionWorkshop:
+		if a.Task != "" {
+			s += " " + taskRef(a.Task)
+		}
+	}
+	if a.Detail != "" {
+		// Details hold what people typed: reasons, notes, names.
+		s += ": " + markdown.Escape(truncate(a.Detail, 160))
+	}
+	return s
 }
 
 func actionTitle(a playbook.Action) string {
 	switch a {
 	case playbook.ActionSetUp:
-		return "set up"
+		return "set up the engagement"
 	case playbook.ActionUpdate:
-		return "changed details"
+		return "changed the details"
 	case playbook.ActionAssignRole:
 		return "assigned"
 	case playbook.ActionRemoveRole:
@@ -132,13 +164,13 @@ func actionTitle(a playbook.Action) string {
 	case playbook.ActionSetLead:
 		return "handed the lead"
 	case playbook.ActionMarkDone:
-		return "done"
+		return "marked done"
 	case playbook.ActionReopen:
 		return "reopened"
 	case playbook.ActionMarkNotApplicable:
-		return "not applicable"
+		return "marked not applicable"
 	case playbook.ActionClose:
-		return "closed"
+		return "closed the engagement"
 	case playbook.ActionSubmitQuestionnaire:
 		return "submitted the questionnaire"
 	case playbook.ActionValidateQuestionnaire:
@@ -146,17 +178,57 @@ func actionTitle(a playbook.Action) string {
 	case playbook.ActionRequestChanges:
 		return "asked for questionnaire changes"
 	case playbook.ActionNote:
-		return "note"
+		return "wrote a note"
 	case playbook.ActionEscalate:
 		return "escalated"
 	case playbook.ActionEscalationAck:
 		return "acknowledged an escalation"
 	case playbook.ActionEscalationSolve:
 		return "resolved an escalation"
+	case playbook.ActionEscalationRemind:
+		return "reminded the point of contact of an escalation"
 	case playbook.ActionCloseCheck:
 		return "checked a close-out item"
 	case playbook.ActionCloseWaive:
 		return "waived a close-out item"
+	case playbook.ActionOverride:
+		return "recorded an override for"
+	case playbook.ActionAcceptPlan:
+		return "accepted the migration plan"
+	case playbook.ActionEventMembers:
+		return "set an event's members"
+	case playbook.ActionPreflightStart:
+		return "started pre-flight"
+	case playbook.ActionPreflightResults:
+		return "recorded pre-flight results"
+	case playbook.ActionPreflightWaive:
+		return "waived pre-flight"
+	case playbook.ActionEventReady:
+		return "marked an event ready"
+	case playbook.ActionEventStart:
+		return "started an event"
+	case playbook.ActionEventComplete:
+		return "completed an event"
+	case playbook.ActionEventCancel:
+		return "cancelled an event"
+	case playbook.ActionIssueOpen:
+		return "reported an issue"
+	case playbook.ActionIssueResolve:
+		return "resolved an issue"
+	case playbook.ActionIssueHandOver:
+		return "handed an issue over"
+	case playbook.ActionIssueAssign:
+		return "assigned an issue"
+	case playbook.ActionSurvey:
+		return "recorded the satisfaction survey"
+	case playbook.ActionFeedKey:
+		return "changed the reporting feed key"
+	case playbook.ActionReportSchedule:
+		return "set when the weekly report is posted"
+	case playbook.ActionWorkshop:
+		return "updated the workshop"
+	case playbook.ActionSite:
+		return "worked on the collaboration site"
 	}
 	// Actions added later read acceptably as words until they get a title.
 	return strings.ReplaceAll(string(a), "_", " ")
@@ -185,6 +257,21 @@ func taskNumber(t playbook.Task) string {
 		return ids
 	}
 	return "–"
+}
+
+// overrideFacts lists overrides newest first, at most reportRows: when,
+// who, the task and the reason.
+func overrideFacts(e *playbook.Engagement, o []playbook.AuditEntry) []Fact {
+	var fs []Fact
+	for i := len(o) - 1; i >= 0; i-- {
+		if len(fs) == reportRows {
+			fs = append(fs, Fact{"…", fmt.Sprintf("and %d more: type **history**", i+1)})
+			break
+		}
+		a := o[i]
+		fs = append(fs, Fact{a.At.Format("2 Jan"), truncate(memberName(e, a.Actor), 40) + " · " + taskRef(a.Task) + ": " + markdown.Escape(truncate(oneLine(a.Detail), 200))})
+	}
+	return fs
 }
 
 // taskRef names a task key as people type it.

@@ -28,6 +28,10 @@ type NextView struct {
 	// Personal is true in the 1:1 chat: the refresh asks for every
 	// engagement of the person, and sections name their engagement.
 	Personal bool
+	// Compact is the personal overview of several engagements: what the
+	// person can do now comes first, and each engagement's waiting tasks
+	// are one line with a button that shows them in full.
+	Compact bool
 }
 
 // Next is the task card: for each engagement, the person's ready tasks,
@@ -51,8 +55,18 @@ func Next(v NextView) *Card {
 		body = append(body, Text("You belong to no engagement yet. Ask an engagement's lead to give you a role with **role @you ROLE**, or add me to a team channel or group chat and type **setup** there."))
 	}
 	var users []string
-	for _, e := range v.Sections {
-		body = section(body, e, v.PersonID, v.Personal || len(v.Sections) > 1)
+	sections := v.Sections
+	if v.Compact {
+		// Engagements where the person has something to do now first.
+		idle := make(map[*playbook.Engagement]int, len(sections))
+		for _, e := range sections {
+			idle[e] = boolRank(!hasReady(e, v.PersonID))
+		}
+		sections = slices.Clone(sections)
+		slices.SortStableFunc(sections, func(a, b *playbook.Engagement) int { return idle[a] - idle[b] })
+	}
+	for _, e := range sections {
+		body = section(body, e, v.PersonID, v.Personal || len(v.Sections) > 1, v.Compact)
 		for _, m := range e.Members {
 			users = appendUnique(users, m.ID)
 		}
@@ -81,8 +95,22 @@ func appendUnique(s []string, v string) []string {
 	return append(s, v)
 }
 
-// section appends one engagement's part of the task card to out.
-func section(out []Element, e *playbook.Engagement, personID string, named bool) []Element {
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// hasReady reports whether the person has a task to do now in e.
+func hasReady(e *playbook.Engagement, personID string) bool {
+	m, ok := e.Member(personID)
+	return ok && !e.IsClosed() && len(playbook.NextStepsForRoles(e, m.Roles...).Ready) > 0
+}
+
+// section appends one engagement's part of the task card to out; compact
+// puts its waiting tasks in one line with a button to show them.
+func section(out []Element, e *playbook.Engagement, personID string, named, compact bool) []Element {
 	if named {
 		out = append(out, Heading(customer(e)))
 	}
@@ -118,11 +146,29 @@ func section(out []Element, e *playbook.Engagement, personID string, named bool)
 		if s.Task.Key == questionnaireTask {
 			// Submitting the questionnaire marks it done.
 			buttons = []Element{fillButton(e)}
+		} else if ev := playbook.EvidenceOf(s.Task); ev != playbook.EvidenceNone {
+			// Its evidence completes it: Done would only say so.
+			if c := playbook.HowCompletes(e, s.Task); !c.Present {
+				out = append(out, Subtle(c.How))
+				buttons = []Element{evidenceButton(e, ev)}
+			}
 		}
 		if na := naAction(e, personID, s.Task); na != nil {
 			buttons = append(buttons, na)
 		}
 		out = append(out, Actions(buttons...))
+	}
+	if compact && len(steps.Waiting) > 0 {
+		refs := make([]string, 0, min(len(steps.Waiting), 8))
+		for i, s := range steps.Waiting {
+			if i == 8 {
+				refs = append(refs, "…")
+				break
+			}
+			refs = append(refs, s.Task.Ref())
+		}
+		return append(out, Subtle(strconv.Itoa(len(steps.Waiting))+" waiting on other tasks: "+strings.Join(refs, ", ")),
+			Actions(quiet(Button("Show what they wait for", VerbNext, ActionData{Engagement: e.ID}))))
 	}
 	if len(steps.Waiting) > 0 {
 		out = append(out, Heading("Waiting"))
@@ -214,3 +260,35 @@ func leadName(e *playbook.Engagement) string {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// HowCompletes answers "done" on a task that completes through its
+// evidence (playbook.HowCompletes): what completes it, and the button that
+// leads there. Nothing was recorded.
+func HowCompletes(e *playbook.Engagement, t playbook.Task, c playbook.Completion) *Card {
+	card := New(Title(t.Ref()+" "+truncate(t.Title, 120)), Notice("Not marked done: this task completes through its evidence.", true), Text(c.How))
+	if b := evidenceButton(e, c.Evidence); b != nil {
+		card.Actions = []Element{b}
+	}
+	return card
+}
+
+// evidenceButton leads to where evidence ev is given; nil for none.
+func evidenceButton(e *playbook.Engagement, ev playbook.Evidence) Element {
+	target := ActionData{Engagement: e.ID}
+	var b Element
+	switch ev {
+	case playbook.EvidenceQuestionnaire, playbook.EvidenceValidation:
+		b = Button("Questionnaire", VerbQuestionnaire, target)
+	case playbook.EvidenceWorkshop:
+		b = Button("Workshops", VerbWorkshops, target)
+	case playbook.EvidenceSite:
+		b = Button("Collaboration site", VerbSite, target)
+	case playbook.EvidenceEvents:
+		b = Button("Migration events", VerbEvents, target)
+	case playbook.EvidenceClose:
+		b = Button("Close-out checklist", VerbClose, target)
+	default:
+		return nil
+	}
+	return quiet(b)
+}

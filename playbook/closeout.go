@@ -188,7 +188,7 @@ func (e *Engagement) prepareCloseItem(actorID, key string) (CloseItem, error) {
 	if err := e.checkOpen(); err != nil {
 		return CloseItem{}, err
 	}
-	if err := canMigration(e, actorID, ActionCloseCheck); err != nil {
+	if err := Can(e, actorID, ActionCloseCheck, nil); err != nil {
 		return CloseItem{}, err
 	}
 	c, err := e.closeItem(key)

@@ -24,6 +24,7 @@ type NewEngagementParams struct {
 	TenantDomain   string // "contoso.onmicrosoft.com" or a verified domain
 	Sources        []Source
 	OnPremExchange bool
+	Segment        Segment
 	// TargetStart and TargetEnd are both set or both zero (dates not yet
 	// agreed: no phase is ever overdue).
 	TargetStart  time.Time
@@ -40,7 +41,7 @@ type NewEngagementParams struct {
 // may not set up (see Can).
 func NewEngagement(p NewEngagementParams, creator Member, now time.Time) (*Engagement, error) {
 	now = now.UTC()
-	d := details{p.Customer, p.TenantDomain, p.Sources, p.OnPremExchange, p.TargetStart, p.TargetEnd}
+	d := details{p.Customer, p.TenantDomain, p.Sources, p.OnPremExchange, p.TargetStart, p.TargetEnd, p.Segment}
 	if err := d.normalize(); err != nil {
 		return nil, err
 	}
@@ -56,8 +57,8 @@ func NewEngagement(p NewEngagementParams, creator Member, now time.Time) (*Engag
 	if len(rs) == 0 {
 		return nil, Errorf(EINVALID, "Say which role you play in this engagement: %s.", joinRoles(roles))
 	}
-	if hasRole(rs, MVM) && !hasSource(d.sources, IMAP) {
-		return nil, errMVMOnlyIMAP(d.sources)
+	if hasRole(rs, MVM) && !MVMApplies(&Engagement{Sources: d.sources, Segment: d.segment}) {
+		return nil, errMVMNotApplicable(&Engagement{Sources: d.sources, Segment: d.segment})
 	}
 	creator.Roles = rs
 	creator.Lead = true
@@ -68,6 +69,7 @@ func NewEngagement(p NewEngagementParams, creator Member, now time.Time) (*Engag
 		TenantDomain:   d.domain,
 		Sources:        d.sources,
 		OnPremExchange: d.onPremExchange,
+		Segment:        d.segment,
 		TargetStart:    d.start,
 		TargetEnd:      d.end,
 		Conversation:   p.Conversation,
@@ -77,6 +79,9 @@ func NewEngagement(p NewEngagementParams, creator Member, now time.Time) (*Engag
 	}
 	if err := Can(e, creator.ID, ActionSetUp, nil); err != nil {
 		return nil, err
+	}
+	if hasRole(rs, Customer) {
+		return nil, errLeadCustomer(creator.display())
 	}
 	e.audit(now, creator.ID, ActionSetUp, "", d.describe())
 	return e, nil
@@ -89,6 +94,7 @@ type EngagementUpdate struct {
 	TenantDomain   *string
 	Sources        []Source
 	OnPremExchange *bool
+	Segment        *Segment
 	TargetStart    *time.Time
 	TargetEnd      *time.Time
 }
@@ -104,7 +110,10 @@ func Update(e *Engagement, actorID string, u EngagementUpdate, now time.Time) er
 	if err := e.checkOpen(); err != nil {
 		return err
 	}
-	d := details{e.Customer, e.TenantDomain, e.Sources, e.OnPremExchange, e.TargetStart, e.TargetEnd}
+	d := details{e.Customer, e.TenantDomain, e.Sources, e.OnPremExchange, e.TargetStart, e.TargetEnd, e.Segment}
+	if u.Segment != nil {
+		d.segment = *u.Segment
+	}
 	if u.Customer != nil {
 		d.customer = *u.Customer
 	}
@@ -129,26 +138,27 @@ func Update(e *Engagement, actorID string, u EngagementUpdate, now time.Time) er
 	if err := Can(e, actorID, ActionUpdate, nil); err != nil {
 		return err
 	}
-	if mvms := e.Holders(MVM); len(mvms) > 0 && !hasSource(d.sources, IMAP) {
-		return Errorf(EINVALID, "%s holds the MVM role, which exists only in IMAP engagements. Remove that role before removing IMAP.", mvms[0].display())
+	if mvms := e.Holders(MVM); len(mvms) > 0 && !MVMApplies(&Engagement{Sources: d.sources, Segment: d.segment}) {
+		return Errorf(EINVALID, "%s holds the MVM role, which exists only in IMAP engagements and for customers outside the commercial segment. Remove that role first.", mvms[0].display())
 	}
-	old := details{e.Customer, e.TenantDomain, e.Sources, e.OnPremExchange, e.TargetStart, e.TargetEnd}
+	old := details{e.Customer, e.TenantDomain, e.Sources, e.OnPremExchange, e.TargetStart, e.TargetEnd, e.Segment}
 	changes := old.diff(d)
 	if changes == "" {
 		return nil
 	}
-	e.Customer, e.TenantDomain, e.Sources, e.OnPremExchange = d.customer, d.domain, d.sources, d.onPremExchange
+	e.Customer, e.TenantDomain, e.Sources, e.OnPremExchange, e.Segment = d.customer, d.domain, d.sources, d.onPremExchange, d.segment
 	e.TargetStart, e.TargetEnd = d.start, d.end
 	e.audit(now, actorID, ActionUpdate, "", changes)
 	return nil
 }
 
 // MarkDone records task ref (a key or a playbook id, see ResolveTask) as done
-// by actorID, on the owner's behalf when the actor does not hold the owner's
-// role, and returns the task. Returns ECONFLICT when e is closed or the task
+// by actorID, on the owner's behalf when the actor is a helper role of the
+// task, and returns the task. Returns ECONFLICT when e is closed or the task
 // is already done or marked not applicable; ENOTFOUND or EINVALID when ref
 // names no task of e; EFORBIDDEN (see Can); EINVALID naming the blockers
-// while a need is still open.
+// while a need is still open; EINVALID saying how it completes for a task
+// whose evidence is not there (HowCompletes).
 func MarkDone(e *Engagement, actorID, ref string, now time.Time) (Task, error) {
 	t, onBehalf, err := e.prepareTask(actorID, ActionMarkDone, ref)
 	if err != nil {
@@ -160,12 +170,20 @@ func MarkDone(e *Engagement, actorID, ref string, now time.Time) (Task, error) {
 	if bs := openNeeds(e, t); len(bs) > 0 {
 		return Task{}, Errorf(EINVALID, "%s waits for %s. Those come first.", t.Ref(), e.describeBlockers(bs))
 	}
-	e.settle(t, TaskState{Status: StatusDone, By: actorID, OnBehalfOf: onBehalf, At: now.UTC()})
-	detail := ""
-	if onBehalf != "" {
-		detail = "on behalf of the " + string(onBehalf)
+	c := HowCompletes(e, t)
+	if !c.Present {
+		return Task{}, Errorf(EINVALID, "%s", c.How)
 	}
-	e.audit(now, actorID, ActionMarkDone, t.Key, detail)
+	e.settle(t, TaskState{Status: StatusDone, By: actorID, OnBehalfOf: onBehalf, At: now.UTC()})
+	var detail []string
+	if onBehalf != "" {
+		detail = append(detail, "on behalf of the "+string(onBehalf))
+	}
+	if c.Evidence != EvidenceNone {
+		detail = append(detail, "by evidence: "+string(c.Evidence))
+	}
+	e.audit(now, actorID, ActionMarkDone, t.Key, strings.Join(detail, ", "))
+	e.completeWaiting(now)
 	return t, nil
 }
 
@@ -264,13 +282,16 @@ func AssignRole(e *Engagement, actorID string, m Member, r Role, now time.Time) 
 	if m.ID == "" {
 		return Errorf(EINVALID, "Say who gets the %s role: the person has no Teams user id.", r)
 	}
-	if r == MVM && !e.hasIMAP() {
-		return errMVMOnlyIMAP(e.Sources)
+	if r == MVM && !MVMApplies(e) {
+		return errMVMNotApplicable(e)
 	}
 	if err := Can(e, actorID, ActionAssignRole, nil); err != nil {
 		return err
 	}
 	i := e.memberIndex(m.ID)
+	if i >= 0 && r == Customer && e.Members[i].Lead {
+		return errLeadCustomer(e.Members[i].display())
+	}
 	if i >= 0 && e.Members[i].Has(r) {
 		return Errorf(ECONFLICT, "%s already holds the %s role.", e.Members[i].display(), r)
 	}
@@ -295,10 +316,13 @@ func AssignRole(e *Engagement, actorID string, m Member, r Role, now time.Time) 
 }
 
 // RemoveRole takes role r from the member with that id. A member left with
-// no role who is not the lead leaves the engagement. Returns ECONFLICT when
-// e is closed; EINVALID for an unknown role; EFORBIDDEN unless the actor is
-// the lead or the MVM; ENOTFOUND when the person is not a member or does not
-// hold r.
+// no role who is not the lead leaves the engagement. Removing the last
+// holder of a role that owns open tasks is the lead's decision alone
+// (UnownedTasks says, afterwards, what it left without an owner). Returns
+// ECONFLICT when e is closed; EINVALID for an unknown role; EFORBIDDEN unless the actor
+// is the lead or the MVM, or is not the lead when the role's last holder
+// goes with open tasks; ENOTFOUND when the person is not a member or does
+// not hold r.
 func RemoveRole(e *Engagement, actorID, memberID string, r Role, now time.Time) error {
 	if err := e.checkOpen(); err != nil {
 		return err
@@ -317,6 +341,14 @@ func RemoveRole(e *Engagement, actorID, memberID string, r Role, now time.Time) 
 	if !m.Has(r) {
 		return Errorf(ENOTFOUND, "%s does not hold the %s role. Their roles: %s.", m.display(), r, joinRoles(m.Roles))
 	}
+	if len(e.Holders(r)) == 1 {
+		if left := unownedIf(e, r); len(left) > 0 {
+			if l, ok := e.Lead(); !ok || l.ID != actorID {
+				return Errorf(EFORBIDDEN, "%s is the last %s, whose open tasks (%s) would be left without an owner. Only %s can remove the last holder of a role with open tasks; or give the role to someone else first.",
+					m.display(), r, refs(left), e.leadName())
+			}
+		}
+	}
 	m.Roles = slices.DeleteFunc(m.Roles, func(x Role) bool { return x == r })
 	detail := fmt.Sprintf("%s from %s (%s)", r, m.display(), m.ID)
 	if len(m.Roles) == 0 && !m.Lead {
@@ -331,7 +363,9 @@ func RemoveRole(e *Engagement, actorID, memberID string, r Role, now time.Time) 
 
 // SetLead hands the lead to the member with that id. Returns ECONFLICT when
 // e is closed or they already lead; EFORBIDDEN unless the actor is the lead
-// or the MVM; ENOTFOUND when the person is not a member.
+// or the MVM; ENOTFOUND when the person is not a member; EINVALID when they
+// hold the Customer role or none of FRP, MST and MVM: the lead is on the
+// partner or Microsoft side.
 func SetLead(e *Engagement, actorID, memberID string, now time.Time) error {
 	if err := e.checkOpen(); err != nil {
 		return err
@@ -346,6 +380,9 @@ func SetLead(e *Engagement, actorID, memberID string, now time.Time) error {
 	if e.Members[i].Lead {
 		return Errorf(ECONFLICT, "%s already leads this engagement.", e.Members[i].display())
 	}
+	if to := e.Members[i]; !to.CanLead() {
+		return errLeadCustomer(to.display())
+	}
 	for j := range e.Members {
 		e.Members[j].Lead = j == i
 	}
@@ -353,10 +390,13 @@ func SetLead(e *Engagement, actorID, memberID string, now time.Time) error {
 	return nil
 }
 
-// Close ends the engagement. With every task settled, reason may be empty;
-// with tasks still open (the customer cancelled, say), a reason is required
-// and recorded. Returns ECONFLICT when already closed; EFORBIDDEN (see Can:
-// the MVM in an IMAP engagement, else the lead); EINVALID naming the open
+// Close ends the engagement and completes 2323, the close-out, which Close
+// itself is the evidence of. With every other task settled, reason may be
+// empty; with tasks still open (the customer cancelled, say), a reason is
+// required, and every open task is set aside as not applicable with that
+// reason, marked as an override: a closed engagement has no open task.
+// Returns ECONFLICT when already closed; EFORBIDDEN (see Can: the MVM where
+// the role applies and is held, else the lead); EINVALID naming the open
 // tasks when some remain and no reason is given.
 func Close(e *Engagement, actorID, reason string, now time.Time) error {
 	if err := e.checkOpen(); err != nil {
@@ -368,15 +408,33 @@ func Close(e *Engagement, actorID, reason string, now time.Time) error {
 	reason = strings.TrimSpace(reason)
 	var open []Task
 	for _, t := range table {
-		if Applies(e, t) && e.State(t.Key).Status == StatusOpen {
+		if t.Key != closeTask && Applies(e, t) && e.State(t.Key).Status == StatusOpen {
 			open = append(open, t)
 		}
 	}
 	if len(open) > 0 && reason == "" {
-		return Errorf(EINVALID, "%d tasks are still open: %s. Give a reason to close anyway, such as the customer cancelling.", len(open), refs(open))
+		return Errorf(EINVALID, "%s still open: %s. Give a reason to close anyway, such as the customer cancelling.", nOf(len(open), "task is", "tasks are"), refs(open))
 	}
-	e.Closed, e.ClosedBy, e.CloseReason = now.UTC(), actorID, reason
-	e.audit(now, actorID, ActionClose, "", reason)
+	if len(reason) > MaxReasonLen {
+		return Errorf(EINVALID, "The reason is longer than %d characters.", MaxReasonLen)
+	}
+	at := now.UTC()
+	detail := reason
+	if len(open) > 0 {
+		for _, t := range open {
+			e.settle(t, TaskState{Status: StatusNotApplicable, By: actorID, At: at, Reason: "engagement closed: " + reason, Override: true})
+		}
+		detail = fmt.Sprintf("%s; set aside: %s", reason, refs(open))
+	}
+	if t := table[byKey[closeTask]]; Applies(e, t) && e.State(t.Key).Status == StatusOpen {
+		st := TaskState{Status: StatusDone, By: actorID, At: at}
+		if len(open) > 0 {
+			st = TaskState{Status: StatusNotApplicable, By: actorID, At: at, Reason: "engagement closed: " + reason, Override: true}
+		}
+		e.settle(t, st)
+	}
+	e.Closed, e.ClosedBy, e.CloseReason = at, actorID, reason
+	e.audit(now, actorID, ActionClose, "", detail)
 	return nil
 }
 
@@ -434,6 +492,41 @@ func (e *Engagement) audit(now time.Time, actor string, a Action, task, detail s
 	e.History = append(e.History, AuditEntry{At: now.UTC(), Actor: actor, Action: a, Task: task, Detail: detail})
 }
 
+// UnownedTasks returns the open tasks of e whose owner is r while nobody
+// holds r: what removing r's last holder left without an owner.
+func UnownedTasks(e *Engagement, r Role) []Task {
+	if len(e.Holders(r)) > 0 {
+		return nil
+	}
+	return openOwnedBy(e, r)
+}
+
+// unownedIf is UnownedTasks after r's last holder has gone. Removing the
+// last MVM hands the MVM's tasks to the MST (Manager), so those count
+// only if nobody holds MST either.
+func unownedIf(e *Engagement, r Role) []Task {
+	c := e.Clone()
+	c.Members = slices.DeleteFunc(c.Members, func(m Member) bool { return m.Has(r) && len(m.Roles) == 1 && !m.Lead })
+	for i := range c.Members {
+		c.Members[i].Roles = slices.DeleteFunc(c.Members[i].Roles, func(x Role) bool { return x == r })
+	}
+	return UnownedTasks(c, r)
+}
+
+func openOwnedBy(e *Engagement, r Role) []Task {
+	var ts []Task
+	for _, t := range table {
+		if Applies(e, t) && OwnerOf(e, t) == r && e.State(t.Key).Status == StatusOpen {
+			ts = append(ts, t)
+		}
+	}
+	return ts
+}
+
+func errLeadCustomer(name string) error {
+	return Errorf(EINVALID, "The lead is on the partner or Microsoft side (FRP, MST or MVM), never the customer, so %s cannot lead this engagement while holding the Customer role or none of those.", name)
+}
+
 // describeBlockers names tasks with who holds them up: "1034 (Customer:
 // Carol), 4027 (MST: nobody yet)".
 func (e *Engagement) describeBlockers(ts []Task) string {
@@ -453,10 +546,6 @@ func (e *Engagement) describeBlockers(ts []Task) string {
 	return strings.Join(s, "; ")
 }
 
-func errMVMOnlyIMAP(ss []Source) error {
-	return Errorf(EINVALID, "The MVM role exists only in IMAP engagements; in a %s engagement the MST does the MVM's tasks.", joinSources(ss))
-}
-
 // details are the fields NewEngagement and Update validate alike.
 type details struct {
 	customer       string
@@ -464,6 +553,7 @@ type details struct {
 	sources        []Source
 	onPremExchange bool
 	start, end     time.Time
+	segment        Segment
 }
 
 func (d *details) normalize() error {
@@ -493,6 +583,11 @@ func (d *details) normalize() error {
 	}
 	slices.SortFunc(ss, func(a, b Source) int { return sourceIndex(a) - sourceIndex(b) })
 	d.sources = ss
+	seg, err := ParseSegment(string(d.segment))
+	if err != nil {
+		return err
+	}
+	d.segment = seg
 	switch {
 	case d.start.IsZero() && d.end.IsZero():
 	case d.start.IsZero() || d.end.IsZero():
@@ -507,6 +602,9 @@ func (d details) describe() string {
 	s := fmt.Sprintf("%s (%s); sources %s", d.customer, d.domain, joinSources(d.sources))
 	if d.onPremExchange {
 		s += "; on-premises Exchange"
+	}
+	if d.segment != SegmentUnknown {
+		s += "; segment " + string(d.segment)
 	}
 	if !d.start.IsZero() {
 		s += fmt.Sprintf("; target %s to %s", day(d.start), day(d.end))
@@ -529,6 +627,9 @@ func (d details) diff(n details) string {
 	}
 	if d.onPremExchange != n.onPremExchange {
 		c = append(c, fmt.Sprintf("on-premises Exchange %t -> %t", d.onPremExchange, n.onPremExchange))
+	}
+	if d.segment != n.segment {
+		c = append(c, fmt.Sprintf("segment %s -> %s", d.segment, n.segment))
 	}
 	if !d.start.Equal(n.start) || !d.end.Equal(n.end) {
 		c = append(c, fmt.Sprintf("target dates %s -> %s", dates(d.start, d.end), dates(n.start, n.end)))

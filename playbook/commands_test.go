@@ -166,17 +166,37 @@ func TestRefusals(t *testing.T) {
 		{name: "stranger", op: done(idStranger, "1699"), code: EFORBIDDEN,
 			message: []string{"You are not a member of the Contoso engagement. Ask the lead, Fay, to add you."}},
 		{name: "customer does the FRP's task", op: done(idCustomer, "1699"), code: EFORBIDDEN,
-			message: []string{"Only the FRP, or the lead (Fay) on their behalf, can mark 1699 done. Your roles: Customer."}},
+			message: []string{"Only the FRP can mark 1699 done. Your roles: Customer."}},
 		{name: "customer does the MST's task (IMAP)", sources: []Source{IMAP}, op: done(idCustomer, "1635"), code: EFORBIDDEN,
-			message: []string{"Only the MST, or the lead (Fay) or the MVM on their behalf, can mark 1635 done. Your roles: Customer."}},
+			message: []string{"Only the MST can mark 1635 done. Your roles: Customer."}},
 		{name: "FRP does the questionnaire", op: done(idMST, "1699"), code: EFORBIDDEN, message: []string{"Your roles: MST."}},
 		{name: "MVM task without IMAP falls to MST", op: func(e *Engagement) error {
 			_, err := MarkDone(e, idCustomer, "2323", t0)
 			return err
-		}, code: EFORBIDDEN, message: []string{"Only the MST, or the lead (Fay) on their behalf, can mark 2323 done."}},
-		{name: "helper wording", op: done(idFRP, "1034"), setup: func(t *testing.T, e *Engagement) {
-			mustOK(t, SetLead(e, idFRP, idCustomer, t0))
-		}, code: EFORBIDDEN, message: []string{"Only the Customer, or the MST or the lead (Carol) on their behalf, can mark 1034 done. Your roles: FRP."}},
+		}, code: EFORBIDDEN, message: []string{"Only the MST can mark 2323 done."}},
+		{name: "helper wording", op: done(idFRP, "1034"), code: EFORBIDDEN, message: []string{"Only the Customer, or the MST on their behalf, can mark 1034 done. Your roles: FRP."}},
+		{name: "the lead does not act for the customer", op: done(idFRP, "1034"), code: EFORBIDDEN, message: []string{"Only the Customer, or the MST on their behalf"}},
+		{name: "the lead does not act for the MVM", sources: []Source{IMAP}, op: done(idFRP, "1672"), code: EFORBIDDEN, message: []string{"Only the MVM can mark 1672 done."}},
+		{name: "lead to a customer", op: func(e *Engagement) error { return SetLead(e, idFRP, idCustomer, t0) }, code: EINVALID,
+			message: []string{"never the customer, so Carol cannot lead"}},
+		{name: "customer role to the lead", op: func(e *Engagement) error { return AssignRole(e, idFRP, Member{ID: idFRP}, Customer, t0) }, code: EINVALID,
+			message: []string{"never the customer"}},
+		{name: "last MST with open tasks, by the MVM", sources: []Source{IMAP}, op: func(e *Engagement) error { return RemoveRole(e, idMVM, idMST, MST, t0) }, code: EFORBIDDEN,
+			message: []string{"Max is the last MST, whose open tasks (1635, 4027, 3614, 3312, 4008, 2979, 3615, 3282) would be left without an owner. Only the lead (Fay) can remove"}},
+		{name: "questionnaire not submitted", sources: []Source{IMAP}, setup: func(t *testing.T, e *Engagement) { mustNeedsDone(t, e, "questionnaire") },
+			op: done(idCustomer, "1034"), code: EINVALID, message: []string{"1034 completes when the customer submits the migration questionnaire: type **questionnaire**"}},
+		{name: "validation without a questionnaire", sources: []Source{IMAP}, setup: func(t *testing.T, e *Engagement) { mustNeedsDone(t, e, "questionnaire-validation") },
+			op: done(idMVM, "1672"), code: EINVALID, message: []string{"1672 completes when the MVM validates the submitted questionnaire"}},
+		{name: "workshop still scheduled", sources: []Source{IMAP}, setup: func(t *testing.T, e *Engagement) {
+			mustDone(t, e, "assessment")
+			e.Workshops = append(e.Workshops, Workshop{Key: "workshop-imap", Tasks: []string{"workshop-imap"}, Status: WorkshopScheduled, Start: t0.AddDate(0, 0, 1)})
+		}, op: done(idMST, "1635"), code: EINVALID, message: []string{"1635 completes when its workshop, scheduled for 4 Mar 2025 09:00 UTC, is marked held"}},
+		{name: "1871 with events planned", setup: func(t *testing.T, e *Engagement) {
+			mustNeedsDone(t, e, "migration-events")
+			e.Events = append(e.Events, Event{N: 1, Kind: KindPilot, Date: t0, Units: 1, State: EventPlanned})
+		}, op: done(idMST, "1871"), code: EINVALID, message: []string{"1871 completes when every migration event is completed or cancelled"}},
+		{name: "2323 by done", setup: func(t *testing.T, e *Engagement) { mustNeedsDone(t, e, "decommission") },
+			op: done(idMST, "2323"), code: EINVALID, message: []string{"2323 completes when the engagement is closed: type **close**"}},
 		{name: "customer marks hybrid n/a", hybrid: true, sources: []Source{IMAP}, op: notApplicable(idCustomer, "exchange-hybrid", "no"), code: EFORBIDDEN,
 			message: []string{"Only the FRP, the MST, the lead (Fay) or the MVM can mark 3160 not applicable. Your roles: Customer."}},
 		{name: "customer reopens", setup: func(t *testing.T, e *Engagement) { mustDone(t, e, "assessment") },
@@ -184,15 +204,15 @@ func TestRefusals(t *testing.T) {
 		{name: "customer marks n/a", op: notApplicable(idCustomer, "3614", "no need"), code: EFORBIDDEN,
 			message: []string{"Only the MST or the lead (Fay) can mark 3614 not applicable. Your roles: Customer."}},
 		{name: "customer assigns", op: func(e *Engagement) error { return AssignRole(e, idCustomer, Member{ID: "29:x"}, MST, t0) }, code: EFORBIDDEN,
-			message: []string{"Only the lead (Fay) can assign roles. Your roles: Customer."}},
+			message: []string{"Only the lead (Fay) can assign roles in this engagement. Your roles: Customer."}},
 		{name: "MST removes", sources: []Source{IMAP}, op: func(e *Engagement) error { return RemoveRole(e, idMST, idCustomer, Customer, t0) }, code: EFORBIDDEN,
-			message: []string{"Only the lead (Fay) or the MVM can remove roles. Your roles: MST."}},
+			message: []string{"Only the lead (Fay) or the MVM can remove roles in this engagement. Your roles: MST."}},
 		{name: "customer hands over lead", op: func(e *Engagement) error { return SetLead(e, idCustomer, idCustomer, t0) }, code: EFORBIDDEN,
 			message: []string{"hand over the lead"}},
 		{name: "customer updates", op: func(e *Engagement) error { return Update(e, idCustomer, EngagementUpdate{}, t0) }, code: EFORBIDDEN,
 			message: []string{"change the engagement's details"}},
 		{name: "lead closes IMAP", sources: []Source{IMAP}, op: func(e *Engagement) error { return Close(e, idFRP, "x", t0) }, code: EFORBIDDEN,
-			message: []string{"Only the MVM can close an IMAP engagement. Your roles: FRP."}},
+			message: []string{"Only the MVM can close this engagement. Your roles: FRP."}},
 		{name: "MST closes Box", op: func(e *Engagement) error { return Close(e, idMST, "x", t0) }, code: EFORBIDDEN,
 			message: []string{"Only the lead (Fay) can close this engagement. Your roles: MST."}},
 
@@ -234,7 +254,7 @@ func TestRefusals(t *testing.T) {
 		{name: "assign to nobody", op: func(e *Engagement) error { return AssignRole(e, idFRP, Member{Name: "X"}, MST, t0) }, code: EINVALID,
 			message: []string{"Say who gets the MST role"}},
 		{name: "assign MVM outside IMAP", sources: []Source{Box, Dropbox}, op: func(e *Engagement) error { return AssignRole(e, idFRP, Member{ID: "29:v"}, MVM, t0) }, code: EINVALID,
-			message: []string{"The MVM role exists only in IMAP engagements; in a Box, Dropbox engagement the MST does the MVM's tasks."}},
+			message: []string{"The MVM role exists only in IMAP engagements and for customers outside the commercial segment; this engagement migrates Box, Dropbox"}},
 		{name: "assign twice", op: func(e *Engagement) error { return AssignRole(e, idFRP, Member{ID: idMST}, MST, t0) }, code: ECONFLICT,
 			message: []string{"Max already holds the MST role."}},
 		{name: "remove unknown role", op: func(e *Engagement) error { return RemoveRole(e, idFRP, idMST, "", t0) }, code: EINVALID},
@@ -253,11 +273,11 @@ func TestRefusals(t *testing.T) {
 		}, code: EINVALID, message: []string{"not a domain"}},
 		{name: "update drops IMAP under an MVM", sources: []Source{IMAP}, op: func(e *Engagement) error {
 			return Update(e, idFRP, EngagementUpdate{Sources: []Source{Box}}, t0)
-		}, code: EINVALID, message: []string{"Vera holds the MVM role, which exists only in IMAP engagements. Remove that role before removing IMAP."}},
+		}, code: EINVALID, message: []string{"Vera holds the MVM role, which exists only in IMAP engagements and for customers outside the commercial segment. Remove that role first."}},
 
 		// closing
 		{name: "close with open tasks", op: func(e *Engagement) error { return Close(e, idFRP, "", t0) }, code: EINVALID,
-			message: []string{"23 tasks are still open: 1699, workshop-box, 4027,", "Give a reason to close anyway"}},
+			message: []string{"22 tasks are still open: 1699, workshop-box, 4027,", "Give a reason to close anyway"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -288,13 +308,15 @@ func TestMarkDone(t *testing.T) {
 		onBehalfOf Role
 		detail     string
 	}{
-		{idFRP, "#1699", "assessment", "", ""},                               // owner, "#" ignored
-		{idMVM, "1635", "workshop-imap", MST, "on behalf of the MST"},        // the MVM for the MST
-		{idFRP, "HUB-WORKSHOP", "hub-workshop", MST, "on behalf of the MST"}, // the lead, key in capitals
-		{idMST, "1034", "questionnaire", Customer, "on behalf of the Customer"},
+		{idFRP, "#1699", "assessment", "", ""}, // owner, "#" ignored
+		{idMST, "1635", "workshop-imap", "", "by evidence: workshop"},
+		{idMST, "HUB-WORKSHOP", "hub-workshop", "", "by evidence: workshop"}, // key in capitals
+		{idMST, "1034", "questionnaire", Customer, "on behalf of the Customer, by evidence: questionnaire"},
 		{idFRP, "core-onboarding", "core-onboarding", "", ""},
 	}
 	for _, tt := range tests {
+		task, _ := TaskByKey(tt.wantKey)
+		giveEvidence(e, task)
 		got, err := MarkDone(e, tt.actor, tt.ref, at)
 		if err != nil {
 			t.Fatalf("MarkDone(%s, %s): %v", tt.actor, tt.ref, err)
@@ -362,12 +384,9 @@ func TestReopenAndNotApplicable(t *testing.T) {
 	}
 	mustDone(t, e, "core-onboarding")
 	mustOK(t, SetLead(e, idFRP, idMST, t0))
-	if _, err := Reopen(e, idMST, "core-onboarding", t0); err != nil {
-		t.Fatal(err)
-	}
-	if d := e.History[len(e.History)-1].Detail; d != "was done, on behalf of the FRP" {
-		t.Errorf("detail = %q", d)
-	}
+	// The lead does not act for the owner: only the playbook's helpers do.
+	_, err = Reopen(e, idMST, "core-onboarding", t0)
+	wantErr(t, err, EFORBIDDEN, "Only the FRP can reopen core-onboarding.")
 }
 
 func TestRoles(t *testing.T) {
@@ -390,12 +409,14 @@ func TestRoles(t *testing.T) {
 	if l, ok := e.Lead(); !ok || l.ID != idFRP || len(l.Roles) != 0 {
 		t.Errorf("lead = %+v, %t", l, ok)
 	}
-	mustOK(t, SetLead(e, idMVM, idCustomer, t0))
-	if l, _ := e.Lead(); l.ID != idCustomer {
-		t.Errorf("lead = %s, want Carol", l.ID)
+	// The lead is never a customer, even one who also holds MST.
+	wantErr(t, SetLead(e, idMVM, idCustomer, t0), EINVALID, "never the customer")
+	mustOK(t, SetLead(e, idMVM, idMVM, t0))
+	if l, _ := e.Lead(); l.ID != idMVM {
+		t.Errorf("lead = %s, want Vera", l.ID)
 	}
 	for _, m := range e.Members {
-		if m.Lead != (m.ID == idCustomer) {
+		if m.Lead != (m.ID == idMVM) {
 			t.Errorf("%s: Lead = %t", m.ID, m.Lead)
 		}
 	}
@@ -413,7 +434,7 @@ func TestRoles(t *testing.T) {
 		"assign_role: MST to Carol C. (29:carol-customer)",
 		"remove_role: MST from Max (29:max-mst); no role left, left the engagement",
 		"remove_role: FRP from Fay (29:fay-frp)",
-		"set_lead: to Carol C. (29:carol-customer)",
+		"set_lead: to Vera (29:vera-mvm)",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("history =\n%q\nwant\n%q", got, want)
@@ -461,8 +482,19 @@ func TestClose(t *testing.T) {
 	if !e.IsClosed() || e.ClosedBy != idFRP || e.CloseReason != "customer cancelled" || !e.Closed.Equal(t0) {
 		t.Errorf("closed: %v %s %q", e.Closed, e.ClosedBy, e.CloseReason)
 	}
-	if got := e.History[len(e.History)-1]; got.Action != ActionClose || got.Detail != "customer cancelled" {
+	if got := e.History[len(e.History)-1]; got.Action != ActionClose || !strings.HasPrefix(got.Detail, "customer cancelled; set aside: 1699, 1635,") {
 		t.Errorf("audit = %+v", got)
+	}
+	// Closing early sets every open task aside, as an override with the
+	// reason: a closed engagement has no open task, and its progress still
+	// says how much was done.
+	if p := Progress(e).Overall; p.Done != 0 || p.Applicable == 0 {
+		t.Errorf("progress after an early close = %+v", p)
+	}
+	for _, task := range Applicable(e) {
+		if st := e.State(task.Key); st.Status != StatusNotApplicable || !st.Override || st.Reason != "engagement closed: customer cancelled" {
+			t.Errorf("%s after an early close: %+v", task.Key, st)
+		}
 	}
 	if got, _ := NextSteps(e, idCustomer); !got.Closed {
 		t.Error("NextSteps on a closed engagement: Closed = false")
@@ -488,7 +520,7 @@ func TestCan(t *testing.T) {
 		code  string
 	}{
 		{idFRP, ActionMarkDone, &t1699, ""},
-		{idMVM, ActionMarkDone, &t1699, ""},
+		{idMVM, ActionMarkDone, &t1699, EFORBIDDEN}, // not a helper of 1699
 		{idCustomer, ActionMarkDone, &t1699, EFORBIDDEN},
 		{idMST, ActionMarkNotApplicable, &t1699, ""}, // Can asks who, not whether the task is skippable
 		{idCustomer, ActionMarkNotApplicable, &t1699, EFORBIDDEN},

@@ -18,13 +18,11 @@
 //
 // An Engagement is a plain JSON-friendly value. NewEngagement creates one;
 // MarkDone, Reopen, MarkNotApplicable, AssignRole, RemoveRole, SetLead,
-// Update and Close are its transitions. Each validates, asks Can (the
-// "who may do what" table of the task and role actions; the migration,
-// workshop, questionnaire review and site actions have their own checks
-// beside their rules: CanMigration, CanScheduleWorkshop,
-// CanReviewQuestionnaire, CanManageSite), changes the engagement in place only on
-// success and appends one AuditEntry. NextSteps, Progress, Overdue and
-// NextMilestone read it.
+// Update and Close are its transitions. Each validates, asks Can (its one
+// action → who table, permissions.go's rules, covers every action: tasks,
+// roles, the questionnaire review, workshops, the site and the migration
+// records), changes the engagement in place only on success and appends one
+// AuditEntry. NextSteps, Progress, Overdue and NextMilestone read it.
 //
 // # Caveats
 //

@@ -21,7 +21,7 @@ func docTable() string {
 		}
 		owner := string(t.Owner)
 		if t.Owner == MVM {
-			owner = "MVM (MST without IMAP)"
+			owner = "MVM (else MST)"
 		}
 		if len(t.Helpers) > 0 {
 			owner += ", helped by " + joinRoles(t.Helpers)

@@ -16,13 +16,17 @@ type Engagement struct {
 	// Version counts saved changes. This package never touches it: the store
 	// bumps it on every save and refuses a save whose Version is stale, and
 	// cards carry it so that a click on an old card is detected.
-	Version        int       `json:"version"`
-	Customer       string    `json:"customer"`
-	TenantDomain   string    `json:"tenantDomain"`
-	Sources        []Source  `json:"sources"`
-	OnPremExchange bool      `json:"onPremExchange"`
-	TargetStart    time.Time `json:"targetStart,omitzero"`
-	TargetEnd      time.Time `json:"targetEnd,omitzero"`
+	Version        int      `json:"version"`
+	Customer       string   `json:"customer"`
+	TenantDomain   string   `json:"tenantDomain"`
+	Sources        []Source `json:"sources"`
+	OnPremExchange bool     `json:"onPremExchange"`
+	// Segment decides, with the sources, whether the MVM role exists
+	// (MVMApplies); SegmentUnknown for engagements set up before it was
+	// asked.
+	Segment     Segment   `json:"segment,omitempty"`
+	TargetStart time.Time `json:"targetStart,omitzero"`
+	TargetEnd   time.Time `json:"targetEnd,omitzero"`
 	// Conversation binds the engagement to its Teams channel or group chat.
 	// The bot fills it; this package only carries it.
 	Conversation string   `json:"conversation,omitempty"`
@@ -86,6 +90,12 @@ func (m Member) Has(r Role) bool {
 	return hasRole(m.Roles, r)
 }
 
+// CanLead reports whether m may lead an engagement: the lead is on the
+// partner or Microsoft side (FRP, MST or MVM), never a customer.
+func (m Member) CanLead() bool {
+	return !m.Has(Customer) && (m.Has(FRP) || m.Has(MST) || m.Has(MVM))
+}
+
 // display is how messages name a person: their name, else their id.
 func (m Member) display() string {
 	if m.Name != "" {
@@ -117,7 +127,11 @@ type TaskState struct {
 	// helper role) recorded the task for them; empty when the owner did.
 	OnBehalfOf Role      `json:"onBehalfOf,omitempty"`
 	At         time.Time `json:"at"`
-	Reason     string    `json:"reason,omitempty"` // why not applicable
+	Reason     string    `json:"reason,omitempty"` // why not applicable, or the override's reason
+	// Override is true when the task was settled without what normally
+	// settles it (its evidence, or its being part of the work: a workshop
+	// held outside mvmbot, tasks set aside by closing early), with Reason.
+	Override bool `json:"override,omitempty"`
 }
 
 // AuditEntry is one line of an engagement's history.
@@ -289,12 +303,12 @@ func Applicable(e *Engagement) []Task {
 	return ts
 }
 
-// OwnerOf returns the role that does t in e. The MVM role exists for IMAP
-// engagements only; elsewhere the MST (the migration team) does the MVM's
-// tasks.
+// OwnerOf returns the role that does t in e. The MVM's tasks are held by
+// Manager(e): the MVM where the role applies and someone holds it, the MST
+// (the migration team) otherwise.
 func OwnerOf(e *Engagement, t Task) Role {
-	if t.Owner == MVM && !e.hasIMAP() {
-		return MST
+	if t.Owner == MVM {
+		return Manager(e)
 	}
 	return t.Owner
 }

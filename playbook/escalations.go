@@ -94,7 +94,7 @@ type Escalation struct {
 // who leads the engagement, or the first MST member). False when nobody
 // holds that role yet.
 func SinglePointOfContact(e *Engagement) (Member, Role, bool) {
-	r := migrationManager(e)
+	r := Manager(e)
 	hs := e.Holders(r)
 	if len(hs) == 0 {
 		return Member{}, r, false
@@ -116,7 +116,7 @@ func Escalate(e *Engagement, actorID string, sev Severity, text string, issue in
 	if err := e.checkOpen(); err != nil {
 		return Escalation{}, err
 	}
-	if err := canMigration(e, actorID, ActionEscalate); err != nil {
+	if err := Can(e, actorID, ActionEscalate, nil); err != nil {
 		return Escalation{}, err
 	}
 	sev, err := ParseSeverity(string(sev))
@@ -169,7 +169,7 @@ func AcknowledgeEscalation(e *Engagement, actorID string, id int, now time.Time)
 	if err := e.checkOpen(); err != nil {
 		return err
 	}
-	if err := canMigration(e, actorID, ActionEscalationAck); err != nil {
+	if err := Can(e, actorID, ActionEscalationAck, nil); err != nil {
 		return err
 	}
 	i, err := e.escalationIndex(id)
@@ -193,7 +193,7 @@ func ResolveEscalation(e *Engagement, actorID string, id int, resolution string,
 	if err := e.checkOpen(); err != nil {
 		return err
 	}
-	if err := canMigration(e, actorID, ActionEscalationSolve); err != nil {
+	if err := Can(e, actorID, ActionEscalationSolve, nil); err != nil {
 		return err
 	}
 	i, err := e.escalationIndex(id)

@@ -87,6 +87,9 @@ type Event struct {
 	// status file named, in the order units were first reported
 	// (RecordStatus).
 	Outcomes []UnitOutcome `json:"outcomes,omitempty"`
+	// Override is set when the event started before 1871's needs were
+	// settled (StartEventAnyway).
+	Override *Waiver `json:"override,omitempty"`
 
 	Started     time.Time `json:"started,omitzero"`
 	Completed   time.Time `json:"completed,omitzero"`
@@ -121,6 +124,10 @@ func (ev Event) clone() Event {
 	if ev.Waiver != nil {
 		w := *ev.Waiver
 		ev.Waiver = &w
+	}
+	if ev.Override != nil {
+		w := *ev.Override
+		ev.Override = &w
 	}
 	return ev
 }
@@ -212,7 +219,7 @@ func (e *Engagement) event(actorID string, a Action, n int) (*Event, error) {
 	if err := e.checkOpen(); err != nil {
 		return nil, err
 	}
-	if err := canMigration(e, actorID, a); err != nil {
+	if err := Can(e, actorID, a, nil); err != nil {
 		return nil, err
 	}
 	i, err := e.eventIndex(n)
@@ -512,9 +519,32 @@ func WaivePreflight(e *Engagement, actorID string, n int, reason string, now tim
 }
 
 // StartEvent moves event n from ready to running. A velocity batch waits for
-// the pilot to be completed or cancelled. Returns EINVALID while the pilot
-// is open, and the errors of every event transition.
+// the pilot to be completed or cancelled, and every event waits for the
+// needs of 1871 (the handover, the issue tracker, the known errors, the
+// reporting workshop): StartEventAnyway lets the migration manager start it
+// regardless, with a reason. Returns EINVALID while the pilot is open or a
+// need of 1871 is, and the errors of every event transition.
 func StartEvent(e *Engagement, actorID string, n int, now time.Time) error {
+	return startEvent(e, actorID, n, "", now)
+}
+
+// StartEventAnyway is StartEvent for the migration manager (Manager: the
+// MVM, the MST without one) when 1871's needs are still open: the event
+// starts, and the history, the event and the report record the override
+// with its reason. It refuses what StartEvent refuses but those needs, and
+// EINVALID without a reason; EFORBIDDEN (see Can, ActionOverride).
+func StartEventAnyway(e *Engagement, actorID string, n int, reason string, now time.Time) error {
+	reason = strings.TrimSpace(reason)
+	if reason == "" || len(reason) > MaxReasonLen {
+		return Errorf(EINVALID, "Say why event %d starts before the playbook's order allows, in at most %d characters; the reason is recorded as an override.", n, MaxReasonLen)
+	}
+	if err := Can(e, actorID, ActionOverride, nil); err != nil {
+		return err
+	}
+	return startEvent(e, actorID, n, reason, now)
+}
+
+func startEvent(e *Engagement, actorID string, n int, override string, now time.Time) error {
 	ev, err := e.event(actorID, ActionEventStart, n)
 	if err != nil {
 		return err
@@ -533,10 +563,28 @@ func StartEvent(e *Engagement, actorID string, n int, now time.Time) error {
 			}
 		}
 	}
+	t := table[byKey[eventsTask]]
+	bs := openNeeds(e, t)
+	if len(bs) > 0 && override == "" {
+		return Errorf(EINVALID, "Event %d cannot start yet: migration events (%s) wait for %s. Once those are done it can start; the %s may start it anyway with a reason: **event %d start anyway <reason>**.",
+			n, t.Ref(), e.describeBlockers(bs), Manager(e), n)
+	}
 	ev.State = EventRunning
 	ev.Started = now.UTC()
-	e.audit(now, actorID, ActionEventStart, "migration-events", fmt.Sprintf("event %d: %s", n, nOf(ev.Size(), "unit", "units")))
+	detail := fmt.Sprintf("event %d: %s", n, nOf(ev.Size(), "unit", "units"))
+	if len(bs) > 0 {
+		ev.Override = &Waiver{By: actorID, At: now.UTC(), Reason: override}
+		e.audit(now, actorID, ActionOverride, eventsTask, fmt.Sprintf("event %d started before %s: %s", n, refs(bs), override))
+	}
+	e.audit(now, actorID, ActionEventStart, eventsTask, detail)
 	return nil
+}
+
+// finishEvents completes 1871, by actorID, when the last event has
+// finished and its needs allow.
+func (e *Engagement) finishEvents(actorID string, now time.Time) {
+	e.completeByEvidence(table[byKey[eventsTask]], actorID, now)
+	e.completeWaiting(now)
 }
 
 // EventOutcome is what completing or cancelling an event leads to.
@@ -574,6 +622,7 @@ func CompleteEvent(e *Engagement, actorID string, n, migrated, failed int, now t
 	ev.Migrated, ev.Failed = migrated, failed
 	out := EventOutcome{Event: ev.clone(), RemindDNS: !before && DNSReminderDue(e)}
 	e.audit(now, actorID, ActionEventComplete, "migration-events", fmt.Sprintf("event %d: %s migrated, %s failed", n, countStr(migrated), countStr(failed)))
+	e.finishEvents(actorID, now)
 	return out, nil
 }
 
@@ -602,6 +651,7 @@ func CancelEvent(e *Engagement, actorID string, n int, reason string, now time.T
 	ev.Cancelled, ev.CancelledBy, ev.Reason = now.UTC(), actorID, reason
 	out := EventOutcome{Event: ev.clone(), RemindDNS: !before && DNSReminderDue(e)}
 	e.audit(now, actorID, ActionEventCancel, "migration-events", fmt.Sprintf("event %d (was %s): %s", n, was, reason))
+	e.finishEvents(actorID, now)
 	return out, nil
 }
 
@@ -696,110 +746,3 @@ func ForecastVsActual(e *Engagement) []MonthProgress {
 
 // MaxReasonLen caps reasons, notes and comments, in bytes.
 const MaxReasonLen = 2000
-
-// migrationManager is the role that runs the migration programme in e: the
-// MVM in an IMAP engagement where someone holds it, else the MST.
-func migrationManager(e *Engagement) Role {
-	if e.hasIMAP() && len(e.Holders(MVM)) > 0 {
-		return MVM
-	}
-	return MST
-}
-
-// migWho names a set of people a migration rule allows.
-type migWho int
-
-const (
-	migManager  migWho = iota + 1 // migrationManager
-	migMST                        // the migration team
-	migFRP                        // the partner
-	migCustomer                   // the customer
-	migAnyone                     // any member
-)
-
-// migrationRules say who may take each action of the migration records.
-// These rules live here, next to Can, which they extend; canMigration is
-// their only reader.
-var migrationRules = map[Action]struct {
-	who  []migWho
-	verb string
-}{
-	ActionAcceptPlan:       {[]migWho{migManager}, "accept the migration plan"},
-	ActionEventMembers:     {[]migWho{migManager, migMST}, "set an event's members"},
-	ActionPreflightStart:   {[]migWho{migManager, migMST}, "start pre-flight"},
-	ActionPreflightResults: {[]migWho{migManager, migMST}, "record pre-flight results"},
-	ActionEventStatus:      {[]migWho{migManager, migMST}, "record migration status"},
-	ActionEventRemediate:   {[]migWho{migManager, migMST}, "move failed units into another event"},
-	ActionPreflightWaive:   {[]migWho{migManager}, "waive pre-flight"},
-	ActionEventReady:       {[]migWho{migManager, migMST}, "mark an event ready"},
-	ActionEventStart:       {[]migWho{migManager, migMST}, "start an event"},
-	ActionEventComplete:    {[]migWho{migManager, migMST}, "complete an event"},
-	ActionEventCancel:      {[]migWho{migManager}, "cancel an event"},
-	ActionNote:             {[]migWho{migManager, migMST, migFRP}, "write status notes"},
-	ActionEscalate:         {[]migWho{migAnyone}, "escalate"},
-	ActionEscalationAck:    {[]migWho{migManager}, "acknowledge an escalation"},
-	ActionEscalationSolve:  {[]migWho{migManager}, "resolve an escalation"},
-	ActionIssueOpen:        {[]migWho{migAnyone}, "report an issue"},
-	ActionIssueResolve:     {[]migWho{migManager, migMST, migCustomer}, "resolve an issue"},
-	ActionIssueHandOver:    {[]migWho{migManager, migMST}, "hand an issue over"},
-	ActionIssueAssign:      {[]migWho{migManager, migMST}, "assign an issue"},
-	ActionCloseCheck:       {[]migWho{migManager}, "check or waive close-out items"},
-	ActionCloseWaive:       {[]migWho{migManager}, "check or waive close-out items"},
-	ActionSurvey:           {[]migWho{migCustomer, migManager}, "record the satisfaction survey"},
-	ActionFeedKey:          {[]migWho{migManager}, "manage the reporting feed key"},
-	ActionReportSchedule:   {[]migWho{migManager, migMST}, "set when the weekly report is posted"},
-}
-
-// CanMigration is Can for the actions of the migration records (plan,
-// events, pre-flight, notes, escalations, issues, close-out, survey): nil
-// when the member with id actorID may take action a on e, EFORBIDDEN with a
-// sentence otherwise, EINVALID for an action it does not know.
-func CanMigration(e *Engagement, actorID string, a Action) error {
-	return canMigration(e, actorID, a)
-}
-
-func canMigration(e *Engagement, actorID string, a Action) error {
-	rule, ok := migrationRules[a]
-	if !ok {
-		return Errorf(EINVALID, "Unknown action %q.", a)
-	}
-	i := e.memberIndex(actorID)
-	if i < 0 {
-		return Can(e, actorID, ActionUpdate, nil) // the "not a member" refusal
-	}
-	m := e.Members[i]
-	mgr := migrationManager(e)
-	var names []string
-	add := func(s string) {
-		if !slices.Contains(names, s) {
-			names = append(names, s)
-		}
-	}
-	for _, w := range rule.who {
-		switch w {
-		case migAnyone:
-			return nil
-		case migManager:
-			if m.Has(mgr) {
-				return nil
-			}
-			add("the " + string(mgr))
-		case migMST:
-			if m.Has(MST) {
-				return nil
-			}
-			add("the MST")
-		case migFRP:
-			if m.Has(FRP) {
-				return nil
-			}
-			add("the FRP")
-		case migCustomer:
-			if m.Has(Customer) {
-				return nil
-			}
-			add("the customer")
-		}
-	}
-	return Errorf(EFORBIDDEN, "Only %s can %s in this engagement. Your roles: %s.", orList(names), rule.verb, joinRoles(m.Roles))
-}

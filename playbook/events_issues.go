@@ -108,7 +108,7 @@ func ReportIssue(e *Engagement, actorID string, r IssueReport, now time.Time) (I
 	if err := e.checkOpen(); err != nil {
 		return Issue{}, err
 	}
-	if err := canMigration(e, actorID, ActionIssueOpen); err != nil {
+	if err := Can(e, actorID, ActionIssueOpen, nil); err != nil {
 		return Issue{}, err
 	}
 	title, unit, errText := strings.TrimSpace(r.Title), strings.TrimSpace(r.Unit), strings.TrimSpace(r.ErrorText)
@@ -176,7 +176,7 @@ func IssueFromEvent(e *Engagement, actorID string, n int, now time.Time) (Issue,
 	if err := e.checkOpen(); err != nil {
 		return Issue{}, err
 	}
-	if err := canMigration(e, actorID, ActionEventComplete); err != nil {
+	if err := Can(e, actorID, ActionEventComplete, nil); err != nil {
 		return Issue{}, err
 	}
 	i, err := e.eventIndex(n)
@@ -234,7 +234,7 @@ func (e *Engagement) openIssueFor(actorID string, id int, a Action) (*Issue, err
 	if err := e.checkOpen(); err != nil {
 		return nil, err
 	}
-	if err := canMigration(e, actorID, a); err != nil {
+	if err := Can(e, actorID, a, nil); err != nil {
 		return nil, err
 	}
 	i, err := e.issueIndex(id)

@@ -3,6 +3,7 @@ package playbook
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -46,6 +47,7 @@ func walkTo(tb testing.TB, e *Engagement, n int, want EventState) {
 			}
 			mustOK(tb, MarkReady(e, idMVM, n, at))
 		case EventReady:
+			mustNeedsDone(tb, e, "migration-events")
 			mustOK(tb, StartEvent(e, idMVM, n, at))
 		case EventRunning:
 			if _, err := CompleteEvent(e, idMVM, n, ev.Size(), 0, at); err != nil {
@@ -117,7 +119,19 @@ func TestEventLifecycle(t *testing.T) {
 	if _, err := RecordPreflight(e, idMVM, 1, []PreflightResult{{Unit: ms[1].Unit, Passed: true}}, t0); err != nil {
 		t.Fatal(err)
 	}
-	mustOK(t, StartEvent(e, idMVM, 1, t0))
+	// 1871's needs are open: the event waits, unless the MVM overrides.
+	before = e.Clone()
+	wantErr(t, StartEvent(e, idMVM, 1, t0), EINVALID, "Event 1 cannot start yet: migration events (1871) wait for 3954", "**event 1 start anyway <reason>**")
+	wantErr(t, StartEventAnyway(e, idMVM, 1, " ", t0), EINVALID, "Say why event 1 starts")
+	wantErr(t, StartEventAnyway(e, idMST, 1, "pilot agreed", t0), EFORBIDDEN, "Only the MVM can override")
+	refusalUnchanged(t, before, e)
+	mustOK(t, StartEventAnyway(e, idMVM, 1, "the customer's deadline", t0))
+	if ev, _ := GetEvent(e, 1); ev.Override == nil || ev.Override.Reason != "the customer's deadline" || ev.State != EventRunning {
+		t.Errorf("started anyway: %+v", ev)
+	}
+	if o := Overrides(e); len(o) != 1 || !strings.Contains(o[0].Detail, "event 1 started before 3954, 3615, 3282, 4008: the customer's deadline") {
+		t.Errorf("overrides = %+v", o)
+	}
 	out, err := CompleteEvent(e, idMVM, 1, 97, 3, d(10).Add(20*time.Hour))
 	if err != nil {
 		t.Fatal(err)
@@ -146,6 +160,8 @@ func TestEventLifecycle(t *testing.T) {
 	if ev.State != EventReady || ev.Waiver == nil || ev.Waiver.By != idMVM || ev.Waiver.Reason != "same users as the test migration" {
 		t.Errorf("event 2 = %+v", ev)
 	}
+	// Once 1871's needs are done, events start without an override.
+	mustNeedsDone(t, e, "migration-events")
 	mustOK(t, StartEvent(e, idMVM, 2, t0))
 }
 
@@ -274,7 +290,9 @@ func TestDNSReminder(t *testing.T) {
 		if err != nil || !out.RemindDNS || !DNSReminderDue(e) {
 			t.Fatalf("complete last: %+v, %v", out, err)
 		}
-		mustDoneThrough(t, e, "migration-events")
+		if st := e.State("migration-events"); st.Status != StatusDone || st.By != idMVM {
+			t.Errorf("1871 once every event finished: %+v", st)
+		}
 		mustDone(t, e, "dns-mail-flow")
 		if DNSReminderDue(e) {
 			t.Error("still due with 1370 done")

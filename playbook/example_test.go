@@ -75,13 +75,15 @@ func ExampleMarkDone() {
 		TenantDomain: "contoso.com",
 		Sources:      []playbook.Source{playbook.Box},
 	}, playbook.Member{ID: "29:max", Name: "Max", Roles: []playbook.Role{playbook.MST}}, now)
-	_, _ = playbook.MarkDone(e, "29:max", "1699", now) // the lead, on the FRP's behalf
+	_ = playbook.AssignRole(e, "29:max", playbook.Member{ID: "29:fay", Name: "Fay"}, playbook.FRP, now)
+	_, _ = playbook.MarkDone(e, "29:fay", "1699", now) // the FRP's own task
 
 	_, err := playbook.MarkDone(e, "29:max", "3169", now)
 	fmt.Println(playbook.ErrorCode(err)+":", playbook.ErrorMessage(err))
-	t, err := playbook.MarkDone(e, "29:max", "workshop-box", now)
-	fmt.Println(t, err)
+	// A workshop is done when it is held, not when someone says so.
+	_, err = playbook.MarkDone(e, "29:max", "workshop-box", now)
+	fmt.Println(playbook.ErrorCode(err)+":", playbook.ErrorMessage(err))
 	// Output:
 	// invalid: 3169 names 2 tasks in this engagement: workshop-box (Box migration workshop: onboarding timeline and scope); inventory-box (Box inventory tool, SharePoint/OneDrive limits and source test tools). Name one by its key.
-	// workshop-box Box migration workshop: onboarding timeline and scope <nil>
+	// invalid: workshop-box completes when its workshop is marked held on the workshops card (type **workshops**), or, if it was held outside mvmbot, with **workshop workshop-box held elsewhere <reason>**.
 }

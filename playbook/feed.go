@@ -35,7 +35,7 @@ func hashFeedKey(key string) string {
 // earlier one. The migration manager may (the MVM, or the MST without
 // IMAP); a closed engagement's feed cannot get a new key.
 func SetFeedKey(e *Engagement, actorID, key string, now time.Time) error {
-	if err := CanMigration(e, actorID, ActionFeedKey); err != nil {
+	if err := Can(e, actorID, ActionFeedKey, nil); err != nil {
 		return err
 	}
 	if e.IsClosed() {
@@ -55,7 +55,7 @@ func SetFeedKey(e *Engagement, actorID, key string, now time.Time) error {
 
 // RevokeFeedKey removes the feed key: the feed answers 401 from then on.
 func RevokeFeedKey(e *Engagement, actorID string, now time.Time) error {
-	if err := CanMigration(e, actorID, ActionFeedKey); err != nil {
+	if err := Can(e, actorID, ActionFeedKey, nil); err != nil {
 		return err
 	}
 	if e.Feed == nil {

@@ -234,6 +234,11 @@ func SetWorkshop(e *Engagement, actorID string, w Workshop, now time.Time) error
 			return Errorf(EINVALID, "%q is not a workshop.", w.Key)
 		}
 	}
+	if starting(e.Workshop(w.Key), w.Status) {
+		if err := WorkshopReady(e, w.Tasks); err != nil {
+			return err
+		}
+	}
 	w.By, w.Updated = actorID, now
 	if cur := e.Workshop(w.Key); cur != nil {
 		*cur = w
@@ -251,22 +256,48 @@ func SetWorkshop(e *Engagement, actorID string, w Workshop, now time.Time) error
 	return nil
 }
 
+// starting reports whether moving cur to status begins scheduling a
+// workshop: slots offered or picked for one not under way.
+func starting(cur *Workshop, status WorkshopStatus) bool {
+	if status != WorkshopProposed && status != WorkshopScheduling && status != WorkshopScheduled {
+		return false
+	}
+	return cur == nil || cur.Status == WorkshopNotScheduled || cur.Status == WorkshopCancelled
+}
+
+// WorkshopReady returns nil when a workshop covering tasks may be
+// scheduled: their needs other than workshops are settled (the migration
+// workshops wait for the assessment, 1699; a workshop that follows another
+// may be planned before that one is held). EINVALID names what they wait
+// for. SetWorkshop asks
+// it when scheduling begins; cards ask it before offering Schedule.
+func WorkshopReady(e *Engagement, tasks []string) error {
+	var bs []Task
+	for _, k := range tasks {
+		t, ok := taskByKey(k)
+		if !ok || !Applies(e, t) {
+			continue
+		}
+		for _, b := range openNeeds(e, t) {
+			// Workshops are planned ahead in their order: one may be
+			// scheduled before the workshops it follows are held (holding
+			// it still waits for them).
+			if EvidenceOf(b) == EvidenceWorkshop {
+				continue
+			}
+			if !slices.ContainsFunc(bs, func(x Task) bool { return x.Key == b.Key }) {
+				bs = append(bs, b)
+			}
+		}
+	}
+	if len(bs) > 0 {
+		return Errorf(EINVALID, "This workshop waits for %s: schedule it once that is done.", e.describeBlockers(bs))
+	}
+	return nil
+}
+
 // ActionWorkshop is the history action of a workshop change.
 const ActionWorkshop Action = "workshop"
-
-// CanScheduleWorkshop returns nil when member may schedule, reschedule,
-// cancel or mark held the workshops of e: the MST, who runs them, the MVM
-// and the FRP, who coordinate, and the lead. Anyone else gets EFORBIDDEN.
-func CanScheduleWorkshop(e *Engagement, memberID string) error {
-	m, ok := e.Member(memberID)
-	if !ok {
-		return Errorf(EFORBIDDEN, "You are not a member of the %s engagement.", e.Customer)
-	}
-	if m.Lead || m.Has(MST) || m.Has(MVM) || m.Has(FRP) {
-		return nil
-	}
-	return Errorf(EFORBIDDEN, "Workshops are scheduled by the MST, the MVM, the FRP or the lead.")
-}
 
 func cloneWorkshops(ws []Workshop) []Workshop {
 	if ws == nil {

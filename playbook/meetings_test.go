@@ -56,6 +56,14 @@ func TestSetWorkshop(t *testing.T) {
 	start := t0.Add(72 * time.Hour)
 	w := Workshop{Key: WorkshopTogether, Tasks: TogetherTasks(e), Status: WorkshopScheduled, Start: start, End: start.Add(time.Hour), Token: "e.tok",
 		Attendees: []Attendee{{Email: "a@contoso.com"}}}
+	// The migration workshop waits for the assessment, as done would.
+	before := e.Clone()
+	wantErr(t, SetWorkshop(e, idMST, w, t0), EINVALID, "This workshop waits for 1699")
+	wantUnchanged(t, before, e)
+	mustDone(t, e, "assessment")
+	// A workshop that follows it may be planned before it is held.
+	later := e.Clone()
+	mustOK(t, SetWorkshop(later, idMST, Workshop{Key: "remote-connectivity", Tasks: []string{"remote-connectivity"}, Status: WorkshopProposed}, t0))
 	mustOK(t, SetWorkshop(e, idMST, w, t0))
 	got := e.Workshop(WorkshopTogether)
 	if got == nil || got.By != idMST || !got.Updated.Equal(t0) || e.WorkshopOf("workshop-imap") != got || e.WorkshopByToken("e.tok") != got || e.WorkshopByToken("") != nil {
@@ -79,11 +87,11 @@ func TestSetWorkshop(t *testing.T) {
 	if err := SetWorkshop(e, idMST, Workshop{Key: "assessment"}, t0); ErrorCode(err) != EINVALID {
 		t.Errorf("SetWorkshop(assessment) = %v, want EINVALID", err)
 	}
-	if err := CanScheduleWorkshop(e, idCustomer); ErrorCode(err) != EFORBIDDEN {
+	if err := Can(e, idCustomer, ActionWorkshop, nil); ErrorCode(err) != EFORBIDDEN {
 		t.Errorf("customer may schedule: %v", err)
 	}
 	for _, id := range []string{idMST, idFRP} {
-		if err := CanScheduleWorkshop(e, id); err != nil {
+		if err := Can(e, id, ActionWorkshop, nil); err != nil {
 			t.Errorf("%s may not schedule: %v", id, err)
 		}
 	}

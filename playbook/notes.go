@@ -25,7 +25,7 @@ func AddNote(e *Engagement, actorID, text string, now time.Time) (Note, error) {
 	if err := e.checkOpen(); err != nil {
 		return Note{}, err
 	}
-	if err := canMigration(e, actorID, ActionNote); err != nil {
+	if err := Can(e, actorID, ActionNote, nil); err != nil {
 		return Note{}, err
 	}
 	text = strings.TrimSpace(text)

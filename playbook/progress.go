@@ -53,11 +53,12 @@ func Progress(e *Engagement) ProgressReport {
 			if t.Phase != p || !Applies(e, t) {
 				continue
 			}
-			switch e.State(t.Key).Status {
-			case StatusDone:
+			switch st := e.State(t.Key); {
+			case st.Status == StatusDone:
 				pp.Done++
 				pp.Applicable++
-			case StatusOpen:
+			case st.Status == StatusOpen,
+				st.Override: // set aside by closing early: not done, and not "does not apply"
 				pp.Applicable++
 			}
 		}

@@ -94,28 +94,16 @@ func parseReviewDetail(d string) (int, string) {
 	return n, comment
 }
 
-// CanReviewQuestionnaire reports whether actorID may validate e's
-// questionnaire or request changes to it: in an engagement with IMAP, the
-// MVM; in any other, the MST (who does the MVM's work there). Nobody acts on
-// the reviewer's behalf: the lead may be the partner whose customer filled
-// it in. Returns nil when allowed and EFORBIDDEN with the reason when not.
-func CanReviewQuestionnaire(e *Engagement, actorID string) error {
-	m, ok := e.Member(actorID)
-	if !ok {
-		return Errorf(EFORBIDDEN, "You are not a member of the %s engagement.", e.Customer)
-	}
-	need := MST
-	if e.hasIMAP() {
-		need = MVM
-	}
-	if m.Has(need) {
+// ValidationWaitsFor returns the tasks validating the questionnaire waits
+// for now: the open needs of 1672 while it is open (validating marks it
+// done), nil when Validate would succeed on that account. Cards show
+// Validate only when it is empty.
+func ValidationWaitsFor(e *Engagement) []Task {
+	t := table[byKey[validationTask]]
+	if e.State(t.Key).Status != StatusOpen {
 		return nil
 	}
-	msg := fmt.Sprintf("Only the %s validates the questionnaire or asks for changes (1672) in this engagement. Your roles: %s.", need, joinRoles(m.Roles))
-	if len(e.Holders(need)) == 0 {
-		msg += fmt.Sprintf(" Nobody holds %s yet: the lead gives it with **role @person %s**.", need, need)
-	}
-	return Errorf(EFORBIDDEN, "%s", msg)
+	return openNeeds(e, t)
 }
 
 // reviewable checks what validating and requesting changes share: e open,
@@ -124,7 +112,7 @@ func reviewable(e *Engagement, actorID string, n int) (QuestionnaireVersion, err
 	if err := e.checkOpen(); err != nil {
 		return QuestionnaireVersion{}, err
 	}
-	if err := CanReviewQuestionnaire(e, actorID); err != nil {
+	if err := Can(e, actorID, ActionValidateQuestionnaire, nil); err != nil {
 		return QuestionnaireVersion{}, err
 	}
 	v, ok := LatestQuestionnaire(e)
@@ -160,7 +148,7 @@ func (e *Engagement) memberDisplay(id string) string {
 //
 // Returns ECONFLICT when e is closed, when n is not the latest version (the
 // card is stale) or the latest was already validated or sent back;
-// EFORBIDDEN (see CanReviewQuestionnaire); ENOTFOUND when nothing was
+// EFORBIDDEN (see Can, ActionValidateQuestionnaire); ENOTFOUND when nothing was
 // submitted; EINVALID naming the blockers while 1672 waits for other tasks
 // (nothing is recorded: validate once they are settled).
 func AcceptQuestionnaire(e *Engagement, actorID string, n int, now time.Time) (QuestionnaireVersion, error) {

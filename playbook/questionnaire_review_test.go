@@ -43,7 +43,7 @@ func TestReviewPermissions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := mustEngagement(t, false, tt.sources...)
-			err := CanReviewQuestionnaire(e, tt.actor)
+			err := Can(e, tt.actor, ActionValidateQuestionnaire, nil)
 			if tt.want == "" {
 				if err != nil {
 					t.Errorf("refused: %v", err)
@@ -53,10 +53,14 @@ func TestReviewPermissions(t *testing.T) {
 			wantErr(t, err, EFORBIDDEN, tt.want)
 		})
 	}
-	// IMAP without anyone holding MVM: the refusal says how to fix it.
+	// IMAP without anyone holding MVM: the MST reviews until one joins,
+	// as it holds the MVM's other tasks (Manager).
 	e := mustEngagement(t, false, IMAP)
 	mustOK(t, RemoveRole(e, idFRP, idMVM, MVM, t0))
-	wantErr(t, CanReviewQuestionnaire(e, idMST), EFORBIDDEN, "Nobody holds MVM yet")
+	mustOK(t, Can(e, idMST, ActionValidateQuestionnaire, nil))
+	// Nobody holds the MST either: the refusal says how to fix it.
+	mustOK(t, RemoveRole(e, idFRP, idMST, MST, t0))
+	wantErr(t, Can(e, idCustomer, ActionValidateQuestionnaire, nil), EFORBIDDEN, "Nobody holds MST yet")
 }
 
 // TestReviewFlow: submit, request changes (1034 reopens), resubmit (1034

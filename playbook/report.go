@@ -57,6 +57,9 @@ type Report struct {
 	Escalations []EscalationView `json:"escalations"`
 	Overdue     []OverdueTask    `json:"overdue"`
 	Notes       []Note           `json:"notes"` // newest first, at most ReportNotes
+	// Overrides are the steps taken against the playbook's order or
+	// without their evidence, with the reason (Overrides), oldest first.
+	Overrides []AuditEntry `json:"overrides"`
 	// RemindDNS is DNSReminderDue: the FRP's 1370 is due.
 	RemindDNS bool           `json:"remindDns"`
 	Metrics   SuccessMetrics `json:"metrics"`
@@ -140,7 +143,7 @@ type SuccessMetrics struct {
 
 // WeeklyReport computes e's status report at now.
 func WeeklyReport(e *Engagement, now time.Time) Report {
-	r := Report{Customer: e.Customer, At: now.UTC(), Since: now.UTC().AddDate(0, 0, -7), Closed: e.IsClosed()}
+	r := Report{Customer: e.Customer, At: now.UTC(), Since: now.UTC().AddDate(0, 0, -7), Closed: e.IsClosed(), Overrides: Overrides(e)}
 	p, hasPlan := LatestPlan(e)
 	loc := time.UTC
 	if hasPlan {

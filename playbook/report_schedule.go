@@ -68,7 +68,7 @@ func SetReportSchedule(e *Engagement, actorID string, r ReportSchedule, now time
 	if err := e.checkOpen(); err != nil {
 		return err
 	}
-	if err := canMigration(e, actorID, ActionReportSchedule); err != nil {
+	if err := Can(e, actorID, ActionReportSchedule, nil); err != nil {
 		return err
 	}
 	r.By, r.At = actorID, now.UTC()

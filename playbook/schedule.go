@@ -445,7 +445,7 @@ func AcceptPlan(e *Engagement, actorID string, p Plan, now time.Time) (Plan, err
 	if err := e.checkOpen(); err != nil {
 		return Plan{}, err
 	}
-	if err := canMigration(e, actorID, ActionAcceptPlan); err != nil {
+	if err := Can(e, actorID, ActionAcceptPlan, nil); err != nil {
 		return Plan{}, err
 	}
 	p = p.clone()

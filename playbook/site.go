@@ -118,31 +118,18 @@ const (
 	MaxSiteURLLen   = 2048
 )
 
-// CanManageSite returns nil when member may set up or repair the site: the
-// MST, whose tasks these are, the MVM and the lead; EFORBIDDEN otherwise.
-func CanManageSite(e *Engagement, memberID string) error {
-	m, ok := e.Member(memberID)
-	if !ok {
-		return Errorf(EFORBIDDEN, "You are not a member of the %s engagement.", e.Customer)
-	}
-	if m.Lead || m.Has(MST) || m.Has(MVM) {
-		return nil
-	}
-	return Errorf(EFORBIDDEN, "The collaboration site is set up by the MST, the MVM or %s.", e.leadName())
-}
-
 // RequestSite starts the setup of e's collaboration site for actorID.
 // Owners are the members with an Entra object id who hold MST, MVM or FRP
 // roles or lead (the requester first); the other members with one are the
 // group's members. Returns ECONFLICT when e is closed or a site is set up
-// or being set up (Repair runs it again); EFORBIDDEN (see CanManageSite);
+// or being set up (Repair runs it again); EFORBIDDEN (see Can, ActionSite);
 // EINVALID for a request without a usable URL, name or alias, or a new
 // group without any owner known to Entra.
 func RequestSite(e *Engagement, actorID string, r SiteRequest, now time.Time) error {
 	if err := e.checkOpen(); err != nil {
 		return err
 	}
-	if err := CanManageSite(e, actorID); err != nil {
+	if err := Can(e, actorID, ActionSite, nil); err != nil {
 		return err
 	}
 	if e.Site != nil && e.Site.State != SiteFailed {
@@ -198,12 +185,12 @@ func RequestSite(e *Engagement, actorID string, r SiteRequest, now time.Time) er
 // RepairSite runs the setup of e's site again with the same request: every
 // step finds what an earlier run made and makes only what is missing.
 // Returns ENOTFOUND without a site; ECONFLICT when e is closed or a setup
-// is running; EFORBIDDEN (see CanManageSite).
+// is running; EFORBIDDEN (see Can, ActionSite).
 func RepairSite(e *Engagement, actorID string, now time.Time) error {
 	if err := e.checkOpen(); err != nil {
 		return err
 	}
-	if err := CanManageSite(e, actorID); err != nil {
+	if err := Can(e, actorID, ActionSite, nil); err != nil {
 		return err
 	}
 	if e.Site == nil {
@@ -245,17 +232,19 @@ func SiteDone(e *Engagement, run int, now time.Time) (marked []Task, left []stri
 	e.Site = s
 	e.audit(now, BotActor, ActionSite, "collaboration-site", "ready: "+s.WebURL)
 	for _, key := range SiteTasks {
-		if st, ok := e.States[key]; ok && st.Status != StatusOpen {
+		t := table[byKey[key]]
+		if e.State(key).Status != StatusOpen {
 			continue
 		}
-		t, err := MarkDone(e, s.RequestedBy, key, now)
-		if err != nil {
-			left = append(left, ErrorMessage(err))
+		if e.completeByEvidence(t, s.RequestedBy, now) {
+			marked = append(marked, t)
 			continue
 		}
-		e.History[len(e.History)-1].Detail = strings.TrimSpace("by mvmbot " + e.History[len(e.History)-1].Detail)
-		marked = append(marked, t)
+		if bs := openNeeds(e, t); len(bs) > 0 {
+			left = append(left, fmt.Sprintf("%s waits for %s. Those come first.", t.Ref(), e.describeBlockers(bs)))
+		}
 	}
+	e.completeWaiting(now)
 	return marked, left, nil
 }
 

@@ -161,6 +161,7 @@ func TestRecordStatusSummaryReport(t *testing.T) {
 	}
 	mustOK(t, SetEventMembers(e, idMST, 1, BatchPaths, ms, t0))
 	mustOK(t, WaivePreflight(e, idMST, 1, "shares scanned by the agent", t0))
+	mustNeedsDone(t, e, "migration-events")
 	mustOK(t, StartEvent(e, idMST, 1, t0))
 	s, err := RecordStatus(e, idMST, 1, rows, t0)
 	if err != nil || s.Migrated != 1 || s.Failed != 1 || s.InProgress != 2 {

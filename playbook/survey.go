@@ -63,7 +63,7 @@ func RecordSurvey(e *Engagement, actorID string, score int, comment, respondent 
 	if err := e.checkOpen(); err != nil {
 		return SurveyResponse{}, err
 	}
-	if err := canMigration(e, actorID, ActionSurvey); err != nil {
+	if err := Can(e, actorID, ActionSurvey, nil); err != nil {
 		return SurveyResponse{}, err
 	}
 	comment, respondent = strings.TrimSpace(comment), strings.TrimSpace(respondent)

@@ -40,7 +40,7 @@ func TestSurvey(t *testing.T) {
 	}{
 		{idCustomer, 11, EINVALID, "0 (not at all likely to recommend) to 10"},
 		{idCustomer, -1, EINVALID, "not -1"},
-		{idFRP, 5, EFORBIDDEN, "Only the customer or the MVM can record the satisfaction survey"},
+		{idFRP, 5, EFORBIDDEN, "Only the MVM or the customer can record the satisfaction survey"},
 	} {
 		before := e.Clone()
 		_, err := RecordSurvey(e, tt.actor, tt.score, "", "", t0)

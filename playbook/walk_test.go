@@ -72,7 +72,9 @@ func walk(t *testing.T, src Source, hybrid, skipOptional bool) {
 			Customer: {"questionnaire"},
 			MST:      slices.Concat([]string{"credential-review", "remote-connectivity", "reporting-workshop", "collaboration-site", "known-errors"}, inv),
 		},
-		3:  {FRP: hybridTask, Customer: {"migration-decision"}, MST: {"issue-tracker"}},
+		// The tracker (3615) is part of the site: the site ready and 2979
+		// done complete it, so the MST has nothing left to mark here.
+		3:  {FRP: hybridTask, Customer: {"migration-decision"}},
 		4:  {migTeam: {"questionnaire-validation"}},
 		5:  {migTeam: {"temporary-licenses", "environment-onboarding"}},
 		9:  {migTeam: {"migration-events"}},
@@ -137,6 +139,18 @@ func walk(t *testing.T, src Source, hybrid, skipOptional bool) {
 			if len(s.Holders) == 0 {
 				t.Fatalf("wave %d: %s is ready but nobody holds %s", wave, s.Task.Key, s.Owner)
 			}
+			if s.Task.Key == closeTask { // completed by closing
+				closer := idFRP // the lead
+				if src == IMAP {
+					closer = idMVM
+				}
+				mustOK(t, Close(e, closer, "", t0))
+				continue
+			}
+			if e.State(s.Task.Key).Status != StatusOpen {
+				continue // completed by its evidence as another task settled
+			}
+			giveEvidence(e, s.Task)
 			if _, err := MarkDone(e, s.Holders[0].ID, s.Task.Key, t0); err != nil {
 				t.Fatalf("wave %d: MarkDone(%s): %v", wave, s.Task.Key, err)
 			}
@@ -148,12 +162,8 @@ func walk(t *testing.T, src Source, hybrid, skipOptional bool) {
 	if _, ok := NextMilestone(e); ok {
 		t.Error("NextMilestone after everything is done: ok = true")
 	}
-	closer := idFRP // the lead
-	if src == IMAP {
-		closer = idMVM
-	}
-	if err := Close(e, closer, "", t0); err != nil {
-		t.Fatalf("Close: %v", err)
+	if !e.IsClosed() || e.State(closeTask).Status != StatusDone {
+		t.Errorf("2323 is completed by closing: closed %t, %+v", e.IsClosed(), e.State(closeTask))
 	}
 	if s := NextStepsForRoles(e, Roles()...); !s.Closed || len(s.Ready)+len(s.Waiting) != 0 {
 		t.Errorf("after Close: %+v", s)

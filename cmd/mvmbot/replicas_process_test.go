@@ -152,12 +152,17 @@ func TestReplicaKilledMidGraphJob(t *testing.T) {
 
 	card := invokeCard(t, a, w.groupInvoke("k1", "setupSave", map[string]any{
 		"customer": "Contoso", "tenantDomain": "contoso.onmicrosoft.com", "sources": "IMAP",
-		"onPremExchange": "false", "targetStart": "2027-01-04", "targetEnd": "2027-04-14", "role": "MST",
+		"onPremExchange": "false", "targetStart": "2027-01-04", "targetEnd": "2027-04-14", "role": "FRP",
 	}), token)
 	if !strings.Contains(card, "you are its lead") {
 		t.Fatalf("setup: %s", card)
 	}
-	list := invokeCard(t, b, w.groupInvoke("k2", "workshops", map[string]any{"engagement": findData(t, card, "setup")["engagement"]}), token)
+	// The partner's assessment (1699) first: the workshops wait for it.
+	edit := findData(t, card, "setup")
+	if done := invokeCard(t, a, w.groupInvoke("k1b", "done", map[string]any{"engagement": edit["engagement"], "version": edit["version"], "task": "assessment"}), token); !strings.Contains(done, "1699") {
+		t.Fatalf("done 1699: %s", done)
+	}
+	list := invokeCard(t, b, w.groupInvoke("k2", "workshops", map[string]any{"engagement": edit["engagement"]}), token)
 	together := findTask(t, list, "workshopSchedule", playbook.WorkshopTogether)
 	tomorrow := time.Now().UTC().AddDate(0, 0, 1).Format(time.DateOnly)
 	slotsData := map[string]any{"minutes": "90", "earliest": tomorrow, "fromHour": "9", "toHour": "17"}
