@@ -18,7 +18,7 @@ var eventCommands = []Command{
 		Description: "The migration events with their state, pre-flight results and the next step of each",
 		Help: "The MVM and the MST start pre-flight, paste its results as CSV (unit,result,reason), mark events ready, start and complete them; the MVM waives pre-flight or cancels, with a reason. " +
 			"Failed units are matched to the known errors and their remediation is posted to the customer. Member lists are pasted on the event's card, or come from **mvmbot import batch**. " +
-			"An event starts once 1871's needs (3954, 3615, 3282, 4008) are done; the MVM (the MST without one) may start it before with **event 1 start anyway <reason>**, an override on record.",
+			"An event starts once 1871's needs (3954, 3615, 3282, 4008) are done; the MVM (the MST without one) may start it before with **event 1 start anyway** followed by the reason, an override on record.",
 		Rank: 190,
 		Run:  func(t *turn, _ string) (answer, error) { return t.events(cards.ActionData{}, "", false) }},
 	{Name: "event", Usage: "event <n> start anyway <reason>", Scopes: allScopes,

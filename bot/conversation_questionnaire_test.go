@@ -82,8 +82,8 @@ func readyForQuestionnaire(t *testing.T, c *conv) {
 		text, want string
 	}{
 		{pat, "done 1699", "marked **1699**"},
-		{mo, "workshop 1635 held elsewhere kick-off call with the customer", "as held outside mvmbot (an override): kick-off call"},
-		{mo, "workshop 4027 held elsewhere together with the kick-off", "as held outside mvmbot"},
+		{mo, "workshop 1635 held elsewhere kick-off call with the customer", "as held elsewhere (an override): kick-off call"},
+		{mo, "workshop 4027 held elsewhere together with the kick-off", "as held elsewhere"},
 	} {
 		if got := text(c.say(s.p, s.text)); !strings.Contains(got, s.want) {
 			t.Fatalf("%s: %q", s.text, got)

@@ -37,14 +37,14 @@ func (t *turn) evidenceRefusal(e *playbook.Engagement, ref string, err error) (a
 }
 
 // workshopCommand answers "workshop <task> held elsewhere <reason>": a
-// workshop held outside mvmbot, recorded as an override. Plain "workshop"
+// workshop held elsewhere, recorded as an override. Plain "workshop"
 // is the workshops card.
 func (t *turn) workshopCommand(args string) (answer, error) {
 	ref, rest, _ := strings.Cut(strings.TrimSpace(args), " ")
 	rest = strings.TrimSpace(rest)
 	const held = "held elsewhere"
 	if !strings.HasPrefix(strings.ToLower(rest), held) {
-		return answer{}, playbook.Errorf(playbook.EINVALID, "Say **workshop <task> held elsewhere <where and when>**, e.g. **workshop 1635 held elsewhere Teams call with the customer on 2 March**; or type **workshops** for the card.")
+		return answer{}, playbook.Errorf(playbook.EINVALID, "Say **workshop** and the task, **held elsewhere** and where and when, e.g. **workshop 1635 held elsewhere Teams call with the customer on 2 March**; or type **workshops** for the card.")
 	}
 	e, err := t.here()
 	if err != nil {
@@ -56,7 +56,7 @@ func (t *turn) workshopCommand(args string) (answer, error) {
 	}
 	bump(e)
 	msg := func(who string) string {
-		return who + " recorded **" + task.Ref() + "** " + task.Title + " as held outside mvmbot (an override): " + strings.TrimPrefix(e.State(task.Key).Reason, "held outside mvmbot: ")
+		return who + " recorded **" + task.Ref() + "** " + task.Title + " as held elsewhere (an override): " + strings.TrimPrefix(e.State(task.Key).Reason, "held elsewhere: ")
 	}
 	return save(e, t.announce(e, answer{text: msg("You")}, msg(t.actorName(e)))), nil
 }
@@ -66,7 +66,7 @@ func (t *turn) workshopCommand(args string) (answer, error) {
 // override.
 func (t *turn) eventCommand(args string) (answer, error) {
 	f := strings.Fields(args)
-	usage := playbook.Errorf(playbook.EINVALID, "Say **event <number> start anyway <reason>**, e.g. **event 1 start anyway the customer's deadline**; or type **events** for the card.")
+	usage := playbook.Errorf(playbook.EINVALID, "Say **event**, its number, **start anyway** and the reason, e.g. **event 1 start anyway the customer's deadline**; or type **events** for the card.")
 	if len(f) < 3 || !strings.EqualFold(f[1], "start") || !strings.EqualFold(f[2], "anyway") {
 		return answer{}, usage
 	}

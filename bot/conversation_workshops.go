@@ -22,7 +22,7 @@ var workshopCommands = []Command{
 		Help: "Lists the migration workshop of each source, Migration Hub (4027), secure connectivity (3312), Power BI (4008) and, when the questionnaire asks for it or someone adds it, the credential review (3614). " +
 			"**Schedule** asks for a duration, the earliest date and a daily window in the customer's time zone, then proposes slots; **Schedule together** books the migration and Migration Hub workshops as one meeting. " +
 			"The MST, the MVM, the FRP and the lead may schedule; Mark held completes the workshop's tasks. " +
-			"A workshop held outside mvmbot is recorded, as an override, with **workshop 1635 held elsewhere <where and when>**.",
+			"A workshop held elsewhere is recorded, as an override, with **workshop 1635 held elsewhere** followed by where and when.",
 		Rank: 170,
 		Run: func(t *turn, args string) (answer, error) {
 			if strings.TrimSpace(args) != "" {

@@ -378,7 +378,7 @@ func TestWorkshopWaitsForTheAssessment(t *testing.T) {
 	assertUnchanged(t, c, before)
 }
 
-// TestHeldElsewhereAgrees: a workshop recorded as held outside mvmbot reads
+// TestHeldElsewhereAgrees: a workshop recorded as held elsewhere reads
 // the same on the workshops card, status and history: done, as an
 // override, with the reason.
 func TestHeldElsewhereAgrees(t *testing.T) {
@@ -386,15 +386,15 @@ func TestHeldElsewhereAgrees(t *testing.T) {
 	c := &conv{t: t, h: h}
 	setUp(t, c)
 	assessed(t, c)
-	if s := text(c.say(mo, "workshop 1635 held elsewhere Teams call on 20 Nov")); !strings.Contains(s, "as held outside mvmbot (an override): Teams call on 20 Nov") {
+	if s := text(c.say(mo, "workshop 1635 held elsewhere Teams call on 20 Nov")); !strings.Contains(s, "as held elsewhere (an override): Teams call on 20 Nov") {
 		t.Fatalf("held elsewhere: %q", s)
 	}
 	ws := cardText(t, replyCard(t, c.say(cy, "workshops")))
-	if !strings.Contains(ws, "Held outside mvmbot (an override): Teams call on 20 Nov") {
+	if !strings.Contains(ws, "Held elsewhere (an override): Teams call on 20 Nov") {
 		t.Errorf("workshops card: %s", ws)
 	}
 	for _, cmd := range []string{"status", "history"} {
-		if s := cardText(t, replyCard(t, c.say(cy, cmd))); !strings.Contains(s, "held outside mvmbot: Teams call on 20 Nov") {
+		if s := cardText(t, replyCard(t, c.say(cy, cmd))); !strings.Contains(s, "held elsewhere: Teams call on 20 Nov") {
 			t.Errorf("%s: %s", cmd, s)
 		}
 	}

@@ -130,7 +130,7 @@ type TaskState struct {
 	Reason     string    `json:"reason,omitempty"` // why not applicable, or the override's reason
 	// Override is true when the task was settled without what normally
 	// settles it (its evidence, or its being part of the work: a workshop
-	// held outside mvmbot, tasks set aside by closing early), with Reason.
+	// held elsewhere, tasks set aside by closing early), with Reason.
 	Override bool `json:"override,omitempty"`
 }
 

@@ -566,7 +566,7 @@ func startEvent(e *Engagement, actorID string, n int, override string, now time.
 	t := table[byKey[eventsTask]]
 	bs := openNeeds(e, t)
 	if len(bs) > 0 && override == "" {
-		return Errorf(EINVALID, "Event %d cannot start yet: migration events (%s) wait for %s. Once those are done it can start; the %s may start it anyway with a reason: **event %d start anyway <reason>**.",
+		return Errorf(EINVALID, "Event %d cannot start yet: migration events (%s) wait for %s. Once those are done it can start; the %s may start it anyway with a reason: **event %d start anyway** followed by the reason.",
 			n, t.Ref(), e.describeBlockers(bs), Manager(e), n)
 	}
 	ev.State = EventRunning

@@ -121,7 +121,7 @@ func TestEventLifecycle(t *testing.T) {
 	}
 	// 1871's needs are open: the event waits, unless the MVM overrides.
 	before = e.Clone()
-	wantErr(t, StartEvent(e, idMVM, 1, t0), EINVALID, "Event 1 cannot start yet: migration events (1871) wait for 3954", "**event 1 start anyway <reason>**")
+	wantErr(t, StartEvent(e, idMVM, 1, t0), EINVALID, "Event 1 cannot start yet: migration events (1871) wait for 3954", "**event 1 start anyway** followed by the reason")
 	wantErr(t, StartEventAnyway(e, idMVM, 1, " ", t0), EINVALID, "Say why event 1 starts")
 	wantErr(t, StartEventAnyway(e, idMST, 1, "pilot agreed", t0), EFORBIDDEN, "Only the MVM can override")
 	refusalUnchanged(t, before, e)

@@ -60,7 +60,7 @@ type Completion struct {
 	// is missing, how to provide it.
 	How string
 	// Overridable is true when a person may record the task done without
-	// the evidence, with a reason (a workshop held outside mvmbot).
+	// the evidence, with a reason (a workshop held elsewhere).
 	Overridable bool
 }
 
@@ -85,7 +85,7 @@ func HowCompletes(e *Engagement, t Task) Completion {
 		w := e.WorkshopOf(t.Key)
 		c.Present = w != nil && w.Status == WorkshopHeld
 		c.Overridable = true
-		c.How = fmt.Sprintf("%s completes when its workshop is marked held on the workshops card (type **workshops**), or, if it was held outside mvmbot, with **workshop %s held elsewhere <reason>**.", t.Ref(), t.Key)
+		c.How = fmt.Sprintf("%s completes when its workshop is marked held on the workshops card (type **workshops**), or, if it was held elsewhere, with **workshop %s held elsewhere** followed by where and when.", t.Ref(), t.Ref())
 		if w != nil && w.Status == WorkshopScheduled {
 			c.How = fmt.Sprintf("%s completes when its workshop, scheduled for %s, is marked held on the workshops card (type **workshops**) once it has taken place.", t.Ref(), w.Start.UTC().Format("2 Jan 2006 15:04 UTC"))
 		}
@@ -221,8 +221,8 @@ func MarkHeldElsewhere(e *Engagement, actorID, ref, reason string, now time.Time
 	if bs := openNeeds(e, t); len(bs) > 0 {
 		return Task{}, Errorf(EINVALID, "%s waits for %s. Those come first.", t.Ref(), e.describeBlockers(bs))
 	}
-	e.settle(t, TaskState{Status: StatusDone, By: actorID, At: now.UTC(), Override: true, Reason: "held outside mvmbot: " + reason})
-	e.audit(now, actorID, ActionOverride, t.Key, "done: held outside mvmbot: "+reason)
+	e.settle(t, TaskState{Status: StatusDone, By: actorID, At: now.UTC(), Override: true, Reason: "held elsewhere: " + reason})
+	e.audit(now, actorID, ActionOverride, t.Key, "done: held elsewhere: "+reason)
 	e.completeWaiting(now)
 	return t, nil
 }

@@ -38,14 +38,14 @@ func TestMarkWorkshopHeld(t *testing.T) {
 		t.Errorf("1635 = %+v", st)
 	}
 
-	// Held outside mvmbot: an override with its reason.
+	// Held elsewhere: an override with its reason.
 	_, err = MarkHeldElsewhere(e, idMST, "3312", " ", t0)
 	wantErr(t, err, EINVALID, "Say where and when 3312 was held")
 	_, err = MarkHeldElsewhere(e, idMST, "1699", "x", t0)
 	wantErr(t, err, EINVALID, "1699 is not a workshop")
 	task, err := MarkHeldElsewhere(e, idMST, "3312", "held with the customer's network team on 1 Mar", t0)
 	mustOK(t, err)
-	if st := e.State(task.Key); !st.Override || st.Reason != "held outside mvmbot: held with the customer's network team on 1 Mar" {
+	if st := e.State(task.Key); !st.Override || st.Reason != "held elsewhere: held with the customer's network team on 1 Mar" {
 		t.Errorf("3312 = %+v", st)
 	}
 	if o := Overrides(e); len(o) != 1 || o[0].Task != "remote-connectivity" {
@@ -59,7 +59,7 @@ func TestHowCompletes(t *testing.T) {
 	for key, want := range map[string]string{
 		"questionnaire":            "1034 completes when the customer submits the migration questionnaire",
 		"questionnaire-validation": "none has been submitted yet",
-		"workshop-imap":            "held outside mvmbot",
+		"workshop-imap":            "held elsewhere",
 		"collaboration-site":       "2979 completes when the collaboration site is ready: type **site** to create one or to link the customer's own site",
 		"migration-events":         "no plan has been accepted yet",
 		"decommission":             "2323 completes when the engagement is closed",

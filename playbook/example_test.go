@@ -85,5 +85,5 @@ func ExampleMarkDone() {
 	fmt.Println(playbook.ErrorCode(err)+":", playbook.ErrorMessage(err))
 	// Output:
 	// invalid: 3169 names 2 tasks in this engagement: workshop-box (Box migration workshop: onboarding timeline and scope); inventory-box (Box inventory tool, SharePoint/OneDrive limits and source test tools). Name one by its key.
-	// invalid: workshop-box completes when its workshop is marked held on the workshops card (type **workshops**), or, if it was held outside mvmbot, with **workshop workshop-box held elsewhere <reason>**.
+	// invalid: workshop-box completes when its workshop is marked held on the workshops card (type **workshops**), or, if it was held elsewhere, with **workshop workshop-box held elsewhere** followed by where and when.
 }
