@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/mvmbot/mvmbot/botframework"
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
@@ -75,47 +74,4 @@ type WorkerStore interface {
 	CommitTurn(ctx context.Context, t playbook.Turn) ([]playbook.Job, *playbook.Result, error)
 	// Cancel removes the queued job with that key, or returns ENOTFOUND.
 	Cancel(ctx context.Context, key string) error
-}
-
-// The kinds of the job args types: the stored names, never renamed.
-func (sendRecord) Kind() string         { return KindSend }
-func (reportArgs) Kind() string         { return KindReportWeekly }
-func (remindArgs) Kind() string         { return KindEscalationRemind }
-func (siteArgs) Kind() string           { return KindSiteSetup }
-func (issueSyncArgs) Kind() string      { return KindIssueSync }
-func (workshopCreateArgs) Kind() string { return KindWorkshopCreate }
-func (workshopRemindArgs) Kind() string { return KindWorkshopRemind }
-func (workshopCancelArgs) Kind() string { return KindWorkshopCancel }
-
-// The three workshop kinds share their fields, and their stored form.
-type (
-	workshopCreateArgs struct{ workshopArgs }
-	workshopRemindArgs struct{ workshopArgs }
-	workshopCancelArgs struct{ workshopArgs }
-)
-
-// AddSendWorker registers the KindSend worker: posts to the Bot Connector,
-// proactive ones paced by limits (nil: not paced).
-func AddSendWorker(ws Workers, connector *botframework.Connector, limits *botframework.RateLimiter) {
-	s := &sender{connector: connector, limits: limits}
-	AddWorker(ws, s.send)
-}
-
-// AddWorkers registers the weekly report and escalation reminder workers.
-func (m *MigrationJobs) AddWorkers(ws Workers) {
-	AddWorker(ws, m.workReport)
-	AddWorker(ws, m.workRemind)
-}
-
-// AddWorkers registers the workshop workers.
-func (w *WorkshopJobs) AddWorkers(ws Workers) {
-	AddWorker(ws, w.workCreate)
-	AddWorker(ws, w.workRemind)
-	AddWorker(ws, w.workCancel)
-}
-
-// AddWorkers registers the site set-up and issue tracker workers.
-func (w *SiteJobs) AddWorkers(ws Workers) {
-	AddWorker(ws, w.workSetup)
-	AddWorker(ws, w.workIssueSync)
 }
