@@ -69,28 +69,77 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		srv.LocalOnly = true
 		log.Warn("LOCAL MODE: MicrosoftAppId is not set, so inbound requests are NOT authenticated. " +
 			"Listening on 127.0.0.1 only and refusing other peers. Set MicrosoftAppId to serve Teams.")
-	} else {
-		keys := &botframework.OpenIDKeys{MetadataURL: cfg.OpenIDMetadata, Client: &http.Client{Timeout: 15 * time.Second}, Log: log}
-		if err := keys.Load(ctx); err != nil {
-			// Not fatal: /readyz says so and the refresh loop keeps trying.
-			log.Error("load OpenID signing keys; requests will be refused until they load", "url", cfg.OpenIDMetadata, "err", err)
-		}
-		go keys.Run(bg)
-		srv.Auth = botframework.NewTokenValidator(cfg.AppID, keys, nil)
-		srv.Ready = func() error {
-			if !keys.Ready() {
-				return errors.New("signing keys not loaded")
-			}
-			return nil
-		}
-		cred, err := identity.Credential(cfg.identity())
-		if err != nil {
-			return fmt.Errorf("bot credential: %w", err)
-		}
-		connector.Tokens = identity.NewTokenSource(cred, identity.BotConnectorScope)
-		log.Info("auth on", "app_id", cfg.AppID, "app_type", cfg.AppType, "openid_metadata", cfg.OpenIDMetadata)
+	} else if err := authenticate(ctx, bg, cfg, srv, connector, log); err != nil {
+		return err
 	}
 
+	runner, periodic := m.newRunner(cfg, db, gc, connector, log)
+	srv.Runner = runner
+	if db.bolt != nil {
+		// Inline replies are sent before their activity is recorded, and
+		// only this process's in-flight set keeps a concurrent redelivery
+		// from answering twice. With replicas sharing PostgreSQL, another
+		// replica would not see it: there every reply goes through the
+		// turn's commit, which records the activity first, once.
+		srv.Inline = connector
+	}
+	runner.Start()
+	startPeriodic(bg, db, periodic)
+
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, cfg.Port))
+	if err != nil {
+		_ = runner.Stop(context.Background())
+		return fmt.Errorf("listen on port %s: %w", cfg.Port, err)
+	}
+	defer startAdmin(bg, cfg, db, runner, log)()
+	hs := httpServer(srv, db, log)
+	log.Info("mvmbot listening", "addr", ln.Addr().String(), "endpoint", "/api/messages",
+		"db", db.name, "version", buildVersion(), "local_mode", cfg.localMode())
+	if m.OnListen != nil {
+		m.OnListen(ln.Addr().String())
+	}
+
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	select {
+	case err := <-served:
+		_ = runner.Stop(context.Background())
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	shutdown(hs, srv, runner, stopBackground, log)
+	return nil
+}
+
+// authenticate turns on the checks of inbound tokens (the OpenID signing
+// keys, loaded now and refreshed until bg ends) and the bot's own
+// credential for the Bot Connector.
+func authenticate(ctx, bg context.Context, cfg config, srv *bot.Server, connector *botframework.Connector, log *slog.Logger) error {
+	keys := &botframework.OpenIDKeys{MetadataURL: cfg.OpenIDMetadata, Client: &http.Client{Timeout: 15 * time.Second}, Log: log}
+	if err := keys.Load(ctx); err != nil {
+		// Not fatal: /readyz says so and the refresh loop keeps trying.
+		log.Error("load OpenID signing keys; requests will be refused until they load", "url", cfg.OpenIDMetadata, "err", err)
+	}
+	go keys.Run(bg)
+	srv.Auth = botframework.NewTokenValidator(cfg.AppID, keys, nil)
+	srv.Ready = func() error {
+		if !keys.Ready() {
+			return errors.New("signing keys not loaded")
+		}
+		return nil
+	}
+	cred, err := identity.Credential(cfg.identity())
+	if err != nil {
+		return fmt.Errorf("bot credential: %w", err)
+	}
+	connector.Tokens = identity.NewTokenSource(cred, identity.BotConnectorScope)
+	log.Info("auth on", "app_id", cfg.AppID, "app_type", cfg.AppType, "openid_metadata", cfg.OpenIDMetadata)
+	return nil
+}
+
+// newRunner builds the job workers and the runner that works them, and
+// returns with it the periodic scans that keep their jobs queued.
+func (m *Main) newRunner(cfg config, db *openedStore, gc graphClients, connector *botframework.Connector, log *slog.Logger) (*bot.Runner, func(context.Context)) {
 	// One MigrationJobs both works the weekly reports and escalation
 	// reminders and keeps them queued; it hands the posts it commits to the
 	// runner, so they go out at once rather than when their lease ends.
@@ -126,21 +175,16 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	migration.Runner = runner
 	workshopJobs.Runner = runner
 	siteJobs.Runner = runner
-	srv.Runner = runner
-	if db.bolt != nil {
-		// Inline replies are sent before their activity is recorded, and
-		// only this process's in-flight set keeps a concurrent redelivery
-		// from answering twice. With replicas sharing PostgreSQL, another
-		// replica would not see it: there every reply goes through the
-		// turn's commit, which records the activity first, once.
-		srv.Inline = connector
-	}
-	runner.Start()
 	periodic := func(ctx context.Context) {
 		go migration.Run(ctx, 5*time.Minute)
 		go workshopJobs.Run(ctx, workshopReconcile)
 		bot.SweepProcessed(ctx, db, bot.DedupTTL, 10*time.Minute, time.Now, log)
 	}
+	return runner, periodic
+}
+
+// startPeriodic runs the periodic scans and the dedup sweep until bg ends.
+func startPeriodic(bg context.Context, db *openedStore, periodic func(context.Context)) {
 	if db.pg != nil {
 		// Several replicas share the database: the scans and the sweep run
 		// on one of them at a time, and another takes over if it dies.
@@ -148,12 +192,11 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	} else {
 		go periodic(bg)
 	}
+}
 
-	ln, err := net.Listen("tcp", net.JoinHostPort(host, cfg.Port))
-	if err != nil {
-		_ = runner.Stop(context.Background())
-		return fmt.Errorf("listen on port %s: %w", cfg.Port, err)
-	}
+// startAdmin serves the admin socket (backups and jobs while serving) on
+// bbolt, and returns what stops it.
+func startAdmin(bg context.Context, cfg config, db *openedStore, runner *bot.Runner, log *slog.Logger) (stop func()) {
 	stopAdmin, err := func() {}, error(nil)
 	if db.bolt != nil {
 		stopAdmin, err = serveAdmin(bg, db.bolt, adminSocket(cfg.DBPath), runner.Wake, log)
@@ -163,8 +206,12 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		log.Warn("no admin socket; mvmbot backup and jobs will not work while serving", "err", err)
 		stopAdmin = func() {}
 	}
-	defer stopAdmin()
-	hs := &http.Server{
+	return stopAdmin
+}
+
+// httpServer is the HTTP server of the routes, with its timeouts.
+func httpServer(srv *bot.Server, db *openedStore, log *slog.Logger) *http.Server {
+	return &http.Server{
 		Handler:           routes(srv, db),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
@@ -172,23 +219,11 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	log.Info("mvmbot listening", "addr", ln.Addr().String(), "endpoint", "/api/messages",
-		"db", db.name, "version", buildVersion(), "local_mode", cfg.localMode())
-	if m.OnListen != nil {
-		m.OnListen(ln.Addr().String())
-	}
+}
 
-	served := make(chan error, 1)
-	go func() { served <- hs.Serve(ln) }()
-	select {
-	case err := <-served:
-		_ = runner.Stop(context.Background())
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
-	}
-
-	// Reverse of start-up: stop taking requests and let in-flight ones
-	// finish, then drain the jobs, then close the store (deferred).
+// shutdown is the reverse of start-up: stop taking requests and let
+// in-flight ones finish, then drain the jobs; the store is closed after.
+func shutdown(hs *http.Server, srv *bot.Server, runner *bot.Runner, stopBackground func(), log *slog.Logger) {
 	log.Info("shutting down", "grace", shutdownGrace.String())
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
@@ -201,7 +236,6 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	}
 	stopBackground()
 	log.Info("stopped")
-	return nil
 }
 
 func (m *Main) healthcheck(ctx context.Context, args []string) error {
