@@ -54,7 +54,7 @@
 //	posts.go               posting beyond the answer: withPosts, toChannel, mentions, proactiveSend
 //	secret.go              the secret gate every message and card passes (refuseSecret)
 //	runner.go              Runner: claims, runs, retries and dead-letters durable jobs
-//	worker.go              JobArgs, Work, AddWorker, Workers, WorkerStore: typed jobs
+//	worker.go              JobArgs, Work, AddWorker, Workers: typed jobs; WorkerEnv, WorkerStore
 //	notice.go              telling the conversation that a job failed or is retrying
 //	send.go                the connector.send job and its worker
 //	sweep.go               forgetting old dedup records

@@ -160,21 +160,9 @@ const DefaultRemindAfter = 24 * time.Hour
 // idempotent: each job's key names its engagement and slot, so a job exists
 // once however often Run and the workers queue it.
 type MigrationJobs struct {
-	Store       WorkerStore
-	Now         func() time.Time // nil: time.Now
-	ReportAt    *WeeklyTime      // nil: DefaultReportTime
-	RemindAfter time.Duration    // 0: DefaultRemindAfter
-	Log         *slog.Logger     // nil: discarded
-	// Runner, when set, runs at once the posts a worker commits; without
-	// it they run when their lease ends (a minute or two late).
-	Runner *Runner
-}
-
-func (m *MigrationJobs) now() time.Time {
-	if m.Now != nil {
-		return m.Now().UTC()
-	}
-	return time.Now().UTC()
+	WorkerEnv
+	ReportAt    *WeeklyTime   // nil: DefaultReportTime
+	RemindAfter time.Duration // 0: DefaultRemindAfter
 }
 
 func (m *MigrationJobs) remindAfter() time.Duration {
@@ -182,13 +170,6 @@ func (m *MigrationJobs) remindAfter() time.Duration {
 		return m.RemindAfter
 	}
 	return DefaultRemindAfter
-}
-
-func (m *MigrationJobs) log() *slog.Logger {
-	if m.Log != nil {
-		return m.Log
-	}
-	return slog.New(slog.DiscardHandler)
 }
 
 // reportArgs and remindArgs are the jobs' stored arguments.
@@ -335,10 +316,6 @@ func reconcileEvery(ctx context.Context, every time.Duration, reconcile func(con
 }
 
 // proactive is a KindSend job posting act to e's conversation.
-func (m *MigrationJobs) proactive(ctx context.Context, e *playbook.Engagement, key string, act Outgoing) (playbook.Job, error) {
-	return proactivePost(ctx, m.Store, e, key, act)
-}
-
 // load reads the engagement a job is about; a job whose engagement is gone
 // or closed has nothing to do (ok false).
 func (m *MigrationJobs) load(ctx context.Context, id string) (*playbook.Engagement, bool, error) {

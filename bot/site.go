@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"math"
 	"strconv"
 	"strings"
@@ -504,11 +503,8 @@ func issueSyncJob(engagementID string, issue, rev int, now time.Time) (playbook.
 // the next one starts, so a restart, a retry or a Repair resumes where the
 // last run stopped and makes nothing twice.
 type SiteJobs struct {
-	Store  WorkerStore
-	Graph  SiteGraph        // nil: local mode, the jobs have nothing to do
-	Now    func() time.Time // nil: time.Now
-	Log    *slog.Logger     // nil: discarded
-	Runner *Runner          // when set, runs at once the posts a job commits
+	WorkerEnv
+	Graph SiteGraph // nil: local mode, the jobs have nothing to do
 	// PollEvery is how often a new group's site is polled while SharePoint
 	// provisions it; 0 follows Graph's hint (15 s).
 	PollEvery time.Duration
@@ -516,20 +512,6 @@ type SiteJobs struct {
 	// locks serialises the jobs of one engagement's tracker, so that two
 	// writes of a new issue cannot both find it missing and add it twice.
 	locks sync.Map // engagement id → *sync.Mutex
-}
-
-func (w *SiteJobs) now() time.Time {
-	if w.Now != nil {
-		return w.Now().UTC()
-	}
-	return time.Now().UTC()
-}
-
-func (w *SiteJobs) log() *slog.Logger {
-	if w.Log != nil {
-		return w.Log
-	}
-	return slog.New(slog.DiscardHandler)
 }
 
 // errStale ends a job whose run was replaced (a Repair, a new request).

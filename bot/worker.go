@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
+	"time"
 
 	"github.com/mvmbot/mvmbot/playbook"
 )
@@ -74,4 +76,36 @@ type WorkerStore interface {
 	CommitTurn(ctx context.Context, t playbook.Turn) ([]playbook.Job, *playbook.Result, error)
 	// Cancel removes the queued job with that key, or returns ENOTFOUND.
 	Cancel(ctx context.Context, key string) error
+}
+
+// WorkerEnv is what the workers of every job set share (MigrationJobs,
+// WorkshopJobs, SiteJobs embed it): the store, the clock, the log and the
+// runner that sends at once what a worker commits.
+type WorkerEnv struct {
+	Store WorkerStore
+	Now   func() time.Time // nil: time.Now
+	Log   *slog.Logger     // nil: discarded
+	// Runner, when set, runs at once the posts a worker commits; without
+	// it they run when their lease ends (a minute or two late).
+	Runner *Runner
+}
+
+func (w *WorkerEnv) now() time.Time {
+	if w.Now != nil {
+		return w.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (w *WorkerEnv) log() *slog.Logger {
+	if w.Log != nil {
+		return w.Log
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// proactive is the job that posts act to e's conversation (see
+// proactivePost).
+func (w *WorkerEnv) proactive(ctx context.Context, e *playbook.Engagement, key string, act Outgoing) (playbook.Job, error) {
+	return proactivePost(ctx, w.Store, e, key, act)
 }

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -516,27 +515,10 @@ const workshopCreateAttempts = 8
 // the engagement, the workshop and the slot, so each exists once however
 // often Run queues it.
 type WorkshopJobs struct {
-	Store     WorkerStore
+	WorkerEnv
 	Graph     Workshops // nil: local mode, no meetings to create
 	Organizer string
-	BaseURL   string           // the bot's public root, for the .ics links
-	Now       func() time.Time // nil: time.Now
-	Log       *slog.Logger     // nil: discarded
-	Runner    *Runner          // when set, runs at once the posts a worker commits
-}
-
-func (w *WorkshopJobs) now() time.Time {
-	if w.Now != nil {
-		return w.Now().UTC()
-	}
-	return time.Now().UTC()
-}
-
-func (w *WorkshopJobs) log() *slog.Logger {
-	if w.Log != nil {
-		return w.Log
-	}
-	return slog.New(slog.DiscardHandler)
+	BaseURL   string // the bot's public root, for the .ics links
 }
 
 type workshopArgs struct {
@@ -635,10 +617,6 @@ func (w *WorkshopJobs) Reconcile(ctx context.Context) error {
 // Run reconciles at once and then every interval until ctx ends.
 func (w *WorkshopJobs) Run(ctx context.Context, every time.Duration) {
 	reconcileEvery(ctx, every, w.Reconcile, w.log(), "queue workshop jobs")
-}
-
-func (w *WorkshopJobs) proactive(ctx context.Context, e *playbook.Engagement, key string, act Outgoing) (playbook.Job, error) {
-	return proactivePost(ctx, w.Store, e, key, act)
 }
 
 // retryHint is how Graph's errors say they may succeed later; bot names

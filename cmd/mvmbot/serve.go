@@ -140,41 +140,39 @@ func authenticate(ctx, bg context.Context, cfg config, srv *bot.Server, connecto
 // newRunner builds the job workers and the runner that works them, and
 // returns with it the periodic scans that keep their jobs queued.
 func (m *Main) newRunner(cfg config, db *openedStore, gc graphClients, connector *botframework.Connector, log *slog.Logger) (*bot.Runner, func(context.Context)) {
+	// The runner is built first, its worker table filled below: every job
+	// set shares one environment, whose runner sends at once the posts a
+	// worker commits rather than when their lease ends.
+	workers := bot.Workers{}
+	runner := &bot.Runner{Store: db, Workers: workers, Log: log}
+	env := bot.WorkerEnv{Store: db, Log: log, Runner: runner}
 	// One MigrationJobs both works the weekly reports and escalation
-	// reminders and keeps them queued; it hands the posts it commits to the
-	// runner, so they go out at once rather than when their lease ends.
-	migration := &bot.MigrationJobs{Store: db, Log: log}
+	// reminders and keeps them queued.
+	migration := &bot.MigrationJobs{WorkerEnv: env}
 	// WorkshopJobs creates the workshops' Teams meetings and posts their
 	// reminders (issue 6); it queues its jobs every few seconds, so a
 	// picked slot is booked soon after the click.
-	workshopJobs := &bot.WorkshopJobs{Store: db, Graph: gc.workshops, Organizer: cfg.Organizer, BaseURL: cfg.PublicURL, Log: log}
+	workshopJobs := &bot.WorkshopJobs{WorkerEnv: env, Graph: gc.workshops, Organizer: cfg.Organizer, BaseURL: cfg.PublicURL}
 	// SiteJobs sets up the collaboration site and writes the issue tracker
-	// (issue 7); its jobs are queued by the turns that need them.
-	siteJobs := &bot.SiteJobs{Store: db, Graph: gc.sites, Log: log, PollEvery: m.SitePoll, Now: m.Now}
+	// (issue 7); its jobs are queued by the turns that need them. Tests
+	// give it their clock (Main.Now).
+	siteJobs := &bot.SiteJobs{WorkerEnv: env, Graph: gc.sites, PollEvery: m.SitePoll}
+	siteJobs.Now = m.Now
 	// Each job kind comes from its args type; a kind registered twice
 	// panics here, at start.
-	workers := bot.Workers{}
 	bot.AddSendWorker(workers, connector, &botframework.RateLimiter{})
 	migration.AddWorkers(workers)
 	workshopJobs.AddWorkers(workers)
 	siteJobs.AddWorkers(workers)
-	runner := &bot.Runner{
-		Store:   db,
-		Workers: workers,
-		// Tell, by kind, says in the conversation that a job is being
-		// retried, and how it ended when it cannot succeed.
-		Tell: map[string]bot.TellFunc{
-			bot.KindReportWeekly:   migration.TellReport,
-			bot.KindWorkshopCreate: workshopJobs.TellCreate,
-			bot.KindWorkshopCancel: workshopJobs.TellCancel,
-			bot.KindSiteSetup:      siteJobs.TellSetup,
-			bot.KindIssueSync:      siteJobs.TellIssueSync,
-		},
-		Log: log,
+	// Tell, by kind, says in the conversation that a job is being
+	// retried, and how it ended when it cannot succeed.
+	runner.Tell = map[string]bot.TellFunc{
+		bot.KindReportWeekly:   migration.TellReport,
+		bot.KindWorkshopCreate: workshopJobs.TellCreate,
+		bot.KindWorkshopCancel: workshopJobs.TellCancel,
+		bot.KindSiteSetup:      siteJobs.TellSetup,
+		bot.KindIssueSync:      siteJobs.TellIssueSync,
 	}
-	migration.Runner = runner
-	workshopJobs.Runner = runner
-	siteJobs.Runner = runner
 	periodic := func(ctx context.Context) {
 		go migration.Run(ctx, 5*time.Minute)
 		go workshopJobs.Run(ctx, workshopReconcile)
