@@ -17,7 +17,7 @@ import (
 // listed and not run, or run and not listed.
 //
 // A capability declares its commands in a var table next to its handlers
-// (conversation_workshops.go's workshopCommands, ...), and capabilities
+// (workshops.go's workshopCommands, ...), and capabilities
 // lists the tables.
 type Command struct {
 	Name        string   // the first word, lower case

@@ -44,20 +44,37 @@
 //
 // # Files
 //
+// The shared machinery, in files named for what it does:
+//
 //	server.go              the endpoint: token, body, redelivery, both paths, errors to sentences
 //	handler.go             Handler and Outcome: what a turn decided
 //	protocol.go            the botframework types under bot's names; the conversation reference
 //	commands.go            Command and Button, the registry, help and the manifest's menu
-//	conversation.go        Conversation: dispatch, the turn and its answer, tasks, next steps
-//	conversation_*.go      one capability each, its command and button tables first:
-//	                       setup, roles and lead, questionnaire, notes and escalations,
-//	                       report, workshops, plan, events, close-out, site and issues, feed
-//	jobs.go                Runner: claims, runs, retries and dead-letters durable jobs
-//	worker.go              JobArgs, Work, AddWorker, Workers, WorkerStore: typed jobs
+//	turn.go                Conversation and the turn: dispatch, the answer, finding the engagement
+//	posts.go               posting beyond the answer: withPosts, toChannel, mentions, proactiveSend
+//	secret.go              the secret gate every message and card passes (refuseSecret)
+//	runner.go              Runner: claims, runs, retries and dead-letters durable jobs
+//	worker.go              JobArgs, Work, AddWorker, Workers: typed jobs; WorkerEnv, WorkerStore
+//	notice.go              telling the conversation that a job failed or is retrying
 //	send.go                the connector.send job and its worker
-//	jobs_*.go              the workers of the weekly report and reminders, the workshops, the site
-//	feed.go, ics.go        the reporting feed and the workshops' invitations (read-only HTTP)
 //	sweep.go               forgetting old dedup records
+//	picture.go             the progress picture the cards draw
+//
+// One capability each, its command and button tables first, then its
+// handlers, then its job args and workers:
+//
+//	tasks.go               next steps, done, undo, na, status, history
+//	setup.go               setting an engagement up and editing it
+//	roles.go               roles and the MVM lead
+//	questionnaire.go       the migration questionnaire and its review
+//	escalations.go         notes, escalations and the escalation reminder worker
+//	report.go              the weekly report: command, schedule and worker
+//	workshops.go           workshops: scheduling, invitations, the meeting workers
+//	plan.go, events.go     the migration plan; migration events, remediation
+//	units.go               status of one user or path
+//	close.go               closing out and the survey
+//	site.go                the collaboration site and issue tracker, and their workers
+//	feed.go, ics.go        the reporting feed and the workshops' invitations (read-only HTTP)
 //
 // A new text command is one entry in its capability's command table; a new
 // button, a verb in cards and one entry in the capability's button table.

@@ -94,3 +94,13 @@ func (s *sender) send(ctx context.Context, _ playbook.Job, a sendRecord) error {
 	}
 	return err
 }
+
+// Kind is the stored name of the send job, never renamed.
+func (sendRecord) Kind() string { return KindSend }
+
+// AddSendWorker registers the KindSend worker: posts to the Bot Connector,
+// proactive ones paced by limits (nil: not paced).
+func AddSendWorker(ws Workers, connector *botframework.Connector, limits *botframework.RateLimiter) {
+	s := &sender{connector: connector, limits: limits}
+	AddWorker(ws, s.send)
+}

@@ -279,7 +279,7 @@ func TestIMAPMigrationEndToEnd(t *testing.T) {
 	})
 
 	// From here on the clock is a year ahead of the real one.
-	jobs := &bot.MigrationJobs{Store: h.db, Now: now, Runner: h.runner}
+	jobs := &bot.MigrationJobs{WorkerEnv: bot.WorkerEnv{Store: h.db, Now: now, Runner: h.runner}}
 	setClock(jobsNow())
 	london, err := time.LoadLocation("Europe/London")
 	if err != nil {

@@ -4,8 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
+	"time"
 
-	"github.com/mvmbot/mvmbot/botframework"
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
@@ -77,45 +78,34 @@ type WorkerStore interface {
 	Cancel(ctx context.Context, key string) error
 }
 
-// The kinds of the job args types: the stored names, never renamed.
-func (sendRecord) Kind() string         { return KindSend }
-func (reportArgs) Kind() string         { return KindReportWeekly }
-func (remindArgs) Kind() string         { return KindEscalationRemind }
-func (siteArgs) Kind() string           { return KindSiteSetup }
-func (issueSyncArgs) Kind() string      { return KindIssueSync }
-func (workshopCreateArgs) Kind() string { return KindWorkshopCreate }
-func (workshopRemindArgs) Kind() string { return KindWorkshopRemind }
-func (workshopCancelArgs) Kind() string { return KindWorkshopCancel }
-
-// The three workshop kinds share their fields, and their stored form.
-type (
-	workshopCreateArgs struct{ workshopArgs }
-	workshopRemindArgs struct{ workshopArgs }
-	workshopCancelArgs struct{ workshopArgs }
-)
-
-// AddSendWorker registers the KindSend worker: posts to the Bot Connector,
-// proactive ones paced by limits (nil: not paced).
-func AddSendWorker(ws Workers, connector *botframework.Connector, limits *botframework.RateLimiter) {
-	s := &sender{connector: connector, limits: limits}
-	AddWorker(ws, s.send)
+// WorkerEnv is what the workers of every job set share (MigrationJobs,
+// WorkshopJobs, SiteJobs embed it): the store, the clock, the log and the
+// runner that sends at once what a worker commits.
+type WorkerEnv struct {
+	Store WorkerStore
+	Now   func() time.Time // nil: time.Now
+	Log   *slog.Logger     // nil: discarded
+	// Runner, when set, runs at once the posts a worker commits; without
+	// it they run when their lease ends (a minute or two late).
+	Runner *Runner
 }
 
-// AddWorkers registers the weekly report and escalation reminder workers.
-func (m *MigrationJobs) AddWorkers(ws Workers) {
-	AddWorker(ws, m.workReport)
-	AddWorker(ws, m.workRemind)
+func (w *WorkerEnv) now() time.Time {
+	if w.Now != nil {
+		return w.Now().UTC()
+	}
+	return time.Now().UTC()
 }
 
-// AddWorkers registers the workshop workers.
-func (w *WorkshopJobs) AddWorkers(ws Workers) {
-	AddWorker(ws, w.workCreate)
-	AddWorker(ws, w.workRemind)
-	AddWorker(ws, w.workCancel)
+func (w *WorkerEnv) log() *slog.Logger {
+	if w.Log != nil {
+		return w.Log
+	}
+	return slog.New(slog.DiscardHandler)
 }
 
-// AddWorkers registers the site set-up and issue tracker workers.
-func (w *SiteJobs) AddWorkers(ws Workers) {
-	AddWorker(ws, w.workSetup)
-	AddWorker(ws, w.workIssueSync)
+// proactive is the job that posts act to e's conversation (see
+// proactivePost).
+func (w *WorkerEnv) proactive(ctx context.Context, e *playbook.Engagement, key string, act Outgoing) (playbook.Job, error) {
+	return proactivePost(ctx, w.Store, e, key, act)
 }

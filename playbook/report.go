@@ -144,6 +144,20 @@ type SuccessMetrics struct {
 // WeeklyReport computes e's status report at now.
 func WeeklyReport(e *Engagement, now time.Time) Report {
 	r := Report{Customer: e.Customer, At: now.UTC(), Since: now.UTC().AddDate(0, 0, -7), Closed: e.IsClosed(), Overrides: Overrides(e)}
+	loc := r.addPlan(e, now)
+	r.addEvents(e)
+	r.addMonths(e, now, loc)
+	r.addIssues(e, now)
+	r.Overdue = Overdue(e, now)
+	r.RemindDNS = DNSReminderDue(e)
+	r.addNotes(e, now)
+	r.addMetrics(e)
+	return r
+}
+
+// addPlan counts the units in the latest plan's scope and those planned by
+// today, and returns the plan's time zone (UTC without a plan).
+func (r *Report) addPlan(e *Engagement, now time.Time) *time.Location {
 	p, hasPlan := LatestPlan(e)
 	loc := time.UTC
 	if hasPlan {
@@ -157,8 +171,12 @@ func WeeklyReport(e *Engagement, now time.Time) Report {
 			}
 		}
 	}
+	return loc
+}
 
-	// Events.
+// addEvents counts the events by state, the units migrated and failed,
+// the pre-flight failures with their remediations, and the next events.
+func (r *Report) addEvents(e *Engagement) {
 	var next []EventSummary
 	for _, ev := range e.Events {
 		r.Events.Total++
@@ -214,8 +232,11 @@ func WeeklyReport(e *Engagement, now time.Time) Report {
 	}
 	slices.SortStableFunc(next, func(a, b EventSummary) int { return a.Date.Compare(b.Date) })
 	r.NextEvents = next[:min(len(next), ReportNextEvents)]
+}
 
-	// Forecast against actual.
+// addMonths sets the forecast against the actual, month by month, and
+// counts the past months that kept to their forecast.
+func (r *Report) addMonths(e *Engagement, now time.Time, loc *time.Location) {
 	r.Months = ForecastVsActual(e)
 	thisMonth := monthOf(now.In(loc))
 	r.ThisMonth = MonthProgress{Month: thisMonth}
@@ -230,8 +251,11 @@ func WeeklyReport(e *Engagement, now time.Time) Report {
 			}
 		}
 	}
+}
 
-	// Issues and escalations.
+// addIssues counts the issues by state and this week's, and lists the
+// escalated issues and the escalations not resolved.
+func (r *Report) addIssues(e *Engagement, now time.Time) {
 	escalated := escalatedIssues(e)
 	for _, x := range e.Issues {
 		r.Issues.Total++
@@ -265,11 +289,10 @@ func WeeklyReport(e *Engagement, now time.Time) Report {
 			r.Metrics.EscalationsOpened++
 		}
 	}
+}
 
-	r.Overdue = Overdue(e, now)
-	r.RemindDNS = DNSReminderDue(e)
-
-	// Notes, and the weeks that have one.
+// addNotes lists the latest notes and counts the weeks that have one.
+func (r *Report) addNotes(e *Engagement, now time.Time) {
 	r.Metrics.Weeks = int(now.Sub(e.Created)/(7*24*time.Hour)) + 1
 	noted := map[int]bool{}
 	for _, h := range e.History {
@@ -285,8 +308,11 @@ func WeeklyReport(e *Engagement, now time.Time) Report {
 	}
 	r.Metrics.NoteWeeks = len(noted)
 	r.Notes = Notes(e, ReportNotes)
+}
 
-	// The other metrics.
+// addMetrics derives the other metrics from what the sections counted and
+// from the tasks' progress.
+func (r *Report) addMetrics(e *Engagement) {
 	if r.Units.InScope > 0 {
 		r.Metrics.UnitsCompletePercent = r.Units.Migrated * 100 / r.Units.InScope
 	}
@@ -303,7 +329,6 @@ func WeeklyReport(e *Engagement, now time.Time) Report {
 		}
 	}
 	r.Metrics.NPS = NPS(e)
-	return r
 }
 
 // Markdown renders the report for a Teams message: headings, short lists,

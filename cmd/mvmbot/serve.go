@@ -69,63 +69,11 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		srv.LocalOnly = true
 		log.Warn("LOCAL MODE: MicrosoftAppId is not set, so inbound requests are NOT authenticated. " +
 			"Listening on 127.0.0.1 only and refusing other peers. Set MicrosoftAppId to serve Teams.")
-	} else {
-		keys := &botframework.OpenIDKeys{MetadataURL: cfg.OpenIDMetadata, Client: &http.Client{Timeout: 15 * time.Second}, Log: log}
-		if err := keys.Load(ctx); err != nil {
-			// Not fatal: /readyz says so and the refresh loop keeps trying.
-			log.Error("load OpenID signing keys; requests will be refused until they load", "url", cfg.OpenIDMetadata, "err", err)
-		}
-		go keys.Run(bg)
-		srv.Auth = botframework.NewTokenValidator(cfg.AppID, keys, nil)
-		srv.Ready = func() error {
-			if !keys.Ready() {
-				return errors.New("signing keys not loaded")
-			}
-			return nil
-		}
-		cred, err := identity.Credential(cfg.identity())
-		if err != nil {
-			return fmt.Errorf("bot credential: %w", err)
-		}
-		connector.Tokens = identity.NewTokenSource(cred, identity.BotConnectorScope)
-		log.Info("auth on", "app_id", cfg.AppID, "app_type", cfg.AppType, "openid_metadata", cfg.OpenIDMetadata)
+	} else if err := authenticate(ctx, bg, cfg, srv, connector, log); err != nil {
+		return err
 	}
 
-	// One MigrationJobs both works the weekly reports and escalation
-	// reminders and keeps them queued; it hands the posts it commits to the
-	// runner, so they go out at once rather than when their lease ends.
-	migration := &bot.MigrationJobs{Store: db, Log: log}
-	// WorkshopJobs creates the workshops' Teams meetings and posts their
-	// reminders (issue 6); it queues its jobs every few seconds, so a
-	// picked slot is booked soon after the click.
-	workshopJobs := &bot.WorkshopJobs{Store: db, Graph: gc.workshops, Organizer: cfg.Organizer, BaseURL: cfg.PublicURL, Log: log}
-	// SiteJobs sets up the collaboration site and writes the issue tracker
-	// (issue 7); its jobs are queued by the turns that need them.
-	siteJobs := &bot.SiteJobs{Store: db, Graph: gc.sites, Log: log, PollEvery: m.SitePoll, Now: m.Now}
-	// Each job kind comes from its args type; a kind registered twice
-	// panics here, at start.
-	workers := bot.Workers{}
-	bot.AddSendWorker(workers, connector, &botframework.RateLimiter{})
-	migration.AddWorkers(workers)
-	workshopJobs.AddWorkers(workers)
-	siteJobs.AddWorkers(workers)
-	runner := &bot.Runner{
-		Store:   db,
-		Workers: workers,
-		// Tell, by kind, says in the conversation that a job is being
-		// retried, and how it ended when it cannot succeed.
-		Tell: map[string]bot.TellFunc{
-			bot.KindReportWeekly:   migration.TellReport,
-			bot.KindWorkshopCreate: workshopJobs.TellCreate,
-			bot.KindWorkshopCancel: workshopJobs.TellCancel,
-			bot.KindSiteSetup:      siteJobs.TellSetup,
-			bot.KindIssueSync:      siteJobs.TellIssueSync,
-		},
-		Log: log,
-	}
-	migration.Runner = runner
-	workshopJobs.Runner = runner
-	siteJobs.Runner = runner
+	runner, periodic := m.newRunner(cfg, db, gc, connector, log)
 	srv.Runner = runner
 	if db.bolt != nil {
 		// Inline replies are sent before their activity is recorded, and
@@ -136,42 +84,15 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		srv.Inline = connector
 	}
 	runner.Start()
-	periodic := func(ctx context.Context) {
-		go migration.Run(ctx, 5*time.Minute)
-		go workshopJobs.Run(ctx, workshopReconcile)
-		bot.SweepProcessed(ctx, db, bot.DedupTTL, 10*time.Minute, time.Now, log)
-	}
-	if db.pg != nil {
-		// Several replicas share the database: the scans and the sweep run
-		// on one of them at a time, and another takes over if it dies.
-		go func() { _ = db.pg.Lead(bg, "periodic", 15*time.Second, periodic) }()
-	} else {
-		go periodic(bg)
-	}
+	startPeriodic(bg, db, periodic)
 
 	ln, err := net.Listen("tcp", net.JoinHostPort(host, cfg.Port))
 	if err != nil {
 		_ = runner.Stop(context.Background())
 		return fmt.Errorf("listen on port %s: %w", cfg.Port, err)
 	}
-	stopAdmin, err := func() {}, error(nil)
-	if db.bolt != nil {
-		stopAdmin, err = serveAdmin(bg, db.bolt, adminSocket(cfg.DBPath), runner.Wake, log)
-	}
-	if err != nil {
-		// Backups while serving need it, the bot does not: say so and go on.
-		log.Warn("no admin socket; mvmbot backup and jobs will not work while serving", "err", err)
-		stopAdmin = func() {}
-	}
-	defer stopAdmin()
-	hs := &http.Server{
-		Handler:           routes(srv, db),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	defer startAdmin(bg, cfg, db, runner, log)()
+	hs := httpServer(srv, db, log)
 	log.Info("mvmbot listening", "addr", ln.Addr().String(), "endpoint", "/api/messages",
 		"db", db.name, "version", buildVersion(), "local_mode", cfg.localMode())
 	if m.OnListen != nil {
@@ -186,9 +107,121 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
+	shutdown(hs, srv, runner, stopBackground, log)
+	return nil
+}
 
-	// Reverse of start-up: stop taking requests and let in-flight ones
-	// finish, then drain the jobs, then close the store (deferred).
+// authenticate turns on the checks of inbound tokens (the OpenID signing
+// keys, loaded now and refreshed until bg ends) and the bot's own
+// credential for the Bot Connector.
+func authenticate(ctx, bg context.Context, cfg config, srv *bot.Server, connector *botframework.Connector, log *slog.Logger) error {
+	keys := &botframework.OpenIDKeys{MetadataURL: cfg.OpenIDMetadata, Client: &http.Client{Timeout: 15 * time.Second}, Log: log}
+	if err := keys.Load(ctx); err != nil {
+		// Not fatal: /readyz says so and the refresh loop keeps trying.
+		log.Error("load OpenID signing keys; requests will be refused until they load", "url", cfg.OpenIDMetadata, "err", err)
+	}
+	go keys.Run(bg)
+	srv.Auth = botframework.NewTokenValidator(cfg.AppID, keys, nil)
+	srv.Ready = func() error {
+		if !keys.Ready() {
+			return errors.New("signing keys not loaded")
+		}
+		return nil
+	}
+	cred, err := identity.Credential(cfg.identity())
+	if err != nil {
+		return fmt.Errorf("bot credential: %w", err)
+	}
+	connector.Tokens = identity.NewTokenSource(cred, identity.BotConnectorScope)
+	log.Info("auth on", "app_id", cfg.AppID, "app_type", cfg.AppType, "openid_metadata", cfg.OpenIDMetadata)
+	return nil
+}
+
+// newRunner builds the job workers and the runner that works them, and
+// returns with it the periodic scans that keep their jobs queued.
+func (m *Main) newRunner(cfg config, db *openedStore, gc graphClients, connector *botframework.Connector, log *slog.Logger) (*bot.Runner, func(context.Context)) {
+	// The runner is built first, its worker table filled below: every job
+	// set shares one environment, whose runner sends at once the posts a
+	// worker commits rather than when their lease ends.
+	workers := bot.Workers{}
+	runner := &bot.Runner{Store: db, Workers: workers, Log: log}
+	env := bot.WorkerEnv{Store: db, Log: log, Runner: runner}
+	// One MigrationJobs both works the weekly reports and escalation
+	// reminders and keeps them queued.
+	migration := &bot.MigrationJobs{WorkerEnv: env}
+	// WorkshopJobs creates the workshops' Teams meetings and posts their
+	// reminders (issue 6); it queues its jobs every few seconds, so a
+	// picked slot is booked soon after the click.
+	workshopJobs := &bot.WorkshopJobs{WorkerEnv: env, Graph: gc.workshops, Organizer: cfg.Organizer, BaseURL: cfg.PublicURL}
+	// SiteJobs sets up the collaboration site and writes the issue tracker
+	// (issue 7); its jobs are queued by the turns that need them. Tests
+	// give it their clock (Main.Now).
+	siteJobs := &bot.SiteJobs{WorkerEnv: env, Graph: gc.sites, PollEvery: m.SitePoll}
+	siteJobs.Now = m.Now
+	// Each job kind comes from its args type; a kind registered twice
+	// panics here, at start.
+	bot.AddSendWorker(workers, connector, &botframework.RateLimiter{})
+	migration.AddWorkers(workers)
+	workshopJobs.AddWorkers(workers)
+	siteJobs.AddWorkers(workers)
+	// Tell, by kind, says in the conversation that a job is being
+	// retried, and how it ended when it cannot succeed.
+	runner.Tell = map[string]bot.TellFunc{
+		bot.KindReportWeekly:   migration.TellReport,
+		bot.KindWorkshopCreate: workshopJobs.TellCreate,
+		bot.KindWorkshopCancel: workshopJobs.TellCancel,
+		bot.KindSiteSetup:      siteJobs.TellSetup,
+		bot.KindIssueSync:      siteJobs.TellIssueSync,
+	}
+	periodic := func(ctx context.Context) {
+		go migration.Run(ctx, 5*time.Minute)
+		go workshopJobs.Run(ctx, workshopReconcile)
+		bot.SweepProcessed(ctx, db, bot.DedupTTL, 10*time.Minute, time.Now, log)
+	}
+	return runner, periodic
+}
+
+// startPeriodic runs the periodic scans and the dedup sweep until bg ends.
+func startPeriodic(bg context.Context, db *openedStore, periodic func(context.Context)) {
+	if db.pg != nil {
+		// Several replicas share the database: the scans and the sweep run
+		// on one of them at a time, and another takes over if it dies.
+		go func() { _ = db.pg.Lead(bg, "periodic", 15*time.Second, periodic) }()
+	} else {
+		go periodic(bg)
+	}
+}
+
+// startAdmin serves the admin socket (backups and jobs while serving) on
+// bbolt, and returns what stops it.
+func startAdmin(bg context.Context, cfg config, db *openedStore, runner *bot.Runner, log *slog.Logger) (stop func()) {
+	stopAdmin, err := func() {}, error(nil)
+	if db.bolt != nil {
+		stopAdmin, err = serveAdmin(bg, db.bolt, adminSocket(cfg.DBPath), runner.Wake, log)
+	}
+	if err != nil {
+		// Backups while serving need it, the bot does not: say so and go on.
+		log.Warn("no admin socket; mvmbot backup and jobs will not work while serving", "err", err)
+		stopAdmin = func() {}
+	}
+	return stopAdmin
+}
+
+// httpServer is the HTTP server of the routes, with its timeouts.
+func httpServer(srv *bot.Server, db *openedStore, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           routes(srv, db),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
+// shutdown is the reverse of start-up: stop taking requests and let
+// in-flight ones finish, then drain the jobs; the store is closed after.
+func shutdown(hs *http.Server, srv *bot.Server, runner *bot.Runner, stopBackground func(), log *slog.Logger) {
 	log.Info("shutting down", "grace", shutdownGrace.String())
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
@@ -201,7 +234,6 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	}
 	stopBackground()
 	log.Info("stopped")
-	return nil
 }
 
 func (m *Main) healthcheck(ctx context.Context, args []string) error {

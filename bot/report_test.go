@@ -96,7 +96,7 @@ func TestWeeklyReportJob(t *testing.T) {
 	setUp(t, c)
 	e := c.engagement()
 
-	m := &bot.MigrationJobs{Store: h.db, Now: func() time.Time { return now }, Runner: h.runner}
+	m := &bot.MigrationJobs{WorkerEnv: bot.WorkerEnv{Store: h.db, Now: func() time.Time { return now }, Runner: h.runner}}
 	for range 3 {
 		if err := m.Reconcile(context.Background()); err != nil {
 			t.Fatal(err)
@@ -146,7 +146,7 @@ func TestEscalationReminderJob(t *testing.T) {
 	setUp(t, c)
 	c.say(cy, "escalate high pre-flight fails for 40 mailboxes")
 
-	m := &bot.MigrationJobs{Store: h.db, Now: func() time.Time { return qNow }, Runner: h.runner}
+	m := &bot.MigrationJobs{WorkerEnv: bot.WorkerEnv{Store: h.db, Now: func() time.Time { return qNow }, Runner: h.runner}}
 	if err := m.Reconcile(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +204,7 @@ func TestReportSchedule(t *testing.T) {
 	h := newHarness(t, harnessOpts{auth: true, now: func() time.Time { return now }})
 	c := &conv{t: t, h: h}
 	setUp(t, c)
-	m := &bot.MigrationJobs{Store: h.db, Now: func() time.Time { return now }, Runner: h.runner}
+	m := &bot.MigrationJobs{WorkerEnv: bot.WorkerEnv{Store: h.db, Now: func() time.Time { return now }, Runner: h.runner}}
 	if err := m.Reconcile(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -434,7 +434,7 @@ func TestSiteSetupWithGraph(t *testing.T) {
 		t.Errorf("job args %s", job.Args)
 	}
 
-	sj := &bot.SiteJobs{Store: h.db, Graph: fake, Now: func() time.Time { return qNow }, Runner: h.runner}
+	sj := &bot.SiteJobs{WorkerEnv: bot.WorkerEnv{Store: h.db, Now: func() time.Time { return qNow }, Runner: h.runner}, Graph: fake}
 	if err := sj.WorkSetup(context.Background(), job); err != nil {
 		t.Fatal(err)
 	}
@@ -516,7 +516,7 @@ func TestSiteSetupForbidden(t *testing.T) {
 	form := replyCard(t, c.say(pat, "site"))
 	c.click(pat, "siteCreate", withInputs(action(t, form, "siteCreate", ""), map[string]any{"siteMode": "new", "siteName": "Contoso migration", "siteAlias": "contoso-mig"}))
 	job := deadJobs(t, h, bot.KindSiteSetup, 1)[0]
-	sj := &bot.SiteJobs{Store: h.db, Graph: fake, Now: func() time.Time { return qNow }, Runner: h.runner}
+	sj := &bot.SiteJobs{WorkerEnv: bot.WorkerEnv{Store: h.db, Now: func() time.Time { return qNow }, Runner: h.runner}, Graph: fake}
 	if err := sj.WorkSetup(context.Background(), job); err == nil {
 		t.Fatal("a forbidden set-up succeeded")
 	}
@@ -778,7 +778,7 @@ func TestSiteSetupWaitsForProvisioning(t *testing.T) {
 	form := replyCard(t, c.say(vi, "site"))
 	c.click(vi, "siteCreate", withInputs(action(t, form, "siteCreate", ""), map[string]any{"siteMode": "new", "siteName": "Contoso migration"}))
 	job := deadJobs(t, h, bot.KindSiteSetup, 1)[0]
-	sj := &bot.SiteJobs{Store: h.db, Graph: fake, Now: clk.Now, Runner: h.runner}
+	sj := &bot.SiteJobs{WorkerEnv: bot.WorkerEnv{Store: h.db, Now: clk.Now, Runner: h.runner}, Graph: fake}
 
 	for i := 0; i < 2; i++ {
 		if err := sj.WorkSetup(context.Background(), job); err == nil || !strings.Contains(err.Error(), "snoozed") {

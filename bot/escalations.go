@@ -1,10 +1,12 @@
 package bot
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
 
+	"github.com/infracloudio/msbotbuilder-go/schema"
 	"github.com/mvmbot/mvmbot/cards"
 	"github.com/mvmbot/mvmbot/internal/markdown"
 	"github.com/mvmbot/mvmbot/playbook"
@@ -101,63 +103,6 @@ func escalationPost(e *playbook.Engagement, x playbook.Escalation, head string) 
 	return out
 }
 
-// addressed returns posts as they can go to this conversation: in a
-// personal chat, the people are named in bold instead of @mentioned (Teams
-// mentions only members of the conversation).
-func (t *turn) addressed(posts ...Outgoing) []Outgoing {
-	if !t.personal() {
-		return posts
-	}
-	out := make([]Outgoing, len(posts))
-	for i, p := range posts {
-		p.Entities = nil
-		p.Text = strings.NewReplacer("<at>", "**", "</at>", "**").Replace(p.Text)
-		out[i] = p
-	}
-	return out
-}
-
-// withPosts returns ans with posts to go out besides the answer: here,
-// addressed as this conversation allows; and, when here is the personal
-// chat, also to the engagement's channel or group chat with their
-// @mentions, through its stored reference (as announce does), since the
-// people they are for are there. Without a reference they stay here only.
-func (t *turn) withPosts(e *playbook.Engagement, ans answer, posts ...Outgoing) answer {
-	ans.posts = append(ans.posts, t.addressed(posts...)...)
-	if !t.personal() {
-		return ans
-	}
-	return t.toChannel(e, ans, posts...)
-}
-
-// toChannel adds to ans the jobs posting posts to e's channel or group
-// chat, through its stored reference, read once. Without one (no Refs, an
-// engagement never seen in its conversation, a failed read) nothing is
-// posted there: a post is never worth refusing the change it tells of.
-func (t *turn) toChannel(e *playbook.Engagement, ans answer, posts ...Outgoing) answer {
-	if t.c.Refs == nil || e.Conversation == "" {
-		return ans
-	}
-	ref, err := t.c.Refs.Ref(t.ctx, e.Conversation)
-	if err != nil {
-		return ans
-	}
-	for _, p := range posts {
-		j, err := proactiveSend(ref, "", p)
-		if err != nil {
-			return ans
-		}
-		ans.jobs = append(ans.jobs, j)
-	}
-	return ans
-}
-
-// mentionEntity is a Teams mention entity of m; at is the "<at>Name</at>" that
-// the message text holds.
-func mentionEntity(m playbook.Member, at string) map[string]any {
-	return map[string]any{"type": "mention", "text": at, "mentioned": map[string]any{"id": m.ID, "name": displayName(m)}}
-}
-
 // escalations answers the escalations card.
 func (t *turn) escalations(d cards.ActionData, notice string) (answer, error) {
 	e, err := t.target(d)
@@ -227,3 +172,75 @@ func (t *turn) toRaiser(e *playbook.Engagement, id int, what string) Outgoing {
 	}
 	return out
 }
+
+type remindArgs struct {
+	Engagement string `json:"engagement"`
+	Escalation int    `json:"escalation"`
+	Reminder   int    `json:"reminder"` // the reminder this job sends: 1, 2, …
+}
+
+func (m *MigrationJobs) remindJob(e *playbook.Engagement, x playbook.Escalation) (playbook.Job, error) {
+	last := x.At
+	if x.RemindedAt.After(last) {
+		last = x.RemindedAt
+	}
+	n := x.Reminders + 1
+	j, err := newJob(remindArgs{Engagement: e.ID, Escalation: x.ID, Reminder: n})
+	j.Key, j.RunAt = fmt.Sprintf("%s|%s|%d|%d", KindEscalationRemind, e.ID, x.ID, n), last.Add(m.remindAfter())
+	return j, err
+}
+
+// WorkRemind is the KindEscalationRemind worker: it reminds the point of
+// contact of an escalation still open, records the reminder in the
+// engagement and queues the next, in one commit. An escalation acknowledged
+// or resolved meanwhile needs nothing.
+func (m *MigrationJobs) WorkRemind(ctx context.Context, j playbook.Job) error {
+	return Work(m.workRemind)(ctx, j)
+}
+
+func (m *MigrationJobs) workRemind(ctx context.Context, _ playbook.Job, a remindArgs) error {
+	e, ok, err := m.load(ctx, a.Engagement)
+	if err != nil || !ok {
+		return err
+	}
+	now := m.now()
+	var x *playbook.Escalation
+	for _, d := range playbook.DueForReminder(e, now, m.remindAfter()) {
+		if d.ID == a.Escalation {
+			x = &d
+		}
+	}
+	if x == nil || x.Reminders+1 != a.Reminder {
+		return nil // acknowledged, resolved, or reminded by another job
+	}
+	if err := playbook.RecordEscalationReminder(e, x.ID, now); err != nil {
+		return nil // no longer open: nothing to remind
+	}
+	text := fmt.Sprintf("Reminder %d: escalation **#%d** (%s) has waited %s without being acknowledged: %s", a.Reminder, x.ID, x.Severity, cardsAge(now.Sub(x.At)), truncate(x.Text, 300))
+	act := Outgoing{Type: string(schema.Message), TextFormat: "markdown"}
+	if c, found := e.Member(x.Contact); found && x.Contact != "" {
+		at := "<at>" + displayName(c) + "</at>"
+		text = at + ", " + text + "\n\nType **escalations** to acknowledge it."
+		act.Entities = []map[string]any{mentionEntity(c, at)}
+	} else {
+		text += fmt.Sprintf("\n\nNobody holds the %s role: the lead gives it with **role @person %s**.", x.ContactRole, x.ContactRole)
+	}
+	act.Text = text
+	send, err := m.proactive(ctx, e, fmt.Sprintf("escalation.send|%s|%d|%d", e.ID, x.ID, a.Reminder), act)
+	if err != nil {
+		return err
+	}
+	for i := range e.Escalations {
+		if e.Escalations[i].ID == x.ID {
+			x = &e.Escalations[i]
+		}
+	}
+	next, err := m.remindJob(e, *x)
+	if err != nil {
+		return err
+	}
+	// ECONFLICT: the job is retried on the fresh engagement.
+	return commitEngagement(ctx, m.Store, m.Runner, e, send, next)
+}
+
+func (remindArgs) Kind() string { return KindEscalationRemind }

@@ -1,11 +1,12 @@
 package bot
 
 import (
+	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
-
-	"github.com/infracloudio/msbotbuilder-go/schema"
 
 	"github.com/mvmbot/mvmbot/cards"
 	"github.com/mvmbot/mvmbot/internal/markdown"
@@ -155,23 +156,6 @@ func (t *turn) eventButton(verb string, d cards.ActionData, raw json.RawMessage)
 	return save(e, t.withPosts(e, answer{card: t.eventsCard(e, notice, false), jobs: jobs}, posts...)), nil
 }
 
-// mentionAll is a message to the holders of role r: their <at> tags
-// prefixed to text, with the mention entities.
-func mentionAll(e *playbook.Engagement, r playbook.Role, text string) Outgoing {
-	out := Outgoing{Type: string(schema.Message), TextFormat: "markdown"}
-	var ats []string
-	for _, m := range e.Holders(r) {
-		at := "<at>" + displayName(m) + "</at>"
-		ats = append(ats, at)
-		out.Entities = append(out.Entities, mentionEntity(m, at))
-	}
-	if len(ats) > 0 {
-		text = strings.Join(ats, ", ") + ": " + text
-	}
-	out.Text = text
-	return out
-}
-
 // maxRemediationsPosted bounds the failed units one post lists.
 const maxRemediationsPosted = 20
 
@@ -203,3 +187,114 @@ func dnsReminder(e *playbook.Engagement) Outgoing {
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// eventCommand answers "event <n> start anyway <reason>": the migration
+// manager starts an event before 1871's needs are done, recorded as an
+// override.
+func (t *turn) eventCommand(args string) (answer, error) {
+	f := strings.Fields(args)
+	usage := playbook.Errorf(playbook.EINVALID, "Say **event**, its number, **start anyway** and the reason, e.g. **event 1 start anyway the customer's deadline**; or type **events** for the card.")
+	if len(f) < 3 || !strings.EqualFold(f[1], "start") || !strings.EqualFold(f[2], "anyway") {
+		return answer{}, usage
+	}
+	n, err := strconv.Atoi(f[0])
+	if err != nil {
+		return answer{}, usage
+	}
+	e, err := t.here()
+	if err != nil {
+		return answer{}, err
+	}
+	reason := strings.Join(f[3:], " ")
+	if err := playbook.StartEventAnyway(e, t.a.From.ID, n, reason, t.now); err != nil {
+		return answer{}, err
+	}
+	bump(e)
+	msg := func(who string) string {
+		return who + " started event " + strconv.Itoa(n) + " before the playbook's order allows (an override): " + reason
+	}
+	return save(e, t.announce(e, answer{text: msg("You")}, msg(t.actorName(e)))), nil
+}
+
+// eventMembers sets an event's members from the list pasted in the events
+// card, CSV or tab-separated (as Excel copies), checked whole by
+// playbook.ParseBatchCSV: a bad row refuses the list, which comes back as
+// typed with every bad row under it, and nothing is imported.
+func (t *turn) eventMembers(d cards.ActionData, raw json.RawMessage) (answer, error) {
+	b, err := decodeButton(raw, cards.EventKey, "event", "events")
+	if err != nil {
+		return answer{}, err
+	}
+	n := b.id
+	list, err := b.text(cards.MembersInput(n))
+	if err != nil {
+		return answer{}, err
+	}
+	kindText, err := b.text(cards.MembersKindInput(n))
+	if err != nil {
+		return answer{}, err
+	}
+	e, err := t.target(d)
+	if err != nil {
+		return answer{}, err
+	}
+	if err := playbook.Can(e, t.a.From.ID, playbook.ActionEventMembers, nil); err != nil {
+		return answer{}, err
+	}
+	kind := playbook.BatchKind(strings.TrimSpace(kindText))
+	refuse := func(msg string) (answer, error) {
+		f := &cards.MembersForm{Event: n, Raw: list, Kind: kind, Error: msg}
+		if len(list) > maxMembersEcho {
+			f.Raw = ""
+			f.Error += " (The list is too long to show back here: fix it where you copied it from and paste it again.)"
+		}
+		who := t.a.From.ID
+		return answer{card: cards.Events(e, cards.EventsView{Notice: fmt.Sprintf("Nothing was imported for event %d.", n), Attention: true, Members: f,
+			May: func(a playbook.Action) bool { return playbook.Can(e, who, a, nil) == nil }})}, nil
+	}
+	members, rowErrs, perr := playbook.ParseBatchCSV(commaSeparated(list), kind)
+	switch {
+	case len(rowErrs) > 0:
+		// One row a paragraph: Teams' Markdown joins single line breaks.
+		return refuse(strings.ReplaceAll(strings.TrimSpace(playbook.RowErrorsText(rowErrs, maxRowErrors)), "\n", "\n\n"))
+	case perr != nil:
+		if !personError(perr) {
+			return answer{}, perr
+		}
+		return refuse(playbook.ErrorMessage(perr))
+	}
+	if err := playbook.SetEventMembers(e, t.a.From.ID, n, kind, members, t.now); err != nil {
+		if !personError(err) {
+			return answer{}, err
+		}
+		return refuse(playbook.ErrorMessage(err))
+	}
+	bump(e)
+	notice := fmt.Sprintf("%s set the members of event %d: %d %s.", displayName(t.me()), n, len(members), kind)
+	return save(e, answer{card: t.eventsCard(e, notice, false)}), nil
+}
+
+// commaSeparated turns a tab-separated paste (Excel copies cells so) into
+// CSV for the batch parser; a list whose first line has no tab is CSV
+// already and is returned as it is.
+func commaSeparated(s string) []byte {
+	first, _, _ := strings.Cut(s, "\n")
+	if !strings.Contains(first, "\t") {
+		return []byte(s)
+	}
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	for line := range strings.SplitSeq(strings.ReplaceAll(s, "\r\n", "\n"), "\n") {
+		if strings.TrimSpace(line) == "" {
+			b.WriteByte('\n') // kept, so that row errors name the pasted lines
+			continue
+		}
+		_ = w.Write(strings.Split(line, "\t")) // a bytes.Buffer does not fail
+		w.Flush()
+	}
+	return b.Bytes()
+}
+
+// maxMembersEcho is the most of a refused member list the events card
+// shows back: a card stays under Teams' 28 KB.
+const maxMembersEcho = 4 << 10

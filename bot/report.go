@@ -1,16 +1,133 @@
 package bot
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
-	"github.com/infracloudio/msbotbuilder-go/schema"
-
 	"github.com/mvmbot/mvmbot/cards"
+	"github.com/mvmbot/mvmbot/internal/markdown"
 	"github.com/mvmbot/mvmbot/playbook"
 )
+
+// reportCommands are the commands of this file (see Command).
+var reportCommands = []Command{
+	{Name: "report", Usage: "report [csv|schedule <day> <hh:mm>]", Scopes: allScopes,
+		Description: "The weekly status report now, the engagement as CSV, or when the report is posted",
+		Help: "Units against the plan and this month's forecast, the next events, pre-flight failures, issues, escalations, overdue tasks, notes and the success metrics. " +
+			"It is also posted every week, Monday 09:00 in the customer's time zone from the questionnaire unless **report schedule friday 16:00** (the MVM or the MST) says otherwise; **report schedule off** stops the post. **report csv** gives months, events, units, issues and tasks for a spreadsheet.",
+		Rank: 160,
+		Run:  (*turn).reportCommand},
+}
+
+// reportButtons are the buttons of this file's cards (see Button).
+var reportButtons = []Button{
+	{Verbs: []string{cards.VerbReport},
+		Run: func(t *turn, _ string, d cards.ActionData, _ json.RawMessage) (answer, error) { return t.report(d) }},
+}
+
+// The weekly status report in the conversation (issue 8): report posts the
+// card now, report csv the export as a code block. The weekly post itself is
+// a job (below).
+
+// reportCSVMax bounds the CSV shown in one message, well below Teams' 28 KB
+// per message, so that the code block and its explanation fit.
+const reportCSVMax = 20 << 10
+
+// reportCommand runs "report", "report csv" and "report schedule".
+func (t *turn) reportCommand(args string) (answer, error) {
+	sub, rest := splitCommand(args)
+	switch sub {
+	case "":
+		return t.report(cards.ActionData{})
+	case "csv":
+		e, err := t.here()
+		if err != nil {
+			return answer{}, err
+		}
+		return answer{text: reportCSVText(e)}, nil
+	case "schedule":
+		return t.reportSchedule(rest)
+	}
+	return answer{}, playbook.Errorf(playbook.EINVALID, "**report** posts the weekly status now; **report csv** exports it for a spreadsheet; **report schedule monday 09:00** sets when it is posted. %q is none of those.", truncate(sub, 30))
+}
+
+// report answers the weekly report card; anyone in the engagement may see it.
+func (t *turn) report(d cards.ActionData) (answer, error) {
+	e, err := t.target(d)
+	if err != nil {
+		return answer{}, err
+	}
+	return answer{card: cards.Report(e, playbook.WeeklyReport(e, t.now), progressPicture(e, t.now))}, nil
+}
+
+// reportCSVText is ReportCSV as a code block, cut at a line when longer
+// than reportCSVMax, saying so.
+func reportCSVText(e *playbook.Engagement) string {
+	block, shown, total := csvBlock(playbook.ReportCSV(e))
+	note := fmt.Sprintf("The %s engagement as CSV (%d rows with the header): copy it into a file, or paste it into a spreadsheet.", markdown.Escape(e.Customer), total)
+	if shown < total {
+		note = fmt.Sprintf("The %s engagement as CSV, **cut**: the first %d of %d rows, as one message holds no more. The months and events come first; the units, issues and tasks after them were left out.",
+			markdown.Escape(e.Customer), shown, total)
+	}
+	return note + "\n\n" + block
+}
+
+// csvBlock is csv as a markdown code block, cut at a row when longer than
+// reportCSVMax, with the rows shown and in all (the header included).
+func csvBlock(csv []byte) (block string, shown, total int) {
+	// A cell cannot end the code block early.
+	csv = bytes.ReplaceAll(csv, []byte("```"), []byte("'''"))
+	total = bytes.Count(csv, []byte("\n"))
+	if len(csv) > reportCSVMax {
+		csv = csv[:bytes.LastIndexByte(csv[:reportCSVMax], '\n')+1]
+	}
+	shown = bytes.Count(csv, []byte("\n"))
+	return "```\n" + strings.TrimRight(string(csv), "\n") + "\n```", shown, total
+}
+
+// reportSchedule runs "report schedule [<day> <hh:mm>|off]": without
+// arguments it says when the report is posted. The next report's job is
+// queued with the change; the job of the old slot finds it moved and posts
+// nothing.
+func (t *turn) reportSchedule(args string) (answer, error) {
+	e, err := t.here()
+	if err != nil {
+		return answer{}, err
+	}
+	zone := reportZone(e).String()
+	if strings.TrimSpace(args) == "" {
+		when := "Monday 09:00 (the default)"
+		if r := e.ReportSchedule; r != nil {
+			when = r.String()
+		}
+		return answer{text: fmt.Sprintf("The %s weekly report is posted: %s, %s time. **report schedule friday 16:00** changes it, **report schedule off** stops it.", markdown.Escape(e.Customer), when, zone)}, nil
+	}
+	r, err := playbook.ParseReportSchedule(args)
+	if err != nil {
+		return answer{}, err
+	}
+	if err := playbook.SetReportSchedule(e, t.a.From.ID, r, t.now); err != nil {
+		return answer{}, err
+	}
+	bump(e)
+	if r.Off {
+		return save(e, answer{text: fmt.Sprintf("%s turned the weekly report off. **report** still shows it; **report schedule monday 09:00** turns it back on.", displayName(t.me()))}), nil
+	}
+	j, err := reportJobAt(e, WeeklyTime{Day: r.Day, Hour: r.Hour, Minute: r.Minute}, t.now)
+	if err != nil {
+		return answer{}, err
+	}
+	ans := answer{text: fmt.Sprintf("%s set the weekly report to %s, %s time; the next one is posted %s UTC.", displayName(t.me()), r, zone, j.RunAt.Format("Mon 2 Jan 15:04"))}
+	if e.Conversation != "" {
+		ans.jobs = []playbook.Job{j}
+	}
+	return save(e, ans), nil
+}
 
 // Job kinds of the MVM's recurring work (issue 8). Stored with the jobs:
 // never rename one.
@@ -43,21 +160,9 @@ const DefaultRemindAfter = 24 * time.Hour
 // idempotent: each job's key names its engagement and slot, so a job exists
 // once however often Run and the workers queue it.
 type MigrationJobs struct {
-	Store       WorkerStore
-	Now         func() time.Time // nil: time.Now
-	ReportAt    *WeeklyTime      // nil: DefaultReportTime
-	RemindAfter time.Duration    // 0: DefaultRemindAfter
-	Log         *slog.Logger     // nil: discarded
-	// Runner, when set, runs at once the posts a worker commits; without
-	// it they run when their lease ends (a minute or two late).
-	Runner *Runner
-}
-
-func (m *MigrationJobs) now() time.Time {
-	if m.Now != nil {
-		return m.Now().UTC()
-	}
-	return time.Now().UTC()
+	WorkerEnv
+	ReportAt    *WeeklyTime   // nil: DefaultReportTime
+	RemindAfter time.Duration // 0: DefaultRemindAfter
 }
 
 func (m *MigrationJobs) remindAfter() time.Duration {
@@ -67,23 +172,10 @@ func (m *MigrationJobs) remindAfter() time.Duration {
 	return DefaultRemindAfter
 }
 
-func (m *MigrationJobs) log() *slog.Logger {
-	if m.Log != nil {
-		return m.Log
-	}
-	return slog.New(slog.DiscardHandler)
-}
-
 // reportArgs and remindArgs are the jobs' stored arguments.
 type reportArgs struct {
 	Engagement string    `json:"engagement"`
 	Slot       time.Time `json:"slot"`
-}
-
-type remindArgs struct {
-	Engagement string `json:"engagement"`
-	Escalation int    `json:"escalation"`
-	Reminder   int    `json:"reminder"` // the reminder this job sends: 1, 2, …
 }
 
 // reportZone is the customer's time zone: the accepted plan's, else the
@@ -143,17 +235,6 @@ func reportJobAt(e *playbook.Engagement, w WeeklyTime, after time.Time) (playboo
 	slot := NextSlot(after, w, reportZone(e))
 	j, err := newJob(reportArgs{Engagement: e.ID, Slot: slot})
 	j.Key, j.RunAt = KindReportWeekly+"|"+e.ID+"|"+slot.Format(time.RFC3339), slot
-	return j, err
-}
-
-func (m *MigrationJobs) remindJob(e *playbook.Engagement, x playbook.Escalation) (playbook.Job, error) {
-	last := x.At
-	if x.RemindedAt.After(last) {
-		last = x.RemindedAt
-	}
-	n := x.Reminders + 1
-	j, err := newJob(remindArgs{Engagement: e.ID, Escalation: x.ID, Reminder: n})
-	j.Key, j.RunAt = fmt.Sprintf("%s|%s|%d|%d", KindEscalationRemind, e.ID, x.ID, n), last.Add(m.remindAfter())
 	return j, err
 }
 
@@ -235,31 +316,6 @@ func reconcileEvery(ctx context.Context, every time.Duration, reconcile func(con
 }
 
 // proactive is a KindSend job posting act to e's conversation.
-func (m *MigrationJobs) proactive(ctx context.Context, e *playbook.Engagement, key string, act Outgoing) (playbook.Job, error) {
-	return proactivePost(ctx, m.Store, e, key, act)
-}
-
-// refReader finds a stored conversation reference.
-type refReader interface {
-	Ref(ctx context.Context, key string) (playbook.ConversationRef, error)
-}
-
-// proactivePost is a KindSend job that posts act as a new message in e's
-// channel or chat, through the reference its last inbound activity left.
-func proactivePost(ctx context.Context, refs refReader, e *playbook.Engagement, key string, act Outgoing) (playbook.Job, error) {
-	ref, err := refs.Ref(ctx, e.Conversation)
-	if err != nil {
-		return playbook.Job{}, err
-	}
-	return proactiveSend(ref, key, act)
-}
-
-// proactiveSend is the job sending act to the conversation of ref, paced
-// by the sender's proactive rate limits; key "" for none.
-func proactiveSend(ref playbook.ConversationRef, key string, act Outgoing) (playbook.Job, error) {
-	return sendJob(key, sendArgs{Op: "send", ServiceURL: ref.ServiceURL, ConversationID: ref.Key, TenantID: ref.TenantID, Proactive: true, Activity: act})
-}
-
 // load reads the engagement a job is about; a job whose engagement is gone
 // or closed has nothing to do (ok false).
 func (m *MigrationJobs) load(ctx context.Context, id string) (*playbook.Engagement, bool, error) {
@@ -304,59 +360,6 @@ func (m *MigrationJobs) workReport(ctx context.Context, _ playbook.Job, a report
 	return enqueueNow(ctx, m.Store, m.Runner, jobs...)
 }
 
-// WorkRemind is the KindEscalationRemind worker: it reminds the point of
-// contact of an escalation still open, records the reminder in the
-// engagement and queues the next, in one commit. An escalation acknowledged
-// or resolved meanwhile needs nothing.
-func (m *MigrationJobs) WorkRemind(ctx context.Context, j playbook.Job) error {
-	return Work(m.workRemind)(ctx, j)
-}
-
-func (m *MigrationJobs) workRemind(ctx context.Context, _ playbook.Job, a remindArgs) error {
-	e, ok, err := m.load(ctx, a.Engagement)
-	if err != nil || !ok {
-		return err
-	}
-	now := m.now()
-	var x *playbook.Escalation
-	for _, d := range playbook.DueForReminder(e, now, m.remindAfter()) {
-		if d.ID == a.Escalation {
-			x = &d
-		}
-	}
-	if x == nil || x.Reminders+1 != a.Reminder {
-		return nil // acknowledged, resolved, or reminded by another job
-	}
-	if err := playbook.RecordEscalationReminder(e, x.ID, now); err != nil {
-		return nil // no longer open: nothing to remind
-	}
-	text := fmt.Sprintf("Reminder %d: escalation **#%d** (%s) has waited %s without being acknowledged: %s", a.Reminder, x.ID, x.Severity, cardsAge(now.Sub(x.At)), truncate(x.Text, 300))
-	act := Outgoing{Type: string(schema.Message), TextFormat: "markdown"}
-	if c, found := e.Member(x.Contact); found && x.Contact != "" {
-		at := "<at>" + displayName(c) + "</at>"
-		text = at + ", " + text + "\n\nType **escalations** to acknowledge it."
-		act.Entities = []map[string]any{mentionEntity(c, at)}
-	} else {
-		text += fmt.Sprintf("\n\nNobody holds the %s role: the lead gives it with **role @person %s**.", x.ContactRole, x.ContactRole)
-	}
-	act.Text = text
-	send, err := m.proactive(ctx, e, fmt.Sprintf("escalation.send|%s|%d|%d", e.ID, x.ID, a.Reminder), act)
-	if err != nil {
-		return err
-	}
-	for i := range e.Escalations {
-		if e.Escalations[i].ID == x.ID {
-			x = &e.Escalations[i]
-		}
-	}
-	next, err := m.remindJob(e, *x)
-	if err != nil {
-		return err
-	}
-	// ECONFLICT: the job is retried on the fresh engagement.
-	return commitEngagement(ctx, m.Store, m.Runner, e, send, next)
-}
-
 func maxTime(a, b time.Time) time.Time {
 	if a.After(b) {
 		return a
@@ -370,4 +373,25 @@ func cardsAge(d time.Duration) string {
 		return fmt.Sprintf("%d days", int(d/(24*time.Hour)))
 	}
 	return fmt.Sprintf("%d hours", int(d/time.Hour))
+}
+
+func (reportArgs) Kind() string { return KindReportWeekly }
+
+// AddWorkers registers the weekly report and escalation reminder workers.
+func (m *MigrationJobs) AddWorkers(ws Workers) {
+	AddWorker(ws, m.workReport)
+	AddWorker(ws, m.workRemind)
+}
+
+// TellReport tells when a weekly report could not be posted.
+func (m *MigrationJobs) TellReport(ctx context.Context, j playbook.Job, n JobNotice) error {
+	if !n.Dead {
+		return nil
+	}
+	id, err := engagementOf(j)
+	if err != nil {
+		return err
+	}
+	text := fmt.Sprintf("I could not post this week's report: %s\n\nType **report** to see it now; an operator can retry the post with **mvmbot jobs retry %d**.", internalReason(n.Err), j.ID)
+	return postNotice(ctx, m.Store, m.Runner, id, noticeKey(j, n), text)
 }

@@ -82,7 +82,7 @@ func TestWorkshopCreateJob(t *testing.T) {
 		}
 		return playbook.CalendarEvent{ID: "ev-1", JoinURL: "https://teams.microsoft.com/l/meetup-join/1", TransactionID: m.TransactionID, Start: m.Start, End: m.End}, nil
 	}}
-	jobs := &bot.WorkshopJobs{Store: h.db, Graph: fake, Organizer: "mst@contoso.com", Now: func() time.Time { return qNow }, Runner: h.runner}
+	jobs := &bot.WorkshopJobs{WorkerEnv: bot.WorkerEnv{Store: h.db, Now: func() time.Time { return qNow }, Runner: h.runner}, Graph: fake, Organizer: "mst@contoso.com"}
 	job := pickWithGraph(t, h, c, fake, jobs)
 
 	err := jobs.WorkCreate(context.Background(), job)
@@ -121,7 +121,7 @@ func TestWorkshopCreateJob(t *testing.T) {
 	if len(js) != 1 || js[0].Kind != bot.KindWorkshopRemind || !js[0].RunAt.Equal(w.Start.Add(-time.Hour)) {
 		t.Errorf("reminders = %+v", js)
 	}
-	early := &bot.WorkshopJobs{Store: h.db, Now: func() time.Time { return qNow.Add(-48 * time.Hour) }}
+	early := &bot.WorkshopJobs{WorkerEnv: bot.WorkerEnv{Store: h.db, Now: func() time.Time { return qNow.Add(-48 * time.Hour) }}}
 	if both, _ := early.Jobs(e); len(both) != 2 || !both[0].RunAt.Equal(w.Start.Add(-24*time.Hour)) || both[0].Key == both[1].Key {
 		t.Errorf("reminders two days before = %+v", both)
 	}
@@ -144,7 +144,7 @@ func TestWorkshopCreateForbidden(t *testing.T) {
 	fake := &fakeWorkshops{t: t, ScheduleFn: scheduleNone, CreateFn: func(ctx context.Context, m playbook.Meeting) (playbook.CalendarEvent, error) {
 		return playbook.CalendarEvent{}, &graphErr{pb: playbook.Errorf(playbook.EFORBIDDEN, "mvmbot may not create the meeting: grant the application permission Calendars.ReadWrite.")}
 	}}
-	jobs := &bot.WorkshopJobs{Store: h.db, Graph: fake, Organizer: "mst@contoso.com", Now: func() time.Time { return qNow }, Runner: h.runner}
+	jobs := &bot.WorkshopJobs{WorkerEnv: bot.WorkerEnv{Store: h.db, Now: func() time.Time { return qNow }, Runner: h.runner}, Graph: fake, Organizer: "mst@contoso.com"}
 	job := pickWithGraph(t, h, c, fake, jobs)
 	err := jobs.WorkCreate(context.Background(), job)
 	if err == nil || errors.Unwrap(err) == nil {
@@ -177,7 +177,7 @@ func TestWorkshopRescheduleAndCancelJobs(t *testing.T) {
 			cancelled = append(cancelled, eventID)
 			return nil
 		}}
-	jobs := &bot.WorkshopJobs{Store: h.db, Graph: fake, Organizer: "mst@contoso.com", Now: func() time.Time { return qNow }, Runner: h.runner}
+	jobs := &bot.WorkshopJobs{WorkerEnv: bot.WorkerEnv{Store: h.db, Now: func() time.Time { return qNow }, Runner: h.runner}, Graph: fake, Organizer: "mst@contoso.com"}
 	job := pickWithGraph(t, h, c, fake, jobs)
 	if err := jobs.WorkCreate(context.Background(), job); err != nil {
 		t.Fatal(err)
@@ -222,7 +222,7 @@ func TestWorkshopCreateGivesUp(t *testing.T) {
 	fake := &fakeWorkshops{t: t, ScheduleFn: scheduleNone, CreateFn: func(ctx context.Context, m playbook.Meeting) (playbook.CalendarEvent, error) {
 		return playbook.CalendarEvent{}, &graphErr{pb: playbook.Errorf(playbook.EINTERNAL, "Microsoft Graph is unavailable."), retry: true}
 	}}
-	jobs := &bot.WorkshopJobs{Store: h.db, Graph: fake, Organizer: "mst@contoso.com", Now: func() time.Time { return qNow }, Runner: h.runner}
+	jobs := &bot.WorkshopJobs{WorkerEnv: bot.WorkerEnv{Store: h.db, Now: func() time.Time { return qNow }, Runner: h.runner}, Graph: fake, Organizer: "mst@contoso.com"}
 	job := pickWithGraph(t, h, c, fake, jobs)
 	if err := jobs.WorkCreate(context.Background(), job); err == nil || strings.Contains(err.Error(), "snoozed") {
 		t.Errorf("first failure without a delay = %v, want the runner's backoff", err)
@@ -251,7 +251,7 @@ func TestWorkshopCancelForbidden(t *testing.T) {
 		CancelFn: func(ctx context.Context, organizer, eventID, comment string) error {
 			return &graphErr{pb: playbook.Errorf(playbook.EFORBIDDEN, "mvmbot may not cancel the meeting: grant Calendars.ReadWrite.")}
 		}}
-	jobs := &bot.WorkshopJobs{Store: h.db, Graph: fake, Organizer: "mst@contoso.com", Now: func() time.Time { return qNow }, Runner: h.runner}
+	jobs := &bot.WorkshopJobs{WorkerEnv: bot.WorkerEnv{Store: h.db, Now: func() time.Time { return qNow }, Runner: h.runner}, Graph: fake, Organizer: "mst@contoso.com"}
 	if err := jobs.WorkCreate(context.Background(), pickWithGraph(t, h, c, fake, jobs)); err != nil {
 		t.Fatal(err)
 	}

@@ -58,7 +58,7 @@ func TestWorkshopCreateGraphOutage(t *testing.T) {
 	var jobs *bot.WorkshopJobs
 	rec := &retryRec{retried: make(chan time.Time, 10)}
 	h := newHarness(t, harnessOpts{auth: true, now: func() time.Time { return qNow }, storeNow: clock.Now, runner: func(r *bot.Runner, db *store.DB) {
-		jobs = &bot.WorkshopJobs{Store: db, Graph: fake, Organizer: "mst@contoso.com", Now: func() time.Time { return qNow }, Runner: r}
+		jobs = &bot.WorkshopJobs{WorkerEnv: bot.WorkerEnv{Store: db, Now: func() time.Time { return qNow }, Runner: r}, Graph: fake, Organizer: "mst@contoso.com"}
 		r.Now = clock.Now
 		rec.JobStore = r.Store
 		r.Store = rec
