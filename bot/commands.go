@@ -55,10 +55,10 @@ type buttonFunc func(t *turn, verb string, d cards.ActionData, raw json.RawMessa
 // capabilities are the command and button tables of the capability files,
 // the one place a new file's tables are registered.
 func capabilities() ([][]Command, [][]Button) {
-	return [][]Command{turnCommands, setupCommands, roleCommands, questionnaireCommands, migrationCommands,
+	return [][]Command{taskCommands, setupCommands, roleCommands, questionnaireCommands, escalationCommands,
 			reportCommands, workshopCommands, planCommands, eventCommands, siteCommands, feedCommands, closeCommands,
 			unitStatusCommands},
-		[][]Button{turnButtons, setupButtons, roleButtons, questionnaireButtons, migrationButtons,
+		[][]Button{taskButtons, setupButtons, roleButtons, questionnaireButtons, escalationButtons,
 			reportButtons, workshopButtons, planButtons, eventButtons, siteButtons, closeButtons}
 }
 

@@ -12,8 +12,8 @@ import (
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
-// migrationCommands are the commands of this file (see Command).
-var migrationCommands = []Command{
+// escalationCommands are the commands of this file (see Command).
+var escalationCommands = []Command{
 	{Name: "note", Usage: "note <text>", Scopes: allScopes,
 		Description: "Write a dated status note into the engagement's history",
 		Help: "The MVM, the MST or the FRP may write notes; they are never edited nor removed. " +
@@ -33,8 +33,8 @@ var migrationCommands = []Command{
 		Run:         func(t *turn, _ string) (answer, error) { return t.escalations(cards.ActionData{}, "") }},
 }
 
-// migrationButtons are the buttons of this file's cards (see Button).
-var migrationButtons = []Button{
+// escalationButtons are the buttons of this file's cards (see Button).
+var escalationButtons = []Button{
 	{Verbs: []string{cards.VerbEscalations},
 		Run: func(t *turn, _ string, d cards.ActionData, _ json.RawMessage) (answer, error) {
 			return t.escalations(d, "")

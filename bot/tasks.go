@@ -12,8 +12,8 @@ import (
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
-// turnCommands are the commands of this file (see Command).
-var turnCommands = []Command{
+// taskCommands are the commands of this file (see Command).
+var taskCommands = []Command{
 	{Name: "next", Usage: "next steps", Scopes: allScopes,
 		Description: "Your tasks now, each with a Done button, and what your other tasks wait for",
 		Help: "In a channel or group chat: your tasks in its engagement, for your roles. In our personal chat: your tasks in every engagement you belong to. " +
@@ -62,8 +62,8 @@ var turnCommands = []Command{
 		Run:         func(t *turn, _ string) (answer, error) { return t.view(cards.VerbHistory, cards.ActionData{}) }},
 }
 
-// turnButtons are the buttons of this file's cards (see Button).
-var turnButtons = []Button{
+// taskButtons are the buttons of this file's cards (see Button).
+var taskButtons = []Button{
 	{Verbs: []string{cards.VerbHelp},
 		Run: func(t *turn, _ string, _ cards.ActionData, _ json.RawMessage) (answer, error) {
 			return answer{card: t.reg.helpCard(t.botName())}, nil
