@@ -3,7 +3,6 @@ package bot
 import (
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/mvmbot/mvmbot/cards"
@@ -105,21 +104,16 @@ func (t *turn) closeButton(verb string, d cards.ActionData, raw json.RawMessage)
 
 // surveySubmit records a customer's survey answer.
 func (t *turn) surveySubmit(d cards.ActionData, raw json.RawMessage) (answer, error) {
-	m, err := decodeObject(raw)
+	sv, err := cards.DecodeSurvey(raw)
 	if err != nil {
-		return answer{}, playbook.Errorf(playbook.EINVALID, "This card's data is malformed, so nothing was recorded.")
+		return answer{}, err
 	}
 	e, err := t.target(d)
 	if err != nil {
 		return answer{}, err
 	}
-	s, _ := m[cards.SurveyScoreInput].(string)
-	score, err := strconv.Atoi(strings.TrimSpace(s))
-	if err != nil {
-		return answer{}, playbook.Errorf(playbook.EINVALID, "Choose a score from 0 to 10; nothing was recorded.")
-	}
-	comment, _ := m[cards.SurveyCommentInput].(string)
-	if _, err := playbook.RecordSurvey(e, t.a.From.ID, score, comment, "", t.now); err != nil {
+	score := sv.Score
+	if _, err := playbook.RecordSurvey(e, t.a.From.ID, score, sv.Comment, "", t.now); err != nil {
 		return answer{}, err
 	}
 	bump(e)

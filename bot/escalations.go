@@ -122,11 +122,11 @@ func (t *turn) escalationsCard(e *playbook.Engagement, notice string) *cards.Car
 
 // escalationButton runs Acknowledge and Resolve.
 func (t *turn) escalationButton(verb string, d cards.ActionData, raw json.RawMessage) (answer, error) {
-	b, err := decodeButton(raw, cards.EscalationKey, "escalation", "escalations")
+	b, err := cards.DecodeRecord(raw, cards.EscalationKey, "escalation", "escalations")
 	if err != nil {
 		return answer{}, err
 	}
-	id := b.id
+	id := b.ID
 	e, err := t.target(d)
 	if err != nil {
 		return answer{}, err

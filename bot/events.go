@@ -71,11 +71,11 @@ func (t *turn) eventsCard(e *playbook.Engagement, notice string, attention bool)
 
 // eventButton runs the events card's buttons.
 func (t *turn) eventButton(verb string, d cards.ActionData, raw json.RawMessage) (answer, error) {
-	b, err := decodeButton(raw, cards.EventKey, "event", "events")
+	b, err := cards.DecodeRecord(raw, cards.EventKey, "event", "events")
 	if err != nil {
 		return answer{}, err
 	}
-	n, text := b.id, b.text
+	n, text := b.ID, b.Text
 	e, err := t.target(d)
 	if err != nil {
 		return answer{}, err
@@ -221,16 +221,16 @@ func (t *turn) eventCommand(args string) (answer, error) {
 // playbook.ParseBatchCSV: a bad row refuses the list, which comes back as
 // typed with every bad row under it, and nothing is imported.
 func (t *turn) eventMembers(d cards.ActionData, raw json.RawMessage) (answer, error) {
-	b, err := decodeButton(raw, cards.EventKey, "event", "events")
+	b, err := cards.DecodeRecord(raw, cards.EventKey, "event", "events")
 	if err != nil {
 		return answer{}, err
 	}
-	n := b.id
-	list, err := b.text(cards.MembersInput(n))
+	n := b.ID
+	list, err := b.Text(cards.MembersInput(n))
 	if err != nil {
 		return answer{}, err
 	}
-	kindText, err := b.text(cards.MembersKindInput(n))
+	kindText, err := b.Text(cards.MembersKindInput(n))
 	if err != nil {
 		return answer{}, err
 	}

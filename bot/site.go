@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 	"sync"
@@ -308,11 +307,11 @@ func (t *turn) issueSyncJobs(e *playbook.Engagement, x playbook.Issue) ([]playbo
 
 // issueButton runs Assign, Resolve and Escalate of the issues card.
 func (t *turn) issueButton(verb string, d cards.ActionData, raw json.RawMessage) (answer, error) {
-	b, err := decodeButton(raw, cards.IssueKey, "issue", "issues")
+	b, err := cards.DecodeRecord(raw, cards.IssueKey, "issue", "issues")
 	if err != nil {
 		return answer{}, err
 	}
-	id, text := b.id, b.text
+	id, text := b.ID, b.Text
 	e, err := t.target(d)
 	if err != nil {
 		return answer{}, err
@@ -374,17 +373,9 @@ func (t *turn) issueButton(verb string, d cards.ActionData, raw json.RawMessage)
 
 // issuesPage runs the issues card's Previous and Next.
 func (t *turn) issuesPage(d cards.ActionData, raw json.RawMessage) (answer, error) {
-	m, err := decodeObject(raw)
+	page, err := cards.DecodePage(raw, 0, "This button names no page. Type **issues** for a fresh card.")
 	if err != nil {
-		return answer{}, playbook.Errorf(playbook.EINVALID, "This card's data is malformed. Type **issues** for a fresh card.")
-	}
-	page := 0
-	if v, ok := m[cards.PageKey]; ok {
-		f, ok := v.(float64)
-		if !ok || f != math.Trunc(f) || f < 0 || f > math.MaxInt32 {
-			return answer{}, playbook.Errorf(playbook.EINVALID, "This button names no page. Type **issues** for a fresh card.")
-		}
-		page = int(f)
+		return answer{}, err
 	}
 	return t.issues(d, page, "", false)
 }

@@ -3,7 +3,6 @@ package bot
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 
@@ -285,17 +284,9 @@ func (t *turn) evidenceRefusal(e *playbook.Engagement, ref string, err error) (a
 // history answers the history card's buttons: data.page (1, the newest,
 // when absent) of the audit history.
 func (t *turn) history(d cards.ActionData, raw json.RawMessage) (answer, error) {
-	m, err := decodeObject(raw)
+	page, err := cards.DecodePage(raw, 1, "This button does not say which page of the history it is for. Type **history** for a fresh card.")
 	if err != nil {
 		return answer{}, err
-	}
-	page := 1
-	if v, ok := m["page"]; ok && v != nil {
-		f, ok := v.(float64)
-		if !ok || f != math.Trunc(f) || f < 1 || f > math.MaxInt32 {
-			return answer{}, playbook.Errorf(playbook.EINVALID, "This button does not say which page of the history it is for. Type **history** for a fresh card.")
-		}
-		page = int(f)
 	}
 	e, err := t.target(d)
 	if err != nil {

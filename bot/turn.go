@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
 	"slices"
 	"strings"
@@ -412,46 +411,6 @@ func (t *turn) actorName(e *playbook.Engagement) string {
 		return markdown.Escape(m.Name)
 	}
 	return markdown.Escape(t.a.From.ID)
-}
-
-// buttonData is a card button's data naming one record by a whole number
-// under key (an event, an issue, an escalation), with the card's inputs.
-type buttonData struct {
-	m  map[string]any
-	id int
-}
-
-// decodeButton reads raw as buttonData; what names the record and command
-// its list, for the refusal.
-func decodeButton(raw json.RawMessage, key, what, command string) (buttonData, error) {
-	m, err := decodeObject(raw)
-	if err != nil {
-		return buttonData{}, playbook.Errorf(playbook.EINVALID, "This card's data is malformed, so nothing was changed. Type **%s** for a fresh card.", command)
-	}
-	f, ok := m[key].(float64)
-	if !ok || f != math.Trunc(f) || f < 1 || f > math.MaxInt32 {
-		return buttonData{}, playbook.Errorf(playbook.EINVALID, "This button does not say which %s it is for, so nothing was changed. Type **%s** for a fresh card.", what, command)
-	}
-	return buttonData{m: m, id: int(f)}, nil
-}
-
-// text is the card input key: "" when absent, EINVALID when not text.
-func (b buttonData) text(key string) (string, error) {
-	v, present := b.m[key]
-	s, ok := v.(string)
-	if present && !ok {
-		return "", playbook.Errorf(playbook.EINVALID, "The field must be text; nothing was changed.")
-	}
-	return s, nil
-}
-
-func decodeObject(raw json.RawMessage) (map[string]any, error) {
-	m := map[string]any{}
-	if len(raw) == 0 {
-		return m, nil
-	}
-	err := json.Unmarshal(raw, &m)
-	return m, err
 }
 
 func truncate(s string, n int) string {

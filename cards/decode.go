@@ -167,3 +167,85 @@ func DecodeEventCompletion(raw json.RawMessage, n int) (migrated, failed int, er
 	}
 	return migrated, failed, nil
 }
+
+// Record is the data of a button that names one record by a whole number
+// (an event, an issue, an escalation) beside the card's inputs.
+type Record struct {
+	ID     int
+	inputs map[string]any
+}
+
+// DecodeRecord reads the data of a button naming its record under key;
+// what names the record and command its list, for the refusal a person
+// reads when the data is malformed or names no record.
+func DecodeRecord(raw json.RawMessage, key, what, command string) (Record, error) {
+	m, err := object(raw)
+	if err != nil {
+		return Record{}, playbook.Errorf(playbook.EINVALID, "This card's data is malformed, so nothing was changed. Type **%s** for a fresh card.", command)
+	}
+	id, ok := wholeNumber(m[key], 1)
+	if !ok {
+		return Record{}, playbook.Errorf(playbook.EINVALID, "This button does not say which %s it is for, so nothing was changed. Type **%s** for a fresh card.", what, command)
+	}
+	return Record{ID: id, inputs: m}, nil
+}
+
+// Text is the card input key: "" when absent, EINVALID when not text.
+func (r Record) Text(key string) (string, error) {
+	v, present := r.inputs[key]
+	s, ok := v.(string)
+	if present && !ok {
+		return "", playbook.Errorf(playbook.EINVALID, "The field must be text; nothing was changed.")
+	}
+	return s, nil
+}
+
+// DecodePage reads the page a paging button sends under PageKey: first
+// when absent, EINVALID (with refusal) when it is not a whole number from
+// first on.
+func DecodePage(raw json.RawMessage, first int, refusal string) (int, error) {
+	m, err := object(raw)
+	if err != nil {
+		return 0, err
+	}
+	v, present := m[PageKey]
+	if !present || v == nil {
+		return first, nil
+	}
+	p, ok := wholeNumber(v, first)
+	if !ok {
+		return 0, playbook.Errorf(playbook.EINVALID, "%s", refusal)
+	}
+	return p, nil
+}
+
+// SurveyAnswer is what the satisfaction survey card sends.
+type SurveyAnswer struct {
+	Score   int // 0 to 10
+	Comment string
+}
+
+// DecodeSurvey reads the survey card's score (SurveyScoreInput, a choice
+// sent as text) and comment (SurveyCommentInput).
+func DecodeSurvey(raw json.RawMessage) (SurveyAnswer, error) {
+	m, err := object(raw)
+	if err != nil {
+		return SurveyAnswer{}, playbook.Errorf(playbook.EINVALID, "This card's data is malformed, so nothing was recorded.")
+	}
+	s, _ := m[SurveyScoreInput].(string)
+	score, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		return SurveyAnswer{}, playbook.Errorf(playbook.EINVALID, "Choose a score from 0 to 10; nothing was recorded.")
+	}
+	comment, _ := m[SurveyCommentInput].(string)
+	return SurveyAnswer{Score: score, Comment: comment}, nil
+}
+
+// wholeNumber is v as a whole JSON number from min to MaxInt32.
+func wholeNumber(v any, min int) (int, bool) {
+	f, ok := v.(float64)
+	if !ok || f != math.Trunc(f) || f < float64(min) || f > math.MaxInt32 {
+		return 0, false
+	}
+	return int(f), true
+}

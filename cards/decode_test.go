@@ -103,3 +103,52 @@ func TestDecodeEventCompletion(t *testing.T) {
 		}
 	}
 }
+
+func TestDecodeRecordPageSurvey(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		raw  string
+		run  func(json.RawMessage) (any, error)
+		want any // nil: an EINVALID refusal
+	}{
+		{"record", `{"event":3,"reason":"late"}`, func(r json.RawMessage) (any, error) {
+			b, err := cards.DecodeRecord(r, "event", "event", "events")
+			if err != nil {
+				return nil, err
+			}
+			s, err := b.Text("reason")
+			return [2]any{b.ID, s}, err
+		}, [2]any{3, "late"}},
+		{"record without its number", `{"reason":"late"}`, func(r json.RawMessage) (any, error) {
+			return cards.DecodeRecord(r, "event", "event", "events")
+		}, nil},
+		{"record with a fraction", `{"event":1.5}`, func(r json.RawMessage) (any, error) {
+			return cards.DecodeRecord(r, "event", "event", "events")
+		}, nil},
+		{"record input not text", `{"event":1,"reason":7}`, func(r json.RawMessage) (any, error) {
+			b, err := cards.DecodeRecord(r, "event", "event", "events")
+			if err != nil {
+				return nil, err
+			}
+			return b.Text("reason")
+		}, nil},
+		{"page absent", `{}`, func(r json.RawMessage) (any, error) { return cards.DecodePage(r, 1, "no page") }, 1},
+		{"page", `{"page":4}`, func(r json.RawMessage) (any, error) { return cards.DecodePage(r, 1, "no page") }, 4},
+		{"page below the first", `{"page":0}`, func(r json.RawMessage) (any, error) { return cards.DecodePage(r, 1, "no page") }, nil},
+		{"page as text", `{"page":"2"}`, func(r json.RawMessage) (any, error) { return cards.DecodePage(r, 0, "no page") }, nil},
+		{"survey", `{"score":" 9 ","comment":"good"}`, func(r json.RawMessage) (any, error) { return cards.DecodeSurvey(r) }, cards.SurveyAnswer{Score: 9, Comment: "good"}},
+		{"survey without a score", `{"comment":"good"}`, func(r json.RawMessage) (any, error) { return cards.DecodeSurvey(r) }, nil},
+		{"malformed", `[1]`, func(r json.RawMessage) (any, error) { return cards.DecodeSurvey(r) }, nil},
+	} {
+		got, err := tt.run(json.RawMessage(tt.raw))
+		if tt.want == nil {
+			if playbook.ErrorCode(err) != playbook.EINVALID {
+				t.Errorf("%s: got %v, %v; want EINVALID", tt.name, got, err)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("%s: got %v, %v; want %v", tt.name, got, err, tt.want)
+		}
+	}
+}

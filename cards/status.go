@@ -122,7 +122,7 @@ func History(e *playbook.Engagement, page int) *Card {
 	body = append(body, Facts(fs...))
 	c := New(body...)
 	pageButton := func(title string, p int) Element {
-		return quiet(Execute(title, VerbHistory, map[string]any{"engagement": e.ID, "page": p}))
+		return quiet(Execute(title, VerbHistory, map[string]any{"engagement": e.ID, PageKey: p}))
 	}
 	if page > 1 {
 		c.Actions = append(c.Actions, pageButton("Newer", page-1))
