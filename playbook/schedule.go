@@ -80,6 +80,13 @@ type PlanInput struct {
 	// TimeZone is the customer's; it decides which date "today" is. Nil
 	// means UTC.
 	TimeZone *time.Location
+	// Capacity is the units one batch day can take at the pace completed
+	// events measured (Throughput.Capacity); 0 when nothing is measured.
+	// It caps the preferred and the maximum batch size.
+	Capacity int
+	// Split plans each source in its own events (proposeSplit): mail and
+	// content never share an event. Units is then the sum of the split.
+	Split []SourceUnits
 }
 
 // EventKind says what an event is for.
@@ -299,6 +306,17 @@ func schedDays(from, to time.Time, blackouts []DateRange, weekends bool) []time.
 // window in the past, a blackout covering every working day, and a window
 // too short for the units even at MaxBatch.
 func ProposePlan(in PlanInput, now time.Time) (Plan, error) {
+	if len(in.Split) > 0 {
+		return proposeSplit(in, now)
+	}
+	capped := ""
+	if in.Capacity > 0 && (in.PreferredBatch > in.Capacity || in.MaxBatch > in.Capacity) {
+		capped = fmt.Sprintf(" Batches are capped at %s units, the pace completed events measured.", countStr(in.Capacity))
+		if in.MaxBatch == 0 {
+			in.MaxBatch = in.PreferredBatch
+		}
+		in.PreferredBatch, in.MaxBatch = min(in.PreferredBatch, in.Capacity), min(in.MaxBatch, in.Capacity)
+	}
 	if _, err := in.normalize(now); err != nil {
 		return Plan{}, err
 	}
@@ -362,6 +380,7 @@ func ProposePlan(in PlanInput, now time.Time) (Plan, error) {
 				countStr(in.PreferredBatch), nOf(divUp(left, in.PreferredBatch), "batch day", "batch days"), nOf(avail, "working day", "working days"), after, countStr(size), countStr(in.MaxBatch), day(days[next+need-1]))
 		}
 		p.BatchSize = size
+		p.Sizing += capped
 		for i := 0; left > 0; i++ {
 			u := min(size, left)
 			add(days[next+i], KindBatch, u)
@@ -559,8 +578,10 @@ func validatePlan(e *Engagement, p *Plan, now time.Time) error {
 			return Errorf(EINVALID, "%s (%s) is dated before event %d (%s); number events in date order.", ref, day(pe.Date), p.Events[i-1].N, day(p.Events[i-1].Date))
 		case pe.Kind != KindPilot && pe.Kind != KindBatch:
 			return Errorf(EINVALID, "%s: %q is not an event kind; use pilot or batch.", ref, pe.Kind)
-		case pe.Kind == KindPilot && i > 0:
-			return Errorf(EINVALID, "%s is a pilot, but only the first event may be the pilot.", ref)
+		case pe.Kind == KindPilot && slices.ContainsFunc(p.Events[:i], func(x PlannedEvent) bool { return x.Source == pe.Source }):
+			// A plan split by source pilots each source: mail and content
+			// go through different tools, each tested on its own.
+			return Errorf(EINVALID, "%s is a pilot, but only the first event may be the pilot (the first of its source in a plan split by source).", ref)
 		case pe.Units <= 0:
 			return Errorf(EINVALID, "%s has %s units; an event moves at least one.", ref, countStr(pe.Units))
 		case pe.Source != "" && !hasSource(e.Sources, pe.Source):

@@ -1,0 +1,241 @@
+package playbook
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Planning by source and by throughput (issue 19, docs/schedule.md): mail
+// and content move in separate events, each with its source, because they
+// run through different tools (the Exchange Online migration service for
+// IMAP, Migration Manager or SPMT for content) and only mail events lead to
+// the DNS records and mail flow (1370). Batch sizes follow the pace the
+// completed events measured, scaled to the endpoint's concurrency, and the
+// forecast says when the migration ends at that pace.
+
+// SourceUnits is one source's share of a plan: its units and, when events
+// of that source have completed, the units a batch day can take at their
+// measured pace (0 when nothing is measured yet).
+type SourceUnits struct {
+	Source   Source
+	Units    int
+	Capacity int
+}
+
+// Throughput is the pace the completed events of a source measured: units
+// migrated (from the imported per-unit status when there is one, else the
+// typed counts) over the time from each event's start to its completion.
+type Throughput struct {
+	Events int     // completed events measured
+	Units  int     // units migrated in them
+	GB     float64 // their estimated GB, in proportion to the units migrated
+	Days   float64 // elapsed days, start to completion, summed
+}
+
+// minEventDays is the shortest time an event is taken to have run: an
+// event started and completed in the same minute measures a typing delay,
+// not a migration.
+const minEventDays = 1.0 / 24
+
+// UnitsPerDay is the measured pace, 0 when nothing was measured.
+func (t Throughput) UnitsPerDay() float64 {
+	if t.Days <= 0 {
+		return 0
+	}
+	return float64(t.Units) / t.Days
+}
+
+// GBPerDay is the measured volume pace, 0 when nothing was measured.
+func (t Throughput) GBPerDay() float64 {
+	if t.Days <= 0 {
+		return 0
+	}
+	return t.GB / t.Days
+}
+
+// Capacity is the units one batch day can take at the measured pace, on an
+// endpoint that migrates concurrency units at once (MaxConcurrentMigrations;
+// 0 when unknown). Events that migrated fewer units than the endpoint runs at
+// once left slots idle, so their pace scales up to the concurrency; events
+// larger than it already ran the endpoint full. 0 when nothing was measured.
+func (t Throughput) Capacity(concurrency int) int {
+	if t.Events == 0 || t.Units == 0 {
+		return 0
+	}
+	perEvent := float64(t.Units) / float64(t.Events)
+	pace := t.UnitsPerDay()
+	if concurrency > 0 && float64(concurrency) > perEvent {
+		pace *= float64(concurrency) / perEvent
+	}
+	return int(math.Floor(pace))
+}
+
+// eventOf reports whether ev moves src: its own source, or the
+// engagement's only source for an event stored without one.
+func (e *Engagement) eventOf(ev Event, src Source) bool {
+	if ev.Source != "" {
+		return ev.Source == src
+	}
+	return len(e.Sources) == 1 && e.Sources[0] == src
+}
+
+// migratedUnits are the units ev migrated: the imported outcomes when
+// there are any, else the typed count.
+func migratedUnits(ev Event) int {
+	if len(ev.Outcomes) == 0 {
+		return ev.Migrated
+	}
+	n := 0
+	for _, o := range ev.Outcomes {
+		if o.Outcome == OutcomeMigrated {
+			n++
+		}
+	}
+	return n
+}
+
+// MeasuredThroughput returns the pace of e's completed events of src.
+func MeasuredThroughput(e *Engagement, src Source) Throughput {
+	var t Throughput
+	for _, ev := range e.Events {
+		if ev.State != EventCompleted || ev.Started.IsZero() || !e.eventOf(ev, src) {
+			continue
+		}
+		u := migratedUnits(ev)
+		t.Events++
+		t.Units += u
+		if ev.Units > 0 {
+			t.GB += ev.EstimatedGB * float64(u) / float64(ev.Units)
+		}
+		t.Days += max(ev.Completed.Sub(ev.Started).Hours()/24, minEventDays)
+	}
+	return t
+}
+
+// proposeSplit proposes one track of events a source, each track sized as
+// ProposePlan sizes a single one over the whole window (the tools run side
+// by side), and merges them in date order, numbered again. The pilot is
+// shared in proportion to each source's units, at least one unit each.
+func proposeSplit(in PlanInput, now time.Time) (Plan, error) {
+	total := 0
+	seen := map[Source]bool{}
+	for _, s := range in.Split {
+		switch {
+		case !s.Source.Valid():
+			return Plan{}, Errorf(EINVALID, "%q is not a migration source.", s.Source)
+		case seen[s.Source]:
+			return Plan{}, Errorf(EINVALID, "%s is named twice in the split.", s.Source)
+		case s.Units < 0:
+			return Plan{}, Errorf(EINVALID, "The units from %s cannot be negative.", s.Source)
+		}
+		seen[s.Source] = true
+		total += s.Units
+	}
+	if total == 0 {
+		return Plan{}, Errorf(EINVALID, "Give the units of at least one source; mail and content are planned in separate events.")
+	}
+	var p Plan
+	var sizing []string
+	for _, s := range in.Split {
+		if s.Units == 0 {
+			continue
+		}
+		sub := in
+		sub.Split = nil
+		sub.Units = s.Units
+		sub.Capacity = s.Capacity
+		sub.VolumeGB = in.VolumeGB * float64(s.Units) / float64(total)
+		if in.PilotSize > 0 {
+			sub.PilotSize = min(max(int(math.Round(float64(in.PilotSize)*float64(s.Units)/float64(total))), 1), s.Units)
+		}
+		q, err := ProposePlan(sub, now)
+		if err != nil {
+			return Plan{}, Errorf(EINVALID, "%s: %s", s.Source, ErrorMessage(err))
+		}
+		for i := range q.Events {
+			q.Events[i].Source = s.Source
+		}
+		if p.Events == nil {
+			p = q
+			p.Units, p.VolumeGB, p.Events = 0, in.VolumeGB, nil
+		}
+		p.Units += s.Units
+		p.BatchSize = max(p.BatchSize, q.BatchSize)
+		p.Events = append(p.Events, q.Events...)
+		sizing = append(sizing, string(s.Source)+": "+q.Sizing)
+	}
+	slices.SortStableFunc(p.Events, func(a, b PlannedEvent) int { return a.Date.Compare(b.Date) })
+	for i := range p.Events {
+		p.Events[i].N = i + 1
+	}
+	p.Sizing = strings.Join(sizing, " ")
+	p.Forecast = forecastOf(p.Events)
+	return p, nil
+}
+
+// ForecastEnd is when the migration ends at the measured pace.
+type ForecastEnd struct {
+	Remaining   int       // units of the plan not yet migrated
+	UnitsPerDay int       // the pace: units a working day, measured
+	End         time.Time // civil date the last unit migrates at that pace
+	PlannedEnd  time.Time // the plan's last event
+}
+
+// Late reports whether the measured pace ends after the plan does.
+func (f ForecastEnd) Late() bool { return f.End.After(f.PlannedEnd) }
+
+func (f ForecastEnd) String() string {
+	if f.Remaining == 0 {
+		return "Every unit of the plan is migrated."
+	}
+	s := fmt.Sprintf("At the measured %s units a working day, the %s units left are migrated by %s", countStr(f.UnitsPerDay), countStr(f.Remaining), day(f.End))
+	if f.Late() {
+		return s + fmt.Sprintf(", after the plan's last event (%s): raise the batch size, the endpoint's concurrency or the window.", day(f.PlannedEnd))
+	}
+	return s + fmt.Sprintf(", within the plan (last event %s).", day(f.PlannedEnd))
+}
+
+// ForecastAtPace returns when e's latest plan ends at the pace its completed
+// events measured (every source together), scaled to the endpoint's
+// concurrency as Throughput.Capacity scales it (0: unknown), counting
+// working days from the day after today as the plan counts them. False when
+// there is no plan or nothing measured yet. It changes as events complete.
+func ForecastAtPace(e *Engagement, concurrency int, now time.Time) (ForecastEnd, bool) {
+	p, ok := LatestPlan(e)
+	if !ok || len(p.Events) == 0 {
+		return ForecastEnd{}, false
+	}
+	var t Throughput
+	done := 0
+	for _, ev := range e.Events {
+		if ev.State != EventCompleted {
+			continue
+		}
+		u := migratedUnits(ev)
+		done += u
+		if !ev.Started.IsZero() {
+			t.Events++
+			t.Units += u
+			t.Days += max(ev.Completed.Sub(ev.Started).Hours()/24, minEventDays)
+		}
+	}
+	pace := t.Capacity(concurrency)
+	if pace <= 0 {
+		return ForecastEnd{}, false
+	}
+	f := ForecastEnd{Remaining: max(p.Units-done, 0), UnitsPerDay: pace, PlannedEnd: p.Events[len(p.Events)-1].Date}
+	d := todayIn(now, p.Location())
+	f.End = d
+	for need := divUp(f.Remaining, pace); need > 0; {
+		d = d.AddDate(0, 0, 1)
+		if (!p.AllowWeekends && weekendDay(d)) || slices.ContainsFunc(p.Blackouts, func(b DateRange) bool { return b.Contains(d) }) {
+			continue
+		}
+		need--
+		f.End = d
+	}
+	return f, true
+}
