@@ -106,3 +106,43 @@ func TestPlan(t *testing.T) {
 		t.Errorf("stale accept made plan v%d", len(e2.Plans))
 	}
 }
+
+// TestPlanAtMeasuredPace: once the pilot completed, the plan card shows
+// its pace and when the plan ends at it, and caps the batches at what a
+// batch day takes at that pace, scaled to the endpoint's concurrency.
+func TestPlanAtMeasuredPace(t *testing.T) {
+	h := newHarness(t, harnessOpts{auth: true, now: func() time.Time { return qNow }})
+	c := &conv{t: t, h: h}
+	acceptedPlan(t, c)
+	e := c.engagement()
+	// The pilot's 20 users ran 12 hours; the imported status: 16 migrated.
+	pilot := &e.Events[0]
+	pilot.State, pilot.Started, pilot.Completed, pilot.Migrated = playbook.EventCompleted, qNow, qNow.Add(12*time.Hour), 20
+	for i, m := range pilot.Members {
+		o := playbook.UnitOutcome{Unit: m.Unit, Status: "Completed", Outcome: playbook.OutcomeMigrated, Recorded: qNow}
+		if i >= 16 {
+			o.Status, o.Outcome = "Failed", playbook.OutcomeFailed
+		}
+		pilot.Outcomes = append(pilot.Outcomes, o)
+	}
+	commit(t, c, e)
+
+	card := replyCard(t, c.say(vi, "plan"))
+	s := cardText(t, card)
+	for _, want := range []string{"Measured pace", "16 units in 1 event (12 hours), 32.0 units", "a batch day takes up to 32", "the 234 units left are migrated by", "capped at 32 units", `"id":"concurrency"`} {
+		if !strings.Contains(s, want) {
+			t.Errorf("plan card lacks %q: %s", want, s)
+		}
+	}
+	// The endpoint runs 100 at once: the pilot's 20 left slots idle, so a
+	// batch day takes 32 × 100/16 = 200 and the preferred 50 stands.
+	recalc := action(t, card, "planRecalc", "")
+	s = cardText(t, c.click(vi, "planRecalc", with(recalc, map[string]any{"concurrency": "100"})).card(t))
+	if !strings.Contains(s, "a batch day takes up to 200") || strings.Contains(s, "capped at") || !strings.Contains(s, `"value":100`) {
+		t.Errorf("at 100 concurrent: %s", s)
+	}
+	s = cardText(t, c.click(vi, "planRecalc", with(recalc, map[string]any{"concurrency": "-1"})).card(t))
+	if !strings.Contains(s, "concurrent migrations must be a whole number") {
+		t.Errorf("negative concurrency: %s", s)
+	}
+}

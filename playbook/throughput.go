@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -238,4 +239,29 @@ func ForecastAtPace(e *Engagement, concurrency int, now time.Time) (ForecastEnd,
 		f.End = d
 	}
 	return f, true
+}
+
+// sourceUnitFields are the questionnaire's count of each source's units;
+// Dropbox has none, so its units start at the users in scope.
+var sourceUnitFields = map[Source]string{
+	IMAP: "imap-mailboxes", Box: "box-users", GoogleDrive: "gdrive-users", FileShare: "fileshare-paths",
+}
+
+// SplitFromAnswers is the split a multi-source engagement's plan card
+// starts from: each source's count in the questionnaire answers a, or the
+// users in scope (fallback) where the questionnaire has none or it does
+// not read. Nil for a single source, whose plan is not split.
+func SplitFromAnswers(a map[string]string, ss []Source, fallback int) []SourceUnits {
+	if len(ss) < 2 {
+		return nil
+	}
+	out := make([]SourceUnits, 0, len(ss))
+	for _, s := range ss {
+		n, err := strconv.Atoi(strings.ReplaceAll(strings.TrimSpace(a[sourceUnitFields[s]]), ",", ""))
+		if err != nil || n < 0 {
+			n = fallback
+		}
+		out = append(out, SourceUnits{Source: s, Units: n})
+	}
+	return out
 }

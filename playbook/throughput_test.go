@@ -218,3 +218,15 @@ func TestMeasuredThroughputAndForecast(t *testing.T) {
 		t.Errorf("forecast after a slow pilot: %+v: %s", f, f)
 	}
 }
+
+func TestSplitFromAnswers(t *testing.T) {
+	a := map[string]string{"imap-mailboxes": "1,200", "box-users": "300", "gdrive-users": "many"}
+	got := SplitFromAnswers(a, []Source{IMAP, Box, GoogleDrive, Dropbox}, 1500)
+	want := []SourceUnits{{Source: IMAP, Units: 1200}, {Source: Box, Units: 300}, {Source: GoogleDrive, Units: 1500}, {Source: Dropbox, Units: 1500}}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+	if got := SplitFromAnswers(a, []Source{IMAP}, 1500); got != nil {
+		t.Errorf("a single source is split: %v", got)
+	}
+}
