@@ -146,3 +146,46 @@ func TestPlanAtMeasuredPace(t *testing.T) {
 		t.Errorf("negative concurrency: %s", s)
 	}
 }
+
+// TestPlanBySource: an engagement that moves mail and content gets a plan
+// split by source, from the questionnaire's counts: every event has its
+// source, each source its pilot, and the units inputs re-split it.
+func TestPlanBySource(t *testing.T) {
+	h := newHarness(t, harnessOpts{auth: true, now: func() time.Time { return qNow }})
+	c := &conv{t: t, h: h}
+	validatedQuestionnaire(t, c, true)
+	// The customer's Box moves too (as a setup edit would record); the
+	// questionnaire has no box-users, so Box starts at the users in scope.
+	e := c.engagement()
+	e.Sources = []playbook.Source{playbook.IMAP, playbook.Box}
+	commit(t, c, e)
+
+	card := replyCard(t, c.say(vi, "plan"))
+	s := cardText(t, card)
+	for _, want := range []string{`"id":"unitsIMAP"`, `"value":240`, `"id":"unitsBox"`, `"value":250`, "pilot, 10 units, IMAP", "pilot, 10 units, Box", "IMAP: ", "Box: "} {
+		if !strings.Contains(s, want) {
+			t.Errorf("plan card lacks %q: %s", want, s)
+		}
+	}
+	accept := action(t, card, "planAccept", "")
+	bad := c.click(vi, "planRecalc", with(accept, map[string]any{"unitsBox": "some"})).card(t)
+	if s := cardText(t, bad); !strings.Contains(s, "The units from Box must be a whole number") || strings.Contains(s, "planAccept") {
+		t.Errorf("units not a count: %s", s)
+	}
+	done := c.click(vi, "planAccept", with(accept, map[string]any{"unitsBox": "100"})).card(t)
+	if s := cardText(t, done); !strings.Contains(s, "Plan v1 accepted") {
+		t.Fatalf("accept: %s", s)
+	}
+	e = c.engagement()
+	units := map[playbook.Source]int{}
+	pilots := 0
+	for _, ev := range e.Events {
+		units[ev.Source] += ev.Units
+		if ev.Kind == playbook.KindPilot {
+			pilots++
+		}
+	}
+	if units[playbook.IMAP] != 240 || units[playbook.Box] != 100 || len(units) != 2 || pilots != 2 {
+		t.Errorf("events by source %v, %d pilots", units, pilots)
+	}
+}
