@@ -30,7 +30,7 @@ var planButtons = []Button{
 
 // The migration plan in the conversation (task 1871): plan proposes a
 // schedule from the validated questionnaire (playbook.PlanInputFromAnswers,
-// ProposePlan) on a card the MVM adjusts, recalculates and accepts
+// ProposeReplan, which keeps the events that started) on a card the MVM adjusts, recalculates and accepts
 // (AcceptPlan). The proposal is always made again from the stored
 // questionnaire and the card's adjustments: a plan in card data is never
 // trusted.
@@ -62,6 +62,7 @@ func (t *turn) plan(verb string, d cards.ActionData, raw json.RawMessage) (answe
 	v.Adjust.Split = playbook.SplitFromAnswers(q.Answers, e.Sources, in.Units)
 	if p, ok := playbook.LatestPlan(e); ok {
 		v.Accepted = &p
+		v.Adjust.Concurrency = p.Concurrency
 	}
 	stale := false
 	if verb != "" {
@@ -81,7 +82,7 @@ func (t *turn) plan(verb string, d cards.ActionData, raw json.RawMessage) (answe
 	in.PilotSize, in.PreferredBatch, in.MaxBatch, in.AllowWeekends = v.Adjust.PilotSize, v.Adjust.PreferredBatch, v.Adjust.MaxBatch, v.Adjust.AllowWeekends
 	measurePace(e, &in, &v, t.now)
 	if v.Problem == "" {
-		p, err := playbook.ProposePlan(in, t.now)
+		p, err := playbook.ProposeReplan(e, in, t.now)
 		switch {
 		case playbook.ErrorCode(err) == playbook.EINVALID:
 			v.Problem = playbook.ErrorMessage(err)
@@ -112,7 +113,7 @@ func (t *turn) plan(verb string, d cards.ActionData, raw json.RawMessage) (answe
 // measured, source by source, at the endpoint's concurrency on the card,
 // and shows that pace and when the accepted plan ends at it.
 func measurePace(e *playbook.Engagement, in *playbook.PlanInput, v *cards.PlanView, now time.Time) {
-	in.Split = slices.Clone(v.Adjust.Split)
+	in.Split, in.Concurrency = slices.Clone(v.Adjust.Split), v.Adjust.Concurrency
 	for _, s := range e.Sources {
 		tp := playbook.MeasuredThroughput(e, s)
 		c := tp.Capacity(v.Adjust.Concurrency)

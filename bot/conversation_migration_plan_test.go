@@ -141,6 +141,20 @@ func TestPlanAtMeasuredPace(t *testing.T) {
 	if !strings.Contains(s, "a batch day takes up to 200") || strings.Contains(s, "capped at") || !strings.Contains(s, `"value":100`) {
 		t.Errorf("at 100 concurrent: %s", s)
 	}
+	// Accepted, the plan records the concurrency; the next card starts
+	// from it.
+	accept := action(t, card, "planAccept", "")
+	if s := cardText(t, c.click(vi, "planAccept", with(accept, map[string]any{"concurrency": "100"})).card(t)); !strings.Contains(s, "Plan v2 accepted") {
+		t.Fatalf("accept: %s", s)
+	}
+	if p, _ := playbook.LatestPlan(c.engagement()); p.Concurrency != 100 {
+		t.Errorf("plan v%d concurrency %d", p.Version, p.Concurrency)
+	}
+	card = replyCard(t, c.say(vi, "plan"))
+	if s := cardText(t, card); !strings.Contains(s, "a batch day takes up to 200") {
+		t.Errorf("plan card after accepting at 100 concurrent: %s", s)
+	}
+	recalc = action(t, card, "planRecalc", "")
 	s = cardText(t, c.click(vi, "planRecalc", with(recalc, map[string]any{"concurrency": "-1"})).card(t))
 	if !strings.Contains(s, "concurrent migrations must be a whole number") {
 		t.Errorf("negative concurrency: %s", s)

@@ -84,6 +84,9 @@ type PlanInput struct {
 	// events measured (Throughput.Capacity); 0 when nothing is measured.
 	// It caps the preferred and the maximum batch size.
 	Capacity int
+	// Concurrency is the migration endpoint's MaxConcurrentMigrations the
+	// capacities were scaled to (0: unknown); the plan records it.
+	Concurrency int
 	// Split plans each source in its own events (proposeSplit): mail and
 	// content never share an event. Units is then the sum of the split.
 	Split []SourceUnits
@@ -132,9 +135,12 @@ type Plan struct {
 	TimeZone      string      `json:"timeZone,omitempty"` // IANA name; "" is UTC
 	// BatchSize is the velocity batch size the proposal chose, and Sizing
 	// says why, for a person ("raised from 1,500 to 2,000 to finish by…").
-	BatchSize int            `json:"batchSize,omitempty"`
-	Sizing    string         `json:"sizing,omitempty"`
-	Events    []PlannedEvent `json:"events"`
+	BatchSize int `json:"batchSize,omitempty"`
+	// Concurrency is the endpoint's concurrent migrations the plan was
+	// sized with (0: unknown); the forecast at the measured pace scales to it.
+	Concurrency int            `json:"concurrency,omitempty"`
+	Sizing      string         `json:"sizing,omitempty"`
+	Events      []PlannedEvent `json:"events"`
 	// Forecast is the units per month, every month from the first event to
 	// the last, in order.
 	Forecast   []MonthUnits `json:"forecast"`
@@ -339,6 +345,7 @@ func ProposePlan(in PlanInput, now time.Time) (Plan, error) {
 	if in.TimeZone != time.UTC {
 		p.TimeZone = in.TimeZone.String()
 	}
+	p.Concurrency = max(in.Concurrency, 0)
 	gbPerUnit := in.VolumeGB / float64(in.Units)
 	add := func(d time.Time, k EventKind, u int) {
 		p.Events = append(p.Events, PlannedEvent{N: len(p.Events) + 1, Date: d, Kind: k, Units: u,
@@ -531,6 +538,9 @@ func validatePlan(e *Engagement, p *Plan, now time.Time) error {
 		}
 	}
 	td := todayIn(now, loc)
+	if p.Concurrency < 0 {
+		return Errorf(EINVALID, "The endpoint's concurrent migrations cannot be negative.")
+	}
 	if p.Units <= 0 || p.Units > MaxPlanUnits {
 		return Errorf(EINVALID, "A plan schedules 1 to %s units, not %s.", countStr(MaxPlanUnits), countStr(p.Units))
 	}

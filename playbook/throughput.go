@@ -265,3 +265,150 @@ func SplitFromAnswers(a map[string]string, ss []Source, fallback int) []SourceUn
 	}
 	return out
 }
+
+// ProposeReplan proposes a plan for e from in as ProposePlan does, keeping
+// the events that are under way or done (pre-flight, ready, running,
+// completed) exactly as they are, so that a plan re-sized from the pace the
+// pilot measured can be accepted after the pilot ran. The units of the kept
+// events leave the scope of their source; a source whose events have
+// started gets no new pilot; new events run after the last kept one and
+// take numbers after it that no cancelled event had. Without such events it
+// is ProposePlan.
+func ProposeReplan(e *Engagement, in PlanInput, now time.Time) (Plan, error) {
+	var kept []PlannedEvent
+	cancelled := map[int]bool{}
+	last := time.Time{}
+	for _, ev := range e.Events {
+		switch ev.State {
+		case EventPlanned:
+			continue
+		case EventCancelled:
+			cancelled[ev.N] = true
+			continue
+		}
+		kept = append(kept, PlannedEvent{N: ev.N, Date: civilDate(ev.Date), Kind: ev.Kind, Units: ev.Units, Source: ev.Source, EstimatedGB: ev.EstimatedGB})
+		if d := civilDate(ev.Date); d.After(last) {
+			last = d
+		}
+	}
+	if len(kept) == 0 {
+		return ProposePlan(in, now)
+	}
+	keptUnits := 0
+	started := map[Source]bool{}
+	for _, k := range kept {
+		keptUnits += k.Units
+		started[k.Source] = true
+	}
+	rest := in
+	rest.Split = slices.Clone(in.Split)
+	for i, s := range rest.Split {
+		for _, k := range kept {
+			if k.Source == s.Source {
+				rest.Split[i].Units = max(rest.Split[i].Units-k.Units, 0)
+			}
+		}
+	}
+	rest.Units = max(in.Units-keptUnits, 0)
+	if len(rest.Split) == 0 {
+		rest.PilotSize = 0
+	}
+	rest.WindowStart = civilDate(rest.WindowStart)
+	if next := last.AddDate(0, 0, 1); next.After(rest.WindowStart) {
+		rest.WindowStart = next
+	}
+	if td := todayIn(now, rest.TimeZone); td.After(rest.WindowStart) {
+		rest.WindowStart = td
+	}
+	p := Plan{}
+	if remaining := rest.Units; len(rest.Split) > 0 {
+		remaining = 0
+		for _, s := range rest.Split {
+			remaining += s.Units
+		}
+		if remaining > 0 {
+			// A source whose events have started is past its pilot.
+			var err error
+			p, err = proposeSplitAfter(rest, started, now)
+			if err != nil {
+				return Plan{}, err
+			}
+		}
+	} else if remaining > 0 {
+		var err error
+		if p, err = ProposePlan(rest, now); err != nil {
+			return Plan{}, err
+		}
+	}
+	if p.Events == nil {
+		p = Plan{Window: DateRange{civilDate(in.WindowStart), civilDate(in.WindowEnd)}, Blackouts: in.Blackouts, AllowWeekends: in.AllowWeekends, Concurrency: max(in.Concurrency, 0)}
+		if in.TimeZone != nil && in.TimeZone != time.UTC {
+			p.TimeZone = in.TimeZone.String()
+		}
+		p.Sizing = "Every unit in scope is in events that have started."
+	}
+	n := 0
+	for _, k := range kept {
+		n = max(n, k.N)
+	}
+	for i := range p.Events {
+		n++
+		for cancelled[n] {
+			n++
+		}
+		p.Events[i].N = n
+	}
+	p.Events = append(kept, p.Events...)
+	p.Units = 0
+	for _, ev := range p.Events {
+		p.Units += ev.Units
+	}
+	p.Window.Start = civilDate(in.WindowStart)
+	p.Sizing = fmt.Sprintf("%s that started stay as they are; the %s left are planned after them. %s",
+		nOf(len(kept), "event", "events"), nOf(p.Units-keptUnits, "unit", "units"), p.Sizing)
+	p.Forecast = forecastOf(p.Events)
+	return p, nil
+}
+
+// proposeSplitAfter is proposeSplit with no pilot for the sources whose
+// events have started.
+func proposeSplitAfter(in PlanInput, started map[Source]bool, now time.Time) (Plan, error) {
+	var ps []Plan
+	var split []SourceUnits
+	for _, s := range in.Split {
+		if started[s.Source] && s.Units > 0 {
+			sub := in
+			sub.Split, sub.Units, sub.Capacity, sub.PilotSize = nil, s.Units, s.Capacity, 0
+			q, err := ProposePlan(sub, now)
+			if err != nil {
+				return Plan{}, Errorf(EINVALID, "%s: %s", s.Source, ErrorMessage(err))
+			}
+			for i := range q.Events {
+				q.Events[i].Source = s.Source
+			}
+			q.Sizing = string(s.Source) + ": " + q.Sizing
+			ps = append(ps, q)
+		} else if s.Units > 0 {
+			split = append(split, s)
+		}
+	}
+	var p Plan
+	if len(split) > 0 {
+		in.Split = split
+		var err error
+		if p, err = proposeSplit(in, now); err != nil {
+			return Plan{}, err
+		}
+	}
+	for _, q := range ps {
+		if p.Events == nil && len(p.Forecast) == 0 && p.Sizing == "" {
+			p = q
+			continue
+		}
+		p.Events = append(p.Events, q.Events...)
+		p.BatchSize = max(p.BatchSize, q.BatchSize)
+		p.Sizing += " " + q.Sizing
+	}
+	slices.SortStableFunc(p.Events, func(a, b PlannedEvent) int { return a.Date.Compare(b.Date) })
+	return p, nil
+}

@@ -230,3 +230,59 @@ func TestSplitFromAnswers(t *testing.T) {
 		t.Errorf("a single source is split: %v", got)
 	}
 }
+
+// TestProposeReplan: after the pilot ran, a proposal keeps it and plans
+// the units left after it, without a new pilot for a source that started,
+// numbering new events after it and past cancelled numbers.
+func TestProposeReplan(t *testing.T) {
+	t.Run("single source", func(t *testing.T) {
+		e, _ := mustPlanned(t)
+		walkTo(t, e, 1, EventCompleted)
+		mustCancel(t, e, 2)
+		in := baseInput()
+		in.Capacity = 800
+		p, err := ProposeReplan(e, in, d(11))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Events[0].N != 1 || p.Events[0].Kind != KindPilot || p.Events[1].N != 3 || p.Events[1].Kind != KindBatch || p.Events[1].Units != 800 || p.Units != 10_000 {
+			t.Fatalf("replan: %v", sourcedDates(p))
+		}
+		if !strings.Contains(p.Sizing, "1 event that started stay") || !strings.Contains(p.Sizing, "capped at 800") {
+			t.Errorf("sizing: %s", p.Sizing)
+		}
+		if _, err := AcceptPlan(e, idMVM, p, d(11)); err != nil {
+			t.Fatalf("accept the replan: %v", err)
+		}
+	})
+	t.Run("split, one source started", func(t *testing.T) {
+		e := mustEngagement(t, false, IMAP, Box)
+		in := splitInput()
+		p, err := ProposePlan(in, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := AcceptPlan(e, idMVM, p, t0); err != nil {
+			t.Fatal(err)
+		}
+		walkTo(t, e, 1, EventCompleted) // the IMAP pilot
+		p, err = ProposeReplan(e, in, d(10).Add(20*time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"03-10:IMAP:pilot:30", "03-11:Box:pilot:50", "03-11:IMAP:batch:100", "03-12:IMAP:batch:100", "03-13:IMAP:batch:70", "03-14:Box:batch:100", "03-17:Box:batch:50"}
+		if got := sourcedDates(p); !slices.Equal(got, want) {
+			t.Errorf("replan\n got %v\nwant %v", got, want)
+		}
+		if _, err := AcceptPlan(e, idMVM, p, d(10).Add(20*time.Hour)); err != nil {
+			t.Fatalf("accept the replan: %v", err)
+		}
+	})
+	t.Run("nothing started is ProposePlan", func(t *testing.T) {
+		e, want := mustPlanned(t)
+		p, err := ProposeReplan(e, baseInput(), t0)
+		if err != nil || !slices.Equal(eventDates(p), eventDates(want)) {
+			t.Errorf("%v, %v", sourcedDates(p), err)
+		}
+	})
+}
