@@ -230,7 +230,9 @@ func ForecastAtPace(e *Engagement, concurrency int, now time.Time) (ForecastEnd,
 	f := ForecastEnd{Remaining: max(p.Units-done, 0), UnitsPerDay: pace, PlannedEnd: p.Events[len(p.Events)-1].Date}
 	d := todayIn(now, p.Location())
 	f.End = d
-	for need := divUp(f.Remaining, pace); need > 0; {
+	// Ten years of calendar days bound the walk: a pace that slow ends
+	// after any window a plan may have (MaxPlanWindowDays) anyway.
+	for need, walked := divUp(f.Remaining, pace), 0; need > 0 && walked < 10*366; walked++ {
 		d = d.AddDate(0, 0, 1)
 		if (!p.AllowWeekends && weekendDay(d)) || slices.ContainsFunc(p.Blackouts, func(b DateRange) bool { return b.Contains(d) }) {
 			continue

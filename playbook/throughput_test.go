@@ -286,3 +286,15 @@ func TestProposeReplan(t *testing.T) {
 		}
 	})
 }
+
+// TestForecastAtPaceBounded: a pace of one unit a day for millions of units
+// ends the walk after ten years, late, instead of walking millions of days.
+func TestForecastAtPaceBounded(t *testing.T) {
+	e, _ := mustPlanned(t)
+	e.Plans[0].Units = MaxPlanUnits
+	e.Events[0].State, e.Events[0].Started, e.Events[0].Completed, e.Events[0].Migrated = EventCompleted, t0, t0.Add(100*24*time.Hour), 100
+	f, ok := ForecastAtPace(e, 0, t0)
+	if !ok || f.UnitsPerDay != 1 || !f.Late() || f.End.After(t0.AddDate(10, 1, 0)) {
+		t.Errorf("bounded forecast: %+v", f)
+	}
+}
