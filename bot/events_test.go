@@ -233,8 +233,8 @@ func TestDNSReminder(t *testing.T) {
 	c.click(vi, "eventWaive", map[string]any{"engagement": e.ID, "event": n, "eventReason-1": "pilot users checked by hand"})
 	c.click(vi, "eventStart", map[string]any{"engagement": e.ID, "event": n})
 	ans, id := c.clickID(vi, "eventComplete", map[string]any{"engagement": e.ID, "event": n, "migrated-1": 20, "failed-1": 0})
-	if s := cardText(t, ans.card(t)); !strings.Contains(s, "completed event 1") {
-		t.Fatalf("complete: %s", s)
+	if s := cardText(t, ans.card(t)); !strings.Contains(s, "completed event 1") || !strings.Contains(s, "the 230 units left are migrated by") {
+		t.Fatalf("complete, with the forecast at the measured pace: %s", s)
 	}
 	post := h.replyTo(id)
 	if ids := mentionsOf(t, post); len(ids) != 1 || ids[0] != pat.id || !strings.Contains(text(post), "**1370**") {

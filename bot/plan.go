@@ -3,8 +3,10 @@ package bot
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/mvmbot/mvmbot/cards"
 	"github.com/mvmbot/mvmbot/playbook"
@@ -28,7 +30,7 @@ var planButtons = []Button{
 
 // The migration plan in the conversation (task 1871): plan proposes a
 // schedule from the validated questionnaire (playbook.PlanInputFromAnswers,
-// ProposePlan) on a card the MVM adjusts, recalculates and accepts
+// ProposeReplan, which keeps the events that started) on a card the MVM adjusts, recalculates and accepts
 // (AcceptPlan). The proposal is always made again from the stored
 // questionnaire and the card's adjustments: a plan in card data is never
 // trusted.
@@ -55,8 +57,12 @@ func (t *turn) plan(verb string, d cards.ActionData, raw json.RawMessage) (answe
 		return answer{}, err
 	}
 	v := cards.PlanView{Questionnaire: q.N, Adjust: cards.PlanAdjust{PilotSize: in.PilotSize, PreferredBatch: in.PreferredBatch, MaxBatch: in.MaxBatch}}
+	// Mail and content move in separate events: a multi-source plan is
+	// split by source, from the questionnaire's counts.
+	v.Adjust.Split = playbook.SplitFromAnswers(q.Answers, e.Sources, in.Units)
 	if p, ok := playbook.LatestPlan(e); ok {
 		v.Accepted = &p
+		v.Adjust.Concurrency = p.Concurrency
 	}
 	stale := false
 	if verb != "" {
@@ -74,8 +80,9 @@ func (t *turn) plan(verb string, d cards.ActionData, raw json.RawMessage) (answe
 		}
 	}
 	in.PilotSize, in.PreferredBatch, in.MaxBatch, in.AllowWeekends = v.Adjust.PilotSize, v.Adjust.PreferredBatch, v.Adjust.MaxBatch, v.Adjust.AllowWeekends
+	measurePace(e, &in, &v, t.now)
 	if v.Problem == "" {
-		p, err := playbook.ProposePlan(in, t.now)
+		p, err := playbook.ProposeReplan(e, in, t.now)
 		switch {
 		case playbook.ErrorCode(err) == playbook.EINVALID:
 			v.Problem = playbook.ErrorMessage(err)
@@ -100,4 +107,26 @@ func (t *turn) plan(verb string, d cards.ActionData, raw json.RawMessage) (answe
 	v.Accepted, v.Plan = &p, &p
 	v.Notice = fmt.Sprintf("Plan v%d accepted: %d events from %s, %s units. **events** lists them.", p.Version, len(p.Events), p.Events[0].Date.Format("2 Jan 2006"), strconv.Itoa(p.Units))
 	return save(e, answer{card: cards.PlanCard(e, v)}), nil
+}
+
+// measurePace sizes in's batches from the pace e's completed events
+// measured, source by source, at the endpoint's concurrency on the card,
+// and shows that pace and when the accepted plan ends at it.
+func measurePace(e *playbook.Engagement, in *playbook.PlanInput, v *cards.PlanView, now time.Time) {
+	in.Split, in.Concurrency = slices.Clone(v.Adjust.Split), v.Adjust.Concurrency
+	for _, s := range e.Sources {
+		tp := playbook.MeasuredThroughput(e, s)
+		c := tp.Capacity(v.Adjust.Concurrency)
+		if tp.Events > 0 {
+			v.Paces = append(v.Paces, cards.SourcePace{Source: s, Throughput: tp, Capacity: c})
+		}
+		if i := slices.IndexFunc(in.Split, func(x playbook.SourceUnits) bool { return x.Source == s }); i >= 0 {
+			in.Split[i].Capacity = c
+		} else if len(e.Sources) == 1 {
+			in.Capacity = c
+		}
+	}
+	if f, ok := playbook.ForecastAtPace(e, v.Adjust.Concurrency, now); ok {
+		v.AtPace = &f
+	}
 }

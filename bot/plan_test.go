@@ -106,3 +106,100 @@ func TestPlan(t *testing.T) {
 		t.Errorf("stale accept made plan v%d", len(e2.Plans))
 	}
 }
+
+// TestPlanAtMeasuredPace: once the pilot completed, the plan card shows
+// its pace and when the plan ends at it, and caps the batches at what a
+// batch day takes at that pace, scaled to the endpoint's concurrency.
+func TestPlanAtMeasuredPace(t *testing.T) {
+	h := newHarness(t, harnessOpts{auth: true, now: func() time.Time { return qNow }})
+	c := &conv{t: t, h: h}
+	acceptedPlan(t, c)
+	e := c.engagement()
+	// The pilot's 20 users ran 12 hours; the imported status: 16 migrated.
+	pilot := &e.Events[0]
+	pilot.State, pilot.Started, pilot.Completed, pilot.Migrated = playbook.EventCompleted, qNow, qNow.Add(12*time.Hour), 20
+	for i, m := range pilot.Members {
+		o := playbook.UnitOutcome{Unit: m.Unit, Status: "Completed", Outcome: playbook.OutcomeMigrated, Recorded: qNow}
+		if i >= 16 {
+			o.Status, o.Outcome = "Failed", playbook.OutcomeFailed
+		}
+		pilot.Outcomes = append(pilot.Outcomes, o)
+	}
+	commit(t, c, e)
+
+	card := replyCard(t, c.say(vi, "plan"))
+	s := cardText(t, card)
+	for _, want := range []string{"Measured pace", "16 units in 1 event (12 hours), 32.0 units", "a batch day takes up to 32", "the 234 units left are migrated by", "capped at 32 units", `"id":"concurrency"`} {
+		if !strings.Contains(s, want) {
+			t.Errorf("plan card lacks %q: %s", want, s)
+		}
+	}
+	// The endpoint runs 100 at once: the pilot's 20 left slots idle, so a
+	// batch day takes 32 × 100/16 = 200 and the preferred 50 stands.
+	recalc := action(t, card, "planRecalc", "")
+	s = cardText(t, c.click(vi, "planRecalc", with(recalc, map[string]any{"concurrency": "100"})).card(t))
+	if !strings.Contains(s, "a batch day takes up to 200") || strings.Contains(s, "capped at") || !strings.Contains(s, `"value":100`) {
+		t.Errorf("at 100 concurrent: %s", s)
+	}
+	// Accepted, the plan records the concurrency; the next card starts
+	// from it.
+	accept := action(t, card, "planAccept", "")
+	if s := cardText(t, c.click(vi, "planAccept", with(accept, map[string]any{"concurrency": "100"})).card(t)); !strings.Contains(s, "Plan v2 accepted") {
+		t.Fatalf("accept: %s", s)
+	}
+	if p, _ := playbook.LatestPlan(c.engagement()); p.Concurrency != 100 {
+		t.Errorf("plan v%d concurrency %d", p.Version, p.Concurrency)
+	}
+	card = replyCard(t, c.say(vi, "plan"))
+	if s := cardText(t, card); !strings.Contains(s, "a batch day takes up to 200") {
+		t.Errorf("plan card after accepting at 100 concurrent: %s", s)
+	}
+	recalc = action(t, card, "planRecalc", "")
+	s = cardText(t, c.click(vi, "planRecalc", with(recalc, map[string]any{"concurrency": "-1"})).card(t))
+	if !strings.Contains(s, "concurrent migrations must be a whole number") {
+		t.Errorf("negative concurrency: %s", s)
+	}
+}
+
+// TestPlanBySource: an engagement that moves mail and content gets a plan
+// split by source, from the questionnaire's counts: every event has its
+// source, each source its pilot, and the units inputs re-split it.
+func TestPlanBySource(t *testing.T) {
+	h := newHarness(t, harnessOpts{auth: true, now: func() time.Time { return qNow }})
+	c := &conv{t: t, h: h}
+	validatedQuestionnaire(t, c, true)
+	// The customer's Box moves too (as a setup edit would record); the
+	// questionnaire has no box-users, so Box starts at the users in scope.
+	e := c.engagement()
+	e.Sources = []playbook.Source{playbook.IMAP, playbook.Box}
+	commit(t, c, e)
+
+	card := replyCard(t, c.say(vi, "plan"))
+	s := cardText(t, card)
+	for _, want := range []string{`"id":"unitsIMAP"`, `"value":240`, `"id":"unitsBox"`, `"value":250`, "pilot, 10 units, IMAP", "pilot, 10 units, Box", "IMAP: ", "Box: "} {
+		if !strings.Contains(s, want) {
+			t.Errorf("plan card lacks %q: %s", want, s)
+		}
+	}
+	accept := action(t, card, "planAccept", "")
+	bad := c.click(vi, "planRecalc", with(accept, map[string]any{"unitsBox": "some"})).card(t)
+	if s := cardText(t, bad); !strings.Contains(s, "The units from Box must be a whole number") || strings.Contains(s, "planAccept") {
+		t.Errorf("units not a count: %s", s)
+	}
+	done := c.click(vi, "planAccept", with(accept, map[string]any{"unitsBox": "100"})).card(t)
+	if s := cardText(t, done); !strings.Contains(s, "Plan v1 accepted") {
+		t.Fatalf("accept: %s", s)
+	}
+	e = c.engagement()
+	units := map[playbook.Source]int{}
+	pilots := 0
+	for _, ev := range e.Events {
+		units[ev.Source] += ev.Units
+		if ev.Kind == playbook.KindPilot {
+			pilots++
+		}
+	}
+	if units[playbook.IMAP] != 240 || units[playbook.Box] != 100 || len(units) != 2 || pilots != 2 {
+		t.Errorf("events by source %v, %d pilots", units, pilots)
+	}
+}

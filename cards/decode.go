@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -103,6 +104,7 @@ func readAdjust(m map[string]any, a *PlanAdjust) error {
 		{PlanPilotInput, "The pilot size", &a.PilotSize},
 		{PlanBatchInput, "The batch size", &a.PreferredBatch},
 		{PlanMaxBatchInput, "The most units per batch day", &a.MaxBatch},
+		{PlanConcurrencyInput, "The endpoint's concurrent migrations", &a.Concurrency},
 	} {
 		n, present, err := intInput(m, f.key)
 		if !present {
@@ -113,6 +115,18 @@ func readAdjust(m map[string]any, a *PlanAdjust) error {
 		}
 		*f.dst = n
 	}
+	split := slices.Clone(a.Split)
+	for i, su := range split {
+		n, present, err := intInput(m, PlanSourceInput(su.Source))
+		if !present {
+			continue
+		}
+		if err != nil || n < 0 {
+			return playbook.Errorf(playbook.EINVALID, "The units from %s must be a whole number, 0 or more.", su.Source)
+		}
+		split[i].Units = n
+	}
+	a.Split = split
 	if w, ok := m[PlanWeekendsInput]; ok {
 		switch w {
 		case "true", true:

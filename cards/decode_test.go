@@ -2,6 +2,8 @@ package cards_test
 
 import (
 	"encoding/json"
+	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/mvmbot/mvmbot/cards"
@@ -71,15 +73,25 @@ func TestDecodePlan(t *testing.T) {
 		{`{"batchSize":-1}`, base, 0, true},
 		{`{"maxBatch":2.5}`, base, 0, true},
 		{`{"weekends":"sometimes"}`, base, 0, true},
+		{`{"concurrency":"50"}`, cards.PlanAdjust{PilotSize: 10, PreferredBatch: 100, MaxBatch: 500, Concurrency: 50}, 0, false},
+		{`{"concurrency":-5}`, base, 0, true},
 	} {
 		f, err := cards.DecodePlan(json.RawMessage(tt.raw), base)
 		if err != nil {
 			t.Errorf("DecodePlan(%s): %v", tt.raw, err)
 			continue
 		}
-		if f.Adjust != tt.want || f.Questionnaire != tt.wantQ || (f.Problem != nil) != tt.wantProblem {
+		if !reflect.DeepEqual(f.Adjust, tt.want) || f.Questionnaire != tt.wantQ || (f.Problem != nil) != tt.wantProblem {
 			t.Errorf("DecodePlan(%s) = %+v; want %+v, questionnaire %d, problem %v", tt.raw, f, tt.want, tt.wantQ, tt.wantProblem)
 		}
+	}
+	split := cards.PlanAdjust{PreferredBatch: 100, Split: []playbook.SourceUnits{{Source: playbook.IMAP, Units: 500}, {Source: playbook.Box, Units: 500}}}
+	f, err := cards.DecodePlan(json.RawMessage(`{"unitsBox":"120"}`), split)
+	if err != nil || f.Problem != nil || f.Adjust.Split[0].Units != 500 || f.Adjust.Split[1].Units != 120 || split.Split[1].Units != 500 {
+		t.Errorf("split: %+v, %v; base after %+v", f, err, split)
+	}
+	if f, _ := cards.DecodePlan(json.RawMessage(`{"unitsIMAP":"many"}`), split); f.Problem == nil || !strings.Contains(playbook.ErrorMessage(f.Problem), "units from IMAP") || f.Adjust.Split[0].Units != 500 {
+		t.Errorf("split, not a count: %+v", f)
 	}
 	if _, err := cards.DecodePlan(json.RawMessage(`[`), base); playbook.ErrorCode(err) != playbook.EINVALID {
 		t.Errorf("DecodePlan of malformed data: %v; want EINVALID", err)

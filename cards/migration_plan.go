@@ -21,7 +21,13 @@ const (
 	PlanBatchInput    = "batchSize"
 	PlanMaxBatchInput = "maxBatch"
 	PlanWeekendsInput = "weekends"
+	// PlanConcurrencyInput is the endpoint's MaxConcurrentMigrations.
+	PlanConcurrencyInput = "concurrency"
 )
+
+// PlanSourceInput is the id of the input with the units from src, shown
+// when the engagement migrates from more than one source.
+func PlanSourceInput(src playbook.Source) string { return "units" + string(src) }
 
 // PlanKey is the data key naming the questionnaire version a plan card was
 // proposed from.
@@ -32,6 +38,12 @@ const PlanKey = "questionnaire"
 type PlanAdjust struct {
 	PilotSize, PreferredBatch, MaxBatch int
 	AllowWeekends                       bool
+	// Concurrency is the migration endpoint's MaxConcurrentMigrations, 0
+	// when unknown; it scales the measured pace (playbook.Throughput).
+	Concurrency int
+	// Split is the units of each source of a multi-source engagement, each
+	// planned in its own events; nil for a single source.
+	Split []playbook.SourceUnits
 }
 
 // PlanView is what the plan card shows.
@@ -42,6 +54,19 @@ type PlanView struct {
 	Problem       string         // why the adjustments give no plan, or ""
 	Notice        string         // what just happened, or ""
 	Accepted      *playbook.Plan // the latest accepted version, if any
+	// Paces are the pace completed events measured, by source; empty
+	// before any event completed.
+	Paces []SourcePace
+	// AtPace is when the accepted plan ends at the measured pace; nil
+	// when nothing is measured.
+	AtPace *playbook.ForecastEnd
+}
+
+// SourcePace is the pace one source's completed events measured.
+type SourcePace struct {
+	Source     playbook.Source
+	Throughput playbook.Throughput
+	Capacity   int // units a batch day at that pace and the endpoint's concurrency
 }
 
 // maxPlanEvents bounds the events listed on the plan card.
@@ -102,6 +127,21 @@ func PlanCard(e *playbook.Engagement, v PlanView) *Card {
 			body = append(body, Heading("Monthly forecast"), Text(truncate(strings.Join(ms, " · "), 1500)))
 		}
 	}
+	if len(v.Paces) > 0 || v.AtPace != nil {
+		body = append(body, Heading("Measured pace"))
+		var fs []Fact
+		for _, sp := range v.Paces {
+			tp := sp.Throughput
+			fs = append(fs, Fact{string(sp.Source), fmt.Sprintf("%s units in %s (%s), %.1f units and %.1f GB a day; a batch day takes up to %s",
+				count(tp.Units), plural(tp.Events, "event"), days(tp.Days), tp.UnitsPerDay(), tp.GBPerDay(), count(sp.Capacity))})
+		}
+		if len(fs) > 0 {
+			body = append(body, Facts(fs...))
+		}
+		if v.AtPace != nil {
+			body = append(body, Text(v.AtPace.String()))
+		}
+	}
 	lo := 0.0
 	body = append(body, Heading("Adjust"))
 	body = append(body, Body(
@@ -109,7 +149,11 @@ func PlanCard(e *playbook.Engagement, v PlanView) *Card {
 		NumberInput(PlanBatchInput, InputOpts{Label: "Preferred batch size (units per batch day)", Value: strconv.Itoa(v.Adjust.PreferredBatch)}, &lo, nil),
 		NumberInput(PlanMaxBatchInput, InputOpts{Label: "Most units one batch day may take (0: the preferred size)", Value: strconv.Itoa(v.Adjust.MaxBatch)}, &lo, nil),
 		ToggleInput(PlanWeekendsInput, InputOpts{Label: "Weekends", Value: strconv.FormatBool(v.Adjust.AllowWeekends)}, "Events may run on Saturdays and Sundays"),
+		NumberInput(PlanConcurrencyInput, InputOpts{Label: "Endpoint's concurrent migrations (MaxConcurrentMigrations; 0 unknown)", Value: strconv.Itoa(v.Adjust.Concurrency)}, &lo, nil),
 	)...)
+	for _, s := range v.Adjust.Split {
+		body = append(body, NumberInput(PlanSourceInput(s.Source), InputOpts{Label: fmt.Sprintf("Units from %s (its own events; 0 for none)", s.Source), Value: strconv.Itoa(s.Units)}, &lo, nil)...)
+	}
 	d := ActionData{Engagement: e.ID, Version: e.Version}.data()
 	d[PlanKey] = v.Questionnaire
 	c := New(body...)
@@ -118,4 +162,12 @@ func PlanCard(e *playbook.Engagement, v PlanView) *Card {
 		c.Actions = append(c.Actions, Execute("Accept", VerbPlanAccept, d))
 	}
 	return c
+}
+
+// days writes a measured duration as people read it: "12 hours", "2.5 days".
+func days(d float64) string {
+	if d < 1 {
+		return fmt.Sprintf("%.0f hours", d*24)
+	}
+	return fmt.Sprintf("%.1f days", d)
 }

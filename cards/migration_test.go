@@ -90,6 +90,10 @@ func migrationCards(t *testing.T) map[string]*cards.Card {
 	may := func(playbook.Action) bool { return true }
 	refused := cards.EventsView{May: may, Attention: true, Notice: "Nothing was imported for event 5.",
 		Members: &cards.MembersForm{Event: 5, Raw: "user\nnot-an-address", Kind: playbook.BatchUsers, Error: "line 2: \"not-an-address\" is not an email address"}}
+	split := cards.PlanCard(e, cards.PlanView{Questionnaire: 3, Plan: &accepted, Accepted: &accepted,
+		Adjust: cards.PlanAdjust{PilotSize: 50, PreferredBatch: 100, Concurrency: 100, Split: []playbook.SourceUnits{{Source: playbook.IMAP, Units: 500}, {Source: playbook.Box, Units: 300}}},
+		Paces:  []cards.SourcePace{{Source: playbook.IMAP, Throughput: playbook.Throughput{Events: 1, Units: 24, GB: 48, Days: 0.5}, Capacity: 200}},
+		AtPace: &playbook.ForecastEnd{Remaining: 476, UnitsPerDay: 200, End: qNow.AddDate(0, 0, 10), PlannedEnd: qNow.AddDate(0, 0, 5)}})
 	return map[string]*cards.Card{
 		"events, every state for the MVM":       cards.Events(e, cards.EventsView{May: may, Notice: "Vi started event 1."}),
 		"events, every state for anyone":        cards.Events(e, cards.EventsView{}),
@@ -102,6 +106,7 @@ func migrationCards(t *testing.T) map[string]*cards.Card {
 		"plan, proposed":                        cards.PlanCard(e, cards.PlanView{Questionnaire: 3, Adjust: adj, Plan: &plan}),
 		"plan, accepted":                        cards.PlanCard(e, cards.PlanView{Questionnaire: 3, Adjust: adj, Plan: &accepted, Accepted: &accepted, Notice: "Plan v1 accepted."}),
 		"plan, problem":                         cards.PlanCard(e, cards.PlanView{Questionnaire: 3, Adjust: adj, Problem: strings.Repeat("p", 600)}),
+		"plan, split and measured":              split,
 		"report, plan and everything":           cards.Report(e, playbook.WeeklyReport(e, qNow.AddDate(0, 2, 0)), picture(t, e, qNow.AddDate(0, 2, 0))),
 		"report, new engagement":                cards.Report(qEngagement(t, false, playbook.Box), playbook.WeeklyReport(qEngagement(t, false, playbook.Box), qNow), picture(t, qEngagement(t, false, playbook.Box), qNow)),
 		"report, no picture":                    cards.Report(e, playbook.WeeklyReport(e, qNow.AddDate(0, 2, 0)), cards.Picture{}),

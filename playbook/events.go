@@ -558,7 +558,9 @@ func startEvent(e *Engagement, actorID string, n int, override string, now time.
 	}
 	if ev.Kind != KindPilot {
 		for _, o := range e.Events {
-			if o.Kind == KindPilot && !o.State.Terminal() {
+			// A batch waits for its own source's pilot: in a plan split by
+			// source, the content pilot does not hold mail batches back.
+			if o.Kind == KindPilot && o.Source == ev.Source && !o.State.Terminal() {
 				return Errorf(EINVALID, "Event %d is a velocity batch; it starts after the pilot (event %d, %s) is completed or cancelled.", n, o.N, o.State.describe())
 			}
 		}

@@ -80,6 +80,16 @@ type PlanInput struct {
 	// TimeZone is the customer's; it decides which date "today" is. Nil
 	// means UTC.
 	TimeZone *time.Location
+	// Capacity is the units one batch day can take at the pace completed
+	// events measured (Throughput.Capacity); 0 when nothing is measured.
+	// It caps the preferred and the maximum batch size.
+	Capacity int
+	// Concurrency is the migration endpoint's MaxConcurrentMigrations the
+	// capacities were scaled to (0: unknown); the plan records it.
+	Concurrency int
+	// Split plans each source in its own events (proposeSplit): mail and
+	// content never share an event. Units is then the sum of the split.
+	Split []SourceUnits
 }
 
 // EventKind says what an event is for.
@@ -125,9 +135,12 @@ type Plan struct {
 	TimeZone      string      `json:"timeZone,omitempty"` // IANA name; "" is UTC
 	// BatchSize is the velocity batch size the proposal chose, and Sizing
 	// says why, for a person ("raised from 1,500 to 2,000 to finish by…").
-	BatchSize int            `json:"batchSize,omitempty"`
-	Sizing    string         `json:"sizing,omitempty"`
-	Events    []PlannedEvent `json:"events"`
+	BatchSize int `json:"batchSize,omitempty"`
+	// Concurrency is the endpoint's concurrent migrations the plan was
+	// sized with (0: unknown); the forecast at the measured pace scales to it.
+	Concurrency int            `json:"concurrency,omitempty"`
+	Sizing      string         `json:"sizing,omitempty"`
+	Events      []PlannedEvent `json:"events"`
 	// Forecast is the units per month, every month from the first event to
 	// the last, in order.
 	Forecast   []MonthUnits `json:"forecast"`
@@ -299,6 +312,17 @@ func schedDays(from, to time.Time, blackouts []DateRange, weekends bool) []time.
 // window in the past, a blackout covering every working day, and a window
 // too short for the units even at MaxBatch.
 func ProposePlan(in PlanInput, now time.Time) (Plan, error) {
+	if len(in.Split) > 0 {
+		return proposeSplit(in, now)
+	}
+	capped := ""
+	if in.Capacity > 0 && (in.PreferredBatch > in.Capacity || in.MaxBatch > in.Capacity) {
+		capped = fmt.Sprintf(" Batches are capped at %s units, the pace completed events measured.", countStr(in.Capacity))
+		if in.MaxBatch == 0 {
+			in.MaxBatch = in.PreferredBatch
+		}
+		in.PreferredBatch, in.MaxBatch = min(in.PreferredBatch, in.Capacity), min(in.MaxBatch, in.Capacity)
+	}
 	if _, err := in.normalize(now); err != nil {
 		return Plan{}, err
 	}
@@ -321,6 +345,7 @@ func ProposePlan(in PlanInput, now time.Time) (Plan, error) {
 	if in.TimeZone != time.UTC {
 		p.TimeZone = in.TimeZone.String()
 	}
+	p.Concurrency = max(in.Concurrency, 0)
 	gbPerUnit := in.VolumeGB / float64(in.Units)
 	add := func(d time.Time, k EventKind, u int) {
 		p.Events = append(p.Events, PlannedEvent{N: len(p.Events) + 1, Date: d, Kind: k, Units: u,
@@ -362,6 +387,7 @@ func ProposePlan(in PlanInput, now time.Time) (Plan, error) {
 				countStr(in.PreferredBatch), nOf(divUp(left, in.PreferredBatch), "batch day", "batch days"), nOf(avail, "working day", "working days"), after, countStr(size), countStr(in.MaxBatch), day(days[next+need-1]))
 		}
 		p.BatchSize = size
+		p.Sizing += capped
 		for i := 0; left > 0; i++ {
 			u := min(size, left)
 			add(days[next+i], KindBatch, u)
@@ -512,6 +538,9 @@ func validatePlan(e *Engagement, p *Plan, now time.Time) error {
 		}
 	}
 	td := todayIn(now, loc)
+	if p.Concurrency < 0 {
+		return Errorf(EINVALID, "The endpoint's concurrent migrations cannot be negative.")
+	}
 	if p.Units <= 0 || p.Units > MaxPlanUnits {
 		return Errorf(EINVALID, "A plan schedules 1 to %s units, not %s.", countStr(MaxPlanUnits), countStr(p.Units))
 	}
@@ -559,8 +588,10 @@ func validatePlan(e *Engagement, p *Plan, now time.Time) error {
 			return Errorf(EINVALID, "%s (%s) is dated before event %d (%s); number events in date order.", ref, day(pe.Date), p.Events[i-1].N, day(p.Events[i-1].Date))
 		case pe.Kind != KindPilot && pe.Kind != KindBatch:
 			return Errorf(EINVALID, "%s: %q is not an event kind; use pilot or batch.", ref, pe.Kind)
-		case pe.Kind == KindPilot && i > 0:
-			return Errorf(EINVALID, "%s is a pilot, but only the first event may be the pilot.", ref)
+		case pe.Kind == KindPilot && slices.ContainsFunc(p.Events[:i], func(x PlannedEvent) bool { return x.Source == pe.Source }):
+			// A plan split by source pilots each source: mail and content
+			// go through different tools, each tested on its own.
+			return Errorf(EINVALID, "%s is a pilot, but only the first event may be the pilot (the first of its source in a plan split by source).", ref)
 		case pe.Units <= 0:
 			return Errorf(EINVALID, "%s has %s units; an event moves at least one.", ref, countStr(pe.Units))
 		case pe.Source != "" && !hasSource(e.Sources, pe.Source):
