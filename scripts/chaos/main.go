@@ -49,7 +49,7 @@ const (
 )
 
 func main() {
-	duration := flag.Duration("duration", 90*time.Second, "how long to drive and kill the bot")
+	duration := flag.Duration("duration", 60*time.Second, "how long to drive and kill the bot")
 	kills := flag.Int("kills", 30, "at most this many kills")
 	port := flag.Int("port", 3988, "the bot's port (loopback)")
 	seed := flag.Uint64("seed", uint64(time.Now().UnixNano()), "random seed (printed, to replay a run)")
@@ -101,7 +101,11 @@ type chaos struct {
 	mu    sync.Mutex
 	proc  *proc
 	armed string // the job kind whose next request kills the bot: "send", "event", "group", "list"
+	// reportArmed kills the bot when the weekly report's post reaches the
+	// connector; it waits for its minute apart from the rounds.
+	reportArmed bool
 	killd chan string
+	kills map[string]int // by kind
 
 	acked   map[string]string // activity id → conversation, for activities answered 200
 	ackedMu sync.Mutex
@@ -109,7 +113,7 @@ type chaos struct {
 
 func newChaos(dir string, port int, seed uint64) (*chaos, error) {
 	c := &chaos{dir: dir, port: port, seed: seed, rnd: rand.New(rand.NewPCG(seed, 20)), db: filepath.Join(dir, "mvmbot.db"),
-		killd: make(chan string, 16), acked: map[string]string{}}
+		killd: make(chan string, 64), kills: map[string]int{}, acked: map[string]string{}}
 	var err error
 	if c.issuer, err = fakes.NewIssuer(); err != nil {
 		return nil, err
@@ -124,7 +128,11 @@ func newChaos(dir string, port int, seed uint64) (*chaos, error) {
 	c.graph = fakes.NewGraph()
 	c.front = newFront(c.graph, c.killOn)
 	c.conn.OnCall(func(call fakes.Call) {
-		if call.Method == http.MethodPost && call.ActivityID != "" {
+		switch {
+		case call.Method != http.MethodPost:
+		case bytes.Contains(call.Body, []byte(reportTitle)):
+			c.killReport()
+		case call.ActivityID != "":
 			c.killOn("send")
 		}
 	})
@@ -162,10 +170,26 @@ func (c *chaos) killOn(kind string) {
 		return
 	}
 	c.armed = ""
+	c.kills[kind]++
 	p := c.proc
 	c.mu.Unlock()
 	p.kill()
 	c.killd <- kind
+}
+
+// killReport is killOn for the weekly report's post.
+func (c *chaos) killReport() {
+	c.mu.Lock()
+	if !c.reportArmed || c.proc == nil {
+		c.mu.Unlock()
+		return
+	}
+	c.reportArmed = false
+	c.kills["report"]++
+	p := c.proc
+	c.mu.Unlock()
+	p.kill()
+	c.killd <- "report"
 }
 
 func (c *chaos) arm(kind string) {

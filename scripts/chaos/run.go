@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -54,7 +55,7 @@ func (r result) kills() int {
 func (r result) print(w io.Writer) {
 	fmt.Fprintf(w, "chaos: seed %d, %s\n", r.Seed, r.Elapsed.Round(time.Second))
 	fmt.Fprintf(w, "  kills: %d (", r.kills())
-	for i, s := range []string{"random", "send", "event", "group", "list"} {
+	for i, s := range []string{"random", "send", "event", "group", "list", "report"} {
 		if i > 0 {
 			fmt.Fprint(w, ", ")
 		}
@@ -105,17 +106,20 @@ func (c *chaos) run(d time.Duration, maxKills int) (result, error) {
 	load.Add(1)
 	go func() { defer load.Done(); c.noteLoad(ctx, &seq) }()
 	var flows []flow
+	report, err := c.scheduleReport()
+	if err != nil {
+		res.Problems = append(res.Problems, err.Error())
+	} else {
+		flows = append(flows, report)
+	}
 	end := time.Now().Add(d)
-	for i := 0; res.kills() < maxKills && time.Now().Before(end); i++ {
+	for i := 0; c.killCount() < maxKills && time.Now().Before(end); i++ {
 		kind := scenarios[i%len(scenarios)]
 		f, err := c.round(kind, i)
 		if f.conv != "" {
 			flows = append(flows, f)
 		}
 		k := c.waitKill(kind)
-		if k != "" {
-			res.Kills[k]++
-		}
 		// The last step's answer may be cut by its own job's kill: the
 		// job runs while the invoke is answered.
 		if err != nil && (k == "" || !errors.Is(err, errArmedStep)) {
@@ -135,12 +139,25 @@ func (c *chaos) run(d time.Duration, maxKills int) (result, error) {
 	c.arm("")
 	c.drain(flows, 60*time.Second)
 	c.stop()
+	c.mu.Lock()
+	maps.Copy(res.Kills, c.kills)
+	c.mu.Unlock()
 	c.check(&res, flows, notes)
 	res.Elapsed = time.Since(began)
 	if len(res.Problems) > 0 {
 		return res, fmt.Errorf("%d problems", len(res.Problems))
 	}
 	return res, nil
+}
+
+func (c *chaos) killCount() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, k := range c.kills {
+		n += k
+	}
+	return n
 }
 
 // dead reports whether the current process has ended.
@@ -174,6 +191,9 @@ func (c *chaos) waitKill(kind string) string {
 			return ""
 		}
 		p.kill()
+		c.mu.Lock()
+		c.kills["random"]++
+		c.mu.Unlock()
 		return "random"
 	}
 	select {
@@ -304,6 +324,32 @@ func (c *chaos) notesEngagement() (string, error) {
 	}
 	id, _ := edit["engagement"].(string)
 	return id, nil
+}
+
+// reportTitle is in the weekly report card of the notes' engagement.
+const reportTitle = "Northwind: weekly status"
+
+// scheduleReport moves the notes' engagement's weekly report to the first
+// whole minute at least 30 s away, so that its job runs during the run,
+// and arms the kill for its post.
+func (c *chaos) scheduleReport() (flow, error) {
+	at := time.Now().UTC().Add(30 * time.Second).Truncate(time.Minute).Add(time.Minute)
+	id := fmt.Sprintf("r%d", invokeSeq.Add(1))
+	body := activity(map[string]any{
+		"type": "message", "id": id, "serviceUrl": c.conn.URL(),
+		"text":         "report schedule " + strings.ToLower(at.Weekday().String()) + " " + at.Format("15:04"),
+		"from":         map[string]any{"id": "29:pat", "name": "Pat", "aadObjectId": "aad-pat"},
+		"conversation": map[string]any{"id": notesChat, "conversationType": "groupChat", "isGroup": true, "tenantId": tenant},
+	})
+	status, raw, err := c.post(c.addr(), body)
+	if err != nil || status != http.StatusOK {
+		return flow{}, fmt.Errorf("report schedule: %d %s %v", status, raw, err)
+	}
+	c.ack(id, notesChat)
+	c.mu.Lock()
+	c.reportArmed = true
+	c.mu.Unlock()
+	return flow{notesChat, reportTitle}, nil
 }
 
 // noteLoad posts "note" messages (a change each) until ctx ends; the
@@ -501,7 +547,7 @@ func (c *chaos) posts() (map[string]int, map[flow]int) {
 			replies[call.ActivityID]++
 		}
 		body := string(call.Body)
-		for _, want := range []string{"The Teams meeting is created", "The collaboration site is ready"} {
+		for _, want := range []string{"The Teams meeting is created", "The collaboration site is ready", reportTitle} {
 			if strings.Contains(body, want) {
 				posts[flow{call.ConversationID, want}]++
 			}
