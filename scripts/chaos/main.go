@@ -104,8 +104,8 @@ type chaos struct {
 	// reportArmed kills the bot when the weekly report's post reaches the
 	// connector; it waits for its minute apart from the rounds.
 	reportArmed bool
-	killd chan string
-	kills map[string]int // by kind
+	killd       chan string
+	kills       map[string]int // by kind
 
 	acked   map[string]string // activity id → conversation, for activities answered 200
 	ackedMu sync.Mutex
