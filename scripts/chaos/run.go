@@ -9,6 +9,7 @@ import (
 	"io"
 	"maps"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -22,7 +23,12 @@ import (
 
 // The kill moments, in turn: "random" kills at a random instant under
 // load; the others when the job kind's request has reached its fake.
-var scenarios = []string{"send", "event", "group", "random", "list", "random"}
+// "dead" is no kill: Graph refuses the group's create for good, and the
+// site's job must be dead-lettered and the chat told.
+var scenarios = []string{"send", "event", "group", "random", "list", "random", "dead"}
+
+// told is the post that says a site could not be set up.
+const told = "The collaboration site could not be set up."
 
 // result is what a run found; printed whether or not it passed.
 type result struct {
@@ -41,6 +47,7 @@ type result struct {
 	JobsFinished map[string]int // by kind
 	JobsDead     int
 	JobsLeft     int // due and neither finished nor dead
+	DeadTold     int // dead-lettered site jobs whose chat was told
 	Problems     []string
 }
 
@@ -76,7 +83,7 @@ func (r result) print(w io.Writer) {
 		kinds = append(kinds, fmt.Sprintf("%s %d", k, n))
 	}
 	slices.Sort(kinds)
-	fmt.Fprintf(w, "  jobs finished: %d (%s), dead-lettered: %d, left due: %d\n", fin, strings.Join(kinds, ", "), r.JobsDead, r.JobsLeft)
+	fmt.Fprintf(w, "  jobs finished: %d (%s), dead-lettered: %d (told: %d), left due: %d\n", fin, strings.Join(kinds, ", "), r.JobsDead, r.DeadTold, r.JobsLeft)
 	for _, p := range r.Problems {
 		fmt.Fprintln(w, "  PROBLEM:", p)
 	}
@@ -115,7 +122,19 @@ func (c *chaos) run(d time.Duration, maxKills int) (result, error) {
 	end := time.Now().Add(d)
 	for i := 0; c.killCount() < maxKills && time.Now().Before(end); i++ {
 		kind := scenarios[i%len(scenarios)]
+		roundStart := time.Now()
+		if kind == "dead" {
+			// Earlier site jobs must not meet the refusal meant for this
+			// one. (The report waits for its minute: not that one.)
+			c.drain(slices.DeleteFunc(slices.Clone(flows), func(f flow) bool { return f.want == reportTitle }), 30*time.Second)
+			c.graph.Fail(fakes.GraphFault{Method: http.MethodPost, Path: "/groups", Status: http.StatusForbidden, Code: "Authorization_RequestDenied",
+				Message: "Insufficient privileges to complete the operation."})
+		}
 		f, err := c.round(kind, i)
+		if kind == "dead" {
+			c.drain([]flow{f}, 30*time.Second)
+			c.graph.ClearFaults()
+		}
 		if f.conv != "" {
 			flows = append(flows, f)
 		}
@@ -132,7 +151,8 @@ func (c *chaos) run(d time.Duration, maxKills int) (result, error) {
 				return res, fmt.Errorf("restart after a kill: %w", err)
 			}
 		}
-		time.Sleep(time.Duration(300+c.rnd.IntN(700)) * time.Millisecond) // let load land between kills
+		fmt.Fprintf(os.Stderr, "round %d (%s): %s, kill %q\n", i, kind, time.Since(roundStart).Round(time.Millisecond), k)
+		time.Sleep(time.Duration(300+c.rndN(700)) * time.Millisecond) // let load land between kills
 	}
 	cancel()
 	load.Wait()
@@ -182,6 +202,9 @@ func (c *chaos) dead() bool {
 // waitKill waits for the armed kill (or makes the random one) and returns
 // its kind, "" when none came.
 func (c *chaos) waitKill(kind string) string {
+	if kind == "dead" {
+		return ""
+	}
 	if kind == "random" {
 		time.Sleep(time.Duration(100+c.rnd.IntN(1500)) * time.Millisecond)
 		c.mu.Lock()
@@ -220,6 +243,8 @@ func (c *chaos) round(kind string, i int) (flow, error) {
 	case "send", "random":
 		c.arm(kind)
 		return flow{}, nil
+	case "dead":
+		return flow{conv, told}, c.site(conv, i, kind)
 	case "event":
 		return flow{conv, "The Teams meeting is created"}, c.workshop(conv, i)
 	default: // group, list
@@ -547,7 +572,7 @@ func (c *chaos) posts() (map[string]int, map[flow]int) {
 			replies[call.ActivityID]++
 		}
 		body := string(call.Body)
-		for _, want := range []string{"The Teams meeting is created", "The collaboration site is ready", reportTitle} {
+		for _, want := range []string{"The Teams meeting is created", "The collaboration site is ready", reportTitle, told} {
 			if strings.Contains(body, want) {
 				posts[flow{call.ConversationID, want}]++
 			}
@@ -665,8 +690,24 @@ func (c *chaos) check(res *result, flows []flow, notesID string) {
 		problem("dead letters: %v", err)
 	}
 	res.JobsDead = len(dead)
+	wantDead := 0
+	for _, f := range flows {
+		if f.want == told {
+			wantDead++
+			if posts[f] > 0 {
+				res.DeadTold++
+			}
+		}
+	}
+	siteDead := 0
 	for _, j := range dead {
-		problem("job %d (%s) dead-lettered: %s", j.ID, j.Kind, j.LastError)
+		if j.Kind != "site.setup" {
+			problem("job %d (%s) dead-lettered: %s", j.ID, j.Kind, j.LastError)
+		}
+		siteDead++
+	}
+	if siteDead != wantDead {
+		problem("%d site jobs dead-lettered, want %d (one per refused site)", siteDead, wantDead)
 	}
 	// Open cleared every lease: whatever is due now was neither finished
 	// nor dead-lettered.
@@ -676,7 +717,7 @@ func (c *chaos) check(res *result, flows []flow, notesID string) {
 	}
 	res.JobsLeft = len(left)
 	for _, j := range left {
-		problem("job %d (%s) still due after the drain, attempt %d: %s", j.ID, j.Kind, j.Attempt, j.LastError)
+		problem("job %d (%s) still due after the drain, attempt %d: %s %.300s", j.ID, j.Kind, j.Attempt, j.LastError, j.Args)
 	}
 	res.JobsFinished = c.finishedJobs()
 }
