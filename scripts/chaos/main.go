@@ -104,6 +104,7 @@ type chaos struct {
 	// reportArmed kills the bot when the weekly report's post reaches the
 	// connector; it waits for its minute apart from the rounds.
 	reportArmed bool
+	reportAt    time.Time
 	killd       chan string
 	kills       map[string]int // by kind
 

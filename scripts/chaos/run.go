@@ -122,6 +122,11 @@ func (c *chaos) run(d time.Duration, maxKills int) (result, error) {
 	end := time.Now().Add(d)
 	for i := 0; c.killCount() < maxKills && time.Now().Before(end); i++ {
 		kind := scenarios[i%len(scenarios)]
+		if err := c.awaitReport(); err != nil {
+			cancel()
+			load.Wait()
+			return res, err
+		}
 		roundStart := time.Now()
 		if kind == "dead" {
 			// Earlier site jobs must not meet the refusal meant for this
@@ -372,9 +377,37 @@ func (c *chaos) scheduleReport() (flow, error) {
 	}
 	c.ack(id, notesChat)
 	c.mu.Lock()
-	c.reportArmed = true
+	c.reportArmed, c.reportAt = true, at
 	c.mu.Unlock()
 	return flow{notesChat, reportTitle}, nil
+}
+
+// awaitReport holds the rounds while the report's kill is near, so that
+// it does not cut a round's flow: it waits for that kill (at most 30 s)
+// and restarts the bot.
+func (c *chaos) awaitReport() error {
+	c.mu.Lock()
+	armed, at := c.reportArmed, c.reportAt
+	c.mu.Unlock()
+	if !armed || time.Until(at) > 5*time.Second {
+		return nil
+	}
+	deadline := time.After(time.Until(at) + 30*time.Second)
+wait:
+	for {
+		select {
+		case k := <-c.killd:
+			if k == "report" {
+				break wait
+			}
+		case <-deadline:
+			break wait
+		}
+	}
+	if c.dead() {
+		return c.start()
+	}
+	return nil
 }
 
 // noteLoad posts "note" messages (a change each) until ctx ends; the
