@@ -66,28 +66,7 @@ func findData(t *testing.T, card, verb string) map[string]any {
 // findTask is findData for the button of one task ("" any).
 func findTask(t *testing.T, card, verb, task string) map[string]any {
 	t.Helper()
-	var found map[string]any
-	var walk func(v any)
-	walk = func(v any) {
-		switch x := v.(type) {
-		case map[string]any:
-			if x["type"] == "Action.Execute" && x["verb"] == verb && found == nil {
-				if d, _ := x["data"].(map[string]any); task == "" || d["task"] == task {
-					found = d
-				}
-			}
-			for _, y := range x {
-				walk(y)
-			}
-		case []any:
-			for _, y := range x {
-				walk(y)
-			}
-		}
-	}
-	var m any
-	_ = json.Unmarshal([]byte(card), &m)
-	walk(m)
+	found := fakes.FindAction([]byte(card), verb, task)
 	if found == nil {
 		t.Fatalf("no %s button in %s", verb, card)
 	}
