@@ -9,7 +9,7 @@ import (
 )
 
 // unitStatusCommands are this file's commands (see Command); "status
-// <user>" is status's own Run, in conversation.go.
+// <user>" is status's own Run, in tasks.go.
 var unitStatusCommands = []Command{
 	{Name: "remediate", Usage: "remediate <from event> <to event>", Scopes: sharedScope,
 		Description: "Move the failed units of one migration event into another, in one step",
