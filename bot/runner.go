@@ -92,9 +92,15 @@ func retryDelay(attempt int) time.Duration {
 	return retrySchedule[attempt-1]
 }
 
-// bookkeepingTimeout bounds recording a job's outcome and telling the
+// BookkeepingTimeout bounds recording a job's outcome and telling the
 // people; it starts when the work has returned, however long that took.
-const bookkeepingTimeout = 30 * time.Second
+// A store's job lease must outlast DefaultJobTimeout plus this, or a slow
+// job's lease ends while it still runs and the job is claimed again.
+const BookkeepingTimeout = 30 * time.Second
+
+// DefaultJobTimeout is how long a job's work may take unless
+// Runner.JobTimeout says otherwise.
+const DefaultJobTimeout = 2 * time.Minute
 
 // JobNotice is what a kind's TellFunc is told about a failed attempt.
 type JobNotice struct {
@@ -127,7 +133,7 @@ type Runner struct {
 	Now          func() time.Time
 	Concurrency  int           // default 8
 	PollInterval time.Duration // longest sleep between claims; default 5s
-	JobTimeout   time.Duration // default 2m
+	JobTimeout   time.Duration // default DefaultJobTimeout
 
 	once        sync.Once
 	work        chan playbook.Job
@@ -149,7 +155,7 @@ func (r *Runner) init() {
 			r.PollInterval = 5 * time.Second
 		}
 		if r.JobTimeout <= 0 {
-			r.JobTimeout = 2 * time.Minute
+			r.JobTimeout = DefaultJobTimeout
 		}
 		if r.Now == nil {
 			r.Now = time.Now
@@ -311,7 +317,7 @@ func (r *Runner) run(j playbook.Job) {
 	// than any bookkeeping budget (Graph waiting out a Retry-After in
 	// place), must still have its failure recorded, or its attempts never
 	// advance and it is claimed again every lease, for ever.
-	ctx, cancel := context.WithTimeout(context.Background(), bookkeepingTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), BookkeepingTimeout)
 	defer cancel()
 	var perm *permanentError
 	if errors.As(err, &perm) {

@@ -559,8 +559,8 @@ func TestRunnerRecordsFailureAfterLongWork(t *testing.T) {
 	if ev := s.next(t); ev.op != "retry" {
 		t.Fatalf("runner reported %+v; want a retry", ev)
 	}
-	if left := s.left.Load(); time.Duration(left) < bookkeepingTimeout-work/2 {
-		t.Errorf("the failure was recorded with %s of its budget left; want about %s", time.Duration(left), bookkeepingTimeout)
+	if left := s.left.Load(); time.Duration(left) < BookkeepingTimeout-work/2 {
+		t.Errorf("the failure was recorded with %s of its budget left; want about %s", time.Duration(left), BookkeepingTimeout)
 	}
 }
 

@@ -20,7 +20,7 @@ import (
 // Defaults used where Options leaves a field zero.
 const (
 	DefaultTimeout     = time.Second     // wait for the file lock
-	DefaultJobLease    = 2 * time.Minute // how long a claimed job is reserved
+	DefaultJobLease    = 3 * time.Minute // how long a claimed job is reserved: longer than a job may run (bot.DefaultJobTimeout plus its bookkeeping)
 	DefaultMaxAttempts = 8               // attempts before a job is dead-lettered
 )
 

@@ -45,7 +45,7 @@ var envVars = []struct{ name, meaning, def string }{
 	{"BotOpenIdMetadata", "OpenID metadata URL for inbound tokens", botframework.PublicOpenIDMetadata},
 	{"MVMBOT_STORE", "the store: a bbolt file path, or a postgres:// URL for several replicas (docs/deploy.md)", "empty: bbolt at MVMBOT_DB"},
 	{"MVMBOT_DB", "bbolt database file", "mvmbot.db"},
-	{"MVMBOT_JOB_LEASE", "how long a claimed job is reserved for its process; a job of a replica that died runs again after it", "2m"},
+	{"MVMBOT_JOB_LEASE", "how long a claimed job is reserved for its process; a job of a replica that died runs again after it; keep it longer than a job may run (2m30s)", "3m"},
 	{"GRAPH_BASE_URL", "Microsoft Graph root", "https://graph.microsoft.com/v1.0"},
 	{"AZURE_AUTHORITY_HOST", "Entra authority (sovereign clouds, tests); turns instance discovery off", "the public cloud"},
 	{"MVMBOT_LOG_FORMAT", "text or json", "text on a terminal, else json"},
@@ -93,7 +93,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if v := strings.TrimSpace(getenv("MVMBOT_JOB_LEASE")); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < time.Second {
-			return c, fmt.Errorf("MVMBOT_JOB_LEASE %q: want a duration of a second or more, like 2m", v)
+			return c, fmt.Errorf("MVMBOT_JOB_LEASE %q: want a duration of a second or more, like 3m", v)
 		}
 		c.JobLease = d
 	}

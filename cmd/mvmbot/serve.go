@@ -145,6 +145,11 @@ func (m *Main) newRunner(cfg config, db *openedStore, gc graphClients, connector
 	// worker commits rather than when their lease ends.
 	workers := bot.Workers{}
 	runner := &bot.Runner{Store: db, Workers: workers, Log: log}
+	if run := bot.DefaultJobTimeout + bot.BookkeepingTimeout; cfg.JobLease > 0 && cfg.JobLease <= run {
+		// Tests and the chaos run shorten the lease on purpose; in a
+		// deployment it makes a slow job run twice.
+		log.Warn("MVMBOT_JOB_LEASE is shorter than a job may run: a slow job can be claimed again while it runs", "lease", cfg.JobLease, "jobMayRun", run)
+	}
 	env := bot.WorkerEnv{Store: db, Log: log, Runner: runner}
 	// One MigrationJobs both works the weekly reports and escalation
 	// reminders and keeps them queued.

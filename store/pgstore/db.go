@@ -17,7 +17,7 @@ import (
 // Defaults used where Options leaves a field zero; the same as the bbolt
 // store's.
 const (
-	DefaultJobLease    = 2 * time.Minute
+	DefaultJobLease    = 3 * time.Minute // as on bbolt: longer than a job may run
 	DefaultMaxAttempts = 8
 
 	// DefaultMaxConns is the pool size: a turn holds a connection for a
