@@ -5,12 +5,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
 
 	"github.com/mvmbot/mvmbot/playbook"
+	"github.com/mvmbot/mvmbot/store/input"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -48,24 +48,8 @@ import (
 // t.Engagement has no ID, a member without id, or a Version other than
 // t.ExpectVersion+1.
 func (db *DB) CommitTurn(ctx context.Context, t playbook.Turn) (jobs []playbook.Job, dup *playbook.Result, err error) {
-	if t.Ref != nil {
-		if err := validateRef(*t.Ref); err != nil {
-			return nil, nil, fmt.Errorf("commit turn: %w", err)
-		}
-	}
-	if t.Result.Status < 0 || t.Result.Status > 999 {
-		return nil, nil, fmt.Errorf("commit turn: %w", playbook.Errorf(playbook.EINVALID, "The result status %d is not an HTTP status.", t.Result.Status))
-	}
-	if len(t.Result.Body) > 0 && !json.Valid(t.Result.Body) {
-		return nil, nil, fmt.Errorf("commit turn: %w", playbook.Errorf(playbook.EINVALID, "The result body is not valid JSON."))
-	}
-	if err := validateJobs(t.Jobs); err != nil {
+	if err := input.Turn(t); err != nil {
 		return nil, nil, fmt.Errorf("commit turn: %w", err)
-	}
-	if t.Engagement != nil {
-		if err := validateEngagement(t.Engagement, t.ExpectVersion); err != nil {
-			return nil, nil, fmt.Errorf("commit turn: %w", err)
-		}
 	}
 	now := db.clock()
 	var pk []byte

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/mvmbot/mvmbot/playbook"
 	bolt "go.etcd.io/bbolt"
@@ -173,24 +172,6 @@ func getEngagement(tx *bolt.Tx, id string) (*playbook.Engagement, error) {
 		return nil, playbook.Errorf(playbook.ENOTFOUND, "No engagement %q.", id)
 	}
 	return e, nil
-}
-
-// validateEngagement checks what can be checked before a transaction.
-func validateEngagement(e *playbook.Engagement, expect int) error {
-	switch {
-	case strings.TrimSpace(e.ID) == "":
-		return playbook.Errorf(playbook.EINVALID, "An engagement needs an ID.")
-	case expect < 0:
-		return playbook.Errorf(playbook.EINVALID, "ExpectVersion %d is negative.", expect)
-	case e.Version != expect+1:
-		return playbook.Errorf(playbook.EINVALID, "Engagement %s is saved as version %d, so its Version must be %d, not %d.", e.ID, expect+1, expect+1, e.Version)
-	}
-	for _, m := range e.Members {
-		if m.ID == "" || strings.IndexByte(m.ID, memberSep) >= 0 {
-			return playbook.Errorf(playbook.EINVALID, "Engagement %s has a member without a valid id.", e.ID)
-		}
-	}
-	return nil
 }
 
 // errStale is the conflict of an engagement saved from an old version.

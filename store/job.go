@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"time"
 
 	"github.com/mvmbot/mvmbot/playbook"
+	"github.com/mvmbot/mvmbot/store/input"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -41,7 +41,7 @@ import (
 // Returns EINVALID, and inserts nothing, when a job has an empty Kind, Args
 // that are not valid JSON, or a negative MaxAttempts.
 func (db *DB) Enqueue(ctx context.Context, jobs ...playbook.Job) ([]playbook.Job, error) {
-	if err := validateJobs(jobs); err != nil {
+	if err := input.Jobs(jobs); err != nil {
 		return nil, fmt.Errorf("enqueue: %w", err)
 	}
 	now := db.clock()
@@ -362,21 +362,6 @@ func (db *DB) Pending(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("count pending jobs: %w", err)
 	}
 	return n, nil
-}
-
-func validateJobs(jobs []playbook.Job) error {
-	for i, j := range jobs {
-		if j.Kind == "" {
-			return playbook.Errorf(playbook.EINVALID, "Job %d has no kind.", i)
-		}
-		if len(j.Args) > 0 && !json.Valid(j.Args) {
-			return playbook.Errorf(playbook.EINVALID, "Job %d has arguments that are not valid JSON.", i)
-		}
-		if j.MaxAttempts < 0 {
-			return playbook.Errorf(playbook.EINVALID, "Job %d has a negative maximum of attempts.", i)
-		}
-	}
-	return nil
 }
 
 // insertJobs queues copies of in (see Enqueue) and returns the copies it

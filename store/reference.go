@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/mvmbot/mvmbot/playbook"
+	"github.com/mvmbot/mvmbot/store/input"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -14,7 +15,7 @@ import (
 // ref.Key. UpdatedAt is set to now when zero. Returns EINVALID when ref.Key
 // is empty.
 func (db *DB) PutRef(ctx context.Context, ref playbook.ConversationRef) error {
-	if err := validateRef(ref); err != nil {
+	if err := input.Ref(ref); err != nil {
 		return fmt.Errorf("put ref: %w", err)
 	}
 	now := db.clock()
@@ -62,13 +63,6 @@ func (db *DB) Refs(ctx context.Context) ([]playbook.ConversationRef, error) {
 		return nil, fmt.Errorf("list refs: %w", err)
 	}
 	return refs, nil
-}
-
-func validateRef(ref playbook.ConversationRef) error {
-	if ref.Key == "" {
-		return playbook.Errorf(playbook.EINVALID, "A conversation reference needs a key.")
-	}
-	return nil
 }
 
 // putRef upserts ref; the caller has validated it.

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/mvmbot/mvmbot/playbook"
+	"github.com/mvmbot/mvmbot/store/input"
 )
 
 // The durable job queue, with the bbolt store's contract (store/job.go):
@@ -53,7 +54,7 @@ func scanJob(row pgx.Row, leased bool) (playbook.Job, error) {
 // inserted, in the order given; a job whose Key is queued already is
 // skipped. See the bbolt store's Enqueue for every rule.
 func (db *DB) Enqueue(ctx context.Context, jobs ...playbook.Job) ([]playbook.Job, error) {
-	if err := validateJobs(jobs); err != nil {
+	if err := input.Jobs(jobs); err != nil {
 		return nil, fmt.Errorf("enqueue: %w", err)
 	}
 	now := db.clock()

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/mvmbot/mvmbot/playbook"
+	"github.com/mvmbot/mvmbot/store/input"
 )
 
 // errDup ends a turn's transaction when its activity was handled already:
@@ -39,7 +40,7 @@ var errDup = errors.New("duplicate activity")
 // and the reference's read, then the writes with COMMIT: two round trips
 // for a turn without an engagement, where one per statement took five.
 func (db *DB) CommitTurn(ctx context.Context, t playbook.Turn) (jobs []playbook.Job, dup *playbook.Result, err error) {
-	if err := validateTurn(t); err != nil {
+	if err := input.Turn(t); err != nil {
 		return nil, nil, fmt.Errorf("commit turn: %w", err)
 	}
 	if err := db.usable(ctx); err != nil {
@@ -262,7 +263,7 @@ func (db *DB) SweepProcessed(ctx context.Context, olderThan time.Time) (int, err
 // ref.Key. UpdatedAt is set to now when zero. Returns EINVALID when ref.Key
 // is empty.
 func (db *DB) PutRef(ctx context.Context, ref playbook.ConversationRef) error {
-	if err := validateRef(ref); err != nil {
+	if err := input.Ref(ref); err != nil {
 		return fmt.Errorf("put ref: %w", err)
 	}
 	now := db.clock()

@@ -1,4 +1,8 @@
-package pgstore
+// Package input holds the rules both store backends apply to what they are
+// given, before any transaction: the bbolt store (package store) and the
+// PostgreSQL one (package pgstore) refuse the same records with the same
+// sentences, and store/storetest holds both to them.
+package input
 
 import (
 	"encoding/json"
@@ -7,13 +11,11 @@ import (
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
-// The input rules are the bbolt store's (store/dedup.go, job.go,
-// engagement.go), checked before any transaction; storetest holds both
-// backends to them.
-
-func validateTurn(t playbook.Turn) error {
+// Turn checks a turn's reference, result, jobs and engagement (see the
+// functions below): EINVALID with a sentence for the first that is wrong.
+func Turn(t playbook.Turn) error {
 	if t.Ref != nil {
-		if err := validateRef(*t.Ref); err != nil {
+		if err := Ref(*t.Ref); err != nil {
 			return err
 		}
 	}
@@ -23,23 +25,26 @@ func validateTurn(t playbook.Turn) error {
 	if len(t.Result.Body) > 0 && !json.Valid(t.Result.Body) {
 		return playbook.Errorf(playbook.EINVALID, "The result body is not valid JSON.")
 	}
-	if err := validateJobs(t.Jobs); err != nil {
+	if err := Jobs(t.Jobs); err != nil {
 		return err
 	}
 	if t.Engagement != nil {
-		return validateEngagement(t.Engagement, t.ExpectVersion)
+		return Engagement(t.Engagement, t.ExpectVersion)
 	}
 	return nil
 }
 
-func validateRef(ref playbook.ConversationRef) error {
+// Ref checks a conversation reference: it needs a key.
+func Ref(ref playbook.ConversationRef) error {
 	if ref.Key == "" {
 		return playbook.Errorf(playbook.EINVALID, "A conversation reference needs a key.")
 	}
 	return nil
 }
 
-func validateJobs(jobs []playbook.Job) error {
+// Jobs checks jobs to queue: each has a kind, arguments that are JSON,
+// and no negative maximum of attempts.
+func Jobs(jobs []playbook.Job) error {
 	for i, j := range jobs {
 		switch {
 		case j.Kind == "":
@@ -53,7 +58,10 @@ func validateJobs(jobs []playbook.Job) error {
 	return nil
 }
 
-func validateEngagement(e *playbook.Engagement, expect int) error {
+// Engagement checks an engagement saved over version expect: it has an
+// ID, its Version is expect+1, and every member has an id without a NUL
+// byte (the bbolt store's index keys separate ids with one).
+func Engagement(e *playbook.Engagement, expect int) error {
 	switch {
 	case strings.TrimSpace(e.ID) == "":
 		return playbook.Errorf(playbook.EINVALID, "An engagement needs an ID.")
