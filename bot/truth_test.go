@@ -117,7 +117,7 @@ func TestNoDoneWhileTheWorkshopIsScheduled(t *testing.T) {
 	refusedDone(t, c, mo, "1635", "1635 completes when its workshop, scheduled for "+start.Format("2 Jan 2006 15:04")+" UTC, is marked held", "workshops")
 	// Nor recorded as held elsewhere while mvmbot has it scheduled.
 	before := c.engagement()
-	if s := text(c.say(mo, "workshop 1635 held elsewhere a call")); !strings.Contains(s, "has a workshop scheduled in mvmbot") {
+	if s := text(c.say(mo, "workshop 1635 held elsewhere a call")); !strings.Contains(s, "has a workshop scheduled on the workshops card") {
 		t.Errorf("held elsewhere while scheduled: %q", s)
 	}
 	assertUnchanged(t, c, before)

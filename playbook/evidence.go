@@ -216,7 +216,7 @@ func MarkHeldElsewhere(e *Engagement, actorID, ref, reason string, now time.Time
 		return Task{}, err
 	}
 	if w := e.WorkshopOf(t.Key); w != nil && (w.Status == WorkshopScheduled || w.Status == WorkshopScheduling) {
-		return Task{}, Errorf(EINVALID, "%s has a workshop scheduled in mvmbot: mark that one held on the workshops card once it has taken place, or cancel it first.", t.Ref())
+		return Task{}, Errorf(EINVALID, "%s has a workshop scheduled on the workshops card: mark that one held there once it has taken place, or cancel it first.", t.Ref())
 	}
 	if bs := openNeeds(e, t); len(bs) > 0 {
 		return Task{}, Errorf(EINVALID, "%s waits for %s. Those come first.", t.Ref(), e.describeBlockers(bs))

@@ -26,7 +26,7 @@ func TestMarkWorkshopHeld(t *testing.T) {
 	_, _, err = MarkWorkshopHeld(e, idCustomer, WorkshopTogether, start)
 	wantErr(t, err, EFORBIDDEN, "schedule workshops or mark them held")
 	_, err = MarkHeldElsewhere(e, idMST, "1635", "a Teams call", t0)
-	wantErr(t, err, EINVALID, "has a workshop scheduled in mvmbot")
+	wantErr(t, err, EINVALID, "has a workshop scheduled on the workshops card")
 	refusalUnchanged(t, before, e)
 
 	done, left, err := MarkWorkshopHeld(e, idFRP, WorkshopTogether, start.Add(time.Hour))
