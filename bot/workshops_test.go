@@ -115,8 +115,14 @@ func TestWorkshopCreateJob(t *testing.T) {
 			t.Errorf("attendees %v lack %s", invited, want)
 		}
 	}
-	if s := postedText(t, h, "The Teams meeting is created"); !strings.Contains(s, "meetup-join/1") {
+	s := postedText(t, h, "The Teams meeting is created")
+	if !strings.Contains(s, "meetup-join/1") || !strings.Contains(s, "you are invited") {
 		t.Errorf("invitation: %s", s)
+	}
+	for _, p := range []person{mo, cy, vi} {
+		if !strings.Contains(s, `"mentioned":{"id":"`+p.id+`"`) {
+			t.Errorf("the invitation does not mention %s: %s", p.name, s)
+		}
 	}
 	// The slot is 23 h away: the 24 h reminder has passed, the 1 h one is
 	// queued; two days earlier both are.
@@ -336,6 +342,13 @@ func TestWorkshopInvitationReachesInvitees(t *testing.T) {
 	s := cardText(t, replyCard(t, c.say(cy, "workshops")))
 	if !strings.Contains(s, `"url":"`+link+`"`) || !strings.Contains(s, "Add to calendar") {
 		t.Errorf("the customer's workshops card lacks the Add to calendar link %s: %s", link, s)
+	}
+	// In the customer's own personal chat too.
+	p := h.message(c.nextID(), "workshops")
+	p["from"] = map[string]any{"id": cy.id, "name": cy.name}
+	p["conversation"] = map[string]any{"id": "a:cy-personal", "conversationType": "personal", "tenantId": "tenant-1"}
+	if s := cardText(t, replyCard(t, c.post(p))); !strings.Contains(s, `"url":"`+link+`"`) {
+		t.Errorf("the customer's personal workshops card lacks the link %s: %s", link, s)
 	}
 	if u, err := url.Parse(link); err != nil || u.Scheme != "http" || u.Host == "" {
 		t.Errorf("link %q is not absolute: %v", link, err)
