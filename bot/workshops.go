@@ -99,7 +99,7 @@ func (t *turn) workshops(d cards.ActionData, notice string, attention bool) (ans
 
 func (t *turn) workshopsCard(e *playbook.Engagement, notice string, attention bool) *cards.Card {
 	can := playbook.Can(e, t.a.From.ID, playbook.ActionWorkshop, nil) == nil
-	return cards.Workshops(e, cards.WorkshopsView{Notice: notice, Attention: attention, CanSchedule: can})
+	return cards.Workshops(e, cards.WorkshopsView{Notice: notice, Attention: attention, CanSchedule: can, ICSBase: t.c.BaseURL})
 }
 
 // workshopEngagement is the engagement of a workshop command or button:
@@ -109,6 +109,13 @@ func (t *turn) workshopEngagement(d cards.ActionData) (*playbook.Engagement, err
 		return t.target(d)
 	}
 	if t.personal() {
+		// An invitee's own view: their one open engagement's workshops,
+		// with the Add to calendar links.
+		if t.needStore() == nil {
+			if es, err := t.mine(); err == nil && len(es) == 1 {
+				return es[0], nil
+			}
+		}
 		return nil, playbook.Errorf(playbook.EINVALID, "Workshops are scheduled in the engagement's channel or group chat: type **workshops** there.")
 	}
 	return t.here()
@@ -344,7 +351,24 @@ func (t *turn) workshopPick(d cards.ActionData, raw json.RawMessage) (answer, er
 	if w.Status == playbook.WorkshopScheduling {
 		return t.saveWorkshops(e, answer{card: t.workshopsCard(e, "Scheduling… I am creating the Teams meeting; the invitation follows here.", false)})
 	}
-	return t.saveWorkshops(e, answer{card: t.invitation(e, w, "The workshop is "+verb+".")})
+	ans := t.withPosts(e, answer{card: t.invitation(e, w, "The workshop is "+verb+".")}, invitationPost(e, w, t.invitation(e, w, "")))
+	return t.saveWorkshops(e, ans)
+}
+
+// invitationPost is the invitation card of w posted as a new message that
+// @mentions the invitees who are members of the engagement, so Teams
+// notifies them (the others get the invitation by mail or the .ics).
+func invitationPost(e *playbook.Engagement, w playbook.Workshop, card *cards.Card) Outgoing {
+	var ms []playbook.Member
+	for _, m := range e.Members {
+		if slices.ContainsFunc(w.Attendees, func(a playbook.Attendee) bool { return m.Email != "" && strings.EqualFold(a.Email, m.Email) }) {
+			ms = append(ms, m)
+		}
+	}
+	out := cardReply(card)
+	out.TextFormat = "markdown"
+	out.Text, out.Entities = mentionText(ms, "you are invited to the workshop **"+cards.WorkshopTitle(w.Key)+"**.")
+	return out
 }
 
 // invitation is the invitation card of w as the person sees it.
@@ -709,9 +733,9 @@ func (w *WorkshopJobs) workCreate(ctx context.Context, j playbook.Job, args work
 		}
 		v := cards.InvitationView{Notice: "The Teams meeting is created and the invitations are sent.", Now: w.now(), CanAct: true, Graph: true, ICSPath: "/ics/" + up.Token}
 		if w.BaseURL != "" {
-			v.ICSURL = w.BaseURL + v.ICSPath
+			v.ICSURL = strings.TrimRight(w.BaseURL, "/") + v.ICSPath
 		}
-		send, err := w.proactive(ctx, e, workshopJobKey("workshop.send", a), cardReply(cards.Invitation(e, up, v)))
+		send, err := w.proactive(ctx, e, workshopJobKey("workshop.send", a), invitationPost(e, up, cards.Invitation(e, up, v)))
 		if err != nil {
 			return err
 		}

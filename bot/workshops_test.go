@@ -2,7 +2,10 @@ package bot_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"maps"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -112,8 +115,14 @@ func TestWorkshopCreateJob(t *testing.T) {
 			t.Errorf("attendees %v lack %s", invited, want)
 		}
 	}
-	if s := postedText(t, h, "The Teams meeting is created"); !strings.Contains(s, "meetup-join/1") {
+	s := postedText(t, h, "The Teams meeting is created")
+	if !strings.Contains(s, "meetup-join/1") || !strings.Contains(s, "you are invited") {
 		t.Errorf("invitation: %s", s)
+	}
+	for _, p := range []person{mo, cy, vi} {
+		if !strings.Contains(s, `"mentioned":{"id":"`+p.id+`"`) {
+			t.Errorf("the invitation does not mention %s: %s", p.name, s)
+		}
 	}
 	// The slot is 23 h away: the 24 h reminder has passed, the 1 h one is
 	// queued; two days earlier both are.
@@ -269,5 +278,79 @@ func TestWorkshopCancelForbidden(t *testing.T) {
 	e := c.engagement()
 	if js, _ := jobs.Jobs(e); len(js) != 0 || e.Workshop("hub-workshop").CancelEvent {
 		t.Errorf("cancel still pending: %+v", js)
+	}
+}
+
+// TestWorkshopInvitationReachesInvitees: in local mode a picked slot posts
+// the invitation with an @mention of each invitee who is a member, and an
+// invitee who may not schedule sees an Add to calendar link to the .ics in
+// the workshops card, an absolute URL on the local base.
+func TestWorkshopInvitationReachesInvitees(t *testing.T) {
+	h := newHarness(t, harnessOpts{auth: true, now: func() time.Time { return qNow }})
+	c := &conv{t: t, h: h}
+	setUp(t, c)
+	assessed(t, c)
+	h.srv.Handler = bot.Conversation{Engagements: h.db, Now: func() time.Time { return qNow }, BaseURL: "http://localhost:3978"}
+	d := map[string]any{"engagement": c.engagement().ID, "task": "hub-workshop"}
+	slots := c.click(mo, "workshopSlots", withInputs(d, scheduleForm)).card(t)
+	c.click(mo, "workshopPick", pickSlot(t, slots, "hub-workshop", 0))
+	w := c.engagement().Workshop("hub-workshop")
+	if w == nil || w.Status != playbook.WorkshopScheduled || w.Token == "" {
+		t.Fatalf("workshop = %+v", w)
+	}
+	link := "http://localhost:3978/ics/" + w.Token
+
+	var post struct {
+		Text     string           `json:"text"`
+		Entities []map[string]any `json:"entities"`
+	}
+	var body string
+	deadline := time.Now().Add(10 * time.Second)
+	for body == "" && time.Now().Before(deadline) {
+		for _, call := range h.conn.Calls() {
+			if strings.Contains(string(call.Body), "you are invited") {
+				body = string(call.Body)
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := json.Unmarshal([]byte(body), &post); err != nil {
+		t.Fatal(err)
+	}
+	mentioned := map[string]bool{}
+	for _, en := range post.Entities {
+		if m, ok := en["mentioned"].(map[string]any); ok && en["type"] == "mention" && strings.Contains(post.Text, en["text"].(string)) {
+			mentioned[m["id"].(string)] = true
+		}
+	}
+	// The invitees who are members, as the workshop lists them.
+	want := map[string]bool{}
+	for _, m := range c.engagement().Members {
+		for _, a := range w.Attendees {
+			if m.Email != "" && strings.EqualFold(a.Email, m.Email) {
+				want[m.ID] = true
+			}
+		}
+	}
+	if len(want) == 0 || !maps.Equal(mentioned, want) {
+		t.Errorf("mentioned %v, want %v: %s", mentioned, want, body)
+	}
+	if !strings.Contains(body, link) {
+		t.Errorf("posted invitation lacks the link %s: %s", link, body)
+	}
+
+	s := cardText(t, replyCard(t, c.say(cy, "workshops")))
+	if !strings.Contains(s, `"url":"`+link+`"`) || !strings.Contains(s, "Add to calendar") {
+		t.Errorf("the customer's workshops card lacks the Add to calendar link %s: %s", link, s)
+	}
+	// In the customer's own personal chat too.
+	p := h.message(c.nextID(), "workshops")
+	p["from"] = map[string]any{"id": cy.id, "name": cy.name}
+	p["conversation"] = map[string]any{"id": "a:cy-personal", "conversationType": "personal", "tenantId": "tenant-1"}
+	if s := cardText(t, replyCard(t, c.post(p))); !strings.Contains(s, `"url":"`+link+`"`) {
+		t.Errorf("the customer's personal workshops card lacks the link %s: %s", link, s)
+	}
+	if u, err := url.Parse(link); err != nil || u.Scheme != "http" || u.Host == "" {
+		t.Errorf("link %q is not absolute: %v", link, err)
 	}
 }

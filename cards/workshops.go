@@ -65,6 +65,10 @@ type WorkshopsView struct {
 	Notice      string
 	Attention   bool
 	CanSchedule bool // the person may schedule (playbook.CanScheduleWorkshop)
+	// ICSBase is the absolute root of the .ics links (/ics/{token}): a
+	// scheduled workshop's row gets an Add to calendar link for everyone
+	// invited, not only those who may schedule; "" shows none.
+	ICSBase string
 }
 
 func workshopButton(title, verb string, e *playbook.Engagement, key string) Element {
@@ -82,7 +86,7 @@ func Workshops(e *playbook.Engagement, v WorkshopsView) *Card {
 	tasks := playbook.WorkshopTasks(e)
 	together := e.Workshop(playbook.WorkshopTogether)
 	if together != nil && together.Status != playbook.WorkshopCancelled {
-		body = append(body, workshopRow(e, *together, v.CanSchedule)...)
+		body = append(body, workshopRow(e, *together, v)...)
 	}
 	for _, t := range tasks {
 		w := e.WorkshopOf(t.Key)
@@ -93,7 +97,7 @@ func Workshops(e *playbook.Engagement, v WorkshopsView) *Card {
 		if w != nil {
 			row = *w
 		}
-		body = append(body, workshopRow(e, row, v.CanSchedule)...)
+		body = append(body, workshopRow(e, row, v)...)
 	}
 	hasCredential := false
 	for _, t := range tasks {
@@ -112,7 +116,7 @@ func Workshops(e *playbook.Engagement, v WorkshopsView) *Card {
 	return c
 }
 
-func workshopRow(e *playbook.Engagement, w playbook.Workshop, canSchedule bool) []Element {
+func workshopRow(e *playbook.Engagement, w playbook.Workshop, v WorkshopsView) []Element {
 	head := WorkshopTitle(w.Key)
 	if ids := workshopIDs(e, w); ids != "" {
 		head += " (" + ids + ")"
@@ -124,14 +128,20 @@ func workshopRow(e *playbook.Engagement, w playbook.Workshop, canSchedule bool) 
 		}
 	}
 	out := []Element{Heading(head), Text(WorkshopState(w))}
-	if !canSchedule {
-		return out
+	var acts []Element
+	if w.Status == playbook.WorkshopScheduled && w.Token != "" && v.ICSBase != "" {
+		acts = append(acts, Element{{"type", "Action.OpenUrl"}, {"title", "Add to calendar"}, {"url", strings.TrimRight(v.ICSBase, "/") + "/ics/" + w.Token}})
 	}
-	switch w.Status {
-	case playbook.WorkshopNotScheduled, playbook.WorkshopProposed, playbook.WorkshopCancelled:
-		out = append(out, Actions(workshopButton("Schedule", VerbWorkshopSchedule, e, w.Key)))
-	case playbook.WorkshopScheduled:
-		out = append(out, Actions(workshopButton("Reschedule", VerbWorkshopSchedule, e, w.Key), workshopButton("Cancel", VerbWorkshopCancel, e, w.Key)))
+	if v.CanSchedule {
+		switch w.Status {
+		case playbook.WorkshopNotScheduled, playbook.WorkshopProposed, playbook.WorkshopCancelled:
+			acts = append(acts, workshopButton("Schedule", VerbWorkshopSchedule, e, w.Key))
+		case playbook.WorkshopScheduled:
+			acts = append(acts, workshopButton("Reschedule", VerbWorkshopSchedule, e, w.Key), workshopButton("Cancel", VerbWorkshopCancel, e, w.Key))
+		}
+	}
+	if len(acts) > 0 {
+		out = append(out, Actions(acts...))
 	}
 	return out
 }

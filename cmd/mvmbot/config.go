@@ -131,6 +131,17 @@ func loadConfig(getenv func(string) string) (config, error) {
 // so the Agents Playground can talk to the bot.
 func (c config) localMode() bool { return c.AppID == "" }
 
+// linkBase is the root of the links the bot hands out (the .ics
+// invitations, the reporting feed): MVMBOT_PUBLIC_URL, else in local mode
+// the loopback address it listens on, so a link is one a person can click
+// on this machine; "" otherwise (the cards show the path).
+func (c config) linkBase() string {
+	if c.PublicURL == "" && c.localMode() {
+		return "http://localhost:" + c.Port
+	}
+	return c.PublicURL
+}
+
 func (c config) identity() identity.Config {
 	return identity.Config{
 		AppID:         c.AppID,

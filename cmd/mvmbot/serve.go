@@ -62,7 +62,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	connector := &botframework.Connector{HTTP: connectorClient(), Log: log}
-	srv := &bot.Server{Store: db, Handler: bot.Conversation{Engagements: db, Roster: connector, Refs: db, Workshops: gc.workshops, Sites: gc.sites, Organizer: cfg.Organizer, BaseURL: cfg.PublicURL}, Reports: db, Log: log}
+	srv := &bot.Server{Store: db, Handler: bot.Conversation{Engagements: db, Roster: connector, Refs: db, Workshops: gc.workshops, Sites: gc.sites, Organizer: cfg.Organizer, BaseURL: cfg.linkBase()}, Reports: db, Log: log}
 	host := "" // all interfaces
 	if cfg.localMode() {
 		host = "127.0.0.1"
@@ -157,7 +157,7 @@ func (m *Main) newRunner(cfg config, db *openedStore, gc graphClients, connector
 	// WorkshopJobs creates the workshops' Teams meetings and posts their
 	// reminders (issue 6); it queues its jobs every few seconds, so a
 	// picked slot is booked soon after the click.
-	workshopJobs := &bot.WorkshopJobs{WorkerEnv: env, Graph: gc.workshops, Organizer: cfg.Organizer, BaseURL: cfg.PublicURL}
+	workshopJobs := &bot.WorkshopJobs{WorkerEnv: env, Graph: gc.workshops, Organizer: cfg.Organizer, BaseURL: cfg.linkBase()}
 	// SiteJobs sets up the collaboration site and writes the issue tracker
 	// (issue 7); its jobs are queued by the turns that need them. Tests
 	// give it their clock (Main.Now).
