@@ -301,7 +301,15 @@ func (c *checker) workshop() error {
 	if !strings.Contains(mustJSON(booked), "/ics/") {
 		return fmt.Errorf("booking answered a card without the calendar file: %s", mustJSON(booked))
 	}
-	fmt.Println("ok   group chat: workshops -> Schedule -> slots -> picked, invitation with .ics")
+	// The invitation is also posted to the chat, for the invitees.
+	post, err := c.nextFromBot()
+	if err != nil {
+		return fmt.Errorf("invitation post: %w", err)
+	}
+	if err := isCard(post); err != nil || !strings.Contains(mustJSON(post.Log.Request.Body.Attachments), "/ics/") {
+		return fmt.Errorf("invitation post: %v %s", err, mustJSON(post.Log.Request.Body.Attachments))
+	}
+	fmt.Println("ok   group chat: workshops -> Schedule -> slots -> picked, invitation with .ics, posted to the chat")
 	return c.issue()
 }
 
