@@ -112,10 +112,9 @@ func (t *turn) surveySubmit(d cards.ActionData, raw json.RawMessage) (answer, er
 	if err != nil {
 		return answer{}, err
 	}
-	score := sv.Score
-	if _, err := playbook.RecordSurvey(e, t.a.From.ID, score, sv.Comment, "", t.now); err != nil {
+	if _, err := playbook.RecordSurvey(e, t.a.From.ID, sv.Score, sv.Comment, "", t.now); err != nil {
 		return answer{}, err
 	}
 	bump(e)
-	return save(e, answer{card: cards.Message("Thank you", fmt.Sprintf("Your answer (%d) was recorded. You may answer again: your latest answer counts.", score))}), nil
+	return save(e, answer{card: cards.Message("Thank you", fmt.Sprintf("Your answer (%d) was recorded. You may answer again: your latest answer counts.", sv.Score))}), nil
 }
