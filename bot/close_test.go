@@ -66,6 +66,11 @@ func TestCloseOut(t *testing.T) {
 		t.Errorf("waive without a reason: %d %s", got.StatusCode, got.Value)
 	}
 	card = c.click(vi, "closeWaive", with(waive, map[string]any{"waive-dns-mail-flow": "the customer's own IT does DNS"})).card(t)
+	// No events ran: the events item is not done by itself, it is waived.
+	if strings.Contains(cardText(t, card), `"verb":"closeOut"`) {
+		t.Errorf("Close offered with no migration events and the item not waived")
+	}
+	card = c.click(vi, "closeWaive", with(action(t, card, "closeWaive", "events"), map[string]any{"waive-events": "the customer migrated on their own"})).card(t)
 	closeOut := action(t, card, "closeOut", "")
 
 	// In an IMAP engagement the MVM closes, not the lead; tasks are open,

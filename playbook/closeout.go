@@ -88,14 +88,18 @@ func CloseChecklist(e *Engagement) []CloseItem {
 		switch it.key {
 		case CloseEvents:
 			c.Auto = true
+			// The same rule as 1871's evidence: no events is not "all done".
+			c.Done = eventsFinished(e)
 			var open []string
 			for _, ev := range e.Events {
 				if !ev.State.Terminal() {
 					open = append(open, strconv.Itoa(ev.N))
 				}
 			}
-			c.Done = len(open) == 0
-			if !c.Done {
+			switch {
+			case len(e.Events) == 0:
+				c.Detail = "no migration events yet"
+			case !c.Done:
 				c.Detail = fmt.Sprintf("%s still to finish: %s", nOf(len(open), "event", "events"), listFirst(open, 10))
 			}
 		case CloseIssues:

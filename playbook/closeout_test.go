@@ -138,3 +138,18 @@ func TestIssues(t *testing.T) {
 		})
 	}
 }
+
+// TestCloseEventsNeedEvents: with no migration event the events item is
+// not done (1871's own rule), so close-out cannot read "all events
+// completed" for a migration that never ran; it may be waived.
+func TestCloseEventsNeedEvents(t *testing.T) {
+	e := mustEngagement(t, false, IMAP)
+	c, err := e.closeItem(CloseEvents)
+	if err != nil || c.Done || c.Detail != "no migration events yet" {
+		t.Fatalf("events item = %+v, %v", c, err)
+	}
+	mustOK(t, WaiveCloseItem(e, idMVM, CloseEvents, "the customer migrated on their own", t0))
+	if c, _ := e.closeItem(CloseEvents); !c.Settled() {
+		t.Errorf("waived events item not settled: %+v", c)
+	}
+}
