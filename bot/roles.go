@@ -240,7 +240,9 @@ func (t *turn) resolve(p playbook.Member, what string) (playbook.Member, string,
 			if m.Name != "" {
 				p.Name = m.Name
 			}
-			p.AADObjectID = m.AADObjectID
+			if m.AADObjectID != "" {
+				p.AADObjectID = m.AADObjectID
+			}
 			p.Email = m.Email
 			if p.Email == "" {
 				p.Email = m.UserPrincipalName

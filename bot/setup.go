@@ -100,7 +100,7 @@ func (t *turn) setupSave(d cards.ActionData, raw json.RawMessage) (answer, error
 	if !f.OK() {
 		return form("Some fields could not be read; nothing was saved. Fix them below."), nil
 	}
-	creator := t.me()
+	creator := t.rosterEntry(t.me())
 	creator.Roles = []playbook.Role{f.Role}
 	e, err := playbook.NewEngagement(playbook.NewEngagementParams{
 		ID: t.c.newID(), Customer: f.Customer, TenantDomain: f.TenantDomain, Sources: f.Sources,
@@ -166,4 +166,20 @@ func personError(err error) bool {
 		return true
 	}
 	return false
+}
+
+// rosterEntry completes the person setting an engagement up from the Teams
+// roster (their mail or UPN, their Entra object id), as role does for the
+// people it is given: without an address the lead would be neither invited
+// to the workshops nor @mentioned in their invitations. They are in the
+// conversation (they wrote in it), so a roster that cannot be read or does
+// not list them leaves them as the activity gave them.
+func (t *turn) rosterEntry(p playbook.Member) playbook.Member {
+	if t.personal() {
+		return p
+	}
+	if full, _, err := t.resolve(p, "set up the engagement"); err == nil {
+		return full
+	}
+	return p
 }
