@@ -206,8 +206,8 @@ func TestIMAPMigrationEndToEnd(t *testing.T) {
 		if ev := c.engagement().Events[0]; ev.State != playbook.EventRunning || ev.Override == nil {
 			t.Errorf("event 1 after the override: %+v", ev)
 		}
-		// The override shows in status and history, for anyone.
-		for _, cmd := range []string{"status", "history"} {
+		// The override shows in status, history and next, for anyone.
+		for _, cmd := range []string{"status", "history", "next"} {
 			if s := cardText(t, replyCard(t, c.say(cy, cmd))); !strings.Contains(strings.ToLower(s), "override") || !strings.Contains(s, "the pilot users are waiting") {
 				t.Errorf("%s lacks the override: %s", cmd, s)
 			}

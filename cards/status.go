@@ -53,10 +53,7 @@ func Status(e *playbook.Engagement, now time.Time, pic Picture) *Card {
 		}
 		body = append(body, Facts(fs...))
 	}
-	if o := playbook.Overrides(e); len(o) > 0 {
-		body = append(body, Heading(fmt.Sprintf("Overrides (%d)", len(o))), Facts(overrideFacts(e, o)...),
-			Subtle("Steps taken against the playbook's order or without their evidence, with the reason given."))
-	}
+	body = append(body, overrides(e)...)
 	if ms, ok := playbook.NextMilestone(e); ok {
 		h := "Next milestone: " + ms.Phase.Title() + " complete"
 		if !ms.Due.IsZero() {
@@ -261,6 +258,18 @@ func taskNumber(t playbook.Task) string {
 
 // overrideFacts lists overrides newest first, at most reportRows: when,
 // who, the task and the reason.
+// overrides is the Overrides block of the status and task cards, the
+// same in both, so that a step taken against the playbook's order reads
+// the same wherever a person looks; none when there is none.
+func overrides(e *playbook.Engagement) []Element {
+	o := playbook.Overrides(e)
+	if len(o) == 0 {
+		return nil
+	}
+	return []Element{Heading(fmt.Sprintf("Overrides (%d)", len(o))), Facts(overrideFacts(e, o)...),
+		Subtle("Steps taken against the playbook's order or without their evidence, with the reason given.")}
+}
+
 func overrideFacts(e *playbook.Engagement, o []playbook.AuditEntry) []Fact {
 	var fs []Fact
 	for i := len(o) - 1; i >= 0; i-- {

@@ -125,7 +125,7 @@ func section(out []Element, e *playbook.Engagement, personID string, named, comp
 	}
 	steps := playbook.NextStepsForRoles(e, m.Roles...)
 	if len(steps.Ready) == 0 && len(steps.Waiting) == 0 {
-		return append(out, Text("Nothing is open for "+roleList(m.Roles)+". 🎉"))
+		return append(append(out, Text("Nothing is open for "+roleList(m.Roles)+". 🎉")), overrideLine(e, compact)...)
 	}
 	const maxTasks = 15
 	// The elements below, at most: a task card is built on every "next
@@ -167,8 +167,9 @@ func section(out []Element, e *playbook.Engagement, personID string, named, comp
 			}
 			refs = append(refs, s.Task.Ref())
 		}
-		return append(out, Subtle(strconv.Itoa(len(steps.Waiting))+" waiting on other tasks: "+strings.Join(refs, ", ")),
+		out = append(out, Subtle(strconv.Itoa(len(steps.Waiting))+" waiting on other tasks: "+strings.Join(refs, ", ")),
 			Actions(quiet(Button("Show what they wait for", VerbNext, ActionData{Engagement: e.ID}))))
+		return append(out, overrideLine(e, compact)...)
 	}
 	if len(steps.Waiting) > 0 {
 		out = append(out, Heading("Waiting"))
@@ -189,7 +190,24 @@ func section(out []Element, e *playbook.Engagement, personID string, named, comp
 			out = append(out, Actions(na))
 		}
 	}
-	return out
+	return append(out, overrideLine(e, compact)...)
+}
+
+// overrideLine is the engagement's overrides on the task card: in full, as
+// status shows them, or, in the compact personal overview, one line.
+func overrideLine(e *playbook.Engagement, compact bool) []Element {
+	if !compact {
+		return overrides(e)
+	}
+	n := len(playbook.Overrides(e))
+	if n == 0 {
+		return nil
+	}
+	what := strconv.Itoa(n) + " overrides"
+	if n == 1 {
+		what = "1 override"
+	}
+	return []Element{Subtle(what + " on record (steps taken against the playbook's order or without their evidence): type **status** to see them.")}
 }
 
 // questionnaireTask is the key of task 1034, whose card offers Fill in
