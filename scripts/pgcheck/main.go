@@ -6,6 +6,10 @@
 // setup, the form submitted, next steps, the Done button, status; then
 // next steps in the personal chat, across the person's engagements.
 // scripts/playground-smoke.sh starts the bot and the Playground and runs it.
+//
+// With -walk STEP it runs one step of the walk of an engagement by each of
+// its people instead (walk.go); scripts/playground-walk.sh runs them all,
+// the Playground restarted as each step's person.
 package main
 
 import (
@@ -26,11 +30,23 @@ import (
 func main() {
 	base := flag.String("playground", "http://localhost:56150", "Agents Playground URL")
 	timeout := flag.Duration("timeout", 15*time.Second, "how long to wait for each answer")
+	step := flag.String("walk", "", "run this step of the walk by each role (see -steps) instead of the smoke check")
+	steps := flag.Bool("steps", false, "list the walk's steps, one \"step role\" a line, and exit")
 	flag.Parse()
-	c := &checker{base: strings.TrimSuffix(*base, "/"), timeout: *timeout}
+	if *steps {
+		for _, s := range walkSteps {
+			fmt.Println(s.name, s.role)
+		}
+		return
+	}
+	c := &checker{base: strings.TrimSuffix(*base, "/"), timeout: *timeout, step: *step}
 	if err := c.run(); err != nil {
 		fmt.Fprintln(os.Stderr, "FAIL:", err)
 		os.Exit(1)
+	}
+	if *step != "" {
+		fmt.Println("walk step", *step, "passed")
+		return
 	}
 	fmt.Println("playground check passed")
 }
@@ -45,6 +61,7 @@ type checker struct {
 	group    string
 	botID    string
 	botName  string
+	step     string // the walk step to run; "": the smoke check
 }
 
 // logEntry is one activity as the Playground's log stream reports it.
@@ -95,6 +112,9 @@ func (c *checker) run() error {
 	c.ws = ws
 	// The stream replays the history first; mark where this run begins.
 	time.Sleep(500 * time.Millisecond)
+	if c.step != "" {
+		return c.walk(c.step)
+	}
 
 	if err := c.say("hello"); err != nil {
 		return err
