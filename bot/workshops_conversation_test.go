@@ -267,8 +267,9 @@ func TestWorkshopSlotsFromFreeBusy(t *testing.T) {
 	if !strings.Contains(s, "Tue 24 Nov 2026 11:00–12:00") || strings.Contains(s, "Tue 24 Nov 2026 09:00") {
 		t.Errorf("slots ignore the busy time: %s", s)
 	}
-	// The organizer first, then the members the roster gave an address.
-	if want := []string{"mst@contoso.com", "mo@contoso.com", "cy@contoso.com", "vi@contoso.com"}; !slices.Equal(asked, want) {
+	// The organizer first, then the members the roster gave an address,
+	// the lead who set the engagement up among them.
+	if want := []string{"mst@contoso.com", "pat@contoso.com", "mo@contoso.com", "cy@contoso.com", "vi@contoso.com"}; !slices.Equal(asked, want) {
 		t.Errorf("free/busy asked for %v, want %v", asked, want)
 	}
 }
