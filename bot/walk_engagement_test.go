@@ -519,3 +519,31 @@ func TestEveryRoleWalks(t *testing.T) {
 		t.Run(tt.src+" "+tt.segment, func(t *testing.T) { newRoleWalk(t, tt.src, tt.segment).run() })
 	}
 }
+
+// TestCloseWithTasksOpenIsAnOverride: closing with a reason while tasks
+// are open sets them aside, and status, next and the report list that as
+// an override, as they list the others.
+func TestCloseWithTasksOpenIsAnOverride(t *testing.T) {
+	h := newHarness(t, harnessOpts{auth: true, now: func() time.Time { return qNow }})
+	c := &conv{t: t, h: h}
+	setUp(t, c)
+	e := c.engagement()
+	for _, it := range playbook.CloseChecklist(e) {
+		if it.Settled() {
+			continue
+		}
+		if err := playbook.WaiveCloseItem(e, vi.id, it.Key, "the customer cancelled", qNow); err != nil {
+			t.Fatalf("waive %s: %v", it.Key, err)
+		}
+	}
+	commit(t, c, e)
+	closeOut := action(t, replyCard(t, c.say(vi, "close")), "closeOut", "")
+	if s := cardText(t, c.click(vi, "closeOut", with(closeOut, map[string]any{"closeReason": "the customer cancelled"})).card(t)); !strings.Contains(s, "read-only now") {
+		t.Fatalf("close: %s", s)
+	}
+	for _, cmd := range []string{"status", "report"} {
+		if s := cardText(t, replyCard(t, c.say(cy, cmd))); !strings.Contains(s, "Overrides (1)") || !strings.Contains(s, "tasks set aside: the customer cancelled") {
+			t.Errorf("%s after closing with tasks open: %s", cmd, s)
+		}
+	}
+}

@@ -425,6 +425,9 @@ func Close(e *Engagement, actorID, reason string, now time.Time) error {
 			e.settle(t, TaskState{Status: StatusNotApplicable, By: actorID, At: at, Reason: "engagement closed: " + reason, Override: true})
 		}
 		detail = fmt.Sprintf("%s; set aside: %s", reason, refs(open))
+		// The tasks set aside are overrides: on record as one, so that
+		// status, next and the report list it with the others.
+		e.audit(now, actorID, ActionOverride, closeTask, fmt.Sprintf("closed with %s: %s", nOf(len(open), "task set aside", "tasks set aside"), detail))
 	}
 	if t := table[byKey[closeTask]]; Applies(e, t) && e.State(t.Key).Status == StatusOpen {
 		st := TaskState{Status: StatusDone, By: actorID, At: at}

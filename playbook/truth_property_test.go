@@ -338,11 +338,11 @@ func untrue(e *Engagement) string {
 	return ""
 }
 
-// recorded reports whether the history holds the override of task key: an
-// override entry, or the close that set it aside.
+// recorded reports whether the history holds the override of task key, as
+// Overrides lists them: its own, or the close that set it aside.
 func recorded(e *Engagement, key string) bool {
 	t := table[byKey[key]]
-	return slices.ContainsFunc(e.History, func(h AuditEntry) bool {
-		return (h.Action == ActionOverride && h.Task == key) || (h.Action == ActionClose && (key == closeTask || strings.Contains(h.Detail, t.Ref())))
+	return slices.ContainsFunc(Overrides(e), func(h AuditEntry) bool {
+		return h.Task == key || h.Task == closeTask && strings.Contains(h.Detail, t.Ref())
 	})
 }

@@ -580,7 +580,7 @@ func (c *checker) walkCustomerAfter() error {
 	if err != nil {
 		return err
 	}
-	if s := mustJSON(cardEntryOf(status)); !strings.Contains(s, "Closed on") || !strings.Contains(s, "Overrides (") {
+	if s := mustJSON(cardEntryOf(status)); !strings.Contains(s, "Closed on") || !strings.Contains(s, "tasks set aside") {
 		return fmt.Errorf("status after the close: %s", s)
 	}
 	e, err := c.ask("note one more thing")
