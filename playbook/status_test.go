@@ -113,7 +113,7 @@ func TestRecordStatusEveryValue(t *testing.T) {
 
 func TestParseMigrationUserCSVRefusals(t *testing.T) {
 	tests := []struct{ name, in, want string }{
-		{"no status column", "Identity,Error\na@contoso.com,x\n", "no status column"},
+		{"no status column", "Identity,Error\na@contoso.com,x\n", "no Status column"},
 		{"unknown status", "Identity,Status\na@contoso.com,Done\n", `status "Done" is not one of Get-MigrationUser's`},
 		{"bad count", "Identity,Status,SkippedItemCount\na@contoso.com,Synced,many\n", "is not a count"},
 		{"twice", "Identity,Status\na@contoso.com,Synced\nA@contoso.com,Failed\n", "repeats line 2"},
@@ -151,7 +151,7 @@ func TestRecordStatusSummaryReport(t *testing.T) {
 	if err != nil || rowErrs != nil || len(rows) != 4 {
 		t.Fatal(rows, rowErrs, err)
 	}
-	if rows[1] != (UnitStatus{Unit: `\\fs01\hr`, Status: "failure", Skipped: 12, LastSync: "3/1/2027 9:10:00 PM"}) {
+	if rows[1] != (UnitStatus{Unit: `\\fs01\hr`, Status: "failure", Skipped: 12, LastSync: "3/1/2027 9:10:00 PM", Bytes: 1048576, TotalBytes: 1048576}) {
 		t.Errorf("row 2 = %+v", rows[1])
 	}
 	e, _ := mustPlanned(t, FileShare)
