@@ -132,8 +132,15 @@ func PlanCard(e *playbook.Engagement, v PlanView) *Card {
 		var fs []Fact
 		for _, sp := range v.Paces {
 			tp := sp.Throughput
-			fs = append(fs, Fact{string(sp.Source), fmt.Sprintf("%s units in %s (%s), %.1f units and %.1f GB a day; a batch day takes up to %s",
-				count(tp.Units), plural(tp.Events, "event"), days(tp.Days), tp.UnitsPerDay(), tp.GBPerDay(), count(sp.Capacity))})
+			gb := "GB from the bytes the status files reported"
+			switch {
+			case tp.Measured == 0:
+				gb = "GB estimated from the planned volume: import a status with bytes to measure them"
+			case tp.Measured < tp.Events:
+				gb = "GB partly from the bytes reported, partly estimated"
+			}
+			fs = append(fs, Fact{string(sp.Source), fmt.Sprintf("%s units in %s (%s), %.1f units and %.1f GB a day (%s); a batch day takes up to %s",
+				count(tp.Units), plural(tp.Events, "event"), days(tp.Days), tp.UnitsPerDay(), tp.GBPerDay(), gb, count(sp.Capacity))})
 		}
 		if len(fs) > 0 {
 			body = append(body, Facts(fs...))

@@ -32,8 +32,22 @@ type SourceUnits struct {
 type Throughput struct {
 	Events int     // completed events measured
 	Units  int     // units migrated in them
-	GB     float64 // their estimated GB, in proportion to the units migrated
+	GB     float64 // GB migrated: from the bytes the status files report, else estimated
 	Days   float64 // elapsed days, start to completion, summed
+	// Measured counts the events whose GB came from reported bytes; the
+	// others' GB are their estimate in proportion to the units migrated.
+	Measured int
+}
+
+// migratedBytes is the bytes ev's imported status reports migrated
+// (BytesTransferred, Migrated bytes, DataSuccessful, the migrated files'
+// sizes), and false when no status reported any.
+func migratedBytes(ev Event) (int64, bool) {
+	var n int64
+	for _, o := range ev.Outcomes {
+		n += o.Bytes
+	}
+	return n, n > 0
 }
 
 // minEventDays is the shortest time an event is taken to have run: an
@@ -108,7 +122,10 @@ func MeasuredThroughput(e *Engagement, src Source) Throughput {
 		u := migratedUnits(ev)
 		t.Events++
 		t.Units += u
-		if ev.Units > 0 {
+		if b, ok := migratedBytes(ev); ok {
+			t.GB += float64(b) / gib
+			t.Measured++
+		} else if ev.Units > 0 {
 			t.GB += ev.EstimatedGB * float64(u) / float64(ev.Units)
 		}
 		t.Days += max(ev.Completed.Sub(ev.Started).Hours()/24, minEventDays)

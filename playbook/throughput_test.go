@@ -298,3 +298,33 @@ func TestForecastAtPaceBounded(t *testing.T) {
 		t.Errorf("bounded forecast: %+v", f)
 	}
 }
+
+// GB a day come from the bytes the status files report, not from the
+// planned volume, once a status carries them.
+func TestMeasuredThroughputFromBytes(t *testing.T) {
+	e, _ := mustPlanned(t)
+	walkTo(t, e, 1, EventRunning)
+	ev, _ := GetEvent(e, 1)
+	start := ev.Date.Add(8 * time.Hour)
+	e.Events[0].Started = start
+	var rows []UnitStatus
+	for i, m := range ev.Members {
+		// Each migrated mailbox moved 2 GiB (Get-MigrationUserStatistics'
+		// BytesTransferred); the last failed after 1 GiB.
+		rows = append(rows, UnitStatus{Unit: m.Unit, Status: "Synced", Bytes: 2 << 30})
+		if i == len(ev.Members)-1 {
+			rows[i] = UnitStatus{Unit: m.Unit, Status: "Failed", Bytes: 1 << 30}
+		}
+	}
+	if _, err := RecordStatus(e, idMVM, 1, rows, start.Add(23*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := CompleteEvent(e, idMVM, 1, 0, 0, start.Add(24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	tp := MeasuredThroughput(e, IMAP)
+	want := float64(2*(len(rows)-1) + 1) // GB moved in one day
+	if tp.Measured != 1 || tp.GB != want || tp.GBPerDay() != want || tp.Units != len(rows)-1 {
+		t.Errorf("throughput %+v, want %v GB a day from bytes", tp, want)
+	}
+}
