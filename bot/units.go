@@ -11,11 +11,11 @@ import (
 // unitStatusCommands are this file's commands (see Command); "status
 // <user>" is status's own Run, in tasks.go.
 var unitStatusCommands = []Command{
-	{Name: "remediate", Usage: "remediate <from event> <to event>", Scopes: sharedScope,
-		Description: "Move the failed units of one migration event into another, in one step",
-		Help: "The MVM or the MST. The failed units are those whose imported migration status (mvmbot import status) is failed; " +
-			"they join the member list of the other event, planned or in pre-flight without results, with their source login and destination, " +
-			"and the report counts each unit once, where it stands now.",
+	{Name: "remediate", Usage: "remediate <event>", Scopes: sharedScope,
+		Description: "Put the failed units of a migration event into a new remediation event, in one step",
+		Help: "The MVM or the MST. The failed units are those whose imported migration status (pasted on the events card, or mvmbot import status) is failed; " +
+			"a new remediation event is added to the plan (a new version) on the next working day, with them as its members, their source login and destination kept. " +
+			"It goes through pre-flight like any event, and the report counts each unit once, where it stands now.",
 		// Last: the Teams menu keeps its first ten as they were.
 		Rank: 250,
 		Run:  (*turn).remediate},
@@ -78,29 +78,34 @@ func (t *turn) unitStatus(q string) (answer, error) {
 	return answer{text: b.String()}, nil
 }
 
-// remediate runs "remediate <from> <to>": the failed units of event from,
-// by its imported status, join event to in one step.
+// remediate runs "remediate <event>": the failed units of the event, by
+// its imported status, go into a new remediation event in one step.
 func (t *turn) remediate(args string) (answer, error) {
 	f := strings.Fields(args)
-	var from, to int
-	if len(f) != 2 || !parseEventNumber(f[0], &from) || !parseEventNumber(f[1], &to) {
-		return answer{}, playbook.Errorf(playbook.EINVALID, "Say which event's failed units move into which event: **remediate 1 3** moves the failures of event 1 into event 3.")
+	var from int
+	if len(f) != 1 || !parseEventNumber(f[0], &from) {
+		return answer{}, playbook.Errorf(playbook.EINVALID, "Say which event's failed units to remediate: **remediate 1** puts the failures of event 1 into a new remediation event.")
 	}
 	e, err := t.here()
 	if err != nil {
 		return answer{}, err
 	}
-	n, err := playbook.RemediateFailures(e, t.a.From.ID, from, to, t.now)
+	ev, err := playbook.RemediateFailures(e, t.a.From.ID, from, t.now)
 	if err != nil {
 		return answer{}, err
 	}
 	bump(e)
+	return save(e, answer{text: remediatedText(displayName(t.me()), e, from, ev)}), nil
+}
+
+// remediatedText says what remediating event from made.
+func remediatedText(who string, e *playbook.Engagement, from int, ev playbook.Event) string {
 	units := "units"
-	if n == 1 {
+	if len(ev.Members) == 1 {
 		units = "unit"
 	}
-	return save(e, answer{text: fmt.Sprintf("%s moved %d failed %s of event %d into event %d of the %s engagement; they go through its pre-flight and run with it. **status <user>** shows where each is.",
-		displayName(t.me()), n, units, from, to, e.Customer)}), nil
+	return fmt.Sprintf("%s put the %d failed %s of event %d into the new remediation event %d (%s) of the %s engagement; it goes through pre-flight like any event. **status <user>** shows where each is.",
+		who, len(ev.Members), units, from, ev.N, ev.Date.Format("Mon 2 Jan 2006"), e.Customer)
 }
 
 func parseEventNumber(s string, n *int) bool {

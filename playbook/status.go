@@ -479,54 +479,63 @@ func (ev Event) failedUnit(unit string) bool {
 }
 
 // RemediateFailures puts the failed units of event from (by its imported
-// status) into event to, planned or in pre-flight without results, in one
-// step: they are added to its members, keeping their source login and
-// destination, so the remediated units move again there. It returns how
-// many were added. Returns EINVALID when from has no failed units, the
-// kinds or sources differ, or to would hold more than MaxBatchRows; and
-// the errors of every event transition.
-func RemediateFailures(e *Engagement, actorID string, from, to int, now time.Time) (int, error) {
-	dst, err := e.event(actorID, ActionEventRemediate, to)
+// status, those not already moved into a later event) into a new
+// remediation event, in one step: the event is added to a new version of
+// the plan (KindRemediation, its units outside the scope's total), dated
+// the first day after today the plan allows (weekends and blackouts as the
+// plan counts them), numbered after every event, of from's source, with
+// the failed units as its members, keeping their source login and
+// destination; it goes through pre-flight like any event. One history
+// entry records it. Returns the new event; EINVALID when from has no
+// failed units left to move; the errors of every event transition.
+func RemediateFailures(e *Engagement, actorID string, from int, now time.Time) (Event, error) {
+	src, err := e.event(actorID, ActionEventRemediate, from)
 	if err != nil {
-		return 0, err
-	}
-	i, err := e.eventIndex(from)
-	if err != nil {
-		return 0, err
-	}
-	src := e.Events[i]
-	switch {
-	case from == to:
-		return 0, Errorf(EINVALID, "Move the failed units of event %d into another event, not into itself.", from)
-	case dst.State != EventPlanned && dst.State != EventPreflight:
-		return 0, errEventState(dst, "take more members")
-	case len(dst.Preflight) > 0:
-		return 0, Errorf(ECONFLICT, "Event %d already has pre-flight results; the failed units would miss pre-flight. Choose an event that has none.", to)
-	case dst.Source != "" && src.Source != "" && dst.Source != src.Source:
-		return 0, Errorf(EINVALID, "Event %d moves %s and event %d %s; failed units move again from the same source.", from, src.Source, to, dst.Source)
-	case len(dst.Members) > 0 && dst.MemberKind != src.MemberKind:
-		return 0, Errorf(EINVALID, "Event %d moves %ss and event %d %ss.", from, src.MemberKind, to, dst.MemberKind)
-	}
-	have := make(map[string]bool, len(dst.Members))
-	for _, m := range dst.Members {
-		have[memberKey(src.MemberKind, m)] = true
+		return Event{}, err
 	}
 	var add []BatchMember
 	for _, m := range src.Members {
-		if src.failedUnit(m.Unit) && !have[memberKey(src.MemberKind, m)] {
+		if src.failedUnit(m.Unit) && !e.rescheduled(from, src.MemberKind, m.Unit) {
 			add = append(add, m)
 		}
 	}
-	switch {
-	case len(add) == 0:
-		return 0, Errorf(EINVALID, "Event %d has no failed units to move (by its imported migration status), or event %d already has them.", from, to)
-	case len(dst.Members)+len(add) > MaxBatchRows:
-		return 0, Errorf(EINVALID, "Event %d would hold %s units, more than an event takes (%s).", to, countStr(len(dst.Members)+len(add)), countStr(MaxBatchRows))
+	if len(add) == 0 {
+		return Event{}, Errorf(EINVALID, "Event %d has no failed units to move (by its imported migration status), or they are already in a later event. Import its status first: its failed units are those Microsoft reports failed.", from)
 	}
-	dst.MemberKind = src.MemberKind
-	dst.Members = append(slices.Clone(dst.Members), add...)
-	e.audit(now, actorID, ActionEventRemediate, "migration-events", fmt.Sprintf("event %d: %s failed in event %d added", to, nOf(len(add), "unit", "units"), from))
-	return len(add), nil
+	p, ok := LatestPlan(e)
+	if !ok {
+		return Event{}, Errorf(ECONFLICT, "There is no accepted plan to add the remediation event to.")
+	}
+	loc := p.Location()
+	d := todayIn(now, loc)
+	for walked := 0; walked < 366; walked++ {
+		d = d.AddDate(0, 0, 1)
+		if (p.AllowWeekends || !weekendDay(d)) && !slices.ContainsFunc(p.Blackouts, func(b DateRange) bool { return b.Contains(d) }) {
+			break
+		}
+	}
+	n := 0
+	for _, ev := range e.Events {
+		n = max(n, ev.N)
+	}
+	for _, pe := range p.Events {
+		n = max(n, pe.N)
+	}
+	n++
+	p.Events = append(p.Events, PlannedEvent{N: n, Date: d, Kind: KindRemediation, Units: len(add), Source: src.Source})
+	if err := validatePlan(e, &p, now); err != nil {
+		return Event{}, err
+	}
+	p.Version = len(e.Plans) + 1
+	p.AcceptedBy, p.AcceptedAt = actorID, now.UTC()
+	p.Forecast = forecastOf(p.Events)
+	ev := Event{N: n, Kind: KindRemediation, Date: d, Units: len(add), Source: src.Source, State: EventPlanned,
+		MemberKind: src.MemberKind, Members: slices.Clone(add)}
+	e.Plans = append(e.Plans, p)
+	e.Events = append(e.Events, ev)
+	e.audit(now, actorID, ActionEventRemediate, "migration-events", fmt.Sprintf("event %d (remediation, %s, plan v%d): %s failed in event %d",
+		n, day(d), p.Version, nOf(len(add), "unit", "units"), from))
+	return ev.clone(), nil
 }
 
 // rescheduled reports whether unit, failed in event n, is a member of a

@@ -298,15 +298,15 @@ func ProposeReplan(e *Engagement, in PlanInput, now time.Time) (Plan, error) {
 	cancelled := map[int]bool{}
 	last := time.Time{}
 	for _, ev := range e.Events {
-		switch ev.State {
-		case EventPlanned:
+		switch {
+		case ev.State == EventPlanned && ev.Kind != KindRemediation:
 			continue
-		case EventCancelled:
+		case ev.State == EventCancelled:
 			cancelled[ev.N] = true
 			continue
 		}
 		kept = append(kept, PlannedEvent{N: ev.N, Date: civilDate(ev.Date), Kind: ev.Kind, Units: ev.Units, Source: ev.Source, EstimatedGB: ev.EstimatedGB})
-		if d := civilDate(ev.Date); d.After(last) {
+		if d := civilDate(ev.Date); d.After(last) && ev.Kind != KindRemediation {
 			last = d
 		}
 	}
@@ -316,6 +316,9 @@ func ProposeReplan(e *Engagement, in PlanInput, now time.Time) (Plan, error) {
 	keptUnits := 0
 	started := map[Source]bool{}
 	for _, k := range kept {
+		if k.Kind == KindRemediation {
+			continue // its units were counted in the event they failed in
+		}
 		keptUnits += k.Units
 		started[k.Source] = true
 	}
@@ -323,7 +326,7 @@ func ProposeReplan(e *Engagement, in PlanInput, now time.Time) (Plan, error) {
 	rest.Split = slices.Clone(in.Split)
 	for i, s := range rest.Split {
 		for _, k := range kept {
-			if k.Source == s.Source {
+			if k.Source == s.Source && k.Kind != KindRemediation {
 				rest.Split[i].Units = max(rest.Split[i].Units-k.Units, 0)
 			}
 		}
@@ -380,7 +383,9 @@ func ProposeReplan(e *Engagement, in PlanInput, now time.Time) (Plan, error) {
 	p.Events = append(kept, p.Events...)
 	p.Units = 0
 	for _, ev := range p.Events {
-		p.Units += ev.Units
+		if ev.Kind != KindRemediation {
+			p.Units += ev.Units
+		}
 	}
 	p.Window.Start = civilDate(in.WindowStart)
 	p.Sizing = fmt.Sprintf("%s that started stay as they are; the %s left are planned after them. %s",
