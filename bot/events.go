@@ -43,6 +43,15 @@ var eventButtons = []Button{
 		Run: func(t *turn, _ string, d cards.ActionData, raw json.RawMessage) (answer, error) {
 			return t.eventMembers(d, raw)
 		}},
+	// units.go: migration status pasted on the card, and remediation.
+	{Verbs: []string{cards.VerbEventStatus},
+		Run: func(t *turn, _ string, d cards.ActionData, raw json.RawMessage) (answer, error) {
+			return t.eventStatus(d, raw)
+		}},
+	{Verbs: []string{cards.VerbEventRemediate},
+		Run: func(t *turn, _ string, d cards.ActionData, raw json.RawMessage) (answer, error) {
+			return t.eventRemediate(d, raw)
+		}},
 }
 
 // The migration events in the conversation (task 1871): the events card

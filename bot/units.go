@@ -1,10 +1,12 @@
 package bot
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
 
+	"github.com/mvmbot/mvmbot/cards"
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
@@ -112,4 +114,115 @@ func parseEventNumber(s string, n *int) bool {
 	v, err := strconv.Atoi(strings.TrimPrefix(s, "#"))
 	*n = v
 	return err == nil && v > 0
+}
+
+// recordStatusFile reads a status file (playbook.ParseStatusReport: a
+// Get-MigrationUser export, SPMT's or Migration Manager's reports) and
+// records it on event n of e, all or nothing. A bad file or row, or a
+// refusal, is a person's error naming every bad row; nothing is changed.
+func (t *turn) recordStatusFile(e *playbook.Engagement, n int, data []byte) (playbook.StatusSummary, playbook.StatusReport, error) {
+	rows, report, rowErrs, err := playbook.ParseStatusReport(data)
+	switch {
+	case len(rowErrs) > 0:
+		return playbook.StatusSummary{}, report, playbook.Errorf(playbook.EINVALID, "Nothing was imported: %s of the %s are wrong.\n\n%s",
+			nOfRows(len(rowErrs)), report, strings.TrimSpace(playbook.RowErrorsText(rowErrs, maxRowErrors)))
+	case err != nil:
+		return playbook.StatusSummary{}, report, err
+	}
+	s, err := playbook.RecordStatus(e, t.a.From.ID, n, rows, t.now)
+	return s, report, err
+}
+
+func nOfRows(n int) string {
+	if n == 1 {
+		return "1 row"
+	}
+	return strconv.Itoa(n) + " rows"
+}
+
+// statusNotice says what a recorded status file changed.
+func statusNotice(who string, n int, report playbook.StatusReport, s playbook.StatusSummary) string {
+	msg := fmt.Sprintf("%s imported %s for event %d: %d migrated, %d in progress, %d failed, %d stopped, %d not reported.",
+		who, report, n, s.Migrated, s.InProgress, s.Failed, s.Stopped, s.Unreported)
+	if s.Bytes > 0 {
+		msg += fmt.Sprintf(" %.1f GB reported migrated.", float64(s.Bytes)/(1<<30))
+	}
+	if s.Failed > 0 {
+		msg += fmt.Sprintf(" **status <user>** gives each failure's error and fix; **remediate %d** puts the failed units into a new remediation event.", n)
+	}
+	return msg
+}
+
+// importStatus records a status file that reached the bot as a file (an
+// attachment in the personal chat, routed here by name): name is the
+// file's name, for the answer; data its bytes. It answers with what was
+// recorded, or refuses the whole file naming every bad row. The file's
+// layout is read from its header, not its name.
+func (t *turn) importStatus(e *playbook.Engagement, event int, name string, data []byte) (answer, error) {
+	s, report, err := t.recordStatusFile(e, event, data)
+	if err != nil {
+		if personError(err) {
+			return answer{}, playbook.Errorf(playbook.ErrorCode(err), "%s: %s", truncate(name, 120), playbook.ErrorMessage(err))
+		}
+		return answer{}, err
+	}
+	bump(e)
+	return save(e, answer{text: statusNotice(displayName(t.me()), event, report, s)}), nil
+}
+
+// eventStatus records the status file pasted on the events card: a bad
+// file comes back as typed, with every bad row under it, and nothing is
+// imported.
+func (t *turn) eventStatus(d cards.ActionData, raw json.RawMessage) (answer, error) {
+	b, err := cards.DecodeRecord(raw, cards.EventKey, "event", "events")
+	if err != nil {
+		return answer{}, err
+	}
+	n := b.ID
+	text, err := b.Text(cards.StatusInput(n))
+	if err != nil {
+		return answer{}, err
+	}
+	e, err := t.target(d)
+	if err != nil {
+		return answer{}, err
+	}
+	if err := playbook.Can(e, t.a.From.ID, playbook.ActionEventStatus, nil); err != nil {
+		return answer{}, err
+	}
+	s, report, err := t.recordStatusFile(e, n, commaSeparated(text))
+	if err != nil {
+		if !personError(err) {
+			return answer{}, err
+		}
+		f := &cards.StatusForm{Event: n, Raw: text, Error: strings.ReplaceAll(playbook.ErrorMessage(err), "\n", "\n\n")}
+		if len(text) > maxMembersEcho {
+			f.Raw = ""
+			f.Error += " (The file is too long to show back here: fix it where you copied it from and paste it again.)"
+		}
+		who := t.a.From.ID
+		return answer{card: cards.Events(e, cards.EventsView{Notice: fmt.Sprintf("Nothing was imported for event %d.", n), Attention: true, Status: f,
+			May: func(a playbook.Action) bool { return playbook.Can(e, who, a, nil) == nil }})}, nil
+	}
+	bump(e)
+	return save(e, answer{card: t.eventsCard(e, statusNotice(displayName(t.me()), n, report, s), false)}), nil
+}
+
+// eventRemediate runs the events card's remediation button: the failed
+// units of the event go into a new remediation event.
+func (t *turn) eventRemediate(d cards.ActionData, raw json.RawMessage) (answer, error) {
+	b, err := cards.DecodeRecord(raw, cards.EventKey, "event", "events")
+	if err != nil {
+		return answer{}, err
+	}
+	e, err := t.target(d)
+	if err != nil {
+		return answer{}, err
+	}
+	ev, err := playbook.RemediateFailures(e, t.a.From.ID, b.ID, t.now)
+	if err != nil {
+		return answer{}, err
+	}
+	bump(e)
+	return save(e, answer{card: t.eventsCard(e, remediatedText(displayName(t.me()), e, b.ID, ev), false)}), nil
 }

@@ -190,6 +190,7 @@ func ParseMigrationUserCSV(data []byte) ([]UnitStatus, []RowError, error) {
 // StatusSummary is an event's units by outcome after a status import.
 type StatusSummary struct {
 	Event      int
+	Bytes      int64 // migrated, as the status files report
 	Migrated   int
 	InProgress int
 	Failed     int
@@ -347,6 +348,7 @@ func (ev Event) memberOf(r UnitStatus) int {
 func statusSummary(ev Event) StatusSummary {
 	s := StatusSummary{Event: ev.N, Unreported: len(ev.Members) - len(ev.Outcomes)}
 	for _, o := range ev.Outcomes {
+		s.Bytes += o.Bytes
 		switch o.Outcome {
 		case OutcomeMigrated:
 			s.Migrated++
@@ -536,6 +538,24 @@ func RemediateFailures(e *Engagement, actorID string, from int, now time.Time) (
 	e.audit(now, actorID, ActionEventRemediate, "migration-events", fmt.Sprintf("event %d (remediation, %s, plan v%d): %s failed in event %d",
 		n, day(d), p.Version, nOf(len(add), "unit", "units"), from))
 	return ev.clone(), nil
+}
+
+// RemediableFailures counts the units of event n whose latest imported
+// status is failed and that no later event holds yet: what
+// RemediateFailures would move. 0 for no such event.
+func RemediableFailures(e *Engagement, n int) int {
+	i, err := e.eventIndex(n)
+	if err != nil {
+		return 0
+	}
+	ev := e.Events[i]
+	k := 0
+	for _, o := range ev.Outcomes {
+		if o.Outcome == OutcomeFailed && !e.rescheduled(n, ev.MemberKind, o.Unit) {
+			k++
+		}
+	}
+	return k
 }
 
 // rescheduled reports whether unit, failed in event n, is a member of a
