@@ -135,9 +135,7 @@ func (t *turn) eventButton(verb string, d cards.ActionData, raw json.RawMessage)
 		out, err = playbook.CompleteEvent(e, t.a.From.ID, n, migrated, failed, t.now)
 		notice = fmt.Sprintf("%s completed event %d: %d migrated, %d failed.", who, n, migrated, failed)
 		if p, ok := playbook.LatestPlan(e); ok && err == nil {
-			if f, ok := playbook.ForecastAtPace(e, p.Concurrency, t.now); ok {
-				notice += " " + f.String()
-			}
+			notice += forecastNotice(e, p.Concurrency, t.now)
 		}
 		if err == nil && out.RemindDNS {
 			posts = append(posts, dnsReminder(e))

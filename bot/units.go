@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/mvmbot/mvmbot/cards"
 	"github.com/mvmbot/mvmbot/playbook"
@@ -140,6 +141,24 @@ func nOfRows(n int) string {
 	return strconv.Itoa(n) + " rows"
 }
 
+// forecastNotice is when the migration ends at the measured pace, each
+// source on its own when there are several (mail and content move
+// through different tools), " " first; "" before anything is measured.
+func forecastNotice(e *playbook.Engagement, endpoint int, now time.Time) string {
+	fs := playbook.ForecastBySource(e, endpoint, now)
+	if len(fs) > 1 {
+		var b strings.Builder
+		for _, f := range fs {
+			b.WriteString(" " + string(f.Source) + ": " + f.String())
+		}
+		return b.String()
+	}
+	if f, ok := playbook.ForecastAtPace(e, endpoint, now); ok {
+		return " " + f.String()
+	}
+	return ""
+}
+
 // statusNotice says what a recorded status file changed.
 func statusNotice(who string, n int, report playbook.StatusReport, s playbook.StatusSummary) string {
 	msg := fmt.Sprintf("%s imported %s for event %d: %d migrated, %d in progress, %d failed, %d stopped, %d not reported.",
@@ -205,7 +224,11 @@ func (t *turn) eventStatus(d cards.ActionData, raw json.RawMessage) (answer, err
 			May: func(a playbook.Action) bool { return playbook.Can(e, who, a, nil) == nil }})}, nil
 	}
 	bump(e)
-	return save(e, answer{card: t.eventsCard(e, statusNotice(displayName(t.me()), n, report, s), false)}), nil
+	notice := statusNotice(displayName(t.me()), n, report, s)
+	if p, ok := playbook.LatestPlan(e); ok {
+		notice += forecastNotice(e, p.Concurrency, t.now)
+	}
+	return save(e, answer{card: t.eventsCard(e, notice, false)}), nil
 }
 
 // eventRemediate runs the events card's remediation button: the failed

@@ -240,11 +240,65 @@ func ForecastAtPace(e *Engagement, concurrency int, now time.Time) (ForecastEnd,
 			t.Days += max(ev.Completed.Sub(ev.Started).Hours()/24, minEventDays)
 		}
 	}
-	pace := t.Capacity(concurrency)
+	return forecastAt(p, p.Units-done, t.Capacity(concurrency), p.Events[len(p.Events)-1].Date, now)
+}
+
+// SourceForecast is one source's forecast: mail and content move through
+// different tools at different paces, so each ends on its own date.
+type SourceForecast struct {
+	Source Source
+	ForecastEnd
+}
+
+// ForecastBySource returns, for each source of e with planned events and a
+// measured pace, when its events end at its own pace
+// (MeasuredThroughput), scaled to its tool's concurrency
+// (SourceConcurrency: endpoint is the mail endpoints' concurrent
+// migrations, 0 unknown): the plan's units of that source not yet
+// migrated, counted in working days from the day after today. A source
+// with nothing measured yet is left out. It changes as events complete and
+// status files are imported.
+func ForecastBySource(e *Engagement, endpoint int, now time.Time) []SourceForecast {
+	p, ok := LatestPlan(e)
+	if !ok {
+		return nil
+	}
+	var out []SourceForecast
+	for _, src := range e.Sources {
+		units, last := 0, time.Time{}
+		for _, pe := range p.Events {
+			if pe.Kind == KindRemediation || (pe.Source != src && !(pe.Source == "" && len(e.Sources) == 1)) {
+				continue
+			}
+			units += pe.Units
+			if pe.Date.After(last) {
+				last = pe.Date
+			}
+		}
+		if units == 0 {
+			continue
+		}
+		done := 0
+		for _, ev := range e.Events {
+			if ev.State == EventCompleted && e.eventOf(ev, src) {
+				done += migratedUnits(ev)
+			}
+		}
+		tp := MeasuredThroughput(e, src)
+		if f, ok := forecastAt(p, units-done, tp.Capacity(SourceConcurrency(src, endpoint)), last, now); ok {
+			out = append(out, SourceForecast{Source: src, ForecastEnd: f})
+		}
+	}
+	return out
+}
+
+// forecastAt is when remaining units end at pace units a working day of
+// plan p's calendar, from the day after today; false for no pace.
+func forecastAt(p Plan, remaining, pace int, plannedEnd, now time.Time) (ForecastEnd, bool) {
 	if pace <= 0 {
 		return ForecastEnd{}, false
 	}
-	f := ForecastEnd{Remaining: max(p.Units-done, 0), UnitsPerDay: pace, PlannedEnd: p.Events[len(p.Events)-1].Date}
+	f := ForecastEnd{Remaining: max(remaining, 0), UnitsPerDay: pace, PlannedEnd: plannedEnd}
 	d := todayIn(now, p.Location())
 	f.End = d
 	// Ten years of calendar days bound the walk: a pace that slow ends

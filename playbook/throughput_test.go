@@ -217,6 +217,24 @@ func TestMeasuredThroughputAndForecast(t *testing.T) {
 	if day(f.End) != "20 Mar 2025" || !f.Late() || f.Remaining != 474 || !strings.Contains(f.String(), "after the plan's last event") {
 		t.Errorf("forecast after a slow pilot: %+v: %s", f, f)
 	}
+	// By source, mail and content end apart: IMAP at its own pace on its
+	// endpoint (48 a day × 100/24 = 200), Box at its own, scaled to
+	// Migration Manager's 50 tasks (1 a day for 2 units: ×25 = 25).
+	fs := ForecastBySource(e, 100, start.Add(48*time.Hour))
+	if len(fs) != 2 || fs[0].Source != IMAP || fs[1].Source != Box {
+		t.Fatalf("by source: %+v", fs)
+	}
+	p, _ = LatestPlan(e)
+	units := map[Source]int{}
+	for _, pe := range p.Events {
+		units[pe.Source] += pe.Units
+	}
+	if fs[0].UnitsPerDay != 200 || fs[0].Remaining != units[IMAP]-24 {
+		t.Errorf("IMAP forecast %+v (plan %d)", fs[0], units[IMAP])
+	}
+	if fs[1].UnitsPerDay != 25 || fs[1].Remaining != units[Box]-2 {
+		t.Errorf("Box forecast %+v (plan %d)", fs[1], units[Box])
+	}
 }
 
 func TestSplitFromAnswers(t *testing.T) {
