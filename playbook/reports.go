@@ -132,7 +132,7 @@ func ParseStatusReport(data []byte) ([]UnitStatus, StatusReport, []RowError, err
 	case ReportCloudSummary:
 		rows, bad, err = parseCloudSummary(t, hdr, line)
 	case ReportEndpoint:
-		err = Errorf(EINVALID, "This is Get-MigrationEndpoint's output, the endpoint's concurrency, not a migration status: paste it on the plan card (or mvmbot import endpoint).")
+		err = Errorf(EINVALID, "This is Get-MigrationEndpoint's output, the endpoint's concurrency, not a migration status: paste it in the plan card's Mail endpoint field.")
 	default:
 		err = Errorf(EINVALID, "Line %d: the header has none of the status files' columns. Export Get-MigrationUser (Identity, Status), or take SPMT's or Migration Manager's report as the tool wrote it (SummaryReport.csv, ItemReport.csv, FailureSummary.csv, MigrationLog.csv, Migration summary.csv).", line)
 	}

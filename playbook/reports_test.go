@@ -1,6 +1,7 @@
 package playbook
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 )
@@ -172,4 +173,47 @@ func TestRecordStatusCloudReports(t *testing.T) {
 	if w := FindUnit(e, "ann@contoso.com")[0]; w.Outcome.Outcome != OutcomeMigrated || w.Outcome.Bytes != 1048576 {
 		t.Errorf("ann %+v", w.Outcome)
 	}
+}
+
+// FuzzParseStatusReport: any bytes are read whole or refused with an
+// EINVALID and bounded row errors on lines of the file, never a panic;
+// Get-MigrationEndpoint's reader likewise.
+func FuzzParseStatusReport(f *testing.F) {
+	for _, s := range []string{
+		"Identity,Status\nann@contoso.com,Synced\n", "#TYPE x\n\"Identity\",\"Status\",\"BytesTransferred\"\n\"a@b.cc\",\"Failed\",\"1 GB (1,073,741,824 bytes)\"\n",
+		"Source,Destination,Status,Migrated bytes\n\\\\fs\\a,https://c/x,success,10\n", "Source,File name,Status,File size\n\\\\fs\\a\\b,b,Failed,1\n",
+		"SourcePath,FullPath,Status,ResultCode\n/a,/a/b,Failed,MFILELOCKED\n", "SourcePath,StatusCode\n/a,260\n",
+		"Identity : A\nMaxConcurrentMigrations : Unlimited\n", "\"0",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rows, _, bad, err := ParseStatusReport(data)
+		lines := bytes.Count(data, []byte("\n")) + 1
+		switch {
+		case err == nil && (len(rows) == 0 || bad != nil):
+			t.Fatalf("accepted with %d rows and %d row errors", len(rows), len(bad))
+		case err != nil && (ErrorCode(err) != EINVALID || rows != nil || len(bad) > MaxRowErrors):
+			t.Fatalf("refusal: %v, %d rows, %d row errors", err, len(rows), len(bad))
+		}
+		for _, r := range bad {
+			if r.Line < 1 || r.Line > lines {
+				t.Fatalf("row error on line %d of a %d-line file", r.Line, lines)
+			}
+		}
+		for _, r := range rows {
+			if _, ok := outcomeOf(r.Status); !ok || r.Bytes < 0 || r.Unit == "" {
+				t.Fatalf("row %+v", r)
+			}
+		}
+		if eps, err := ParseMigrationEndpoint(data); err == nil {
+			for _, ep := range eps {
+				if ep.MaxConcurrentMigrations < 0 || ep.MaxConcurrentIncrementalSyncs < 0 {
+					t.Fatalf("endpoint %+v", ep)
+				}
+			}
+		} else if ErrorCode(err) != EINVALID {
+			t.Fatalf("endpoint refusal: %v", err)
+		}
+	})
 }
