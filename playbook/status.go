@@ -190,6 +190,7 @@ func ParseMigrationUserCSV(data []byte) ([]UnitStatus, []RowError, error) {
 // StatusSummary is an event's units by outcome after a status import.
 type StatusSummary struct {
 	Event      int
+	Reported   int   // units the recorded file named (RecordStatus only)
 	Bytes      int64 // migrated, as the status files report
 	Migrated   int
 	InProgress int
@@ -276,6 +277,7 @@ func RecordStatus(e *Engagement, actorID string, n int, rows []UnitStatus, now t
 		}
 	}
 	s := statusSummary(*ev)
+	s.Reported = len(order)
 	e.audit(now, actorID, ActionEventStatus, "migration-events", fmt.Sprintf("event %d: %s reported; %s migrated, %s in progress, %s failed, %s stopped",
 		n, nOf(len(order), "unit", "units"), countStr(s.Migrated), countStr(s.InProgress), countStr(s.Failed), countStr(s.Stopped)))
 	return s, nil
