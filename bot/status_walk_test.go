@@ -71,6 +71,10 @@ func TestStatusImportWalk(t *testing.T) {
 		t.Errorf("status user04: %q", s)
 	}
 
+	if s := text(c.say(cy, "status user00@contoso.com")); !strings.Contains(s, "Migration status **Synced** (migrated), 0 items and 1.0 GB migrated") {
+		t.Errorf("status user00: %q", s)
+	}
+
 	// One click: a new remediation event with the three failures.
 	remediate := eventAction(t, card, "eventRemediate", 1)
 	if got := c.click(cy, "eventRemediate", remediate); got.StatusCode != refusal {

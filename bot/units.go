@@ -57,12 +57,25 @@ func (t *turn) unitStatus(q string) (answer, error) {
 			if w.Outcome.LastSync != "" {
 				fmt.Fprintf(&b, ", last successful sync %s", truncate(w.Outcome.LastSync, 60))
 			}
+			if o := w.Outcome; o.Items > 0 || o.Bytes > 0 {
+				fmt.Fprintf(&b, ", %d items and %.1f GB migrated", o.Items, float64(o.Bytes)/(1<<30))
+			}
 			if w.Outcome.Skipped > 0 {
 				fmt.Fprintf(&b, ", %d items skipped", w.Outcome.Skipped)
 			}
+			if w.Outcome.FailedItems > 0 {
+				fmt.Fprintf(&b, ", %d items failed", w.Outcome.FailedItems)
+			}
 			fmt.Fprintf(&b, "; reported %s UTC.", w.Outcome.Recorded.Format("2 Jan 15:04"))
 			if w.Outcome.Error != "" {
-				fmt.Fprintf(&b, "\n\nError: %s", truncate(w.Outcome.Error, 500))
+				fmt.Fprintf(&b, "\n\nError: %s", truncate(strings.TrimSpace(w.Outcome.Code+" "+w.Outcome.Error), 500))
+			}
+			for i, f := range w.Outcome.Failures {
+				if i == 3 {
+					fmt.Fprintf(&b, "\n\nand %d more failed items.", w.Outcome.FailedItems-i)
+					break
+				}
+				fmt.Fprintf(&b, "\n\n- %s: %s", truncate(f.Item, 200), truncate(strings.TrimSpace(f.Code+" "+f.Error), 200))
 			}
 		case w.Preflight != nil && !w.Preflight.Passed:
 			fmt.Fprintf(&b, "\n\nFailed pre-flight: %s", truncate(w.Preflight.Reason, 500))

@@ -110,6 +110,10 @@ func TestRecordStatusEveryValue(t *testing.T) {
 	if _, err := AcceptPlan(e, idMVM, p, t0); err != nil {
 		t.Errorf("the plan with its remediation event accepted again: %v", err)
 	}
+	q, err := ProposeReplan(e, PlanInput{Units: p.Units, WindowStart: p.Window.Start, WindowEnd: p.Window.End, PreferredBatch: 50, MaxBatch: p.Units}, t0)
+	if err != nil || !slices.ContainsFunc(q.Events, func(pe PlannedEvent) bool { return pe.N == rem.N && pe.Kind == KindRemediation && pe.Units == 4 }) || q.Units != p.Units {
+		t.Errorf("re-plan: %+v, %v", q, err)
+	}
 	// A later export replaces a unit's status.
 	if _, err := RecordStatus(e, idMVM, 1, []UnitStatus{{Unit: "user07@contoso.edu", Status: "Synced"}}, t0); err != nil {
 		t.Fatal(err)
