@@ -145,7 +145,7 @@ func (t *turn) eventButton(verb string, d cards.ActionData, raw json.RawMessage)
 		if csv, err = text(cards.PreflightInput(n)); err != nil {
 			return answer{}, err
 		}
-		results, rowErrs, perr := playbook.ParsePreflightCSV([]byte(csv))
+		results, rowErrs, perr := playbook.ParsePreflightFile([]byte(csv))
 		if perr != nil {
 			return answer{}, perr
 		}

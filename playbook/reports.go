@@ -31,6 +31,7 @@ const (
 	ReportCloudItems    StatusReport = "MigrationLog.csv"      // Migration Manager cloud, also Migration errors.csv
 	ReportCloudSummary  StatusReport = "Migration summary.csv" // Migration Manager cloud, a task a row
 	ReportEndpoint      StatusReport = "Get-MigrationEndpoint" // not a status: ParseMigrationEndpoint
+	ReportScan          StatusReport = "ScanSummary.csv"       // Migration Manager cloud scan: pre-flight, ParsePreflightFile
 	reportUnknown       StatusReport = ""
 )
 
@@ -83,6 +84,8 @@ func reportOf(hdr []string) StatusReport {
 	switch {
 	case has("maxconcurrentmigrations"):
 		return ReportEndpoint
+	case has("scanstatuscode"):
+		return ReportScan
 	case has("identity"):
 		return ReportMigrationUser
 	case has("sourcepath", "statuscode"):
@@ -131,6 +134,8 @@ func ParseStatusReport(data []byte) ([]UnitStatus, StatusReport, []RowError, err
 		rows, bad, err = parseCloudItems(t, hdr, line)
 	case ReportCloudSummary:
 		rows, bad, err = parseCloudSummary(t, hdr, line)
+	case ReportScan:
+		err = Errorf(EINVALID, "This is Migration Manager's scan summary, a pre-flight check, not a migration status: paste it as the event's pre-flight results.")
 	case ReportEndpoint:
 		err = Errorf(EINVALID, "This is Get-MigrationEndpoint's output, the endpoint's concurrency, not a migration status: paste it in the plan card's Mail endpoint field.")
 	default:
@@ -528,4 +533,76 @@ func cloudOutcome(status string) (Outcome, bool) {
 		return "", false
 	}
 	return cloudStatusCodes[i].Outcome, true
+}
+
+// scanSummaryColumns are the columns of Migration Manager's cloud scan
+// ScanSummary.csv the bot reads: a scan is a pre-flight check.
+var scanSummaryColumns = []batchColumn{
+	{name: "sourcepath", required: true},
+	{name: "scanstatuscode", required: true},
+	{name: "resultcode"},
+	{name: "topfailurereason"},
+	{name: "scanstatus"},
+}
+
+var scanSummaryNames = []string{"SourcePath", "ScanStatusCode", "ResultCode", "TopFailureReason", "ScanStatus"}
+
+// ParsePreflightFile reads pre-flight results: mvmbot's CSV
+// (ParsePreflightCSV), or Migration Manager's cloud scan summary
+// (ScanSummary.csv: SourcePath, ScanStatusCode, ResultCode,
+// TopFailureReason), recognised by its ScanStatusCode column, whose task
+// passes when its status code is a success (1xx) and fails otherwise with
+// Microsoft's code, message and failure reason as the reason. A cloud
+// SourcePath that is an account's root ("/ann@contoso.com") is the
+// account's address. All or nothing.
+func ParsePreflightFile(data []byte) ([]PreflightResult, []RowError, error) {
+	t, hdr, line, err := readBatchHeader(bytes.TrimPrefix(data, []byte("\uFEFF")), "pre-flight results", "unit, result, reason; or Migration Manager's ScanSummary.csv")
+	if err != nil || !reportOfScan(hdr) {
+		return ParsePreflightCSV(data)
+	}
+	t.cols = pickColumns(hdr, scanSummaryColumns)
+	if c, ok := missingColumn(t.cols, scanSummaryColumns, scanSummaryNames); ok {
+		return nil, nil, Errorf(EINVALID, "Line %d: the header has no %s column; Migration Manager's ScanSummary.csv has SourcePath and ScanStatusCode.", line, c)
+	}
+	var out []PreflightResult
+	seen := map[string]int{}
+	bad, err := t.rows(func(line int, r []string) string {
+		unit := r[0]
+		if strings.HasPrefix(unit, "/") && strings.Count(unit, "/") == 1 && strings.Contains(unit, "@") {
+			unit = unit[1:]
+		}
+		if msg := checkReportUnit(unit, "SourcePath"); msg != "" {
+			return msg
+		}
+		code, err := strconv.Atoi(strings.TrimSpace(r[1]))
+		i := slices.IndexFunc(cloudStatusCodes, func(c CloudStatusCode) bool { return c.Code == code })
+		if err != nil || i < 0 {
+			return fmt.Sprintf("ScanStatusCode %q is not one of Migration Manager's cloud status codes (100 to 620)", truncateText(r[1], 40))
+		}
+		sc := cloudStatusCodes[i]
+		res := PreflightResult{Unit: unit, Passed: sc.Outcome == OutcomeMigrated}
+		if !res.Passed {
+			reason := fmt.Sprintf("%d %s", code, sc.Message)
+			if realCode(r[2]) {
+				reason += "; " + strings.TrimSpace(r[2])
+			}
+			if r[3] != "" {
+				reason += " " + r[3]
+			}
+			res.Reason = truncateText(reason, MaxReasonLen-4)
+		}
+		k := batchUnitKey(BatchPaths, unit)
+		if first, dup := seen[k]; dup {
+			return fmt.Sprintf("%s repeats line %d", unit, first)
+		}
+		seen[k] = line
+		out = append(out, res)
+		return ""
+	})
+	return finishRows(out, bad, err, "The scan summary has a header but no rows.")
+}
+
+// reportOfScan reports whether hdr is a cloud scan summary's.
+func reportOfScan(hdr []string) bool {
+	return slices.ContainsFunc(hdr, func(h string) bool { return squash(h) == "scanstatuscode" })
 }

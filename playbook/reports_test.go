@@ -217,3 +217,29 @@ func FuzzParseStatusReport(f *testing.F) {
 		}
 	})
 }
+
+// Migration Manager's cloud scan summary is a pre-flight: each task passes
+// on a success code and fails otherwise with Microsoft's code and reason,
+// matched to the known error; as a migration status it is refused.
+func TestParsePreflightFileScanSummary(t *testing.T) {
+	data := readMicrosoft(t, "mm-cloud-scansummary.csv")
+	rs, bad, err := ParsePreflightFile(data)
+	if err != nil || bad != nil || len(rs) != 2 {
+		t.Fatal(rs, bad, err)
+	}
+	if rs[0] != (PreflightResult{Unit: "ann@contoso.com", Passed: true}) || rs[1].Passed || !strings.Contains(rs[1].Reason, "402 Connector authorization failed") || !strings.Contains(rs[1].Reason, "MAUTHMOVERAPP") {
+		t.Errorf("results %+v", rs)
+	}
+	if k, ok := MatchKnownError(rs[1].Reason, KnownErrors(Box)); !ok || k.ID != "connector-not-authorized" {
+		t.Errorf("known error %v %v", k.ID, ok)
+	}
+	if _, _, err := ParseStatusFile(data); ErrorCode(err) != EINVALID || !strings.Contains(ErrorMessage(err), "pre-flight results") {
+		t.Errorf("scan summary as status: %v", err)
+	}
+	if rs, _, err := ParsePreflightFile([]byte("unit,result\na@b.cc,passed\n")); err != nil || len(rs) != 1 {
+		t.Errorf("mvmbot's pre-flight CSV: %v %v", rs, err)
+	}
+	if _, bad, _ := ParsePreflightFile([]byte("SourcePath,ScanStatusCode\n/a@b.cc,7\n")); len(bad) != 1 {
+		t.Errorf("bad code: %v", bad)
+	}
+}
