@@ -71,7 +71,7 @@
 //	report.go              the weekly report: command, schedule and worker
 //	workshops.go           workshops: scheduling, invitations, the meeting workers
 //	plan.go, events.go     the migration plan; migration events, remediation
-//	units.go               status of one user or path
+//	units.go               status of one user or path; status files pasted or attached (importStatus); remediation events
 //	close.go               closing out and the survey
 //	site.go                the collaboration site and issue tracker, and their workers
 //	feed.go, ics.go        the reporting feed and the workshops' invitations (read-only HTTP)

@@ -43,6 +43,15 @@ var eventButtons = []Button{
 		Run: func(t *turn, _ string, d cards.ActionData, raw json.RawMessage) (answer, error) {
 			return t.eventMembers(d, raw)
 		}},
+	// units.go: migration status pasted on the card, and remediation.
+	{Verbs: []string{cards.VerbEventStatus},
+		Run: func(t *turn, _ string, d cards.ActionData, raw json.RawMessage) (answer, error) {
+			return t.eventStatus(d, raw)
+		}},
+	{Verbs: []string{cards.VerbEventRemediate},
+		Run: func(t *turn, _ string, d cards.ActionData, raw json.RawMessage) (answer, error) {
+			return t.eventRemediate(d, raw)
+		}},
 }
 
 // The migration events in the conversation (task 1871): the events card
@@ -126,9 +135,7 @@ func (t *turn) eventButton(verb string, d cards.ActionData, raw json.RawMessage)
 		out, err = playbook.CompleteEvent(e, t.a.From.ID, n, migrated, failed, t.now)
 		notice = fmt.Sprintf("%s completed event %d: %d migrated, %d failed.", who, n, migrated, failed)
 		if p, ok := playbook.LatestPlan(e); ok && err == nil {
-			if f, ok := playbook.ForecastAtPace(e, p.Concurrency, t.now); ok {
-				notice += " " + f.String()
-			}
+			notice += forecastNotice(e, p.Concurrency, t.now)
 		}
 		if err == nil && out.RemindDNS {
 			posts = append(posts, dnsReminder(e))
@@ -138,7 +145,7 @@ func (t *turn) eventButton(verb string, d cards.ActionData, raw json.RawMessage)
 		if csv, err = text(cards.PreflightInput(n)); err != nil {
 			return answer{}, err
 		}
-		results, rowErrs, perr := playbook.ParsePreflightCSV([]byte(csv))
+		results, rowErrs, perr := playbook.ParsePreflightFile([]byte(csv))
 		if perr != nil {
 			return answer{}, perr
 		}

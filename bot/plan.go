@@ -110,13 +110,15 @@ func (t *turn) plan(verb string, d cards.ActionData, raw json.RawMessage) (answe
 }
 
 // measurePace sizes in's batches from the pace e's completed events
-// measured, source by source, at the endpoint's concurrency on the card,
-// and shows that pace and when the accepted plan ends at it.
+// measured, source by source, each at its tool's concurrency (the mail
+// endpoint's, read from the Get-MigrationEndpoint output pasted on the
+// card; Migration Manager's 50 tasks for the cloud sources), and shows
+// that pace and when the accepted plan, and each source, ends at it.
 func measurePace(e *playbook.Engagement, in *playbook.PlanInput, v *cards.PlanView, now time.Time) {
 	in.Split, in.Concurrency = slices.Clone(v.Adjust.Split), v.Adjust.Concurrency
 	for _, s := range e.Sources {
 		tp := playbook.MeasuredThroughput(e, s)
-		c := tp.Capacity(v.Adjust.Concurrency)
+		c := tp.Capacity(playbook.SourceConcurrency(s, v.Adjust.Concurrency))
 		if tp.Events > 0 {
 			v.Paces = append(v.Paces, cards.SourcePace{Source: s, Throughput: tp, Capacity: c})
 		}
@@ -129,4 +131,5 @@ func measurePace(e *playbook.Engagement, in *playbook.PlanInput, v *cards.PlanVi
 	if f, ok := playbook.ForecastAtPace(e, v.Adjust.Concurrency, now); ok {
 		v.AtPace = &f
 	}
+	v.BySource = playbook.ForecastBySource(e, v.Adjust.Concurrency, now)
 }

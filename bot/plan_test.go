@@ -129,22 +129,24 @@ func TestPlanAtMeasuredPace(t *testing.T) {
 
 	card := replyCard(t, c.say(vi, "plan"))
 	s := cardText(t, card)
-	for _, want := range []string{"Measured pace", "16 units in 1 event (12 hours), 32.0 units", "a batch day takes up to 32", "the 234 units left are migrated by", "capped at 32 units", `"id":"concurrency"`} {
+	for _, want := range []string{"Measured pace", "16 units in 1 event (12 hours), 32.0 units", "a batch day takes up to 32", "the 234 units left are migrated by", "capped at 32 units", `"id":"endpoint"`, "Mail endpoint: Not imported"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("plan card lacks %q: %s", want, s)
 		}
 	}
-	// The endpoint runs 100 at once: the pilot's 20 left slots idle, so a
-	// batch day takes 32 × 100/16 = 200 and the preferred 50 stands.
+	// The endpoint runs 100 at once, as Get-MigrationEndpoint pasted on the
+	// card says: the pilot's 20 left slots idle, so a batch day takes
+	// 32 × 100/16 = 200 and the preferred 50 stands.
 	recalc := action(t, card, "planRecalc", "")
-	s = cardText(t, c.click(vi, "planRecalc", with(recalc, map[string]any{"concurrency": "100"})).card(t))
-	if !strings.Contains(s, "a batch day takes up to 200") || strings.Contains(s, "capped at") || !strings.Contains(s, `"value":100`) {
+	endpoint := "\nIdentity                      : IMAP_Endpoint\nEndpointType                  : IMAP\nRemoteServer                  : imap.contoso.com\nMaxConcurrentMigrations       : 100\nMaxConcurrentIncrementalSyncs : 20\n"
+	s = cardText(t, c.click(vi, "planRecalc", with(recalc, map[string]any{"endpoint": endpoint})).card(t))
+	if !strings.Contains(s, "a batch day takes up to 200") || strings.Contains(s, "capped at") || !strings.Contains(s, "100 concurrent migrations, read from IMAP_Endpoint (IMAP, imap.contoso.com)") {
 		t.Errorf("at 100 concurrent: %s", s)
 	}
 	// Accepted, the plan records the concurrency; the next card starts
 	// from it.
 	accept := action(t, card, "planAccept", "")
-	if s := cardText(t, c.click(vi, "planAccept", with(accept, map[string]any{"concurrency": "100"})).card(t)); !strings.Contains(s, "Plan v2 accepted") {
+	if s := cardText(t, c.click(vi, "planAccept", with(accept, map[string]any{"endpoint": endpoint})).card(t)); !strings.Contains(s, "Plan v2 accepted") {
 		t.Fatalf("accept: %s", s)
 	}
 	if p, _ := playbook.LatestPlan(c.engagement()); p.Concurrency != 100 {
@@ -154,10 +156,12 @@ func TestPlanAtMeasuredPace(t *testing.T) {
 	if s := cardText(t, card); !strings.Contains(s, "a batch day takes up to 200") {
 		t.Errorf("plan card after accepting at 100 concurrent: %s", s)
 	}
+	// A listing that is not Format-List's is refused, the text kept.
 	recalc = action(t, card, "planRecalc", "")
-	s = cardText(t, c.click(vi, "planRecalc", with(recalc, map[string]any{"concurrency": "-1"})).card(t))
-	if !strings.Contains(s, "concurrent migrations must be a whole number") {
-		t.Errorf("negative concurrency: %s", s)
+	table := "Identity      EndpointType\n--------      ------------\nIMAP_Endpoint IMAP"
+	s = cardText(t, c.click(vi, "planRecalc", with(recalc, map[string]any{"endpoint": table})).card(t))
+	if !strings.Contains(s, "not the table Get-MigrationEndpoint prints by default") || !strings.Contains(s, "IMAP_Endpoint IMAP") {
+		t.Errorf("a table pasted: %s", s)
 	}
 }
 

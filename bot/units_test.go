@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -54,17 +55,19 @@ func TestUnitStatus(t *testing.T) {
 	if s := text(c.say(mo, "status nobody@contoso.com")); !strings.Contains(s, "is in none of the Contoso engagement's migration events") {
 		t.Errorf("unknown user: %q", s)
 	}
-	// The failure moves into batch 2 in one step; status then names both.
-	if s := text(c.say(cy, "remediate 1 2")); !strings.Contains(s, "Only the MVM or the MST can move failed units into another event") {
+	// The failure moves into a new remediation event in one step; status
+	// then names both.
+	if s := text(c.say(cy, "remediate 1")); !strings.Contains(s, "Only the MVM or the MST can put failed units into a remediation event") {
 		t.Errorf("customer remediates: %q", s)
 	}
-	if s := text(c.say(vi, "remediate 1 2")); !strings.Contains(s, "moved 1 failed unit of event 1 into event 2") {
+	n := len(c.engagement().Events) + 1
+	if s := text(c.say(vi, "remediate 1")); !strings.Contains(s, fmt.Sprintf("put the 1 failed unit of event 1 into the new remediation event %d", n)) {
 		t.Errorf("remediate: %q", s)
 	}
-	if s := text(c.say(vi, "remediate one two")); !strings.Contains(s, "remediate 1 3") {
+	if s := text(c.say(vi, "remediate one")); !strings.Contains(s, "remediate 1") {
 		t.Errorf("bad remediate: %q", s)
 	}
-	if s := text(c.say(cy, "status user03@contoso.com")); !strings.Contains(s, "event 1 (pilot") || !strings.Contains(s, "event 2 (batch") {
+	if s := text(c.say(cy, "status user03@contoso.com")); !strings.Contains(s, "event 1 (pilot") || !strings.Contains(s, fmt.Sprintf("event %d (remediation", n)) {
 		t.Errorf("status after remediation: %q", s)
 	}
 	if s := text(c.say(stranger, "status user03@contoso.com")); strings.Contains(s, "user03") || !strings.Contains(s, "not a member") {

@@ -104,7 +104,6 @@ func readAdjust(m map[string]any, a *PlanAdjust) error {
 		{PlanPilotInput, "The pilot size", &a.PilotSize},
 		{PlanBatchInput, "The batch size", &a.PreferredBatch},
 		{PlanMaxBatchInput, "The most units per batch day", &a.MaxBatch},
-		{PlanConcurrencyInput, "The endpoint's concurrent migrations", &a.Concurrency},
 	} {
 		n, present, err := intInput(m, f.key)
 		if !present {
@@ -114,6 +113,14 @@ func readAdjust(m map[string]any, a *PlanAdjust) error {
 			return playbook.Errorf(playbook.EINVALID, "%s must be a whole number, 0 or more.", f.what)
 		}
 		*f.dst = n
+	}
+	if v, ok := m[PlanEndpointInput].(string); ok && strings.TrimSpace(v) != "" {
+		a.Endpoint = v
+		eps, err := playbook.ParseMigrationEndpoint([]byte(v))
+		if err != nil {
+			return err
+		}
+		a.Endpoints, a.Concurrency = eps, playbook.EndpointConcurrency(eps)
 	}
 	split := slices.Clone(a.Split)
 	for i, su := range split {

@@ -73,8 +73,12 @@ func TestDecodePlan(t *testing.T) {
 		{`{"batchSize":-1}`, base, 0, true},
 		{`{"maxBatch":2.5}`, base, 0, true},
 		{`{"weekends":"sometimes"}`, base, 0, true},
-		{`{"concurrency":"50"}`, cards.PlanAdjust{PilotSize: 10, PreferredBatch: 100, MaxBatch: 500, Concurrency: 50}, 0, false},
-		{`{"concurrency":-5}`, base, 0, true},
+		{`{"endpoint":"Identity : IMAP_TLS_Endpoint\nEndpointType : IMAP\nMaxConcurrentMigrations : 50\nMaxConcurrentIncrementalSyncs : 10"}`, cards.PlanAdjust{PilotSize: 10, PreferredBatch: 100, MaxBatch: 500, Concurrency: 50,
+			Endpoint:  "Identity : IMAP_TLS_Endpoint\nEndpointType : IMAP\nMaxConcurrentMigrations : 50\nMaxConcurrentIncrementalSyncs : 10",
+			Endpoints: []playbook.MigrationEndpoint{{Identity: "IMAP_TLS_Endpoint", EndpointType: "IMAP", MaxConcurrentMigrations: 50, MaxConcurrentIncrementalSyncs: 10}}}, 0, false},
+		{`{"endpoint":"MaxConcurrentMigrations : -5"}`, cards.PlanAdjust{PilotSize: 10, PreferredBatch: 100, MaxBatch: 500, Endpoint: "MaxConcurrentMigrations : -5"}, 0, true},
+		{`{"endpoint":"  "}`, base, 0, false},
+		{`{"concurrency":"50"}`, base, 0, false}, // typed concurrency is no longer read
 	} {
 		f, err := cards.DecodePlan(json.RawMessage(tt.raw), base)
 		if err != nil {

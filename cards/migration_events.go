@@ -37,6 +37,8 @@ type EventsView struct {
 	May func(playbook.Action) bool
 	// Members is a refused member list, shown under its event as typed.
 	Members *MembersForm
+	// Status is a refused status file, shown under its event as typed.
+	Status *StatusForm
 }
 
 func eventButton(title, verb string, e *playbook.Engagement, n int) Element {
@@ -86,6 +88,9 @@ func Events(e *playbook.Engagement, v EventsView) *Card {
 		case len(ev.Members) == 0:
 			body = append(body, Subtle("No member list yet: paste it with **Set members**, or import it with **mvmbot import batch**."))
 		}
+		if line := statusLine(e, ev); line != "" {
+			body = append(body, Subtle(line))
+		}
 		if s, err := playbook.Preflight(e, ev.N); err == nil && s.Checked > 0 {
 			body = append(body, Subtle(fmt.Sprintf("Pre-flight: %d passed, %d failed, %d unchecked.", s.Passed, s.Failed, s.Unchecked)))
 			for i, r := range s.Remediations {
@@ -108,10 +113,18 @@ func Events(e *playbook.Engagement, v EventsView) *Card {
 		if members != nil {
 			bs = append([]Element{members}, bs...)
 		}
+		statusInline, status := statusAction(e, ev, may, v.Status)
+		if status != nil {
+			bs = append(bs, status)
+		}
+		if r := remediateAction(e, ev, may); r != nil {
+			bs = append(bs, r)
+		}
 		if len(bs) > 0 {
 			body = append(body, Actions(bs...))
 		}
 		body = append(body, inline...)
+		body = append(body, statusInline...)
 	}
 	c := New(body...)
 	c.Actions = []Element{quiet(Button("Refresh", VerbEvents, ActionData{Engagement: e.ID}))}

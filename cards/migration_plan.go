@@ -21,8 +21,9 @@ const (
 	PlanBatchInput    = "batchSize"
 	PlanMaxBatchInput = "maxBatch"
 	PlanWeekendsInput = "weekends"
-	// PlanConcurrencyInput is the endpoint's MaxConcurrentMigrations.
-	PlanConcurrencyInput = "concurrency"
+	// PlanEndpointInput is Get-MigrationEndpoint's output, pasted: the
+	// endpoint's MaxConcurrentMigrations is read from it, not typed.
+	PlanEndpointInput = "endpoint"
 )
 
 // PlanSourceInput is the id of the input with the units from src, shown
@@ -38,9 +39,15 @@ const PlanKey = "questionnaire"
 type PlanAdjust struct {
 	PilotSize, PreferredBatch, MaxBatch int
 	AllowWeekends                       bool
-	// Concurrency is the migration endpoint's MaxConcurrentMigrations, 0
-	// when unknown; it scales the measured pace (playbook.Throughput).
+	// Concurrency is the mail endpoints' MaxConcurrentMigrations, read
+	// from the pasted Get-MigrationEndpoint output (Endpoint; else the
+	// accepted plan's), 0 when unknown; it scales the measured pace
+	// (playbook.Throughput, playbook.SourceConcurrency).
 	Concurrency int
+	// Endpoint is the pasted Get-MigrationEndpoint output, kept as typed;
+	// Endpoints what was read from it.
+	Endpoint  string
+	Endpoints []playbook.MigrationEndpoint
 	// Split is the units of each source of a multi-source engagement, each
 	// planned in its own events; nil for a single source.
 	Split []playbook.SourceUnits
@@ -60,6 +67,8 @@ type PlanView struct {
 	// AtPace is when the accepted plan ends at the measured pace; nil
 	// when nothing is measured.
 	AtPace *playbook.ForecastEnd
+	// BySource is when each source's events end at its own pace.
+	BySource []playbook.SourceForecast
 }
 
 // SourcePace is the pace one source's completed events measured.
@@ -127,19 +136,31 @@ func PlanCard(e *playbook.Engagement, v PlanView) *Card {
 			body = append(body, Heading("Monthly forecast"), Text(truncate(strings.Join(ms, " · "), 1500)))
 		}
 	}
-	if len(v.Paces) > 0 || v.AtPace != nil {
+	if len(v.Paces) > 0 || v.AtPace != nil || len(v.BySource) > 0 {
 		body = append(body, Heading("Measured pace"))
 		var fs []Fact
 		for _, sp := range v.Paces {
 			tp := sp.Throughput
-			fs = append(fs, Fact{string(sp.Source), fmt.Sprintf("%s units in %s (%s), %.1f units and %.1f GB a day; a batch day takes up to %s",
-				count(tp.Units), plural(tp.Events, "event"), days(tp.Days), tp.UnitsPerDay(), tp.GBPerDay(), count(sp.Capacity))})
+			gb := "GB from the bytes the status files reported"
+			switch {
+			case tp.Measured == 0:
+				gb = "GB estimated from the planned volume: import a status with bytes to measure them"
+			case tp.Measured < tp.Events:
+				gb = "GB partly from the bytes reported, partly estimated"
+			}
+			fs = append(fs, Fact{string(sp.Source), fmt.Sprintf("%s units in %s (%s), %.1f units and %.1f GB a day (%s); a batch day takes up to %s",
+				count(tp.Units), plural(tp.Events, "event"), days(tp.Days), tp.UnitsPerDay(), tp.GBPerDay(), gb, count(sp.Capacity))})
 		}
 		if len(fs) > 0 {
 			body = append(body, Facts(fs...))
 		}
-		if v.AtPace != nil {
+		if v.AtPace != nil && len(v.BySource) < 2 {
 			body = append(body, Text(v.AtPace.String()))
+		}
+		for _, f := range v.BySource {
+			if len(v.BySource) > 1 {
+				body = append(body, Text(string(f.Source)+": "+f.String()))
+			}
 		}
 	}
 	lo := 0.0
@@ -149,8 +170,16 @@ func PlanCard(e *playbook.Engagement, v PlanView) *Card {
 		NumberInput(PlanBatchInput, InputOpts{Label: "Preferred batch size (units per batch day)", Value: strconv.Itoa(v.Adjust.PreferredBatch)}, &lo, nil),
 		NumberInput(PlanMaxBatchInput, InputOpts{Label: "Most units one batch day may take (0: the preferred size)", Value: strconv.Itoa(v.Adjust.MaxBatch)}, &lo, nil),
 		ToggleInput(PlanWeekendsInput, InputOpts{Label: "Weekends", Value: strconv.FormatBool(v.Adjust.AllowWeekends)}, "Events may run on Saturdays and Sundays"),
-		NumberInput(PlanConcurrencyInput, InputOpts{Label: "Endpoint's concurrent migrations (MaxConcurrentMigrations; 0 unknown)", Value: strconv.Itoa(v.Adjust.Concurrency)}, &lo, nil),
 	)...)
+	endpoint := "Not imported: the pace of mail is not scaled to the endpoint. Paste what **Get-MigrationEndpoint | Format-List** prints below."
+	switch {
+	case len(v.Adjust.Endpoints) > 0:
+		endpoint = fmt.Sprintf("%s concurrent migrations, read from %s.", count(v.Adjust.Concurrency), playbook.EndpointsText(v.Adjust.Endpoints))
+	case v.Adjust.Concurrency > 0:
+		endpoint = fmt.Sprintf("%s concurrent migrations, as the accepted plan recorded. Paste Get-MigrationEndpoint's output again to change it.", count(v.Adjust.Concurrency))
+	}
+	body = append(body, Subtle("Mail endpoint: "+endpoint+" Box, Dropbox and Google Drive run 50 Migration Manager tasks at once."))
+	body = append(body, TextInput(PlanEndpointInput, InputOpts{Label: "Get-MigrationEndpoint | Format-List (the endpoint's MaxConcurrentMigrations)", Placeholder: "Identity : IMAP_Endpoint\nMaxConcurrentMigrations : 20", Value: v.Adjust.Endpoint}, true, 64<<10)...)
 	for _, s := range v.Adjust.Split {
 		body = append(body, NumberInput(PlanSourceInput(s.Source), InputOpts{Label: fmt.Sprintf("Units from %s (its own events; 0 for none)", s.Source), Value: strconv.Itoa(s.Units)}, &lo, nil)...)
 	}

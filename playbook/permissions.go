@@ -71,7 +71,7 @@ var rules = map[Action]rule{
 	ActionEventMembers:     {whoManager | whoMST, "set an event's members"},
 	ActionPreflightStart:   {whoManager | whoMST, "start pre-flight"},
 	ActionEventStatus:      {whoManager | whoMST, "record migration status"},
-	ActionEventRemediate:   {whoManager | whoMST, "move failed units into another event"},
+	ActionEventRemediate:   {whoManager | whoMST, "put failed units into a remediation event"},
 	ActionPreflightResults: {whoManager | whoMST, "record pre-flight results"},
 	ActionPreflightWaive:   {whoManager, "waive pre-flight"},
 	ActionEventReady:       {whoManager | whoMST, "mark an event ready"},

@@ -99,6 +99,11 @@ type EventKind string
 const (
 	KindPilot EventKind = "pilot" // the first, small event that tests the approach
 	KindBatch EventKind = "batch" // a velocity batch
+	// KindRemediation moves again the units that failed in an earlier
+	// event (RemediateFailures). Its units are not the scope's: they were
+	// counted once already, so they add to no plan total or forecast, and
+	// it runs when the failures are fixed, not in the window's order.
+	KindRemediation EventKind = "remediation"
 )
 
 // PlannedEvent is one event of a plan.
@@ -407,6 +412,7 @@ func roundTenth(x float64) float64 {
 // forecastOf sums events' units by month, every month from the first event
 // to the last. Events must be in date order.
 func forecastOf(evs []PlannedEvent) []MonthUnits {
+	evs = slices.DeleteFunc(slices.Clone(evs), func(ev PlannedEvent) bool { return ev.Kind == KindRemediation })
 	if len(evs) == 0 {
 		return nil
 	}
@@ -575,6 +581,7 @@ func validatePlan(e *Engagement, p *Plan, now time.Time) error {
 		existing[ev.N] = ev
 	}
 	total := 0
+	prev := -1 // the last event that is not a remediation, which runs out of order
 	for i := range p.Events {
 		pe := &p.Events[i]
 		pe.Date = civilDate(pe.Date)
@@ -584,9 +591,9 @@ func validatePlan(e *Engagement, p *Plan, now time.Time) error {
 			return Errorf(EINVALID, "Events are numbered from 1; the plan has event %d.", pe.N)
 		case i > 0 && pe.N <= p.Events[i-1].N:
 			return Errorf(EINVALID, "Events must be listed in number order without repeats: event %d follows event %d.", pe.N, p.Events[i-1].N)
-		case i > 0 && pe.Date.Before(p.Events[i-1].Date):
-			return Errorf(EINVALID, "%s (%s) is dated before event %d (%s); number events in date order.", ref, day(pe.Date), p.Events[i-1].N, day(p.Events[i-1].Date))
-		case pe.Kind != KindPilot && pe.Kind != KindBatch:
+		case prev >= 0 && pe.Kind != KindRemediation && pe.Date.Before(p.Events[prev].Date):
+			return Errorf(EINVALID, "%s (%s) is dated before event %d (%s); number events in date order.", ref, day(pe.Date), p.Events[prev].N, day(p.Events[prev].Date))
+		case pe.Kind != KindPilot && pe.Kind != KindBatch && pe.Kind != KindRemediation:
 			return Errorf(EINVALID, "%s: %q is not an event kind; use pilot or batch.", ref, pe.Kind)
 		case pe.Kind == KindPilot && slices.ContainsFunc(p.Events[:i], func(x PlannedEvent) bool { return x.Source == pe.Source }):
 			// A plan split by source pilots each source: mail and content
@@ -597,7 +604,10 @@ func validatePlan(e *Engagement, p *Plan, now time.Time) error {
 		case pe.Source != "" && !hasSource(e.Sources, pe.Source):
 			return Errorf(EINVALID, "%s is for %s, which this engagement does not migrate (%s).", ref, pe.Source, joinSources(e.Sources))
 		}
-		total += pe.Units
+		if pe.Kind != KindRemediation {
+			total += pe.Units
+			prev = i
+		}
 		ex, had := existing[pe.N]
 		if had {
 			if err := keepsFacts(ex, *pe); err != nil {
@@ -608,7 +618,7 @@ func validatePlan(e *Engagement, p *Plan, now time.Time) error {
 			continue // facts, already checked unchanged
 		}
 		switch {
-		case !p.Window.Contains(pe.Date):
+		case !p.Window.Contains(pe.Date) && pe.Kind != KindRemediation:
 			return Errorf(EINVALID, "%s on %s is outside the window (%s).", ref, day(pe.Date), p.Window)
 		case pe.Date.Before(td):
 			return Errorf(EINVALID, "%s is dated %s, which is in the past (today is %s).", ref, day(pe.Date), day(td))

@@ -4,11 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 )
 
 // Per-unit migration status: an administrator exports Exchange Online's
@@ -32,6 +29,9 @@ const (
 	OutcomeInProgress Outcome = "in-progress" // queued, syncing, completing…
 	OutcomeFailed     Outcome = "failed"      // Failed, IncrementalFailed, CompletionFailed, Corrupted
 	OutcomeStopped    Outcome = "stopped"     // Stopped, IncrementalStopped
+	// OutcomeSkipped is an item's only (a file a report says was skipped
+	// or filtered out); it counts in its unit's Skipped.
+	OutcomeSkipped Outcome = "skipped"
 )
 
 // migrationUserStatuses are Get-MigrationUser's -Status values, as
@@ -48,23 +48,20 @@ var migrationUserStatuses = map[string]Outcome{
 	"Synced": OutcomeMigrated, "Syncing": OutcomeInProgress, "Validating": OutcomeInProgress,
 }
 
-// taskStatuses are the task statuses of SPMT's SummaryReport.csv (the same
-// task reports serve Migration Manager's file share migrations), as
-// Microsoft lists them: "Status of each task (success, failure, in
-// progress, not started)".
-var taskStatuses = map[string]Outcome{
-	"success": OutcomeMigrated, "failure": OutcomeFailed,
-	"in progress": OutcomeInProgress, "not started": OutcomeInProgress,
-}
-
-// outcomeOf is what a status value of either export means; false for a
-// value neither documents.
+// outcomeOf is what a status value of any status file means; false for a
+// value none documents. Item rows carry their outcome as their status.
 func outcomeOf(status string) (Outcome, bool) {
 	if o, ok := migrationUserStatuses[status]; ok {
 		return o, true
 	}
-	o, ok := taskStatuses[status]
-	return o, ok
+	if o, ok := taskStatuses[status]; ok {
+		return o, true
+	}
+	switch o := Outcome(status); o {
+	case OutcomeMigrated, OutcomeInProgress, OutcomeFailed, OutcomeStopped, OutcomeSkipped:
+		return o, true
+	}
+	return cloudOutcome(status)
 }
 
 // MigrationUserStatuses returns Get-MigrationUser's status values, sorted.
@@ -77,26 +74,52 @@ func MigrationUserStatuses() []string {
 	return out
 }
 
-// UnitStatus is one row of a status export.
+// UnitStatus is one row of a status file: a unit's status (Item ""), or
+// one item's of an item-level report, which counts towards its unit's.
 type UnitStatus struct {
-	Unit     string // Identity: the Microsoft 365 mailbox
-	Status   string // Microsoft's status value, canonically spelled
+	Unit     string // Identity (the Microsoft 365 mailbox), or the task's source path
+	Item     string // an item report's file or folder; "" for a unit's row
+	Name     string // Migration Manager's display name of the source account, if any
+	Status   string // Microsoft's status value, canonically spelled; an item's outcome
 	Error    string // Microsoft's error text, if any
+	Code     string // Microsoft's error or result code, if any
 	LastSync string // LastSuccessfulSyncTime as the export wrote it
-	Skipped  int    // SkippedItemCount
+	Skipped  int    // SkippedItemCount; items not migrated
 	Batch    string // BatchId
+	// Bytes are the bytes migrated (BytesTransferred, Migrated bytes,
+	// DataSuccessful), or an item's size; TotalBytes the unit's estimate
+	// (EstimatedTotalTransferSize, Total bytes). Items and FailedItems
+	// count files or mail items migrated and failed.
+	Bytes       int64
+	TotalBytes  int64
+	Items       int
+	FailedItems int
 }
 
 // UnitOutcome is a unit's latest status as recorded on its event.
 type UnitOutcome struct {
-	Unit       string    `json:"unit"`
-	Status     string    `json:"status"` // Microsoft's value
-	Outcome    Outcome   `json:"outcome"`
-	Error      string    `json:"error,omitempty"`
-	KnownError string    `json:"knownError,omitempty"` // the known error Error matched
-	LastSync   string    `json:"lastSync,omitempty"`
-	Skipped    int       `json:"skipped,omitempty"`
-	Recorded   time.Time `json:"recorded"`
+	Unit        string        `json:"unit"`
+	Status      string        `json:"status"` // Microsoft's value
+	Outcome     Outcome       `json:"outcome"`
+	Error       string        `json:"error,omitempty"`
+	Code        string        `json:"code,omitempty"`       // Microsoft's error code
+	KnownError  string        `json:"knownError,omitempty"` // the known error Error matched
+	LastSync    string        `json:"lastSync,omitempty"`
+	Skipped     int           `json:"skipped,omitempty"`
+	Bytes       int64         `json:"bytes,omitempty"`      // migrated
+	TotalBytes  int64         `json:"totalBytes,omitempty"` // estimated
+	Items       int           `json:"items,omitempty"`      // migrated
+	FailedItems int           `json:"failedItems,omitempty"`
+	Failures    []ItemFailure `json:"failures,omitempty"` // the first failed items, from an item report
+	Recorded    time.Time     `json:"recorded"`
+}
+
+// ItemFailure is one failed file or folder of a unit, from an item report.
+type ItemFailure struct {
+	Item       string `json:"item"`
+	Code       string `json:"code,omitempty"`
+	Error      string `json:"error,omitempty"`
+	KnownError string `json:"knownError,omitempty"`
 }
 
 // statusColumns are the export's columns the bot reads; Export-Csv writes
@@ -108,67 +131,51 @@ var statusColumns = []batchColumn{
 	{name: "lastsuccessfulsynctime", aliases: []string{"lastsuccessfulsyncdate", "lastsyncedtime"}},
 	{name: "skippeditemcount", aliases: []string{"itemsskipped"}},
 	{name: "batchid"},
+	{name: "bytestransferred"},
+	{name: "estimatedtotaltransfersize"},
+	{name: "totalitemstransferred", aliases: []string{"synceditemcount", "itemstransferred", "itemssynced"}},
 }
+
+var statusColumnNames = []string{"Identity", "Status", "Error", "LastSuccessfulSyncTime", "SkippedItemCount", "BatchId", "BytesTransferred", "EstimatedTotalTransferSize", "TotalItemsTransferred"}
 
 // ParseMigrationUserCSV reads a CSV export of Get-MigrationUser or
 // Get-MigrationUserStatistics (Export-Csv, with or without its "#TYPE"
 // line): Identity and Status are required; Error (or ErrorSummary),
-// LastSuccessfulSyncTime, SkippedItemCount and BatchId are read when
-// present; any other column is ignored. Status must be one of Microsoft's
-// values (any case). All or nothing, with the file checks and row errors of
-// ParseBatchFile.
+// LastSuccessfulSyncTime, SkippedItemCount, BatchId, and the statistics'
+// BytesTransferred, EstimatedTotalTransferSize and TotalItemsTransferred
+// (sizes as Exchange writes them, "1.5 GB (1,610,612,736 bytes)") are read
+// when present; any other column is ignored. Status must be one of
+// Microsoft's values (any case). All or nothing, with the file checks and
+// row errors of ParseBatchFile.
 func ParseMigrationUserCSV(data []byte) ([]UnitStatus, []RowError, error) {
-	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
-	if bytes.HasPrefix(data, []byte("#TYPE")) {
-		// Windows PowerShell's Export-Csv without -NoTypeInformation: the
-		// type line is blanked, not cut, so that line numbers stay right.
-		if i := bytes.IndexByte(data, '\n'); i >= 0 {
-			data = append(bytes.Repeat([]byte(" "), i), data[i:]...)
-		}
-	}
-	t, hdr, line, err := readBatchHeader(data, "migration status", "Identity, Status, and Error, LastSuccessfulSyncTime, SkippedItemCount, BatchId when present")
+	data = stripTypeLine(bytes.TrimPrefix(data, []byte("\uFEFF")))
+	t, hdr, line, err := readBatchHeader(data, "migration status", "Identity, Status, and Error, LastSuccessfulSyncTime, SkippedItemCount, BatchId, BytesTransferred when present")
 	if err != nil {
 		return nil, nil, err
 	}
-	t.cols = make([]int, len(statusColumns))
-	for i := range t.cols {
-		t.cols[i] = -1
-	}
-	for j, h := range hdr {
-		n := squash(h)
-		for i, c := range statusColumns {
-			if (n == c.name || slices.Contains(c.aliases, n)) && t.cols[i] < 0 {
-				t.cols[i] = j
-			}
-		}
-	}
-	for i, c := range statusColumns {
-		if c.required && t.cols[i] < 0 {
-			return nil, nil, Errorf(EINVALID, "Line %d: the header has no %s column. Export the status with Get-MigrationUser (or Get-MigrationUserStatistics) | Export-Csv: it writes Identity and Status.", line, statusColumns[i].name)
-		}
+	t.cols = pickColumns(hdr, statusColumns)
+	if c, ok := missingColumn(t.cols, statusColumns, statusColumnNames); ok {
+		return nil, nil, Errorf(EINVALID, "Line %d: the header has no %s column. Export the status with Get-MigrationUser (or Get-MigrationUserStatistics) | Export-Csv: it writes Identity and Status.", line, c)
 	}
 	var out []UnitStatus
 	seen := map[string]int{}
 	bad, err := t.rows(func(line int, r []string) string {
 		u := UnitStatus{Unit: r[0], Error: r[2], LastSync: r[3], Batch: r[5]}
-		if u.Unit == "" || utf8.RuneCountInString(u.Unit) > MaxUnitLen || strings.ContainsFunc(u.Unit, unicode.IsControl) {
-			return "no Identity, or one too long or with control characters"
+		if msg := checkReportUnit(u.Unit, "Identity"); msg != "" {
+			return msg
 		}
 		i := slices.IndexFunc(MigrationUserStatuses(), func(s string) bool { return strings.EqualFold(s, r[1]) })
 		if i < 0 {
-			return fmt.Sprintf("status %q is not one of Get-MigrationUser's (%s)", r[1], strings.Join(MigrationUserStatuses(), ", "))
+			return fmt.Sprintf("status %q is not one of Get-MigrationUser's (%s)", truncateText(r[1], 40), strings.Join(MigrationUserStatuses(), ", "))
 		}
 		u.Status = MigrationUserStatuses()[i]
-		if r[4] != "" {
-			n, err := strconv.Atoi(strings.ReplaceAll(r[4], ",", ""))
-			if err != nil || n < 0 {
-				return fmt.Sprintf("SkippedItemCount %q is not a count", r[4])
-			}
-			u.Skipped = n
+		var skipped, items int64
+		if msg := counts([]string{r[4], r[6], r[7], r[8]}, []string{"SkippedItemCount", "BytesTransferred", "EstimatedTotalTransferSize", "TotalItemsTransferred"},
+			&skipped, &u.Bytes, &u.TotalBytes, &items); msg != "" {
+			return msg
 		}
-		if len(u.Error) > MaxReasonLen {
-			u.Error = u.Error[:MaxReasonLen]
-		}
+		u.Skipped, u.Items = int(min(skipped, 1<<31)), int(min(items, 1<<31))
+		u.Error = truncateText(u.Error, MaxReasonLen)
 		k := batchUnitKey(BatchUsers, u.Unit)
 		if first, dup := seen[k]; dup {
 			return fmt.Sprintf("%s repeats line %d", u.Unit, first)
@@ -180,74 +187,11 @@ func ParseMigrationUserCSV(data []byte) ([]UnitStatus, []RowError, error) {
 	return finishRows(out, bad, err, "The status export has a header but no rows.")
 }
 
-// summaryReportColumns are the columns of SPMT's SummaryReport.csv the bot
-// reads, by their documented names.
-var summaryReportColumns = []batchColumn{
-	{name: "source", required: true},
-	{name: "destination", required: true},
-	{name: "status", required: true},
-	{name: "itemsnotmigratedincurrentround"},
-	{name: "endtime"},
-}
-
-// ParseStatusFile reads a status export in either form the tools write:
-// Get-MigrationUser's (ParseMigrationUserCSV), or SPMT's and Migration
-// Manager's SummaryReport.csv (Source, Destination, Status, and Items not
-// migrated in current round and End time when present; one row a task,
-// whose Source is the unit and whose Status is one of success, failure, in
-// progress, not started). It tells them apart by the header's Identity or
-// Source column.
-func ParseStatusFile(data []byte) ([]UnitStatus, []RowError, error) {
-	t, hdr, line, err := readBatchHeader(bytes.TrimPrefix(data, []byte("\uFEFF")), "status", "Identity and Status (Get-MigrationUser), or Source, Destination and Status (SummaryReport.csv)")
-	if err != nil || slices.ContainsFunc(hdr, func(h string) bool { return squash(h) == "identity" }) || !slices.ContainsFunc(hdr, func(h string) bool { return squash(h) == "source" }) {
-		return ParseMigrationUserCSV(data)
-	}
-	t.cols = make([]int, len(summaryReportColumns))
-	for i := range t.cols {
-		t.cols[i] = -1
-	}
-	for j, h := range hdr {
-		if i := slices.IndexFunc(summaryReportColumns, func(c batchColumn) bool { return c.name == squash(h) }); i >= 0 && t.cols[i] < 0 {
-			t.cols[i] = j
-		}
-	}
-	for i, c := range summaryReportColumns {
-		if c.required && t.cols[i] < 0 {
-			return nil, nil, Errorf(EINVALID, "Line %d: the header has no %s column; SPMT's SummaryReport.csv has Source, Destination and Status.", line, strings.ToUpper(c.name[:1])+c.name[1:])
-		}
-	}
-	var out []UnitStatus
-	seen := map[string]int{}
-	bad, err := t.rows(func(line int, r []string) string {
-		if r[0] == "" || utf8.RuneCountInString(r[0]) > MaxUnitLen || strings.ContainsFunc(r[0], unicode.IsControl) {
-			return "no Source, or one too long or with control characters"
-		}
-		st := strings.ToLower(strings.Join(strings.Fields(r[2]), " "))
-		if _, ok := taskStatuses[st]; !ok {
-			return fmt.Sprintf("status %q is not one of SummaryReport.csv's (success, failure, in progress, not started)", r[2])
-		}
-		u := UnitStatus{Unit: r[0], Status: st, LastSync: r[4]}
-		if r[3] != "" {
-			n, err := strconv.Atoi(strings.ReplaceAll(r[3], ",", ""))
-			if err != nil || n < 0 {
-				return fmt.Sprintf("Items not migrated in current round %q is not a count", r[3])
-			}
-			u.Skipped = n
-		}
-		k := batchUnitKey(BatchPaths, u.Unit) + "\x00" + strings.ToLower(r[1])
-		if first, dup := seen[k]; dup {
-			return fmt.Sprintf("%s to %s repeats line %d", u.Unit, r[1], first)
-		}
-		seen[k] = line
-		out = append(out, u)
-		return ""
-	})
-	return finishRows(out, bad, err, "The summary report has a header but no rows.")
-}
-
 // StatusSummary is an event's units by outcome after a status import.
 type StatusSummary struct {
 	Event      int
+	Reported   int   // units the recorded file named (RecordStatus only)
+	Bytes      int64 // migrated, as the status files report
 	Migrated   int
 	InProgress int
 	Failed     int
@@ -258,11 +202,16 @@ type StatusSummary struct {
 }
 
 // RecordStatus records migration status for event n, running or
-// completed: each unit's new status replaces its earlier one. A failed
-// unit's error is matched against the known errors of the event's source
-// (the engagement's sources when the event names none). All or nothing:
-// returns EINVALID naming the units that are not members of the event,
-// and the errors of every event transition.
+// completed: each unit's new status replaces its earlier one. Rows of an
+// item report (Item set) are summed into their unit's: the unit is the
+// member the row names (by unit, source login, target, or, for a path, the
+// member whose path holds the item's), failed when any of its items
+// failed, in progress while any is, migrated otherwise; its bytes and items
+// are its migrated items'. A failure's error (Microsoft's code and text) is
+// matched against the known errors of the event's source (the
+// engagement's sources when the event names none). All or nothing: returns
+// EINVALID naming the units that are not members of the event, and the
+// errors of every event transition.
 func RecordStatus(e *Engagement, actorID string, n int, rows []UnitStatus, now time.Time) (StatusSummary, error) {
 	ev, err := e.event(actorID, ActionEventStatus, n)
 	if err != nil {
@@ -274,57 +223,134 @@ func RecordStatus(e *Engagement, actorID string, n int, rows []UnitStatus, now t
 	if len(rows) == 0 {
 		return StatusSummary{}, Errorf(EINVALID, "No migration status to record.")
 	}
-	members := make(map[string]string, len(ev.Members))
-	for _, m := range ev.Members {
-		members[batchUnitKey(ev.MemberKind, m.Unit)] = m.Unit
-	}
-	var strangers []string
-	for _, r := range rows {
-		if _, ok := members[batchUnitKey(ev.MemberKind, r.Unit)]; !ok {
-			strangers = append(strangers, r.Unit)
-		}
-		if _, ok := outcomeOf(r.Status); !ok {
-			return StatusSummary{}, Errorf(EINVALID, "%s: %q is not a migration status.", r.Unit, r.Status)
-		}
-	}
-	if len(strangers) > 0 {
-		return StatusSummary{}, Errorf(EINVALID, "%s not in event %d: %s. Nothing was recorded; export only this event's batch (Get-MigrationUser -BatchId).",
-			nOf(len(strangers), "unit is", "units are"), n, listFirst(strangers, 5))
-	}
 	known := KnownErrors(e.Sources...)
 	if ev.Source != "" {
 		known = KnownErrors(ev.Source)
+	}
+	var strangers []string
+	outs := map[int]*UnitOutcome{} // by member index
+	var order []int
+	for _, r := range rows {
+		outcome, ok := outcomeOf(r.Status)
+		if !ok {
+			return StatusSummary{}, Errorf(EINVALID, "%s: %q is not a migration status.", r.Unit, r.Status)
+		}
+		i := ev.memberOf(r)
+		if i < 0 {
+			strangers = append(strangers, r.Unit)
+			continue
+		}
+		o := outs[i]
+		if o == nil {
+			o = &UnitOutcome{Unit: ev.Members[i].Unit, Recorded: now.UTC()}
+			outs[i] = o
+			order = append(order, i)
+		}
+		if r.Item == "" {
+			*o = UnitOutcome{Unit: o.Unit, Status: r.Status, Outcome: outcome, Error: strings.TrimSpace(r.Error), Code: strings.TrimSpace(r.Code),
+				LastSync: r.LastSync, Skipped: r.Skipped, Bytes: r.Bytes, TotalBytes: r.TotalBytes, Items: r.Items, FailedItems: r.FailedItems, Recorded: o.Recorded}
+			if text := strings.TrimSpace(o.Code + " " + o.Error); text != "" && (outcome == OutcomeFailed || outcome == OutcomeStopped) {
+				if ke, ok := MatchKnownError(text, known); ok {
+					o.KnownError = ke.ID
+				}
+			}
+			continue
+		}
+		addItem(o, r, outcome, known)
+	}
+	if len(strangers) > 0 {
+		return StatusSummary{}, Errorf(EINVALID, "%s not in event %d: %s. Nothing was recorded; export only this event's batch (Get-MigrationUser -BatchId), or the reports of its tasks.",
+			nOf(len(strangers), "unit is", "units are"), n, listFirst(strangers, 5))
 	}
 	at := make(map[string]int, len(ev.Outcomes))
 	for i, o := range ev.Outcomes {
 		at[batchUnitKey(ev.MemberKind, o.Unit)] = i
 	}
-	for _, r := range rows {
-		k := batchUnitKey(ev.MemberKind, r.Unit)
-		outcome, _ := outcomeOf(r.Status)
-		o := UnitOutcome{Unit: members[k], Status: r.Status, Outcome: outcome, Error: strings.TrimSpace(r.Error),
-			LastSync: r.LastSync, Skipped: r.Skipped, Recorded: now.UTC()}
-		if o.Error != "" {
-			if ke, ok := MatchKnownError(o.Error, known); ok {
-				o.KnownError = ke.ID
-			}
-		}
-		if i, ok := at[k]; ok {
-			ev.Outcomes[i] = o
+	for _, i := range order {
+		o := *outs[i]
+		k := batchUnitKey(ev.MemberKind, o.Unit)
+		if j, ok := at[k]; ok {
+			ev.Outcomes[j] = o
 		} else {
 			at[k] = len(ev.Outcomes)
 			ev.Outcomes = append(ev.Outcomes, o)
 		}
 	}
 	s := statusSummary(*ev)
+	s.Reported = len(order)
 	e.audit(now, actorID, ActionEventStatus, "migration-events", fmt.Sprintf("event %d: %s reported; %s migrated, %s in progress, %s failed, %s stopped",
-		n, countStr(len(rows)), countStr(s.Migrated), countStr(s.InProgress), countStr(s.Failed), countStr(s.Stopped)))
+		n, nOf(len(order), "unit", "units"), countStr(s.Migrated), countStr(s.InProgress), countStr(s.Failed), countStr(s.Stopped)))
 	return s, nil
+}
+
+// addItem counts an item report's row into its unit's outcome o.
+func addItem(o *UnitOutcome, r UnitStatus, outcome Outcome, known []KnownError) {
+	if o.Status == "" {
+		o.Status, o.Outcome = string(OutcomeMigrated), OutcomeMigrated
+	}
+	switch outcome {
+	case OutcomeMigrated:
+		o.Items++
+		o.Bytes += r.Bytes
+	case OutcomeSkipped:
+		o.Skipped++
+	case OutcomeInProgress:
+		if o.Outcome != OutcomeFailed {
+			o.Status, o.Outcome = string(OutcomeInProgress), OutcomeInProgress
+		}
+	case OutcomeFailed, OutcomeStopped:
+		o.FailedItems++
+		o.Status, o.Outcome = string(OutcomeFailed), OutcomeFailed
+		f := ItemFailure{Item: truncateText(r.Item, MaxUnitLen), Code: strings.TrimSpace(r.Code), Error: strings.TrimSpace(r.Error)}
+		if ke, ok := MatchKnownError(strings.TrimSpace(f.Code+" "+f.Error), known); ok {
+			f.KnownError = ke.ID
+		}
+		if o.Error == "" || (o.KnownError == "" && f.KnownError != "") {
+			// The unit's error is its first failure's, or the first that a
+			// known error explains.
+			o.Error, o.Code, o.KnownError = f.Error, f.Code, f.KnownError
+		}
+		if len(o.Failures) < maxItemFailuresKept {
+			o.Failures = append(o.Failures, f)
+		}
+	}
+}
+
+// memberOf returns the index of the member a status row is about, -1 for
+// none: the member whose unit, source login or target the row names (or
+// whose display name, Migration Manager's Name, or whose address its
+// SourcePath "/ann@contoso.com" is); for an item of a paths
+// event, the member whose path is the longest that holds the item's.
+func (ev Event) memberOf(r UnitStatus) int {
+	// Migration Manager's cloud SourcePath is the account's root, "/ann@contoso.com".
+	for _, q := range []string{r.Unit, strings.Trim(r.Unit, "/"), r.Name} {
+		if q == "" {
+			continue
+		}
+		if i := slices.IndexFunc(ev.Members, func(m BatchMember) bool { return unitIs(ev.MemberKind, m, q) }); i >= 0 {
+			return i
+		}
+	}
+	if ev.MemberKind != BatchPaths {
+		return -1
+	}
+	best, bestLen := -1, 0
+	for _, q := range []string{r.Unit, r.Item} {
+		k := batchUnitKey(BatchPaths, q)
+		for i, m := range ev.Members {
+			mk := batchUnitKey(BatchPaths, m.Unit)
+			if len(mk) > bestLen && strings.HasPrefix(k, mk+"/") {
+				best, bestLen = i, len(mk)
+			}
+		}
+	}
+	return best
 }
 
 func statusSummary(ev Event) StatusSummary {
 	s := StatusSummary{Event: ev.N, Unreported: len(ev.Members) - len(ev.Outcomes)}
 	for _, o := range ev.Outcomes {
+		s.Bytes += o.Bytes
 		switch o.Outcome {
 		case OutcomeMigrated:
 			s.Migrated++
@@ -457,54 +483,81 @@ func (ev Event) failedUnit(unit string) bool {
 }
 
 // RemediateFailures puts the failed units of event from (by its imported
-// status) into event to, planned or in pre-flight without results, in one
-// step: they are added to its members, keeping their source login and
-// destination, so the remediated units move again there. It returns how
-// many were added. Returns EINVALID when from has no failed units, the
-// kinds or sources differ, or to would hold more than MaxBatchRows; and
-// the errors of every event transition.
-func RemediateFailures(e *Engagement, actorID string, from, to int, now time.Time) (int, error) {
-	dst, err := e.event(actorID, ActionEventRemediate, to)
+// status, those not already moved into a later event) into a new
+// remediation event, in one step: the event is added to a new version of
+// the plan (KindRemediation, its units outside the scope's total), dated
+// the first day after today the plan allows (weekends and blackouts as the
+// plan counts them), numbered after every event, of from's source, with
+// the failed units as its members, keeping their source login and
+// destination; it goes through pre-flight like any event. One history
+// entry records it. Returns the new event; EINVALID when from has no
+// failed units left to move; the errors of every event transition.
+func RemediateFailures(e *Engagement, actorID string, from int, now time.Time) (Event, error) {
+	src, err := e.event(actorID, ActionEventRemediate, from)
 	if err != nil {
-		return 0, err
-	}
-	i, err := e.eventIndex(from)
-	if err != nil {
-		return 0, err
-	}
-	src := e.Events[i]
-	switch {
-	case from == to:
-		return 0, Errorf(EINVALID, "Move the failed units of event %d into another event, not into itself.", from)
-	case dst.State != EventPlanned && dst.State != EventPreflight:
-		return 0, errEventState(dst, "take more members")
-	case len(dst.Preflight) > 0:
-		return 0, Errorf(ECONFLICT, "Event %d already has pre-flight results; the failed units would miss pre-flight. Choose an event that has none.", to)
-	case dst.Source != "" && src.Source != "" && dst.Source != src.Source:
-		return 0, Errorf(EINVALID, "Event %d moves %s and event %d %s; failed units move again from the same source.", from, src.Source, to, dst.Source)
-	case len(dst.Members) > 0 && dst.MemberKind != src.MemberKind:
-		return 0, Errorf(EINVALID, "Event %d moves %ss and event %d %ss.", from, src.MemberKind, to, dst.MemberKind)
-	}
-	have := make(map[string]bool, len(dst.Members))
-	for _, m := range dst.Members {
-		have[memberKey(src.MemberKind, m)] = true
+		return Event{}, err
 	}
 	var add []BatchMember
 	for _, m := range src.Members {
-		if src.failedUnit(m.Unit) && !have[memberKey(src.MemberKind, m)] {
+		if src.failedUnit(m.Unit) && !e.rescheduled(from, src.MemberKind, m.Unit) {
 			add = append(add, m)
 		}
 	}
-	switch {
-	case len(add) == 0:
-		return 0, Errorf(EINVALID, "Event %d has no failed units to move (by its imported migration status), or event %d already has them.", from, to)
-	case len(dst.Members)+len(add) > MaxBatchRows:
-		return 0, Errorf(EINVALID, "Event %d would hold %s units, more than an event takes (%s).", to, countStr(len(dst.Members)+len(add)), countStr(MaxBatchRows))
+	if len(add) == 0 {
+		return Event{}, Errorf(EINVALID, "Event %d has no failed units to move (by its imported migration status), or they are already in a later event. Import its status first: its failed units are those Microsoft reports failed.", from)
 	}
-	dst.MemberKind = src.MemberKind
-	dst.Members = append(slices.Clone(dst.Members), add...)
-	e.audit(now, actorID, ActionEventRemediate, "migration-events", fmt.Sprintf("event %d: %s failed in event %d added", to, nOf(len(add), "unit", "units"), from))
-	return len(add), nil
+	p, ok := LatestPlan(e)
+	if !ok {
+		return Event{}, Errorf(ECONFLICT, "There is no accepted plan to add the remediation event to.")
+	}
+	loc := p.Location()
+	d := todayIn(now, loc)
+	for walked := 0; walked < 366; walked++ {
+		d = d.AddDate(0, 0, 1)
+		if (p.AllowWeekends || !weekendDay(d)) && !slices.ContainsFunc(p.Blackouts, func(b DateRange) bool { return b.Contains(d) }) {
+			break
+		}
+	}
+	n := 0
+	for _, ev := range e.Events {
+		n = max(n, ev.N)
+	}
+	for _, pe := range p.Events {
+		n = max(n, pe.N)
+	}
+	n++
+	p.Events = append(p.Events, PlannedEvent{N: n, Date: d, Kind: KindRemediation, Units: len(add), Source: src.Source})
+	if err := validatePlan(e, &p, now); err != nil {
+		return Event{}, err
+	}
+	p.Version = len(e.Plans) + 1
+	p.AcceptedBy, p.AcceptedAt = actorID, now.UTC()
+	p.Forecast = forecastOf(p.Events)
+	ev := Event{N: n, Kind: KindRemediation, Date: d, Units: len(add), Source: src.Source, State: EventPlanned,
+		MemberKind: src.MemberKind, Members: slices.Clone(add)}
+	e.Plans = append(e.Plans, p)
+	e.Events = append(e.Events, ev)
+	e.audit(now, actorID, ActionEventRemediate, "migration-events", fmt.Sprintf("event %d (remediation, %s, plan v%d): %s failed in event %d",
+		n, day(d), p.Version, nOf(len(add), "unit", "units"), from))
+	return ev.clone(), nil
+}
+
+// RemediableFailures counts the units of event n whose latest imported
+// status is failed and that no later event holds yet: what
+// RemediateFailures would move. 0 for no such event.
+func RemediableFailures(e *Engagement, n int) int {
+	i, err := e.eventIndex(n)
+	if err != nil {
+		return 0
+	}
+	ev := e.Events[i]
+	k := 0
+	for _, o := range ev.Outcomes {
+		if o.Outcome == OutcomeFailed && !e.rescheduled(n, ev.MemberKind, o.Unit) {
+			k++
+		}
+	}
+	return k
 }
 
 // rescheduled reports whether unit, failed in event n, is a member of a

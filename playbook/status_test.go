@@ -76,32 +76,44 @@ func TestRecordStatusEveryValue(t *testing.T) {
 	if FindUnit(e, "nobody@contoso.edu") != nil || FindUnit(e, " ") != nil {
 		t.Error("found a stranger")
 	}
-	// The failed units move into the next batch in one step, their source
-	// logins kept; the report counts each unit once, where it stands now.
-	if _, err := RemediateFailures(e, idCustomer, 1, 2, t0); ErrorCode(err) != EFORBIDDEN {
+	// The failed units move into a new remediation event in one step,
+	// their source logins kept, added to a new plan version and recorded
+	// in the history; the report counts each unit once, where it stands now.
+	if _, err := RemediateFailures(e, idCustomer, 1, t0); ErrorCode(err) != EFORBIDDEN {
 		t.Errorf("the customer remediates: %v", err)
 	}
-	if _, err := RemediateFailures(e, idMVM, 1, 1, t0); ErrorCode(err) == "" {
-		t.Error("into itself")
+	plans, events, history := len(e.Plans), len(e.Events), len(e.History)
+	rem, err := RemediateFailures(e, idMVM, 1, t0)
+	if err != nil || len(rem.Members) != 4 || rem.Kind != KindRemediation || rem.State != EventPlanned || rem.Members[0].Login == "" {
+		t.Fatalf("remediation event %+v, %v", rem, err)
 	}
-	moved, err := RemediateFailures(e, idMVM, 1, 2, t0)
-	if err != nil || moved != 4 {
-		t.Fatalf("moved %d, %v", moved, err)
+	if len(e.Plans) != plans+1 || len(e.Events) != events+1 || len(e.History) != history+1 || e.History[history].Action != ActionEventRemediate {
+		t.Errorf("plans %d, events %d, history %v", len(e.Plans), len(e.Events), e.History[history:])
 	}
-	ev2 := mustEvent(t, e, 2)
-	if len(ev2.Members) != 4 || ev2.Members[0].Login == "" || len(ev2.Outcomes) != 0 {
-		t.Errorf("event 2 members %+v", ev2.Members)
+	p, _ := LatestPlan(e)
+	if last := p.Events[len(p.Events)-1]; last.N != rem.N || last.Kind != KindRemediation || last.Units != 4 || p.Units != mustPlanUnits(t, e) {
+		t.Errorf("plan v%d: %+v, units %d", p.Version, last, p.Units)
 	}
-	if _, err := RemediateFailures(e, idMVM, 1, 2, t0); ErrorCode(err) != EINVALID {
+	if !rem.Date.After(t0) || rem.N != events+1 {
+		t.Errorf("remediation event %d on %s", rem.N, day(rem.Date))
+	}
+	if _, err := RemediateFailures(e, idMVM, 1, t0); ErrorCode(err) != EINVALID {
 		t.Errorf("moved twice: %v", err)
 	}
 	if r := WeeklyReport(e, t0); r.Units.Migrated != 5 || r.Units.Failed != 0 {
 		t.Errorf("report after remediation %+v", r.Units)
 	}
-	if err := SetEventMembers(e, idMVM, 3, BatchUsers, ev2.Members[:1], t0); ErrorCode(err) != EINVALID {
+	if err := SetEventMembers(e, idMVM, 3, BatchUsers, rem.Members[:1], t0); ErrorCode(err) != EINVALID {
 		t.Errorf("a moved unit in a third event: %v", err)
 	}
-	mustOK(t, SetEventMembers(e, idMVM, 2, BatchUsers, ev2.Members, t0)) // its failure in event 1 does not clash
+	// A re-plan keeps the remediation event, outside the scope's units.
+	if _, err := AcceptPlan(e, idMVM, p, t0); err != nil {
+		t.Errorf("the plan with its remediation event accepted again: %v", err)
+	}
+	q, err := ProposeReplan(e, PlanInput{Units: p.Units, WindowStart: p.Window.Start, WindowEnd: p.Window.End, PreferredBatch: 50, MaxBatch: p.Units}, t0)
+	if err != nil || !slices.ContainsFunc(q.Events, func(pe PlannedEvent) bool { return pe.N == rem.N && pe.Kind == KindRemediation && pe.Units == 4 }) || q.Units != p.Units {
+		t.Errorf("re-plan: %+v, %v", q, err)
+	}
 	// A later export replaces a unit's status.
 	if _, err := RecordStatus(e, idMVM, 1, []UnitStatus{{Unit: "user07@contoso.edu", Status: "Synced"}}, t0); err != nil {
 		t.Fatal(err)
@@ -113,7 +125,7 @@ func TestRecordStatusEveryValue(t *testing.T) {
 
 func TestParseMigrationUserCSVRefusals(t *testing.T) {
 	tests := []struct{ name, in, want string }{
-		{"no status column", "Identity,Error\na@contoso.com,x\n", "no status column"},
+		{"no status column", "Identity,Error\na@contoso.com,x\n", "no Status column"},
 		{"unknown status", "Identity,Status\na@contoso.com,Done\n", `status "Done" is not one of Get-MigrationUser's`},
 		{"bad count", "Identity,Status,SkippedItemCount\na@contoso.com,Synced,many\n", "is not a count"},
 		{"twice", "Identity,Status\na@contoso.com,Synced\nA@contoso.com,Failed\n", "repeats line 2"},
@@ -151,7 +163,7 @@ func TestRecordStatusSummaryReport(t *testing.T) {
 	if err != nil || rowErrs != nil || len(rows) != 4 {
 		t.Fatal(rows, rowErrs, err)
 	}
-	if rows[1] != (UnitStatus{Unit: `\\fs01\hr`, Status: "failure", Skipped: 12, LastSync: "3/1/2027 9:10:00 PM"}) {
+	if rows[1] != (UnitStatus{Unit: `\\fs01\hr`, Status: "failure", Skipped: 12, LastSync: "3/1/2027 9:10:00 PM", Bytes: 1048576, TotalBytes: 1048576}) {
 		t.Errorf("row 2 = %+v", rows[1])
 	}
 	e, _ := mustPlanned(t, FileShare)
@@ -181,4 +193,15 @@ func TestRecordStatusSummaryReport(t *testing.T) {
 	if _, _, err := ParseStatusFile([]byte("Source,Status\n\\\\fs\\a,success\n")); ErrorCode(err) != EINVALID || !strings.Contains(ErrorMessage(err), "no Destination column") {
 		t.Errorf("no destination: %v", err)
 	}
+}
+
+// mustPlanUnits is the units of the first plan: a remediation event adds
+// none.
+func mustPlanUnits(t *testing.T, e *Engagement) int {
+	t.Helper()
+	p, err := PlanVersion(e, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.Units
 }

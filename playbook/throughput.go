@@ -32,8 +32,22 @@ type SourceUnits struct {
 type Throughput struct {
 	Events int     // completed events measured
 	Units  int     // units migrated in them
-	GB     float64 // their estimated GB, in proportion to the units migrated
+	GB     float64 // GB migrated: from the bytes the status files report, else estimated
 	Days   float64 // elapsed days, start to completion, summed
+	// Measured counts the events whose GB came from reported bytes; the
+	// others' GB are their estimate in proportion to the units migrated.
+	Measured int
+}
+
+// migratedBytes is the bytes ev's imported status reports migrated
+// (BytesTransferred, Migrated bytes, DataSuccessful, the migrated files'
+// sizes), and false when no status reported any.
+func migratedBytes(ev Event) (int64, bool) {
+	var n int64
+	for _, o := range ev.Outcomes {
+		n += o.Bytes
+	}
+	return n, n > 0
 }
 
 // minEventDays is the shortest time an event is taken to have run: an
@@ -108,7 +122,10 @@ func MeasuredThroughput(e *Engagement, src Source) Throughput {
 		u := migratedUnits(ev)
 		t.Events++
 		t.Units += u
-		if ev.Units > 0 {
+		if b, ok := migratedBytes(ev); ok {
+			t.GB += float64(b) / gib
+			t.Measured++
+		} else if ev.Units > 0 {
 			t.GB += ev.EstimatedGB * float64(u) / float64(ev.Units)
 		}
 		t.Days += max(ev.Completed.Sub(ev.Started).Hours()/24, minEventDays)
@@ -223,11 +240,65 @@ func ForecastAtPace(e *Engagement, concurrency int, now time.Time) (ForecastEnd,
 			t.Days += max(ev.Completed.Sub(ev.Started).Hours()/24, minEventDays)
 		}
 	}
-	pace := t.Capacity(concurrency)
+	return forecastAt(p, p.Units-done, t.Capacity(concurrency), p.Events[len(p.Events)-1].Date, now)
+}
+
+// SourceForecast is one source's forecast: mail and content move through
+// different tools at different paces, so each ends on its own date.
+type SourceForecast struct {
+	Source Source
+	ForecastEnd
+}
+
+// ForecastBySource returns, for each source of e with planned events and a
+// measured pace, when its events end at its own pace
+// (MeasuredThroughput), scaled to its tool's concurrency
+// (SourceConcurrency: endpoint is the mail endpoints' concurrent
+// migrations, 0 unknown): the plan's units of that source not yet
+// migrated, counted in working days from the day after today. A source
+// with nothing measured yet is left out. It changes as events complete and
+// status files are imported.
+func ForecastBySource(e *Engagement, endpoint int, now time.Time) []SourceForecast {
+	p, ok := LatestPlan(e)
+	if !ok {
+		return nil
+	}
+	var out []SourceForecast
+	for _, src := range e.Sources {
+		units, last := 0, time.Time{}
+		for _, pe := range p.Events {
+			if pe.Kind == KindRemediation || (pe.Source != src && !(pe.Source == "" && len(e.Sources) == 1)) {
+				continue
+			}
+			units += pe.Units
+			if pe.Date.After(last) {
+				last = pe.Date
+			}
+		}
+		if units == 0 {
+			continue
+		}
+		done := 0
+		for _, ev := range e.Events {
+			if ev.State == EventCompleted && e.eventOf(ev, src) {
+				done += migratedUnits(ev)
+			}
+		}
+		tp := MeasuredThroughput(e, src)
+		if f, ok := forecastAt(p, units-done, tp.Capacity(SourceConcurrency(src, endpoint)), last, now); ok {
+			out = append(out, SourceForecast{Source: src, ForecastEnd: f})
+		}
+	}
+	return out
+}
+
+// forecastAt is when remaining units end at pace units a working day of
+// plan p's calendar, from the day after today; false for no pace.
+func forecastAt(p Plan, remaining, pace int, plannedEnd, now time.Time) (ForecastEnd, bool) {
 	if pace <= 0 {
 		return ForecastEnd{}, false
 	}
-	f := ForecastEnd{Remaining: max(p.Units-done, 0), UnitsPerDay: pace, PlannedEnd: p.Events[len(p.Events)-1].Date}
+	f := ForecastEnd{Remaining: max(remaining, 0), UnitsPerDay: pace, PlannedEnd: plannedEnd}
 	d := todayIn(now, p.Location())
 	f.End = d
 	// Ten years of calendar days bound the walk: a pace that slow ends
@@ -281,15 +352,15 @@ func ProposeReplan(e *Engagement, in PlanInput, now time.Time) (Plan, error) {
 	cancelled := map[int]bool{}
 	last := time.Time{}
 	for _, ev := range e.Events {
-		switch ev.State {
-		case EventPlanned:
+		switch {
+		case ev.State == EventPlanned && ev.Kind != KindRemediation:
 			continue
-		case EventCancelled:
+		case ev.State == EventCancelled:
 			cancelled[ev.N] = true
 			continue
 		}
 		kept = append(kept, PlannedEvent{N: ev.N, Date: civilDate(ev.Date), Kind: ev.Kind, Units: ev.Units, Source: ev.Source, EstimatedGB: ev.EstimatedGB})
-		if d := civilDate(ev.Date); d.After(last) {
+		if d := civilDate(ev.Date); d.After(last) && ev.Kind != KindRemediation {
 			last = d
 		}
 	}
@@ -299,6 +370,9 @@ func ProposeReplan(e *Engagement, in PlanInput, now time.Time) (Plan, error) {
 	keptUnits := 0
 	started := map[Source]bool{}
 	for _, k := range kept {
+		if k.Kind == KindRemediation {
+			continue // its units were counted in the event they failed in
+		}
 		keptUnits += k.Units
 		started[k.Source] = true
 	}
@@ -306,7 +380,7 @@ func ProposeReplan(e *Engagement, in PlanInput, now time.Time) (Plan, error) {
 	rest.Split = slices.Clone(in.Split)
 	for i, s := range rest.Split {
 		for _, k := range kept {
-			if k.Source == s.Source {
+			if k.Source == s.Source && k.Kind != KindRemediation {
 				rest.Split[i].Units = max(rest.Split[i].Units-k.Units, 0)
 			}
 		}
@@ -363,7 +437,9 @@ func ProposeReplan(e *Engagement, in PlanInput, now time.Time) (Plan, error) {
 	p.Events = append(kept, p.Events...)
 	p.Units = 0
 	for _, ev := range p.Events {
-		p.Units += ev.Units
+		if ev.Kind != KindRemediation {
+			p.Units += ev.Units
+		}
 	}
 	p.Window.Start = civilDate(in.WindowStart)
 	p.Sizing = fmt.Sprintf("%s that started stay as they are; the %s left are planned after them. %s",

@@ -217,6 +217,24 @@ func TestMeasuredThroughputAndForecast(t *testing.T) {
 	if day(f.End) != "20 Mar 2025" || !f.Late() || f.Remaining != 474 || !strings.Contains(f.String(), "after the plan's last event") {
 		t.Errorf("forecast after a slow pilot: %+v: %s", f, f)
 	}
+	// By source, mail and content end apart: IMAP at its own pace on its
+	// endpoint (48 a day × 100/24 = 200), Box at its own, scaled to
+	// Migration Manager's 50 tasks (1 a day for 2 units: ×25 = 25).
+	fs := ForecastBySource(e, 100, start.Add(48*time.Hour))
+	if len(fs) != 2 || fs[0].Source != IMAP || fs[1].Source != Box {
+		t.Fatalf("by source: %+v", fs)
+	}
+	p, _ = LatestPlan(e)
+	units := map[Source]int{}
+	for _, pe := range p.Events {
+		units[pe.Source] += pe.Units
+	}
+	if fs[0].UnitsPerDay != 200 || fs[0].Remaining != units[IMAP]-24 {
+		t.Errorf("IMAP forecast %+v (plan %d)", fs[0], units[IMAP])
+	}
+	if fs[1].UnitsPerDay != 25 || fs[1].Remaining != units[Box]-2 {
+		t.Errorf("Box forecast %+v (plan %d)", fs[1], units[Box])
+	}
 }
 
 func TestSplitFromAnswers(t *testing.T) {
@@ -296,5 +314,35 @@ func TestForecastAtPaceBounded(t *testing.T) {
 	f, ok := ForecastAtPace(e, 0, t0)
 	if !ok || f.UnitsPerDay != 1 || !f.Late() || f.End.After(t0.AddDate(10, 1, 0)) {
 		t.Errorf("bounded forecast: %+v", f)
+	}
+}
+
+// GB a day come from the bytes the status files report, not from the
+// planned volume, once a status carries them.
+func TestMeasuredThroughputFromBytes(t *testing.T) {
+	e, _ := mustPlanned(t)
+	walkTo(t, e, 1, EventRunning)
+	ev, _ := GetEvent(e, 1)
+	start := ev.Date.Add(8 * time.Hour)
+	e.Events[0].Started = start
+	var rows []UnitStatus
+	for i, m := range ev.Members {
+		// Each migrated mailbox moved 2 GiB (Get-MigrationUserStatistics'
+		// BytesTransferred); the last failed after 1 GiB.
+		rows = append(rows, UnitStatus{Unit: m.Unit, Status: "Synced", Bytes: 2 << 30})
+		if i == len(ev.Members)-1 {
+			rows[i] = UnitStatus{Unit: m.Unit, Status: "Failed", Bytes: 1 << 30}
+		}
+	}
+	if _, err := RecordStatus(e, idMVM, 1, rows, start.Add(23*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := CompleteEvent(e, idMVM, 1, 0, 0, start.Add(24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	tp := MeasuredThroughput(e, IMAP)
+	want := float64(2*(len(rows)-1) + 1) // GB moved in one day
+	if tp.Measured != 1 || tp.GB != want || tp.GBPerDay() != want || tp.Units != len(rows)-1 {
+		t.Errorf("throughput %+v, want %v GB a day from bytes", tp, want)
 	}
 }

@@ -24,7 +24,7 @@ import (
 // Microsoft's (playbook.ParseBatchFile: the IMAP migration CSV, whose
 // passwords are dropped while reading and the person told so, or SPMT's
 // and Migration Manager's file-share bulk files); or an event's migration
-// status from a Get-MigrationUser export or SPMT's SummaryReport.csv
+// status from a Get-MigrationUser export or SPMT's and Migration Manager's reports
 // (playbook.ParseStatusFile).
 // All or nothing: any bad row lists every bad row with its line and
 // imports nothing. The change is saved as a turn is, under optimistic
@@ -170,7 +170,7 @@ func applyImport(ctx context.Context, st *store.DB, req importReq) (importResult
 			return importResult{}, errors.New(playbook.ErrorMessage(err))
 		}
 		res.Done = fmt.Sprintf("imported the status of %d units into event %d of %s: %d migrated, %d in progress, %d failed, %d stopped, %d not reported",
-			len(statuses), req.Event, e.Customer, s.Migrated, s.InProgress, s.Failed, s.Stopped, s.Unreported)
+			s.Reported, req.Event, e.Customer, s.Migrated, s.InProgress, s.Failed, s.Stopped, s.Unreported)
 	} else {
 		if err := playbook.SetEventMembers(e, actor, req.Event, req.Kind, batch.Members, now); err != nil {
 			return importResult{}, errors.New(playbook.ErrorMessage(err))
@@ -250,9 +250,13 @@ CSV, or JSON with Tasks).
 
 status records each unit's migration status from a CSV export of
 Get-MigrationUser or Get-MigrationUserStatistics (Export-Csv): Identity,
-Status, and Error, LastSuccessfulSyncTime, SkippedItemCount when present;
-or from SPMT's or Migration Manager's SummaryReport.csv (Source,
-Destination, Status: one row a file-share task).
+Status, and Error, LastSuccessfulSyncTime, SkippedItemCount,
+BytesTransferred, EstimatedTotalTransferSize when present; from SPMT's or
+Migration Manager's SummaryReport.csv (one row a file-share task),
+ItemReport.csv, ItemFailureReport.csv or FailureSummary.csv (one row a
+file, counted into its task); or from Migration Manager's cloud
+MigrationLog.csv, Migration errors.csv or Migration summary.csv. The
+layout is read from the header.
 The event must be running or completed; units of other batches are refused.
 
 Every row is checked; when any is bad, each bad row is listed with its line
