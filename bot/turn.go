@@ -69,6 +69,10 @@ type Conversation struct {
 	// through Graph; nil is local mode (the tracker is kept in mvmbot).
 	Sites   SiteGraph
 	BaseURL string // the bot's public root, for the .ics links; "" shows the path
+	// Drafts keeps questionnaire drafts apart from the engagement, so that
+	// paging the questionnaire leaves the others' cards current; nil: the
+	// draft is saved in the engagement (moving its version).
+	Drafts DraftStore
 }
 
 // Handle implements Handler.

@@ -62,7 +62,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	connector := &botframework.Connector{HTTP: connectorClient(), Log: log}
-	srv := &bot.Server{Store: db, Handler: bot.Conversation{Engagements: db, Roster: connector, Refs: db, Workshops: gc.workshops, Sites: gc.sites, Organizer: cfg.Organizer, BaseURL: cfg.linkBase()}, Reports: db, Log: log}
+	srv := &bot.Server{Store: db, Handler: bot.Conversation{Engagements: db, Roster: connector, Refs: db, Workshops: gc.workshops, Sites: gc.sites, Organizer: cfg.Organizer, BaseURL: cfg.linkBase(), Drafts: db}, Reports: db, Log: log}
 	host := "" // all interfaces
 	if cfg.localMode() {
 		host = "127.0.0.1"
