@@ -112,6 +112,9 @@ type turn struct {
 	a   *Activity
 	now time.Time
 	reg *registry // the commands and buttons
+	// pinned is the engagement a picker button chose (pick.go): here()
+	// answers it in the personal chat.
+	pinned string
 }
 
 // answer is what a command or a button comes to, before it is shaped as a
@@ -239,7 +242,11 @@ func (t *turn) command(text string) (answer, error) {
 		return answer{text: t.botName() + " is running. Type **next** for your tasks, **status** for the engagement's progress, or **help** for everything I understand."}, nil
 	}
 	if c, ok := t.reg.lookup(name); ok {
-		return c.Run(t, args)
+		ans, err := c.Run(t, args)
+		if p, ok := t.picker(text, err); ok {
+			return p, nil
+		}
+		return ans, err
 	}
 	return answer{text: fmt.Sprintf("I don't know %q. Try **next**, **status** or **done 1699**; **help** lists everything.", truncate(text, 40))}, nil
 }
@@ -289,6 +296,9 @@ func (t *turn) here() (*playbook.Engagement, error) {
 		}
 		return e, err
 	}
+	if t.pinned != "" {
+		return t.target(cards.ActionData{Engagement: t.pinned})
+	}
 	es, err := t.mine()
 	if err != nil {
 		return nil, err
@@ -303,7 +313,7 @@ func (t *turn) here() (*playbook.Engagement, error) {
 	for i, e := range es {
 		ns[i] = e.Customer
 	}
-	return nil, playbook.Errorf(playbook.EINVALID, "You belong to %d engagements (%s). Type this in the engagement's channel, or use the buttons on **next**.", len(es), strings.Join(ns, ", "))
+	return nil, &pickError{es: es, err: playbook.Errorf(playbook.EINVALID, "You belong to %d engagements (%s). Type this in the engagement's channel, or use the buttons on **next**.", len(es), strings.Join(ns, ", "))}
 }
 
 // viewMine calls fn with the open engagements the person belongs to, which

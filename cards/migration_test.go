@@ -103,6 +103,7 @@ func migrationCards(t *testing.T) map[string]*cards.Card {
 		"close-out, for anyone":                 cards.Close(e, cards.CloseView{}),
 		"close-out, settled":                    closeSettled(t),
 		"survey":                                cards.Survey(e),
+		"engagement picker":                     cards.Picker("workshops", []*playbook.Engagement{e, qEngagement(t, false, playbook.Box)}),
 		"plan, proposed":                        cards.PlanCard(e, cards.PlanView{Questionnaire: 3, Adjust: adj, Plan: &plan}),
 		"plan, accepted":                        cards.PlanCard(e, cards.PlanView{Questionnaire: 3, Adjust: adj, Plan: &accepted, Accepted: &accepted, Notice: "Plan v1 accepted."}),
 		"plan, problem":                         cards.PlanCard(e, cards.PlanView{Questionnaire: 3, Adjust: adj, Problem: strings.Repeat("p", 600)}),
