@@ -69,6 +69,9 @@ type Conversation struct {
 	// through Graph; nil is local mode (the tracker is kept in mvmbot).
 	Sites   SiteGraph
 	BaseURL string // the bot's public root, for the .ics links; "" shows the path
+	// Files fetches files attached in the personal chat (attach.go); nil:
+	// an attached file gets an answer saying files are not read.
+	Files Files
 	// Drafts keeps questionnaire drafts apart from the engagement, so that
 	// paging the questionnaire leaves the others' cards current; nil: the
 	// draft is saved in the engagement (moving its version).
@@ -154,6 +157,13 @@ func (t *turn) message() (Outcome, error) {
 	// refused whole, so no part of it is acted on, stored or logged.
 	if err := refuseSecret(t.a.Text); err != nil {
 		return Outcome{}, err
+	}
+	if f, ok := t.attachment(); ok {
+		ans, err := t.fileAttached(f)
+		if err != nil {
+			return Outcome{}, err
+		}
+		return ans.asReply(), nil
 	}
 	text := t.a.CommandText()
 	if text == "" && len(t.a.Value) > 0 {

@@ -42,3 +42,52 @@ func DecodePick(raw json.RawMessage) (string, error) {
 	}
 	return strings.TrimSpace(d.Command), nil
 }
+
+// VerbFileMembers imports an attached batch file into the event a button
+// names (data: engagement, event, url, file, kind). Stored in cards: never
+// rename it.
+const VerbFileMembers = "fileMembers"
+
+// FileEvent is one event an attached batch file may go to.
+type FileEvent struct {
+	Engagement *playbook.Engagement
+	Event      playbook.Event
+}
+
+// FileEvents asks which event an attached batch file (name, with n units
+// of kind) is for: one button per event the person may give members to.
+// url is the file's download address, read again on the click.
+func FileEvents(name string, n int, kind playbook.BatchKind, url string, events []FileEvent) *Card {
+	body := []Element{
+		Title("Which migration event?"),
+		Text(fmt.Sprintf("**%s** lists %s. Import them as the members of:", truncate(name, 120), plural(n, string(kind)))),
+	}
+	for _, fe := range events {
+		title := fmt.Sprintf("%s: event %d, %s", fe.Engagement.Customer, fe.Event.N, fe.Event.Date.Format("2 Jan 2006"))
+		if len(fe.Event.Members) > 0 {
+			title += fmt.Sprintf(" (replaces %d)", len(fe.Event.Members))
+		}
+		body = append(body, Actions(Execute(truncate(title, 100), VerbFileMembers, map[string]any{
+			"engagement": fe.Engagement.ID, "event": fe.Event.N, "url": url, "file": truncate(name, 200), "kind": string(kind)})))
+	}
+	body = append(body, Subtle("Nothing is imported until you choose. The file is read again when you click, so a click within a few minutes of attaching it works best."))
+	return New(body...)
+}
+
+// FileMembersData is what a FileEvents button carries.
+type FileMembersData struct {
+	Event int                `json:"event"`
+	URL   string             `json:"url"`
+	File  string             `json:"file"`
+	Kind  playbook.BatchKind `json:"kind"`
+}
+
+// DecodeFileMembers reads a FileEvents button's data; EINVALID when a
+// field is missing.
+func DecodeFileMembers(raw json.RawMessage) (FileMembersData, error) {
+	var d FileMembersData
+	if err := json.Unmarshal(raw, &d); err != nil || d.Event < 1 || d.URL == "" || (d.Kind != playbook.BatchUsers && d.Kind != playbook.BatchPaths) {
+		return FileMembersData{}, playbook.Errorf(playbook.EINVALID, "This button does not say which file and event it is for, so nothing was imported. Attach the file again.")
+	}
+	return d, nil
+}
