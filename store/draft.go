@@ -67,3 +67,11 @@ func (db *DB) PutQuestionnaireDraft(ctx context.Context, id string, d playbook.Q
 	}
 	return nil
 }
+
+// purgeDraft deletes engagement id's draft (PurgeClosed).
+func purgeDraft(tx *bolt.Tx, id string) error {
+	if b := tx.Bucket(bucketDrafts); b != nil {
+		return b.Delete([]byte(id))
+	}
+	return nil
+}

@@ -17,6 +17,28 @@ type DraftBackend interface {
 
 var draftTests = []test{
 	{"SaveReadReplace", testDraftSave},
+	{"PurgedWithItsEngagement", testDraftPurged},
+}
+
+// testDraftPurged: purging a closed engagement deletes its draft too.
+func testDraftPurged(t *testing.T, e env) {
+	b, ok := e.b.(DraftBackend)
+	if !ok {
+		t.Fatal("the backend keeps no questionnaire drafts")
+	}
+	eng := engagement(t, "e-gone", "19:gone", Epoch)
+	must(t, save(e, "g0", eng, 0))
+	must(t, b.PutQuestionnaireDraft(e.ctx, eng.ID, playbook.QuestionnaireDraft{Answers: playbook.Answers{"pilot-size": "30"}, By: "29:cy", At: Epoch, Rev: 1}))
+	c := eng.Clone()
+	must(t, playbook.Close(c, "29:lead", "cancelled by the customer", Epoch))
+	c.Version = eng.Version + 1
+	must(t, save(e, "g1", c, eng.Version))
+	if _, err := e.b.PurgeClosed(e.ctx, Epoch.AddDate(0, 1, 0), false); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := b.QuestionnaireDraft(e.ctx, eng.ID); err != nil || d != nil {
+		t.Errorf("draft after purge = %+v, %v", d, err)
+	}
 }
 
 // testDraftSave saves a draft and replaces it: none at first, rev 1 then 2;
