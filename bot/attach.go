@@ -138,8 +138,7 @@ func (membersFile) Answer(t *turn, f attachedFile, data []byte) (answer, error) 
 	name := markdown.Escape(f.Name)
 	bf, rowErrs, err := batchKindOf(data)
 	if len(rowErrs) > 0 {
-		return answer{text: fmt.Sprintf("Nothing was imported from **%s**: fix these rows and attach it again.\n\n%s", name,
-			strings.ReplaceAll(strings.TrimSpace(playbook.RowErrorsText(rowErrs, maxRowErrors)), "\n", "\n\n"))}, nil
+		return badRows(name, rowErrs), nil
 	}
 	if err != nil {
 		return answer{}, err
@@ -200,8 +199,7 @@ func (t *turn) fileMembers(_ string, d cards.ActionData, raw json.RawMessage) (a
 	bf, rowErrs, err := playbook.ParseBatchFile(data, fd.Kind)
 	switch {
 	case len(rowErrs) > 0:
-		return answer{text: fmt.Sprintf("Nothing was imported from **%s**: fix these rows and attach it again.\n\n%s", name,
-			strings.ReplaceAll(strings.TrimSpace(playbook.RowErrorsText(rowErrs, maxRowErrors)), "\n", "\n\n"))}, nil
+		return badRows(name, rowErrs), nil
 	case err != nil:
 		if !personError(err) {
 			return answer{}, err
@@ -217,4 +215,11 @@ func (t *turn) fileMembers(_ string, d cards.ActionData, raw json.RawMessage) (a
 		notice += " " + n
 	}
 	return save(e, answer{card: t.eventsCard(e, notice, false)}), nil
+}
+
+// badRows is the answer to a batch file with bad rows: nothing imported,
+// each bad row a paragraph (Teams' Markdown joins single line breaks).
+func badRows(name string, rowErrs []playbook.RowError) answer {
+	return answer{text: fmt.Sprintf("Nothing was imported from **%s**: fix these rows and attach it again.\n\n%s", name,
+		strings.ReplaceAll(strings.TrimSpace(playbook.RowErrorsText(rowErrs, maxRowErrors)), "\n", "\n\n"))}
 }
