@@ -59,7 +59,7 @@ func capabilities() ([][]Command, [][]Button) {
 			reportCommands, workshopCommands, planCommands, eventCommands, siteCommands, feedCommands, closeCommands,
 			unitStatusCommands},
 		[][]Button{taskButtons, setupButtons, roleButtons, questionnaireButtons, escalationButtons,
-			reportButtons, workshopButtons, planButtons, eventButtons, siteButtons, closeButtons}
+			reportButtons, workshopButtons, planButtons, eventButtons, siteButtons, closeButtons, pickButtons, attachButtons}
 }
 
 // registry is the commands and buttons of every capability, indexed.

@@ -75,6 +75,8 @@
 //	close.go               closing out and the survey
 //	site.go                the collaboration site and issue tracker, and their workers
 //	feed.go, ics.go        the reporting feed and the workshops' invitations (read-only HTTP)
+//	pick.go                the engagement picker of the personal chat
+//	attach.go              files attached in the personal chat, routed by kind
 //
 // A new text command is one entry in its capability's command table; a new
 // button, a verb in cards and one entry in the capability's button table.

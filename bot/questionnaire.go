@@ -1,7 +1,9 @@
 package bot
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -158,14 +160,65 @@ func (t *turn) shown(e *playbook.Engagement, answers playbook.Answers) playbook.
 	return c.QuestionnaireDraft.Answers
 }
 
+// DraftStore keeps the questionnaire drafts apart from the engagement
+// records (store.DB and pgstore.DB). Next, Back, Go to and Save draft save
+// a draft on every click; written into the engagement, each would move its
+// version and make every other open card of the engagement stale.
+type DraftStore interface {
+	// QuestionnaireDraft returns the draft kept for the engagement, nil
+	// when none (whether it is current is playbook.DraftFor's to say).
+	QuestionnaireDraft(ctx context.Context, engagementID string) (*playbook.QuestionnaireDraft, error)
+	// PutQuestionnaireDraft keeps d when d.Rev is one more than the kept
+	// draft's (1 for the first); ECONFLICT otherwise.
+	PutQuestionnaireDraft(ctx context.Context, engagementID string, d playbook.QuestionnaireDraft) error
+}
+
+// errDraftMoved is a draft saved by someone else between this turn's read
+// and its save: the page is done again on the new draft.
+var errDraftMoved = errors.New("questionnaire draft moved")
+
+// draftTries bounds how often a page is redone when the draft moves.
+const draftTries = 3
+
+// withDraft puts the draft kept apart from e into e (in memory only: e is
+// saved only by a submission, which clears it) when it is current, and
+// returns the kept draft's revision, which the next save builds on.
+func (t *turn) withDraft(e *playbook.Engagement) (int, error) {
+	if t.c.Drafts == nil {
+		return 0, nil
+	}
+	d, err := t.c.Drafts.QuestionnaireDraft(t.ctx, e.ID)
+	if err != nil || d == nil {
+		return 0, err
+	}
+	if cur := playbook.DraftFor(e, d); cur != nil {
+		e.QuestionnaireDraft = cur
+	}
+	return d.Rev, nil
+}
+
 // questionnaireAction runs the questionnaire's buttons (and the commands
 // that open, show and compare it).
 func (t *turn) questionnaireAction(verb string, raw json.RawMessage) (answer, error) {
+	for range draftTries {
+		ans, err := t.questionnairePage(verb, raw)
+		if !errors.Is(err, errDraftMoved) {
+			return ans, err
+		}
+	}
+	return answer{}, playbook.Errorf(playbook.ECONFLICT, "Someone else is saving the questionnaire draft right now, so this page was not saved. Click again.")
+}
+
+func (t *turn) questionnairePage(verb string, raw json.RawMessage) (answer, error) {
 	qa, inputs, err := cards.DecodeQuestionnaire(raw)
 	if err != nil {
 		return answer{}, err
 	}
 	e, err := t.target(cards.ActionData{Engagement: qa.Engagement})
+	if err != nil {
+		return answer{}, err
+	}
+	rev, err := t.withDraft(e)
 	if err != nil {
 		return answer{}, err
 	}
@@ -226,12 +279,26 @@ func (t *turn) questionnaireAction(verb string, raw json.RawMessage) (answer, er
 	case verb == cards.VerbQuestionnaireGoto:
 		section, notice = qa.To, ""
 	}
-	bump(e)
 	problem := ""
 	if here {
 		problem = "Some values were not kept (see below); the rest of the page is saved as the draft."
 	}
-	return save(e, answer{card: t.form(e, section, e.QuestionnaireDraft.Answers, fe, notice, problem)}), nil
+	ans := answer{card: t.form(e, section, e.QuestionnaireDraft.Answers, fe, notice, problem)}
+	if t.c.Drafts == nil {
+		bump(e)
+		return save(e, ans), nil
+	}
+	// Kept apart: the engagement and its version stay as they are, so the
+	// others' open cards still work.
+	d := *e.QuestionnaireDraft
+	d.Rev = rev + 1
+	if err := t.c.Drafts.PutQuestionnaireDraft(t.ctx, e.ID, d); err != nil {
+		if playbook.ErrorCode(err) == playbook.ECONFLICT {
+			return answer{}, errDraftMoved
+		}
+		return answer{}, err
+	}
+	return ans, nil
 }
 
 // questionnaireSubmit validates the draft with the page's inputs. Refused:

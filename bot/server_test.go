@@ -86,7 +86,7 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 	if handler == nil {
 		// The roster is read through a real Connector from the fake one.
 		roster := &botframework.Connector{BaseDelay: time.Millisecond, MaxAttempts: 1}
-		handler = bot.Conversation{Engagements: db, Roster: roster, Refs: db, Now: o.now}
+		handler = bot.Conversation{Engagements: db, Roster: roster, Refs: db, Now: o.now, Drafts: db}
 	}
 	srv := &bot.Server{Store: db, Handler: handler, Runner: runner, Log: log, Reports: db}
 	if o.inline {

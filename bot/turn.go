@@ -69,6 +69,13 @@ type Conversation struct {
 	// through Graph; nil is local mode (the tracker is kept in mvmbot).
 	Sites   SiteGraph
 	BaseURL string // the bot's public root, for the .ics links; "" shows the path
+	// Files fetches files attached in the personal chat (attach.go); nil:
+	// an attached file gets an answer saying files are not read.
+	Files Files
+	// Drafts keeps questionnaire drafts apart from the engagement, so that
+	// paging the questionnaire leaves the others' cards current; nil: the
+	// draft is saved in the engagement (moving its version).
+	Drafts DraftStore
 }
 
 // Handle implements Handler.
@@ -108,6 +115,9 @@ type turn struct {
 	a   *Activity
 	now time.Time
 	reg *registry // the commands and buttons
+	// pinned is the engagement a picker button chose (pick.go): here()
+	// answers it in the personal chat.
+	pinned string
 }
 
 // answer is what a command or a button comes to, before it is shaped as a
@@ -147,6 +157,13 @@ func (t *turn) message() (Outcome, error) {
 	// refused whole, so no part of it is acted on, stored or logged.
 	if err := refuseSecret(t.a.Text); err != nil {
 		return Outcome{}, err
+	}
+	if f, ok := t.attachment(); ok {
+		ans, err := t.fileAttached(f)
+		if err != nil {
+			return Outcome{}, err
+		}
+		return ans.asReply(), nil
 	}
 	text := t.a.CommandText()
 	if text == "" && len(t.a.Value) > 0 {
@@ -235,7 +252,11 @@ func (t *turn) command(text string) (answer, error) {
 		return answer{text: t.botName() + " is running. Type **next** for your tasks, **status** for the engagement's progress, or **help** for everything I understand."}, nil
 	}
 	if c, ok := t.reg.lookup(name); ok {
-		return c.Run(t, args)
+		ans, err := c.Run(t, args)
+		if p, ok := t.picker(text, err); ok {
+			return p, nil
+		}
+		return ans, err
 	}
 	return answer{text: fmt.Sprintf("I don't know %q. Try **next**, **status** or **done 1699**; **help** lists everything.", truncate(text, 40))}, nil
 }
@@ -285,6 +306,9 @@ func (t *turn) here() (*playbook.Engagement, error) {
 		}
 		return e, err
 	}
+	if t.pinned != "" {
+		return t.target(cards.ActionData{Engagement: t.pinned})
+	}
 	es, err := t.mine()
 	if err != nil {
 		return nil, err
@@ -299,7 +323,7 @@ func (t *turn) here() (*playbook.Engagement, error) {
 	for i, e := range es {
 		ns[i] = e.Customer
 	}
-	return nil, playbook.Errorf(playbook.EINVALID, "You belong to %d engagements (%s). Type this in the engagement's channel, or use the buttons on **next**.", len(es), strings.Join(ns, ", "))
+	return nil, &pickError{es: es, err: playbook.Errorf(playbook.EINVALID, "You belong to %d engagements (%s). Type this in the engagement's channel, or use the buttons on **next**.", len(es), strings.Join(ns, ", "))}
 }
 
 // viewMine calls fn with the open engagements the person belongs to, which

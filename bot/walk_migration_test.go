@@ -429,14 +429,15 @@ func TestIMAPMigrationEndToEnd(t *testing.T) {
 		if s := cardText(t, card); !strings.Contains(s, "open: 3 events still to finish: 4, 5, 6") || strings.Contains(s, `"verb":"closeOut"`) {
 			t.Errorf("close card: %s", s)
 		}
-		for _, item := range []string{playbook.CloseCredentials, playbook.CloseEnvironment} {
-			card = c.click(vi, "closeCheck", action(t, card, "closeCheck", item)).card(t)
-		}
+		// The credentials and the environment wait for the events item.
 		for item, reason := range map[string]string{
 			playbook.CloseEvents: "batches 4-6 move to a follow-up engagement",
 			playbook.CloseDNS:    "MX records switch with the follow-up engagement",
 		} {
 			card = c.click(vi, "closeWaive", with(action(t, card, "closeWaive", item), map[string]any{"waive-" + item: reason})).card(t)
+		}
+		for _, item := range []string{playbook.CloseCredentials, playbook.CloseEnvironment} {
+			card = c.click(vi, "closeCheck", action(t, card, "closeCheck", item)).card(t)
 		}
 		ans, id := c.clickID(vi, "surveySend", action(t, card, "surveySend", ""))
 		ans.card(t)

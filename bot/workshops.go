@@ -111,12 +111,8 @@ func (t *turn) workshopEngagement(d cards.ActionData) (*playbook.Engagement, err
 	if t.personal() {
 		// An invitee's own view: their one open engagement's workshops,
 		// with the Add to calendar links.
-		if t.needStore() == nil {
-			if es, err := t.mine(); err == nil && len(es) == 1 {
-				return es[0], nil
-			}
-		}
-		return nil, playbook.Errorf(playbook.EINVALID, "Workshops are scheduled in the engagement's channel or group chat: type **workshops** there.")
+		// With several, here() answers the picker (pick.go).
+		return t.here()
 	}
 	return t.here()
 }

@@ -71,7 +71,7 @@ func Close(e *playbook.Engagement, v CloseView) *Card {
 		}
 		d := ActionData{Engagement: e.ID, Version: e.Version, Task: c.Key}
 		var bs []Element
-		if !c.Auto {
+		if !c.Auto && c.Waits == "" {
 			bs = append(bs, quiet(Button("Check", VerbCloseCheck, d)))
 		}
 		if c.Key == playbook.CloseSurvey {

@@ -58,6 +58,11 @@ type CloseItem struct {
 	Detail string
 	// Check is the person's check or waiver; nil when none.
 	Check *CloseCheck
+	// Waits, when not empty, says why the item cannot be checked yet: the
+	// credentials and the environment are still in use while migration
+	// events run, so confirming them deleted before the events item is
+	// settled would be untrue. A waiver (with its reason) stays possible.
+	Waits string
 }
 
 // Settled reports whether the item lets the engagement close: done, or
@@ -75,10 +80,16 @@ var closeItemTitles = []struct{ key, title string }{
 	{CloseSurvey, "Satisfaction survey sent"},
 }
 
+// afterMigration are the close-out items that only make sense once the
+// migration is over: the events item must be settled before a person may
+// check them.
+var afterMigration = []string{CloseCredentials, CloseEnvironment}
+
 // CloseChecklist returns e's close-out checklist in order. The DNS item is
 // there only when mail is migrated.
 func CloseChecklist(e *Engagement) []CloseItem {
 	var out []CloseItem
+	eventsSettled := true
 	for _, it := range closeItemTitles {
 		c := CloseItem{Key: it.key, Title: it.title}
 		if ch, ok := e.CloseChecks[it.key]; ok {
@@ -102,6 +113,7 @@ func CloseChecklist(e *Engagement) []CloseItem {
 			case !c.Done:
 				c.Detail = fmt.Sprintf("%s still to finish: %s", nOf(len(open), "event", "events"), listFirst(open, 10))
 			}
+			eventsSettled = c.Settled()
 		case CloseIssues:
 			c.Auto = true
 			var open []string
@@ -133,6 +145,10 @@ func CloseChecklist(e *Engagement) []CloseItem {
 			c.Done = c.Check != nil && c.Check.Status == CloseChecked
 			if !c.Done {
 				c.Detail = "not confirmed yet"
+				if !eventsSettled && slices.Contains(afterMigration, c.Key) {
+					c.Waits = "migration events are still to finish; check it once the events item is settled"
+					c.Detail = "waits for the migration events to finish"
+				}
 			}
 		}
 		out = append(out, c)
@@ -155,7 +171,8 @@ func (e *Engagement) closeItem(key string) (CloseItem, error) {
 
 // CheckCloseItem records that the actor confirms close-out item key (one
 // that is not Auto: credentials, environment, survey). Returns ECONFLICT
-// when e is closed or the item is already done or waived; EINVALID for an
+// when e is closed, the item is already done or waived, or it Waits for
+// the migration events; EINVALID for an
 // item the engagement's state decides; ENOTFOUND for an unknown item;
 // EFORBIDDEN unless the actor is the MVM (the MST where nobody holds it).
 func CheckCloseItem(e *Engagement, actorID, key string, now time.Time) error {
@@ -165,6 +182,9 @@ func CheckCloseItem(e *Engagement, actorID, key string, now time.Time) error {
 	}
 	if c.Auto {
 		return Errorf(EINVALID, "%q checks itself from the engagement's state (%s); waive it with a reason if it must be set aside.", c.Title, c.Detail)
+	}
+	if c.Waits != "" {
+		return Errorf(ECONFLICT, "%q cannot be checked yet: %s. Waive it with a reason if it is settled another way.", c.Title, c.Waits)
 	}
 	e.setCloseCheck(c.Key, CloseCheck{Status: CloseChecked, By: actorID, At: now.UTC()})
 	e.audit(now, actorID, ActionCloseCheck, "decommission", c.Key)

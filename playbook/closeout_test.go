@@ -28,8 +28,19 @@ func TestCloseOut(t *testing.T) {
 	before := e.Clone()
 	wantErr(t, CloseOut(e, idMVM, "", t0), EINVALID,
 		"Close-out is not complete: All migration events completed or cancelled (11 events still to finish: 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 and 1 more)",
-		"Migration credentials deleted (confirmed by the MVM) (not confirmed yet)", "DNS records and mail flow done (1370) (1370 is open (the FRP's))",
+		"Migration credentials deleted (confirmed by the MVM) (waits for the migration events to finish)", "DNS records and mail flow done (1370) (1370 is open (the FRP's))",
 		"waive it with a reason")
+	refusalUnchanged(t, before, e)
+
+	// The credentials and the environment are in use while events run:
+	// they cannot be checked until the events item is settled, and say so.
+	for _, c := range CloseChecklist(e) {
+		if (c.Key == CloseCredentials || c.Key == CloseEnvironment) && (c.Waits == "" || c.Detail != "waits for the migration events to finish") {
+			t.Errorf("%s before the events: %+v", c.Key, c)
+		}
+	}
+	before = e.Clone()
+	wantErr(t, CheckCloseItem(e, idMVM, CloseCredentials, t0), ECONFLICT, "cannot be checked yet", "migration events are still to finish")
 	refusalUnchanged(t, before, e)
 
 	for n := 1; n <= 10; n++ {

@@ -388,7 +388,7 @@ func TestCloneMigration(t *testing.T) {
 	if _, err := Escalate(e, idCustomer, "", "slow", 0, t0); err != nil {
 		t.Fatal(err)
 	}
-	mustOK(t, CheckCloseItem(e, idMVM, CloseCredentials, t0))
+	mustOK(t, WaiveCloseItem(e, idMVM, CloseCredentials, "the customer's IT deletes them", t0))
 	if _, err := RecordSurvey(e, idCustomer, 9, "great", "", t0); err != nil {
 		t.Fatal(err)
 	}

@@ -31,6 +31,25 @@ type QuestionnaireDraft struct {
 	Answers Answers   `json:"answers"`
 	By      string    `json:"by"` // who saved it last
 	At      time.Time `json:"at"`
+	// Base is how many versions were submitted when the draft was saved.
+	// A draft kept apart from the engagement (see DraftFor) is current only
+	// while Base is the number of versions: a submission supersedes it.
+	Base int `json:"base,omitempty"`
+	// Rev counts the saves of a draft kept apart from the engagement, so
+	// that two people saving at once do not lose one another's page.
+	Rev int `json:"rev,omitempty"`
+}
+
+// DraftFor returns d when it is e's current draft (saved since the last
+// submitted version), else nil. A draft kept apart from the engagement
+// record is not cleared by a submission, so this is how it stops counting.
+func DraftFor(e *Engagement, d *QuestionnaireDraft) *QuestionnaireDraft {
+	if d == nil || d.Base != len(e.Questionnaire) {
+		return nil
+	}
+	c := *d
+	c.Answers = d.Answers.Clone()
+	return &c
 }
 
 func (v QuestionnaireVersion) clone() QuestionnaireVersion {
@@ -194,7 +213,7 @@ func SaveDraft(e *Engagement, actorID string, answers Answers, now time.Time, fi
 	if answers.Size() > MaxSubmitBytes {
 		return fe, Errorf(EINVALID, "%s", fe[FormError])
 	}
-	e.QuestionnaireDraft = &QuestionnaireDraft{Answers: kept, By: actorID, At: now.UTC()}
+	e.QuestionnaireDraft = &QuestionnaireDraft{Answers: kept, By: actorID, At: now.UTC(), Base: len(e.Questionnaire)}
 	if len(fe) == 0 {
 		return nil, nil
 	}

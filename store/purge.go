@@ -62,6 +62,9 @@ func (db *DB) PurgeClosed(ctx context.Context, before time.Time, dryRun bool) ([
 			if err := purgeJobs(tx, e); err != nil {
 				return err
 			}
+			if err := purgeDraft(tx, e.ID); err != nil {
+				return err
+			}
 		}
 		return nil
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -425,6 +426,24 @@ func TestPackage(t *testing.T) {
 	}
 	if fi, err := os.Stat(out); err != nil || fi.Size() == 0 {
 		t.Fatalf("package not written: %v", err)
+	}
+	// The bot reads files attached in the personal chat: supportsFiles.
+	zr, err := zip.OpenReader(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	f, err := zr.Open("manifest.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mf struct {
+		Bots []struct {
+			SupportsFiles bool `json:"supportsFiles"`
+		} `json:"bots"`
+	}
+	if err := json.NewDecoder(f).Decode(&mf); err != nil || len(mf.Bots) != 1 || !mf.Bots[0].SupportsFiles {
+		t.Errorf("manifest bots = %+v, %v; want supportsFiles", mf.Bots, err)
 	}
 	// The manifest's command lists come from the bot's own table.
 	cmds := manifestCommands(bot.Commands())

@@ -61,6 +61,9 @@ func (m *Main) pkg(ctx context.Context, args []string) error {
 		}
 	}
 	opts.Commands = manifestCommands(bot.Commands())
+	// The bot reads batch files attached in the personal chat (bot/attach.go);
+	// Teams sends a bot files only when the manifest says so.
+	opts.SupportsFiles = true
 	if err := manifest.Package(out, opts); err != nil {
 		return fmt.Errorf("package: %w", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/mvmbot/mvmbot/bot"
 	"github.com/mvmbot/mvmbot/botframework"
 	"github.com/mvmbot/mvmbot/identity"
+	"github.com/mvmbot/mvmbot/internal/download"
 )
 
 // memoryLimit is the soft memory limit the server runs with unless
@@ -62,7 +63,8 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	connector := &botframework.Connector{HTTP: connectorClient(), Log: log}
-	srv := &bot.Server{Store: db, Handler: bot.Conversation{Engagements: db, Roster: connector, Refs: db, Workshops: gc.workshops, Sites: gc.sites, Organizer: cfg.Organizer, BaseURL: cfg.linkBase()}, Reports: db, Log: log}
+	srv := &bot.Server{Store: db, Handler: bot.Conversation{Engagements: db, Roster: connector, Refs: db, Workshops: gc.workshops, Sites: gc.sites, Organizer: cfg.Organizer, BaseURL: cfg.linkBase(), Drafts: db,
+		Files: &download.Client{Local: cfg.localMode()}}, Reports: db, Log: log}
 	host := "" // all interfaces
 	if cfg.localMode() {
 		host = "127.0.0.1"

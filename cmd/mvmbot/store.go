@@ -26,6 +26,7 @@ type appStore interface {
 	bot.JobStore
 	bot.WorkerStore
 	bot.ProcessedSweeper
+	bot.DraftStore
 	// Dead lists the dead-lettered jobs, for /readyz (bot's deadLister
 	// finds it on the Server's store, which is this interface).
 	Dead(ctx context.Context) ([]playbook.Job, error)

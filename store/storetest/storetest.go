@@ -115,6 +115,7 @@ func Run(t *testing.T, open Opener) {
 		{"Refs", refTests},
 		{"Jobs", jobTests},
 		{"Engagements", engagementTests},
+		{"Drafts", draftTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

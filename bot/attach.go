@@ -1,0 +1,225 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/mvmbot/mvmbot/cards"
+	"github.com/mvmbot/mvmbot/internal/markdown"
+	"github.com/mvmbot/mvmbot/playbook"
+)
+
+// Files attached in the personal chat. Teams puts a file a person sends the
+// bot in their OneDrive and gives the bot its pre-authenticated downloadUrl
+// (content type application/vnd.microsoft.teams.file.download.info; only
+// in the personal chat, and only with the manifest's supportsFiles: Microsoft
+// Learn, "Send and receive files using bot"). The file is read and handed
+// to the first route that reads its kind: a batch file (mvmbot's members
+// CSV, Microsoft's IMAP migration CSV, the SPMT/Migration Manager file-share
+// CSV) becomes an event's members, after the person picks the event.
+
+// fileDownloadInfo is the attachment content type of a file sent to the bot.
+const fileDownloadInfo = "application/vnd.microsoft.teams.file.download.info"
+
+// Files fetches an attached file (internal/download.Client): only from
+// Teams' file storage (loopback in local mode), bounded in size and time.
+type Files interface {
+	Get(ctx context.Context, url string) ([]byte, error)
+}
+
+// attachButtons are the buttons of this file's cards (see Button).
+var attachButtons = []Button{
+	{Verbs: []string{cards.VerbFileMembers}, Run: (*turn).fileMembers},
+}
+
+// attachedFile is a file a message carries.
+type attachedFile struct {
+	Name string
+	URL  string // downloadUrl: carries a token, never logged or shown
+}
+
+// attachment returns the file the activity carries, if any.
+func (t *turn) attachment() (attachedFile, bool) {
+	for _, a := range t.a.Attachments {
+		if a.ContentType != fileDownloadInfo {
+			continue
+		}
+		c, _ := a.Content.(map[string]any)
+		u, _ := c["downloadUrl"].(string)
+		if u == "" {
+			continue
+		}
+		return attachedFile{Name: a.Name, URL: u}, true
+	}
+	return attachedFile{}, false
+}
+
+// fileRoute is one kind of file the bot reads.
+type fileRoute interface {
+	// Reads reports whether data is this route's kind of file.
+	Reads(data []byte) bool
+	// Answer reads the file for the person (asking what it is for, or
+	// saying what is wrong with it).
+	Answer(t *turn, f attachedFile, data []byte) (answer, error)
+}
+
+// fileRoutes are tried in order. The status export (a status import of
+// units, branch i19) plugs in here as a second route once its import
+// function is exposed; until then such a file gets the "not a file I
+// read" answer.
+var fileRoutes = []fileRoute{membersFile{}}
+
+// fileAttached answers a message that carries a file.
+func (t *turn) fileAttached(f attachedFile) (answer, error) {
+	name := markdown.Escape(f.Name)
+	if !t.personal() {
+		return answer{text: "I read attached files only in our personal chat (Teams gives bots files only there): attach **" + name + "** there."}, nil
+	}
+	if t.c.Files == nil {
+		return answer{text: "This bot is not set up to read attached files. Paste the rows in the event's card instead (**events**)."}, nil
+	}
+	data, err := t.c.Files.Get(t.ctx, f.URL)
+	if err != nil {
+		return answer{text: fmt.Sprintf("I could not download **%s** (%s). Attach it again, or paste its rows in the event's card (**events**).", name, downloadProblem(err))}, nil
+	}
+	for _, r := range fileRoutes {
+		if r.Reads(data) {
+			return r.Answer(t, f, data)
+		}
+	}
+	return answer{text: fmt.Sprintf("**%s** is not a file I read. I read an event's batch: mvmbot's CSV (a **user** or **path** column, and optionally **target**), Microsoft's IMAP migration CSV (EmailAddress, UserName) or the SPMT/Migration Manager file-share CSV.", name)}, nil
+}
+
+// downloadProblem says in words why a download failed, without the URL.
+func downloadProblem(err error) string {
+	s := err.Error()
+	switch {
+	case strings.Contains(s, "too large"):
+		return fmt.Sprintf("it is larger than %d MB", playbook.MaxBatchCSVBytes>>20)
+	case strings.Contains(s, "refused"), strings.Contains(s, "redirected"):
+		return "it is not stored where Teams keeps files"
+	case strings.Contains(s, "deadline"), strings.Contains(s, "timeout"):
+		return "it took too long"
+	}
+	return "the download failed"
+}
+
+// membersFile is the batch-file route: an event's members.
+type membersFile struct{}
+
+// batchKindOf returns the kind data parses as (users first), "" when it is
+// no batch file; rowErrs are its bad rows when it is one.
+func batchKindOf(data []byte) (playbook.BatchFile, []playbook.RowError, error) {
+	var first error
+	for _, k := range []playbook.BatchKind{playbook.BatchUsers, playbook.BatchPaths} {
+		f, rowErrs, err := playbook.ParseBatchFile(data, k)
+		if err == nil || len(rowErrs) > 0 {
+			f.Kind = k
+			return f, rowErrs, err
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	return playbook.BatchFile{}, nil, first
+}
+
+func (membersFile) Reads(data []byte) bool {
+	_, rowErrs, err := batchKindOf(data)
+	return err == nil || len(rowErrs) > 0
+}
+
+// Answer checks the whole file (nothing is imported while a row is bad)
+// and asks which event it is for: the open events of the person's
+// engagements where they may set members.
+func (membersFile) Answer(t *turn, f attachedFile, data []byte) (answer, error) {
+	name := markdown.Escape(f.Name)
+	bf, rowErrs, err := batchKindOf(data)
+	if len(rowErrs) > 0 {
+		return badRows(name, rowErrs), nil
+	}
+	if err != nil {
+		return answer{}, err
+	}
+	if err := t.needStore(); err != nil {
+		return answer{}, err
+	}
+	es, err := t.mine()
+	if err != nil {
+		return answer{}, err
+	}
+	var choices []cards.FileEvent
+	for _, e := range es {
+		if playbook.Can(e, t.a.From.ID, playbook.ActionEventMembers, nil) != nil {
+			continue
+		}
+		for _, ev := range e.Events {
+			if !ev.State.Terminal() {
+				choices = append(choices, cards.FileEvent{Engagement: e, Event: ev})
+			}
+		}
+	}
+	if len(choices) == 0 {
+		return answer{text: fmt.Sprintf("**%s** lists %d %ss, but there is no open migration event you can give members to (the MVM does, the MST without one, once a plan is accepted).", name, len(bf.Members), bf.Kind)}, nil
+	}
+	if len(choices) > maxFileEvents {
+		choices = choices[:maxFileEvents]
+	}
+	return answer{card: cards.FileEvents(f.Name, len(bf.Members), bf.Kind, f.URL, choices)}, nil
+}
+
+// maxFileEvents bounds the event picker's buttons: a card stays small.
+const maxFileEvents = 30
+
+// fileMembers imports the attached file into the event the button names:
+// read again, checked whole as when attached, and set through
+// playbook.SetEventMembers (which says who may).
+func (t *turn) fileMembers(_ string, d cards.ActionData, raw json.RawMessage) (answer, error) {
+	fd, err := cards.DecodeFileMembers(raw)
+	if err != nil {
+		return answer{}, err
+	}
+	e, err := t.target(d)
+	if err != nil {
+		return answer{}, err
+	}
+	if err := playbook.Can(e, t.a.From.ID, playbook.ActionEventMembers, nil); err != nil {
+		return answer{}, err
+	}
+	name := markdown.Escape(fd.File)
+	if t.c.Files == nil {
+		return answer{text: "This bot is not set up to read attached files."}, nil
+	}
+	data, err := t.c.Files.Get(t.ctx, fd.URL)
+	if err != nil {
+		return answer{text: fmt.Sprintf("I could not download **%s** again (%s), so nothing was imported. Attach it again.", name, downloadProblem(err))}, nil
+	}
+	bf, rowErrs, err := playbook.ParseBatchFile(data, fd.Kind)
+	switch {
+	case len(rowErrs) > 0:
+		return badRows(name, rowErrs), nil
+	case err != nil:
+		if !personError(err) {
+			return answer{}, err
+		}
+		return answer{text: fmt.Sprintf("Nothing was imported from **%s**: %s", name, playbook.ErrorMessage(err))}, nil
+	}
+	if err := playbook.SetEventMembers(e, t.a.From.ID, fd.Event, fd.Kind, bf.Members, t.now); err != nil {
+		return answer{}, err
+	}
+	bump(e)
+	notice := fmt.Sprintf("%s set the members of event %d from %s: %d %s.", displayName(t.me()), fd.Event, fd.File, len(bf.Members), fd.Kind)
+	if n := bf.Notice(); n != "" {
+		notice += " " + n
+	}
+	return save(e, answer{card: t.eventsCard(e, notice, false)}), nil
+}
+
+// badRows is the answer to a batch file with bad rows: nothing imported,
+// each bad row a paragraph (Teams' Markdown joins single line breaks).
+func badRows(name string, rowErrs []playbook.RowError) answer {
+	return answer{text: fmt.Sprintf("Nothing was imported from **%s**: fix these rows and attach it again.\n\n%s", name,
+		strings.ReplaceAll(strings.TrimSpace(playbook.RowErrorsText(rowErrs, maxRowErrors)), "\n", "\n\n"))}
+}
