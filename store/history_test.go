@@ -11,6 +11,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/mvmbot/mvmbot/playbook"
+	"github.com/mvmbot/mvmbot/store/storetest"
 )
 
 // TestMigrateHistoryApart writes an engagement the way schema 4 did (its
@@ -85,4 +86,12 @@ func TestMigrateHistoryApart(t *testing.T) {
 	if err != nil || len(d.Engagements) != 1 || d.Engagements[0].HistoryBase != 0 || len(d.Engagements[0].History) != len(want)+1 {
 		t.Errorf("Dump: %v, %+v; want the whole history", err, d)
 	}
+}
+
+// BenchmarkHistory: a "next steps" and a "note" turn's store work on one
+// engagement with 10 and with 10,000 history entries (storetest.BenchHistory).
+func BenchmarkHistory(b *testing.B) {
+	storetest.BenchHistory(b, func(b *testing.B) storetest.Backend {
+		return mustOpen(b, filepath.Join(b.TempDir(), "mvmbot.db"), nil)
+	})
 }

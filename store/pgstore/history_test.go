@@ -91,3 +91,17 @@ func TestMigrateHistoryRows(t *testing.T) {
 		t.Errorf("the note after the migration: %+v, %v", h, err)
 	}
 }
+
+// BenchmarkHistory: a "next steps" and a "note" turn's store work on one
+// engagement with 10 and with 10,000 history entries (storetest.BenchHistory).
+func BenchmarkHistory(b *testing.B) {
+	pgtest.Base(b)
+	storetest.BenchHistory(b, func(b *testing.B) storetest.Backend {
+		db, err := Open(b.Context(), pgtest.Schema(b), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { db.Close() })
+		return db
+	})
+}
