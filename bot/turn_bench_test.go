@@ -9,6 +9,7 @@ import (
 
 	"github.com/mvmbot/mvmbot/internal/benchdata"
 	"github.com/mvmbot/mvmbot/playbook"
+	"github.com/mvmbot/mvmbot/store/storetest"
 )
 
 // BenchmarkTurn is a whole personal-chat turn through the endpoint, as
@@ -79,6 +80,7 @@ func BenchmarkTurnHistory(b *testing.B) {
 				auth := h.token()
 				var n int
 				b.ReportAllocs()
+				cpu := storetest.CPUTime()
 				for b.Loop() {
 					n++
 					id := "bench-" + strconv.Itoa(n)
@@ -90,6 +92,7 @@ func BenchmarkTurnHistory(b *testing.B) {
 						b.Fatalf("status %d: %s", status, body)
 					}
 				}
+				b.ReportMetric(float64(storetest.CPUTime()-cpu)/float64(b.N), "cpu-ns/op")
 				b.StopTimer()
 				got, err := h.db.Engagement(context.Background(), e.ID)
 				if err != nil {
