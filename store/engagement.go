@@ -126,7 +126,7 @@ const maxDecoded = 1024
 
 // readEngagement is getEngagement for the read paths, with a cache of
 // decoded engagements: every command reads its engagement, and decoding its
-// JSON (history, tasks, questionnaire versions) is most of a read's cost.
+// JSON (tasks, questionnaire versions, events) is most of a read's cost.
 // An entry is used only while the stored bytes are exactly the ones it was
 // decoded from, so a write by anyone, in any way, simply misses the cache;
 // callers get their own clone either way.
