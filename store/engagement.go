@@ -252,12 +252,12 @@ func putEngagement(tx *bolt.Tx, e *playbook.Engagement, expect int) error {
 			}
 		}
 	}
-	return putJSONCore(tx, recs, e, old)
+	return putEngagementRecord(tx, recs, e, old)
 }
 
-// putJSONCore writes e's new history entries, those past the ones stored
+// putEngagementRecord writes e's new history entries, those past the ones stored
 // with old (nil: none), each under its own key, and e without its history.
-func putJSONCore(tx *bolt.Tx, recs *bolt.Bucket, e, old *playbook.Engagement) error {
+func putEngagementRecord(tx *bolt.Tx, recs *bolt.Bucket, e, old *playbook.Engagement) error {
 	stored := 0
 	if old != nil {
 		stored = old.HistoryLen()

@@ -67,7 +67,7 @@ func splitHistory(tx *bolt.Tx) error {
 	}
 	for _, e := range whole {
 		e.KeepFromHistory()
-		if err := putJSONCore(tx, recs, e, nil); err != nil {
+		if err := putEngagementRecord(tx, recs, e, nil); err != nil {
 			return err
 		}
 	}
