@@ -137,6 +137,12 @@ func (c *conv) engagement() *playbook.Engagement {
 	if err != nil {
 		c.t.Fatalf("no engagement in the group chat: %v", err)
 	}
+	// Whole, with its stored history, for the tests that look back.
+	h, err := c.h.db.History(context.Background(), e.ID, 0, e.HistoryBase)
+	if err != nil {
+		c.t.Fatalf("history of the group chat's engagement: %v", err)
+	}
+	e.PrependHistory(h)
 	return e
 }
 

@@ -17,6 +17,8 @@ import (
 // ReportSource reads the engagement a feed request names.
 type ReportSource interface {
 	Engagement(ctx context.Context, id string) (*playbook.Engagement, error)
+	// HistoryReader reads the history the report's notes come from.
+	HistoryReader
 }
 
 // ServeReport is the read-only reporting feed for Power BI's Web connector:
@@ -45,6 +47,13 @@ func (s *Server) ServeReport(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="mvmbot reports"`)
 		writeError(w, http.StatusUnauthorized, "Unauthorized", "a valid feed key is needed: ask the MVM")
 		return
+	}
+	if format == "json" {
+		if err := loadHistory(r.Context(), s.Reports, e, 0); err != nil {
+			s.log().Error("reporting feed", "engagement", id, "err", err)
+			writeError(w, http.StatusInternalServerError, "InternalError", "internal error")
+			return
+		}
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	if format == "csv" {

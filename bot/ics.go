@@ -28,6 +28,11 @@ func ServeICS(r EngagementReader) http.HandlerFunc {
 			http.NotFound(w, req)
 			return
 		}
+		// The sequence counts the workshop's changes in the history.
+		if err := loadHistory(req.Context(), r, e, 0); err != nil {
+			writeError(w, http.StatusInternalServerError, "InternalError", "internal error")
+			return
+		}
 		var buf bytes.Buffer
 		if err := ics.Write(&buf, icsEvent(e, ws)); err != nil {
 			writeError(w, http.StatusInternalServerError, "InternalError", "internal error")

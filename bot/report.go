@@ -62,6 +62,9 @@ func (t *turn) report(d cards.ActionData) (answer, error) {
 	if err != nil {
 		return answer{}, err
 	}
+	if err := loadHistory(t.ctx, t.c.Engagements, e, 0); err != nil {
+		return answer{}, err
+	}
 	return answer{card: cards.Report(e, playbook.WeeklyReport(e, t.now), progressPicture(e, t.now))}, nil
 }
 
@@ -342,6 +345,9 @@ func (m *MigrationJobs) workReport(ctx context.Context, _ playbook.Job, a report
 	}
 	if w, on := m.reportTime(e); !on || !NextSlot(a.Slot.Add(-time.Second), w, reportZone(e)).Equal(a.Slot) {
 		return nil // rescheduled or turned off: the job of the new slot is queued
+	}
+	if err := loadHistory(ctx, m.Store, e, 0); err != nil {
+		return err
 	}
 	card := cards.Report(e, playbook.WeeklyReport(e, m.now()), progressPicture(e, m.now()))
 	send, err := m.proactive(ctx, e, "report.send|"+e.ID+"|"+a.Slot.Format(time.RFC3339), cardReply(card))

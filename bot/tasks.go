@@ -95,7 +95,11 @@ func (t *turn) view(verb string, d cards.ActionData) (answer, error) {
 	case cards.VerbRoles:
 		return answer{card: cards.Roles(e, "", t.a.From.ID)}, nil
 	}
-	return answer{card: cards.History(e, 1)}, nil
+	c, err := historyCard(t.ctx, t.c.Engagements, e, 1)
+	if err != nil {
+		return answer{}, err
+	}
+	return answer{card: c}, nil
 }
 
 // next answers with the person's task card; notice and undo come from a
@@ -292,5 +296,9 @@ func (t *turn) history(d cards.ActionData, raw json.RawMessage) (answer, error) 
 	if err != nil {
 		return answer{}, err
 	}
-	return answer{card: cards.History(e, page)}, nil
+	c, err := historyCard(t.ctx, t.c.Engagements, e, page)
+	if err != nil {
+		return answer{}, err
+	}
+	return answer{card: c}, nil
 }

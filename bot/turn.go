@@ -36,6 +36,9 @@ type EngagementReader interface {
 	// change nor keep them. A personal "next steps" only renders them, and
 	// the copies were a fifth of its work.
 	ViewEngagementsOf(ctx context.Context, memberID string, fn func([]*playbook.Engagement) error) error
+	// HistoryReader reads the stored history, which engagements are read
+	// without.
+	HistoryReader
 }
 
 // Roster reads a conversation's members from Teams (the Bot Connector's GET

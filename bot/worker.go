@@ -76,6 +76,8 @@ type WorkerStore interface {
 	CommitTurn(ctx context.Context, t playbook.Turn) ([]playbook.Job, *playbook.Result, error)
 	// Cancel removes the queued job with that key, or returns ENOTFOUND.
 	Cancel(ctx context.Context, key string) error
+	// HistoryReader reads the stored history (the weekly report's notes).
+	HistoryReader
 }
 
 // WorkerEnv is what the workers of every job set share (MigrationJobs,

@@ -100,10 +100,12 @@ const HistoryPage = 20
 
 // History is page page (1: the newest) of the audit history, newest first,
 // each entry said in words: who did what, to which task, and the detail.
+// e.History must reach back to the page's oldest entry (the bot reads what
+// a page needs; see playbook.Engagement.History).
 // Older and Newer page through it; a page past the end shows the last.
 func History(e *playbook.Engagement, page int) *Card {
 	body := []Element{Title(customer(e) + ": history")}
-	n := len(e.History)
+	n := e.HistoryLen()
 	pages := max(1, (n+HistoryPage-1)/HistoryPage)
 	page = min(max(page, 1), pages)
 	hi := n - (page-1)*HistoryPage // entries [lo, hi) of the history
@@ -112,8 +114,8 @@ func History(e *playbook.Engagement, page int) *Card {
 		body = append(body, Subtle(fmt.Sprintf("Entries %d to %d of %d, newest first (page %d of %d).", n-hi+1, n-lo, n, page, pages)))
 	}
 	var fs []Fact
-	for i := hi - 1; i >= lo; i-- {
-		a := e.History[i]
+	for i := hi - 1; i >= max(lo, e.HistoryBase); i-- {
+		a := e.History[i-e.HistoryBase]
 		fs = append(fs, Fact{a.At.Format("2 Jan 15:04"), historyLine(e, a)})
 	}
 	body = append(body, Facts(fs...))

@@ -492,7 +492,7 @@ func (e *Engagement) settle(t Task, st TaskState) {
 }
 
 func (e *Engagement) audit(now time.Time, actor string, a Action, task, detail string) {
-	e.History = append(e.History, AuditEntry{At: now.UTC(), Actor: actor, Action: a, Task: task, Detail: detail})
+	e.appendHistory(AuditEntry{At: now.UTC(), Actor: actor, Action: a, Task: task, Detail: detail})
 }
 
 // UnownedTasks returns the open tasks of e whose owner is r while nobody

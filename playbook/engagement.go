@@ -40,8 +40,23 @@ type Engagement struct {
 	ClosedBy    string               `json:"closedBy,omitempty"`
 	CloseReason string               `json:"closeReason,omitempty"`
 	// History is append-only: every accepted change adds one entry, and
-	// nothing removes or edits one.
+	// nothing removes or edits one. It may be the tail of the whole
+	// history: entry i of History is entry HistoryBase+i of the whole. A
+	// store keeps the history apart from the engagement and reads an
+	// engagement without it (History empty, HistoryBase the number of
+	// entries stored), so that a turn's cost does not grow with the
+	// history; the turn appends, and the store writes only the new
+	// entries. Readers of older entries load them explicitly (a store's
+	// History read, then PrependHistory).
 	History []AuditEntry `json:"history"`
+	// HistoryBase is how many entries of the whole history come before
+	// History (see History).
+	HistoryBase int `json:"historyBase,omitempty"`
+	// Kept holds copies of the history entries that later decisions read
+	// (keptActions: overrides, questionnaire submissions and reviews), in
+	// order, so that those decisions need not load the history. They are
+	// few: one per decision of a manager or submitted version.
+	Kept []AuditEntry `json:"kept,omitempty"`
 	// Questionnaire holds the submitted questionnaire versions (task 1034),
 	// v1 first. Append-only: a version never changes once submitted.
 	Questionnaire []QuestionnaireVersion `json:"questionnaire,omitempty"`
@@ -161,6 +176,7 @@ func (e *Engagement) Clone() *Engagement {
 		}
 	}
 	c.History = slices.Clone(e.History)
+	c.Kept = slices.Clone(e.Kept)
 	c.cloneQuestionnaire(e)
 	c.cloneMigration(e)
 	c.Workshops = cloneWorkshops(e.Workshops)

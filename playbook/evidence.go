@@ -228,10 +228,11 @@ func MarkHeldElsewhere(e *Engagement, actorID, ref, reason string, now time.Time
 }
 
 // Overrides returns the history entries that are overrides, oldest first:
-// what status and the report show as such.
+// what status and the report show as such. It reads e.Kept, so it needs no
+// stored history.
 func Overrides(e *Engagement) []AuditEntry {
 	var out []AuditEntry
-	for _, h := range e.History {
+	for _, h := range e.Kept {
 		if h.Action == ActionOverride {
 			out = append(out, h)
 		}

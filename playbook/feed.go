@@ -49,7 +49,7 @@ func SetFeedKey(e *Engagement, actorID, key string, now time.Time) error {
 		detail = "rotated the reporting feed key"
 	}
 	e.Feed = &FeedKey{Hash: hashFeedKey(key), Created: now.UTC(), By: actorID}
-	e.History = append(e.History, AuditEntry{At: now.UTC(), Actor: actorID, Action: ActionFeedKey, Detail: detail})
+	e.appendHistory(AuditEntry{At: now.UTC(), Actor: actorID, Action: ActionFeedKey, Detail: detail})
 	return nil
 }
 
@@ -62,7 +62,7 @@ func RevokeFeedKey(e *Engagement, actorID string, now time.Time) error {
 		return Errorf(ENOTFOUND, "The %s engagement has no feed key to revoke.", e.Customer)
 	}
 	e.Feed = nil
-	e.History = append(e.History, AuditEntry{At: now.UTC(), Actor: actorID, Action: ActionFeedKey, Detail: "revoked the reporting feed key"})
+	e.appendHistory(AuditEntry{At: now.UTC(), Actor: actorID, Action: ActionFeedKey, Detail: "revoked the reporting feed key"})
 	return nil
 }
 

@@ -252,7 +252,7 @@ func SetWorkshop(e *Engagement, actorID string, w Workshop, now time.Time) error
 	if w.Status == WorkshopNotScheduled {
 		detail = fmt.Sprintf("workshop %s added", w.Key)
 	}
-	e.History = append(e.History, AuditEntry{At: now, Actor: actorID, Action: ActionWorkshop, Task: w.Key, Detail: detail})
+	e.appendHistory(AuditEntry{At: now, Actor: actorID, Action: ActionWorkshop, Task: w.Key, Detail: detail})
 	return nil
 }
 

@@ -40,7 +40,8 @@ func AddNote(e *Engagement, actorID, text string, now time.Time) (Note, error) {
 }
 
 // Notes returns e's status notes, newest first, at most limit of them (all
-// when limit <= 0).
+// when limit <= 0), from e.History: a store reads an engagement without its
+// history, so load it first (see Engagement.History).
 func Notes(e *Engagement, limit int) []Note {
 	var out []Note
 	for i := len(e.History) - 1; i >= 0; i-- {

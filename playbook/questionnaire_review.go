@@ -12,8 +12,8 @@ import (
 // completion and validation"): the MVM, or the MST where no source has an
 // MVM (no IMAP), either validates the latest version, which marks 1672 done,
 // or requests changes with a comment, which reopens 1034 for the customer.
-// A review is recorded only in the history, one entry per decision, so no
-// new stored field is needed and the record cannot be rewritten.
+// A review is recorded only in the history, one entry per decision (copied
+// into Engagement.Kept, which ReviewOf reads), so it cannot be rewritten.
 
 // Actions of the questionnaire review, as recorded in AuditEntry.Action.
 // Stored: never rename one.
@@ -48,15 +48,16 @@ type QuestionnaireReview struct {
 }
 
 // ReviewOf returns the review of the latest questionnaire version of e, read
-// from the history, and false when nothing has been submitted.
+// from the history's kept entries (Engagement.Kept), and false when nothing
+// has been submitted.
 func ReviewOf(e *Engagement) (QuestionnaireReview, bool) {
 	v, ok := LatestQuestionnaire(e)
 	if !ok {
 		return QuestionnaireReview{}, false
 	}
 	r := QuestionnaireReview{Version: v.N, Status: ReviewPending}
-	for i := len(e.History) - 1; i >= 0; i-- {
-		h := e.History[i]
+	for i := len(e.Kept) - 1; i >= 0; i-- {
+		h := e.Kept[i]
 		switch h.Action {
 		case ActionSubmitQuestionnaire:
 			return r, true

@@ -141,7 +141,8 @@ type SuccessMetrics struct {
 	EscalationsOpened int       `json:"escalationsOpened"` // this week
 }
 
-// WeeklyReport computes e's status report at now.
+// WeeklyReport computes e's status report at now. Its notes come from the
+// history, which must be whole (a store reads an engagement without it).
 func WeeklyReport(e *Engagement, now time.Time) Report {
 	r := Report{Customer: e.Customer, At: now.UTC(), Since: now.UTC().AddDate(0, 0, -7), Closed: e.IsClosed(), Overrides: Overrides(e)}
 	loc := r.addPlan(e, now)
@@ -291,7 +292,8 @@ func (r *Report) addIssues(e *Engagement, now time.Time) {
 	}
 }
 
-// addNotes lists the latest notes and counts the weeks that have one.
+// addNotes lists the latest notes and counts the weeks that have one: it
+// reads the whole history, which the caller of WeeklyReport loads.
 func (r *Report) addNotes(e *Engagement, now time.Time) {
 	r.Metrics.Weeks = int(now.Sub(e.Created)/(7*24*time.Hour)) + 1
 	noted := map[int]bool{}

@@ -99,6 +99,7 @@ var (
 	bucketEngagements       = []byte("engagements")        // Engagement.ID → JSON playbook.Engagement
 	bucketEngagementConv    = []byte("engagement_conv")    // Engagement.Conversation → Engagement.ID
 	bucketEngagementMembers = []byte("engagement_members") // member id + 0x00 + Engagement.ID → empty
+	bucketHistory           = []byte("engagement_history") // Engagement.ID + 0x00 + idKey(entry number) → JSON playbook.AuditEntry
 
 	keySchemaVersion = []byte("schema_version")
 )
@@ -117,6 +118,7 @@ var buckets = [][]byte{
 	bucketEngagements,
 	bucketEngagementConv,
 	bucketEngagementMembers,
+	bucketHistory,
 }
 
 // Open opens the database file at path, creating the file (not its

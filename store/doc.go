@@ -1,7 +1,7 @@
 // Package store is mvmbot's persistence on bbolt: one file, opened by one
 // process. It keeps the records of package playbook: processed activities
 // (dedup), conversation references, the durable job queue, and engagements
-// (whose audit history travels inside each engagement record).
+// (each with its audit history in records of its own; see Costs).
 //
 // It imports playbook and bbolt, nothing else of the project, and no bbolt
 // type appears in its API: package bot declares the small interfaces it
@@ -42,13 +42,38 @@
 //	job_due       RunAt (8 bytes) + ID → empty: ClaimDue's order
 //	job_keys      Job.Key → ID, while the job is queued
 //	dead          ID → Job (JSON), dead-lettered
-//	engagements         Engagement.ID → Engagement (JSON), with its audit history
+//	engagements         Engagement.ID → Engagement (JSON), without its audit history
 //	engagement_conv     conversation key → Engagement.ID, for open engagements
 //	engagement_members  member id + 0x00 + Engagement.ID → empty
+//	engagement_history  Engagement.ID + 0x00 + entry number (big-endian uint64) → AuditEntry (JSON)
 //
 // Values are the JSON of the playbook types (dedup records excepted), so a
 // change to their JSON tags is a schema change and needs a migration. Times
 // are stored in UTC. New files have 2 KiB pages (see Open).
+//
+// # Costs that do not grow with history
+//
+// An engagement's audit history only grows (every change and every note
+// adds an entry; a busy engagement reaches thousands in months), and when
+// it travelled inside the engagement record every turn decoded and
+// rewrote all of it: at 2,000 notes a note took 455 ms. So each entry is a
+// record of its own, written once by the save that added it, and the
+// engagement record keeps only HistoryBase (how many are stored) and Kept
+// (copies of the few entries later decisions read: overrides,
+// questionnaire submissions and reviews). A read returns the engagement
+// with History empty; a turn appends to History, and putEngagement writes
+// the entries past the stored count (playbook.Engagement.HistoryFrom), in
+// the same transaction as the record, the dedup record and the jobs. A
+// save from a stale version is refused before anything is written, so no
+// entry of a losing writer is stored. The few answers that show older
+// entries (the history card, a page at a time; the weekly report and its
+// feed; a workshop's .ics sequence) read them with History. Dump returns
+// engagements whole, for migrate-store; PurgeClosed deletes the history
+// with the record. Schema 5 (migrate.go) moved existing histories out.
+//
+// The rest of an engagement (questionnaire versions, issues, event
+// members) is still in its record: those grow with the work, not with
+// time, and are next in line (docs/performance.md says how far each goes).
 //
 // # Caveats
 //

@@ -12,6 +12,7 @@ import (
 // Dump is every record of a database file, read in one transaction, for
 // copying it to another backend (mvmbot migrate-store).
 type Dump struct {
+	// Engagements are whole: their history in History, HistoryBase 0.
 	Engagements []*playbook.Engagement
 	// Conversations is the conversation binding: conversation key →
 	// engagement ID (a closed engagement stays bound).
@@ -40,6 +41,16 @@ func (db *DB) Dump(ctx context.Context) (*Dump, error) {
 			e := new(playbook.Engagement)
 			if err := decodeJSON(k, v, e); err != nil {
 				return err
+			}
+			if e.HistoryBase > 0 {
+				older, err := readHistory(tx, e.ID, 0, e.HistoryBase)
+				if err != nil {
+					return err
+				}
+				if len(older) != e.HistoryBase {
+					return fmt.Errorf("engagement %s: %d history entries stored, %d expected", e.ID, len(older), e.HistoryBase)
+				}
+				e.PrependHistory(older)
 			}
 			d.Engagements = append(d.Engagements, e)
 			return nil

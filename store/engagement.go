@@ -12,8 +12,10 @@ import (
 
 // Engagements.
 //
-// An engagement is one JSON record in bucket engagements, under its ID. Two
-// indexes are kept in the same transaction as every save:
+// An engagement is one JSON record in bucket engagements, under its ID,
+// without its history: each audit entry is its own record in bucket
+// engagement_history, written once, when it is new (see doc.go, "Costs").
+// Two indexes are kept in the same transaction as every save:
 //
 //	engagement_conv     Engagement.Conversation → Engagement.ID: the
 //	                    engagement bound to a channel or group chat
@@ -124,7 +126,7 @@ const maxDecoded = 1024
 
 // readEngagement is getEngagement for the read paths, with a cache of
 // decoded engagements: every command reads its engagement, and decoding its
-// JSON (history, tasks, questionnaire versions) is most of a read's cost.
+// JSON (tasks, questionnaire versions, events) is most of a read's cost.
 // An entry is used only while the stored bytes are exactly the ones it was
 // decoded from, so a write by anyone, in any way, simply misses the cache;
 // callers get their own clone either way.
@@ -250,7 +252,89 @@ func putEngagement(tx *bolt.Tx, e *playbook.Engagement, expect int) error {
 			}
 		}
 	}
-	return putJSON(recs, []byte(e.ID), e)
+	return putEngagementRecord(tx, recs, e, old)
+}
+
+// putEngagementRecord writes e's new history entries, those past the ones stored
+// with old (nil: none), each under its own key, and e without its history.
+func putEngagementRecord(tx *bolt.Tx, recs *bolt.Bucket, e, old *playbook.Engagement) error {
+	stored := 0
+	if old != nil {
+		stored = old.HistoryLen()
+	}
+	added, err := e.HistoryFrom(stored)
+	if err != nil {
+		return err
+	}
+	hist := tx.Bucket(bucketHistory)
+	for i, a := range added {
+		if err := putJSON(hist, historyKey(e.ID, stored+i), a); err != nil {
+			return err
+		}
+	}
+	return putJSON(recs, []byte(e.ID), e.StoredForm())
+}
+
+// historyKey is the key of entry n of engagement id's history: the id,
+// memberSep, then n big-endian, so an engagement's entries are together
+// and in order.
+func historyKey(id string, n int) []byte {
+	return append(historyPrefix(id), idKey(uint64(n))...)
+}
+
+func historyPrefix(id string) []byte {
+	k := make([]byte, 0, len(id)+1+8)
+	k = append(k, id...)
+	return append(k, memberSep)
+}
+
+// History returns entries from to from+n (n <= 0: to the end) of the
+// history of the engagement with that ID, oldest first, or ENOTFOUND. An
+// engagement is read without its history; this is how the readers of the
+// whole history (the history card, the report) get it.
+func (db *DB) History(ctx context.Context, id string, from, n int) ([]playbook.AuditEntry, error) {
+	var out []playbook.AuditEntry
+	err := db.view(ctx, func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketEngagements).Get([]byte(id)) == nil {
+			return playbook.Errorf(playbook.ENOTFOUND, "No engagement %q.", id)
+		}
+		var err error
+		out, err = readHistory(tx, id, from, n)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("history of engagement %q: %w", id, err)
+	}
+	return out, nil
+}
+
+func readHistory(tx *bolt.Tx, id string, from, n int) ([]playbook.AuditEntry, error) {
+	out := []playbook.AuditEntry{}
+	prefix := historyPrefix(id)
+	c := tx.Bucket(bucketHistory).Cursor()
+	for k, v := c.Seek(historyKey(id, max(from, 0))); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		if n > 0 && len(out) == n {
+			break
+		}
+		var a playbook.AuditEntry
+		if err := decodeJSON(k, v, &a); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// deleteHistory deletes every history entry of engagement id.
+func deleteHistory(tx *bolt.Tx, id string) error {
+	prefix := historyPrefix(id)
+	c := tx.Bucket(bucketHistory).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Seek(prefix) {
+		if err := c.Delete(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func memberKey(memberID, engagementID string) []byte {

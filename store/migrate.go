@@ -42,6 +42,36 @@ var migrations = []migration{
 	// 3 → 4: dedup records are stored in time order (processed_at), and
 	// processed becomes their index: key hash → time (see putProcessed).
 	timeOrderedProcessed,
+
+	// 4 → 5: an engagement's history moves out of its record into its own
+	// records (bucket engagement_history), and the entries later decisions
+	// read are copied into the record (playbook.Engagement.Kept).
+	splitHistory,
+}
+
+func splitHistory(tx *bolt.Tx) error {
+	recs := tx.Bucket(bucketEngagements)
+	var whole []*playbook.Engagement
+	err := recs.ForEach(func(k, v []byte) error {
+		e := new(playbook.Engagement)
+		if err := decodeJSON(k, v, e); err != nil {
+			return err
+		}
+		if e.HistoryBase == 0 && len(e.History) > 0 {
+			whole = append(whole, e)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, e := range whole {
+		e.KeepFromHistory()
+		if err := putEngagementRecord(tx, recs, e, nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func timeOrderedProcessed(tx *bolt.Tx) error {

@@ -62,6 +62,11 @@ func readEngagement(t *testing.T, path, id string) *playbook.Engagement {
 	if err != nil {
 		t.Fatal(err)
 	}
+	h, err := db.History(context.Background(), id, 0, e.HistoryBase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.PrependHistory(h)
 	return e
 }
 

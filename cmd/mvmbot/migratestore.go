@@ -92,6 +92,7 @@ func (m *Main) migrateStore(ctx context.Context, args []string) error {
 	want := pgstore.Counts{Engagements: len(dump.Engagements), Conversations: len(dump.Conversations), Refs: len(dump.Refs),
 		Jobs: len(dump.Jobs), Dead: len(dump.Dead), Processed: len(dump.Processed)}
 	for _, e := range dump.Engagements {
+		want.History += len(e.History)
 		seen := map[string]bool{}
 		for _, mem := range e.Members {
 			if !seen[mem.ID] {

@@ -704,6 +704,12 @@ func (c *chaos) check(res *result, flows []flow, notesID string) {
 		}
 	}
 	e, err := db.Engagement(ctx, notesID)
+	if err == nil {
+		var h []playbook.AuditEntry
+		if h, err = db.History(ctx, notesID, 0, e.HistoryBase); err == nil {
+			e.PrependHistory(h)
+		}
+	}
 	if err != nil {
 		problem("the notes' engagement: %v", err)
 	} else {

@@ -13,9 +13,14 @@
 // Open applies the embedded migrations (migrations/*.sql, in name order)
 // in one transaction under an advisory lock, so replicas that start
 // together migrate once; the table mvmbot_schema holds the version.
-// Engagements are stored whole as JSON with their audit history inside, as
-// on bbolt, beside the columns the store reads (version, conversation,
-// closing time); dedup records, references and jobs are rows.
+// Engagements are stored as JSON without their audit history, as on bbolt
+// (store/doc.go, "Costs that do not grow with history"), beside the
+// columns the store reads (version, conversation, closing time, history
+// length); each history entry is a row of engagement_history, inserted
+// once by the turn that added it, in one statement with the turn's other
+// writes in its transaction (migrations/0002_history_rows.sql moved the
+// histories of existing rows). Dedup records, references and jobs are
+// rows.
 //
 // # Several replicas
 //

@@ -13,11 +13,13 @@ import (
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
-// Engagements are stored whole, as JSON, in the engagements table, as the
-// bbolt store keeps them (its history inside); the version, bound
-// conversation and closing time are columns beside it, and the member and
-// conversation indexes are tables (see migrations/0001_init.sql). They are
-// written only by CommitTurn.
+// Engagements are stored as JSON in the engagements table, without their
+// history, as the bbolt store keeps them; each history entry is a row of
+// engagement_history, inserted once, when it is new
+// (migrations/0002_history_rows.sql). The version, bound conversation,
+// closing time and history length are columns beside the JSON, and the
+// member and conversation indexes are tables (see migrations/0001_init.sql).
+// They are written only by CommitTurn.
 
 // Engagement returns the engagement with that ID, or ENOTFOUND.
 func (db *DB) Engagement(ctx context.Context, id string) (*playbook.Engagement, error) {
@@ -117,15 +119,12 @@ func errStale(id string) error {
 // The row lock (FOR UPDATE, or the primary key for a new engagement) makes
 // a concurrent save of the same version wait, then fail the check.
 func putEngagement(ctx context.Context, tx dbtx, e *playbook.Engagement, expect int) error {
-	doc, err := json.Marshal(e)
-	if err != nil {
-		return fmt.Errorf("encode engagement %s: %w", e.ID, err)
-	}
 	var (
 		oldVersion int
 		oldConv    string
+		stored     int
 	)
-	err = tx.QueryRow(ctx, `SELECT version, conversation FROM engagements WHERE id = $1 FOR UPDATE`, e.ID).Scan(&oldVersion, &oldConv)
+	err := tx.QueryRow(ctx, `SELECT version, conversation, history_len FROM engagements WHERE id = $1 FOR UPDATE`, e.ID).Scan(&oldVersion, &oldConv, &stored)
 	exists := err == nil
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return err
@@ -133,23 +132,35 @@ func putEngagement(ctx context.Context, tx dbtx, e *playbook.Engagement, expect 
 	if (!exists && expect != 0) || (exists && oldVersion != expect) {
 		return errStale(e.ID)
 	}
+	added, err := e.HistoryFrom(stored)
+	if err != nil {
+		return err
+	}
+	core := e.StoredForm()
+	doc, err := json.Marshal(core)
+	if err != nil {
+		return fmt.Errorf("encode engagement %s: %w", e.ID, err)
+	}
 	var closed *time.Time
 	if e.IsClosed() {
 		closed = nullTime(micro(e.Closed))
 	}
 	if exists {
-		_, err = tx.Exec(ctx, `UPDATE engagements SET version = $2, conversation = $3, closed_at = $4, doc = $5 WHERE id = $1`,
-			e.ID, e.Version, e.Conversation, closed, string(doc))
+		_, err = tx.Exec(ctx, `UPDATE engagements SET version = $2, conversation = $3, closed_at = $4, doc = $5, history_len = $6 WHERE id = $1`,
+			e.ID, e.Version, e.Conversation, closed, string(doc), core.HistoryBase)
 	} else {
 		var tag pgconn.CommandTag
-		tag, err = tx.Exec(ctx, `INSERT INTO engagements (id, version, conversation, closed_at, doc) VALUES ($1, $2, $3, $4, $5)
-			ON CONFLICT (id) DO NOTHING`, e.ID, e.Version, e.Conversation, closed, string(doc))
+		tag, err = tx.Exec(ctx, `INSERT INTO engagements (id, version, conversation, closed_at, doc, history_len) VALUES ($1, $2, $3, $4, $5, $6)
+			ON CONFLICT (id) DO NOTHING`, e.ID, e.Version, e.Conversation, closed, string(doc), core.HistoryBase)
 		if err == nil && tag.RowsAffected() == 0 {
 			return errStale(e.ID) // created by another turn meanwhile
 		}
 	}
 	if err != nil {
 		return fmt.Errorf("save engagement %s: %w", e.ID, err)
+	}
+	if err := insertHistory(ctx, tx, e.ID, stored, added); err != nil {
+		return err
 	}
 	if err := bindConversation(ctx, tx, e); err != nil {
 		return err
@@ -247,4 +258,71 @@ func (db *DB) PurgeClosed(ctx context.Context, before time.Time, dryRun bool) ([
 		return nil, fmt.Errorf("purge closed engagements: %w", err)
 	}
 	return purged, nil
+}
+
+// insertHistory inserts added as entries from, from+1, … of engagement
+// id's history, in one statement.
+func insertHistory(ctx context.Context, x execer, id string, from int, added []playbook.AuditEntry) error {
+	if len(added) == 0 {
+		return nil
+	}
+	entries, err := json.Marshal(added)
+	if err != nil {
+		return fmt.Errorf("encode history of engagement %s: %w", id, err)
+	}
+	if _, err := x.Exec(ctx, `INSERT INTO engagement_history (engagement_id, n, entry)
+		SELECT $1, $2 + h.o - 1, h.entry FROM json_array_elements($3::json) WITH ORDINALITY AS h(entry, o)`, id, from, string(entries)); err != nil {
+		return fmt.Errorf("save history of engagement %s: %w", id, err)
+	}
+	return nil
+}
+
+// History returns entries from to from+n (n <= 0: to the end) of the
+// history of the engagement with that ID, oldest first, or ENOTFOUND (see
+// the bbolt store's).
+func (db *DB) History(ctx context.Context, id string, from, n int) ([]playbook.AuditEntry, error) {
+	if err := db.usable(ctx); err != nil {
+		return nil, fmt.Errorf("history of engagement %q: %w", id, err)
+	}
+	out, err := readHistory(ctx, db.pool, id, from, n)
+	if err == nil && len(out) == 0 {
+		var found bool
+		err = db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM engagements WHERE id = $1)`, id).Scan(&found)
+		if err == nil && !found {
+			err = playbook.Errorf(playbook.ENOTFOUND, "No engagement %q.", id)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("history of engagement %q: %w", id, err)
+	}
+	return out, nil
+}
+
+func readHistory(ctx context.Context, q querier, id string, from, n int) ([]playbook.AuditEntry, error) {
+	from = max(from, 0)
+	to := int64(from) + int64(n)
+	if n <= 0 {
+		to = 1<<31 - 1
+	}
+	rows, err := q.Query(ctx, `SELECT entry::text FROM engagement_history WHERE engagement_id = $1 AND n >= $2 AND n < $3 ORDER BY n`, id, from, to)
+	if err != nil {
+		return nil, err
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (playbook.AuditEntry, error) {
+		var (
+			doc []byte
+			a   playbook.AuditEntry
+		)
+		if err := row.Scan(&doc); err != nil {
+			return a, err
+		}
+		if err := json.Unmarshal(doc, &a); err != nil {
+			return a, fmt.Errorf("decode history entry: %w", err)
+		}
+		return a, nil
+	})
+	if out == nil {
+		out = []playbook.AuditEntry{}
+	}
+	return out, err
 }

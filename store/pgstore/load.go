@@ -32,7 +32,7 @@ type ProcessedRecord struct {
 
 // Counts is how many records of each kind a store holds.
 type Counts struct {
-	Engagements, Conversations, Members, Refs, Jobs, Dead, Processed int
+	Engagements, Conversations, Members, History, Refs, Jobs, Dead, Processed int
 }
 
 // Counts counts the records of each kind.
@@ -43,8 +43,8 @@ func (db *DB) Counts(ctx context.Context) (Counts, error) {
 	}
 	err := db.pool.QueryRow(ctx, `SELECT
 		(SELECT count(*) FROM engagements), (SELECT count(*) FROM engagement_conv), (SELECT count(*) FROM engagement_members),
-		(SELECT count(*) FROM refs), (SELECT count(*) FROM jobs), (SELECT count(*) FROM dead_jobs), (SELECT count(*) FROM processed)`).
-		Scan(&c.Engagements, &c.Conversations, &c.Members, &c.Refs, &c.Jobs, &c.Dead, &c.Processed)
+		(SELECT count(*) FROM engagement_history), (SELECT count(*) FROM refs), (SELECT count(*) FROM jobs), (SELECT count(*) FROM dead_jobs), (SELECT count(*) FROM processed)`).
+		Scan(&c.Engagements, &c.Conversations, &c.Members, &c.History, &c.Refs, &c.Jobs, &c.Dead, &c.Processed)
 	if err != nil {
 		return c, fmt.Errorf("count records: %w", err)
 	}
@@ -111,8 +111,14 @@ func (db *DB) Load(ctx context.Context, r *Records) error {
 	return nil
 }
 
+// loadEngagement inserts e, whose history must be whole (HistoryBase 0),
+// with its history rows.
 func loadEngagement(ctx context.Context, tx pgx.Tx, e *playbook.Engagement) error {
-	doc, err := json.Marshal(e)
+	if e.HistoryBase != 0 {
+		return fmt.Errorf("load engagement %s: its history is not whole (it starts at entry %d)", e.ID, e.HistoryBase)
+	}
+	core := e.StoredForm()
+	doc, err := json.Marshal(core)
 	if err != nil {
 		return fmt.Errorf("encode engagement %s: %w", e.ID, err)
 	}
@@ -120,8 +126,11 @@ func loadEngagement(ctx context.Context, tx pgx.Tx, e *playbook.Engagement) erro
 	if e.IsClosed() {
 		closed = micro(e.Closed)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO engagements (id, version, conversation, closed_at, doc) VALUES ($1, $2, $3, $4, $5)`,
-		e.ID, e.Version, e.Conversation, closed, string(doc)); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO engagements (id, version, conversation, closed_at, doc, history_len) VALUES ($1, $2, $3, $4, $5, $6)`,
+		e.ID, e.Version, e.Conversation, closed, string(doc), core.HistoryBase); err != nil {
+		return fmt.Errorf("load engagement %s: %w", e.ID, err)
+	}
+	if err := insertHistory(ctx, tx, e.ID, 0, e.History); err != nil {
 		return fmt.Errorf("load engagement %s: %w", e.ID, err)
 	}
 	for _, m := range e.Members {

@@ -25,6 +25,9 @@ var engagementTests = []test{
 	{"DuplicateTurnDoesNotSave", testEngagementDuplicateTurn},
 	{"ReadsAreFreshAndTheCallers", testEngagementReadsFresh},
 	{"PurgeClosedOnly", testEngagementPurge},
+	{"HistoryAppendedApartAndPaged", testHistoryApart},
+	{"HistoryStaleWriteAddsNothing", testHistoryStale},
+	{"HistoryConcurrentWritersOneEntry", testHistoryConcurrent},
 }
 
 // testEngagementPurge purges engagements closed before a date: a dry run
@@ -66,6 +69,9 @@ func testEngagementPurge(t *testing.T, e env) {
 	if _, err := e.b.EngagementByConversation(e.ctx, "19:old"); playbook.ErrorCode(err) != playbook.ENOTFOUND {
 		t.Errorf("purged engagement still bound to its conversation: %v", err)
 	}
+	if h, err := e.b.History(e.ctx, "e-old", 0, 0); playbook.ErrorCode(err) != playbook.ENOTFOUND {
+		t.Errorf("purged engagement's history still readable: %d entries, %v", len(h), err)
+	}
 	mine, err := e.b.EngagementsOf(e.ctx, "29:lead")
 	must(t, err)
 	if got := ids(mine); len(got) != 2 || slices.Contains(got, "e-old") {
@@ -103,7 +109,7 @@ func testEngagementReadsFresh(t *testing.T, e env) {
 		first := read()
 		first.Customer = "changed by the caller"
 		first.History = append(first.History, playbook.AuditEntry{Detail: "caller's own"})
-		if again := read(); again.Customer != eng.Customer || len(again.History) != len(eng.History) {
+		if again := read(); again.Customer != eng.Customer || len(again.History) != 0 || again.HistoryLen() != eng.HistoryLen() {
 			t.Errorf("%s: a caller's change to a read value reached the next read", name)
 		}
 	}
@@ -137,11 +143,12 @@ func save(e env, key string, eng *playbook.Engagement, expect int) error {
 	return err
 }
 
-// sameEngagement compares through JSON, the form every backend stores.
+// sameEngagement compares through JSON, the form every backend stores:
+// want as it is read, without its history.
 func sameEngagement(t *testing.T, what string, got, want *playbook.Engagement) {
 	t.Helper()
 	g, _ := json.Marshal(got)
-	w, _ := json.Marshal(want)
+	w, _ := json.Marshal(want.StoredForm())
 	var gm, wm any
 	_ = json.Unmarshal(g, &gm)
 	_ = json.Unmarshal(w, &wm)
@@ -202,8 +209,8 @@ func testEngagementUpdate(t *testing.T, e env) {
 	must(t, save(e, "a2", next, 1))
 	got, err := e.b.Engagement(e.ctx, "e1")
 	must(t, err)
-	if got.Version != 2 || got.State("assessment").Status != playbook.StatusDone || len(got.History) != 2 {
-		t.Errorf("after update: version %d, assessment %s, %d history entries; want 2, done, 2", got.Version, got.State("assessment").Status, len(got.History))
+	if got.Version != 2 || got.State("assessment").Status != playbook.StatusDone || got.HistoryLen() != 2 {
+		t.Errorf("after update: version %d, assessment %s, %d history entries; want 2, done, 2", got.Version, got.State("assessment").Status, got.HistoryLen())
 	}
 }
 
@@ -412,5 +419,141 @@ func testEngagementDuplicateTurn(t *testing.T, e env) {
 	must(t, err)
 	if got.Version != 1 || got.Customer == "Twice" {
 		t.Errorf("duplicate turn saved its engagement: v%d %q", got.Version, got.Customer)
+	}
+}
+
+// note adds a note to a copy of eng and saves it over eng's version; it
+// returns the copy as saved.
+func note(t *testing.T, e env, key string, eng *playbook.Engagement, text string) (*playbook.Engagement, error) {
+	t.Helper()
+	next := eng.Clone()
+	if _, err := playbook.AddNote(next, "29:lead", text, e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	next.Version = eng.Version + 1
+	return next, save(e, key, next, eng.Version)
+}
+
+func historyTexts(h []playbook.AuditEntry) []string {
+	out := []string{}
+	for _, a := range h {
+		out = append(out, a.Detail)
+	}
+	return out
+}
+
+// testHistoryApart: an engagement is read without its history (HistoryBase
+// counts the stored entries); each save stores only the entries added
+// since the read, even from a copy that loaded the whole history; History
+// reads them back in order, by page.
+func testHistoryApart(t *testing.T, e env) {
+	eng := engagement(t, "e1", "19:chan", e.clock.Now())
+	must(t, save(e, "h0", eng, 0))
+	want := []string{eng.History[0].Detail}
+	for i := range 24 {
+		got, err := e.b.Engagement(e.ctx, "e1")
+		must(t, err)
+		if len(got.History) != 0 || got.HistoryBase != len(want) {
+			t.Fatalf("read before note %d: %d entries in History, HistoryBase %d; want 0, %d", i, len(got.History), got.HistoryBase, len(want))
+		}
+		text := fmt.Sprintf("note %d", i)
+		_, err = note(t, e, fmt.Sprintf("h%d", i+1), got, text)
+		must(t, err)
+		want = append(want, text)
+	}
+	all, err := e.b.History(e.ctx, "e1", 0, 0)
+	must(t, err)
+	if !slices.Equal(historyTexts(all), want) {
+		t.Fatalf("History(0, all) = %q, want %q", historyTexts(all), want)
+	}
+	for _, p := range []struct{ from, n int }{{0, 5}, {10, 5}, {20, 10}, {25, 3}, {30, 1}} {
+		page, err := e.b.History(e.ctx, "e1", p.from, p.n)
+		must(t, err)
+		w := want[min(p.from, len(want)):min(p.from+p.n, len(want))]
+		if !slices.Equal(historyTexts(page), w) {
+			t.Errorf("History(%d, %d) = %q, want %q", p.from, p.n, historyTexts(page), w)
+		}
+	}
+
+	// A copy holding the whole history (as a report reads it) saves only
+	// what it added.
+	whole, err := e.b.Engagement(e.ctx, "e1")
+	must(t, err)
+	whole.PrependHistory(all)
+	if whole.HistoryBase != 0 {
+		t.Fatalf("HistoryBase %d after loading it all, want 0", whole.HistoryBase)
+	}
+	_, err = note(t, e, "h-whole", whole, "after the report")
+	must(t, err)
+	want = append(want, "after the report")
+	all, err = e.b.History(e.ctx, "e1", 0, 0)
+	must(t, err)
+	if !slices.Equal(historyTexts(all), want) {
+		t.Errorf("after a save from a whole copy: %q, want %q", historyTexts(all), want)
+	}
+	if _, err := e.b.History(e.ctx, "nope", 0, 0); playbook.ErrorCode(err) != playbook.ENOTFOUND {
+		t.Errorf("History(missing) = %v, want ENOTFOUND", err)
+	}
+}
+
+// testHistoryStale: a save refused for its stale version stores none of
+// its entries, and the writer that read afresh appends after the winner's.
+func testHistoryStale(t *testing.T, e env) {
+	eng := engagement(t, "e1", "19:chan", e.clock.Now())
+	must(t, save(e, "s0", eng, 0))
+	read, err := e.b.Engagement(e.ctx, "e1")
+	must(t, err)
+	_, err = note(t, e, "s1", read, "first")
+	must(t, err)
+	_, err = note(t, e, "s2", read, "stale")
+	if errorCode(err) != playbook.ECONFLICT {
+		t.Fatalf("stale note: %v, want ECONFLICT", err)
+	}
+	fresh, err := e.b.Engagement(e.ctx, "e1")
+	must(t, err)
+	_, err = note(t, e, "s3", fresh, "second")
+	must(t, err)
+	all, err := e.b.History(e.ctx, "e1", 0, 0)
+	must(t, err)
+	if got := historyTexts(all)[1:]; !slices.Equal(got, []string{"first", "second"}) {
+		t.Errorf("history after a stale write: %q, want first, second", got)
+	}
+}
+
+// testHistoryConcurrent: writers of one version each add a note; one
+// wins, and the history holds its note alone.
+func testHistoryConcurrent(t *testing.T, e env) {
+	eng := engagement(t, "e1", "19:chan", e.clock.Now())
+	must(t, save(e, "k0", eng, 0))
+	read, err := e.b.Engagement(e.ctx, "e1")
+	must(t, err)
+	const n = 8
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = note(t, e, fmt.Sprintf("k%d", i+1), read, fmt.Sprintf("writer %d", i))
+		}()
+	}
+	wg.Wait()
+	won := ""
+	for i, err := range errs {
+		switch errorCode(err) {
+		case "":
+			if won != "" {
+				t.Fatalf("%s and writer %d both saved", won, i)
+			}
+			won = fmt.Sprintf("writer %d", i)
+		case playbook.ECONFLICT:
+		default:
+			t.Errorf("writer %d: %v", i, err)
+		}
+	}
+	all, err := e.b.History(e.ctx, "e1", 0, 0)
+	must(t, err)
+	if got := historyTexts(all); len(got) != 2 || got[1] != won {
+		t.Errorf("history after %d concurrent notes: %q, want the creation and %q", n, got, won)
 	}
 }

@@ -38,6 +38,8 @@ type Backend interface {
 	EngagementByConversation(ctx context.Context, key string) (*playbook.Engagement, error)
 	EngagementsOf(ctx context.Context, memberID string) ([]*playbook.Engagement, error)
 	PurgeClosed(ctx context.Context, before time.Time, dryRun bool) ([]playbook.Engagement, error)
+	// History reads the history an engagement is read without.
+	History(ctx context.Context, id string, from, n int) ([]playbook.AuditEntry, error)
 
 	// Durable jobs.
 	Enqueue(ctx context.Context, jobs ...playbook.Job) ([]playbook.Job, error)

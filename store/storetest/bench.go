@@ -1,0 +1,83 @@
+package storetest
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/mvmbot/mvmbot/playbook"
+)
+
+// HistorySizes are the history lengths BenchHistory compares: an
+// engagement's first days, and one that has run for months with notes
+// every day (the failure-paths issue's 2,000 notes took 455 ms a note when
+// every turn rewrote the whole record).
+var HistorySizes = []int{10, 10000}
+
+// BenchHistory measures, for each of HistorySizes, what the two commonest
+// turns cost a store on one engagement with that much history: "next
+// steps" reads the person's engagements and records the activity (a
+// dedup record, no engagement change); "note" reads the conversation's
+// engagement, adds a note and commits it over the version read. open
+// returns a fresh, empty backend. The goal (docs/performance.md): both
+// within 1.5x between the sizes. cpu-ns/op is the process's CPU per turn
+// (a PostgreSQL server's is not counted).
+func BenchHistory(b *testing.B, open func(b *testing.B) Backend) {
+	for _, size := range HistorySizes {
+		for _, turn := range []string{"next steps", "note"} {
+			b.Run(fmt.Sprintf("%s/entries=%d", turn, size), func(b *testing.B) {
+				db := open(b)
+				ctx := b.Context()
+				now := Epoch
+				e, err := playbook.NewEngagement(playbook.NewEngagementParams{
+					ID: "bench", Customer: "Contoso", TenantDomain: "contoso.onmicrosoft.com",
+					Sources: []playbook.Source{playbook.IMAP}, Conversation: "19:bench",
+				}, playbook.Member{ID: "29:lead", Name: "Lee Lead", Roles: []playbook.Role{playbook.FRP}}, now)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for i := e.HistoryLen(); i < size; i++ {
+					if _, err := playbook.AddNote(e, "29:lead", fmt.Sprintf("status note %d: the pilot batch moved %d mailboxes overnight", i, i), now); err != nil {
+						b.Fatal(err)
+					}
+				}
+				e.Version = 1
+				if _, _, err := db.CommitTurn(ctx, playbook.Turn{Engagement: e}); err != nil {
+					b.Fatal(err)
+				}
+				var n int
+				b.ReportAllocs()
+				cpu := CPUTime()
+				for b.Loop() {
+					n++
+					key := fmt.Sprintf("bench-%d", n)
+					if turn == "next steps" {
+						es, err := db.EngagementsOf(ctx, "29:lead")
+						if err != nil || len(es) != 1 {
+							b.Fatal(len(es), err)
+						}
+						if _, err := playbook.NextSteps(es[0], "29:lead"); err != nil {
+							b.Fatal(err)
+						}
+						if _, _, err := db.CommitTurn(ctx, playbook.Turn{DedupKey: key, Result: playbook.Result{Status: 200}}); err != nil {
+							b.Fatal(err)
+						}
+						continue
+					}
+					cur, err := db.EngagementByConversation(ctx, "19:bench")
+					if err != nil {
+						b.Fatal(err)
+					}
+					if _, err := playbook.AddNote(cur, "29:lead", "another note "+key, now.Add(time.Duration(n)*time.Second)); err != nil {
+						b.Fatal(err)
+					}
+					cur.Version++
+					if _, _, err := db.CommitTurn(ctx, playbook.Turn{DedupKey: key, Result: playbook.Result{Status: 200}, Engagement: cur, ExpectVersion: cur.Version - 1}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(CPUTime()-cpu)/float64(b.N), "cpu-ns/op")
+			})
+		}
+	}
+}
