@@ -32,6 +32,7 @@ type Files interface {
 // attachButtons are the buttons of this file's cards (see Button).
 var attachButtons = []Button{
 	{Verbs: []string{cards.VerbFileMembers}, Run: (*turn).fileMembers},
+	{Verbs: []string{cards.VerbFileStatus}, Run: (*turn).fileStatus},
 }
 
 // attachedFile is a file a message carries.
@@ -65,11 +66,10 @@ type fileRoute interface {
 	Answer(t *turn, f attachedFile, data []byte) (answer, error)
 }
 
-// fileRoutes are tried in order. The status export (a status import of
-// units, branch i19) plugs in here as a second route once its import
-// function is exposed; until then such a file gets the "not a file I
-// read" answer.
-var fileRoutes = []fileRoute{membersFile{}}
+// fileRoutes are tried in order: a status file first, because a batch
+// file's columns never make a status layout, while a status export with
+// an EmailAddress column could pass for a batch.
+var fileRoutes = []fileRoute{statusFile{}, membersFile{}}
 
 // fileAttached answers a message that carries a file.
 func (t *turn) fileAttached(f attachedFile) (answer, error) {
@@ -89,7 +89,7 @@ func (t *turn) fileAttached(f attachedFile) (answer, error) {
 			return r.Answer(t, f, data)
 		}
 	}
-	return answer{text: fmt.Sprintf("**%s** is not a file I read. I read an event's batch: mvmbot's CSV (a **user** or **path** column, and optionally **target**), Microsoft's IMAP migration CSV (EmailAddress, UserName) or the SPMT/Migration Manager file-share CSV.", name)}, nil
+	return answer{text: fmt.Sprintf("**%s** is not a file I read. I read an event's batch: mvmbot's CSV (a **user** or **path** column, and optionally **target**), Microsoft's IMAP migration CSV (EmailAddress, UserName) or the SPMT/Migration Manager file-share CSV; and an event's status: Get-MigrationUser or Get-MigrationUserStatistics exported with Export-Csv, or an SPMT or Migration Manager report.", name)}, nil
 }
 
 // downloadProblem says in words why a download failed, without the URL.
@@ -143,31 +143,94 @@ func (membersFile) Answer(t *turn, f attachedFile, data []byte) (answer, error) 
 	if err != nil {
 		return answer{}, err
 	}
-	if err := t.needStore(); err != nil {
-		return answer{}, err
-	}
-	es, err := t.mine()
+	choices, err := t.fileEventChoices(playbook.ActionEventMembers, func(ev playbook.Event) bool { return !ev.State.Terminal() })
 	if err != nil {
 		return answer{}, err
-	}
-	var choices []cards.FileEvent
-	for _, e := range es {
-		if playbook.Can(e, t.a.From.ID, playbook.ActionEventMembers, nil) != nil {
-			continue
-		}
-		for _, ev := range e.Events {
-			if !ev.State.Terminal() {
-				choices = append(choices, cards.FileEvent{Engagement: e, Event: ev})
-			}
-		}
 	}
 	if len(choices) == 0 {
 		return answer{text: fmt.Sprintf("**%s** lists %d %ss, but there is no open migration event you can give members to (the MVM does, the MST without one, once a plan is accepted).", name, len(bf.Members), bf.Kind)}, nil
 	}
-	if len(choices) > maxFileEvents {
-		choices = choices[:maxFileEvents]
-	}
 	return answer{card: cards.FileEvents(f.Name, len(bf.Members), bf.Kind, f.URL, choices)}, nil
+}
+
+// fileEventChoices are the events of the person's engagements where they
+// may take action and that keep accepts, at most maxFileEvents.
+func (t *turn) fileEventChoices(action playbook.Action, keep func(playbook.Event) bool) ([]cards.FileEvent, error) {
+	if err := t.needStore(); err != nil {
+		return nil, err
+	}
+	es, err := t.mine()
+	if err != nil {
+		return nil, err
+	}
+	var choices []cards.FileEvent
+	for _, e := range es {
+		if playbook.Can(e, t.a.From.ID, action, nil) != nil {
+			continue
+		}
+		for _, ev := range e.Events {
+			if keep(ev) && len(choices) < maxFileEvents {
+				choices = append(choices, cards.FileEvent{Engagement: e, Event: ev})
+			}
+		}
+	}
+	return choices, nil
+}
+
+// statusFile is the status route: a migration status export or report,
+// recorded as an event's per-unit status.
+type statusFile struct{}
+
+func (statusFile) Reads(data []byte) bool {
+	_, _, rowErrs, err := playbook.ParseStatusReport(data)
+	return err == nil || len(rowErrs) > 0
+}
+
+// Answer checks the whole file (nothing is recorded while a row is bad)
+// and asks which running or completed event it is the status of.
+func (statusFile) Answer(t *turn, f attachedFile, data []byte) (answer, error) {
+	name := markdown.Escape(f.Name)
+	rows, report, rowErrs, err := playbook.ParseStatusReport(data)
+	if len(rowErrs) > 0 {
+		return badRows(name, rowErrs), nil
+	}
+	if err != nil {
+		return answer{}, err
+	}
+	choices, err := t.fileEventChoices(playbook.ActionEventStatus, func(ev playbook.Event) bool {
+		return ev.State == playbook.EventRunning || ev.State == playbook.EventCompleted
+	})
+	if err != nil {
+		return answer{}, err
+	}
+	if len(choices) == 0 {
+		return answer{text: fmt.Sprintf("**%s** has the status of %d units, but none of your engagements has a running or completed migration event you may record status for (the MVM does, the MST without one, or the MST).", name, len(rows))}, nil
+	}
+	return answer{card: cards.FileStatusEvents(f.Name, string(report), len(rows), f.URL, choices)}, nil
+}
+
+// fileStatus records the attached status file as the status of the event
+// the button names: read again and checked whole, as when attached.
+func (t *turn) fileStatus(_ string, d cards.ActionData, raw json.RawMessage) (answer, error) {
+	fd, err := cards.DecodeFileStatus(raw)
+	if err != nil {
+		return answer{}, err
+	}
+	e, err := t.target(d)
+	if err != nil {
+		return answer{}, err
+	}
+	if err := playbook.Can(e, t.a.From.ID, playbook.ActionEventStatus, nil); err != nil {
+		return answer{}, err
+	}
+	if t.c.Files == nil {
+		return answer{text: "This bot is not set up to read attached files."}, nil
+	}
+	data, err := t.c.Files.Get(t.ctx, fd.URL)
+	if err != nil {
+		return answer{text: fmt.Sprintf("I could not download **%s** again (%s), so nothing was imported. Attach it again.", markdown.Escape(fd.File), downloadProblem(err))}, nil
+	}
+	return t.importStatus(e, fd.Event, fd.File, data)
 }
 
 // maxFileEvents bounds the event picker's buttons: a card stays small.

@@ -94,3 +94,73 @@ func TestAttachedBatchFile(t *testing.T) {
 		t.Errorf("event 1 members: %+v", ev.Members)
 	}
 }
+
+// TestAttachedStatusFile: a status export attached in the personal chat
+// is checked whole, then recorded as the status of the running event the
+// MVM picks; a bad row records nothing.
+func TestAttachedStatusFile(t *testing.T) {
+	const head = "#TYPE Microsoft.Exchange.Migration.MigrationUserStatistics\r\n\"Identity\",\"Status\",\"BytesTransferred\",\"Error\"\r\n"
+	files := map[string]string{
+		"/good.csv": head + "\"user00@contoso.com\",\"Synced\",\"1 GB (1,073,741,824 bytes)\",\"\"\r\n" +
+			"\"user04@contoso.com\",\"Failed\",\"0 B (0 bytes)\",\"We had trouble signing in to this account. Confirm that you're using the correct user name and password.\"\r\n",
+		"/bad.csv": head + "\"ann@contoso.com\",\"Teleporting\",\"\",\"\"\r\n",
+	}
+	dl := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, ok := files[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		_, _ = w.Write([]byte(body))
+	}))
+	defer dl.Close()
+
+	h := newHarness(t, harnessOpts{auth: true, now: func() time.Time { return qNow }})
+	c := &conv{t: t, h: h}
+	acceptedPlan(t, c)
+	h.srv.Handler = bot.Conversation{Engagements: h.db, Refs: h.db, Drafts: h.db, Now: func() time.Time { return qNow },
+		Files: &download.Client{Local: true}}
+
+	// Before any event runs there is nothing to record status for.
+	before := c.engagement()
+	if s := text(c.post(attached(h, c, vi, "good.csv", dl.URL+"/good.csv"))); !strings.Contains(s, "no running or completed migration event") && !strings.Contains(s, "none of your engagements") {
+		t.Errorf("no running event: %q", s)
+	}
+	assertUnchanged(t, c, before)
+
+	e := c.engagement()
+	if err := playbook.WaivePreflight(e, vi.id, 1, "same server as the test migration", qNow); err != nil {
+		t.Fatal(err)
+	}
+	if err := playbook.StartEvent(e, vi.id, 1, qNow); err != nil {
+		t.Fatal(err)
+	}
+	commit(t, c, e)
+
+	before = c.engagement()
+	if s := text(c.post(attached(h, c, vi, "bad.csv", dl.URL+"/bad.csv"))); !strings.Contains(s, "Nothing was imported from **bad.csv**") || !strings.Contains(s, "Teleporting") {
+		t.Errorf("bad file: %q", s)
+	}
+	assertUnchanged(t, c, before)
+
+	picker := replyCard(t, c.post(attached(h, c, vi, "good.csv", dl.URL+"/good.csv")))
+	if s := cardText(t, picker); !strings.Contains(s, "Which migration event?") || !strings.Contains(s, "status of 2 units") {
+		t.Fatalf("picker: %s", s)
+	}
+	assertUnchanged(t, c, before)
+	data := action(t, picker, "fileStatus", "")
+	if data["event"] != float64(1) {
+		t.Fatalf("first button is for event %v", data["event"])
+	}
+	if got := c.invoke(inPersonal(h.groupInvoke(c.nextID(), cy, "fileStatus", data), cy)); got.StatusCode == 200 && strings.Contains(string(got.Value), "migrated") {
+		t.Errorf("customer recorded status: %s", got.Value)
+	}
+	assertUnchanged(t, c, before)
+	got := c.invoke(inPersonal(h.groupInvoke(c.nextID(), vi, "fileStatus", data), vi))
+	if got.StatusCode != 200 {
+		t.Fatalf("import: %d %s", got.StatusCode, got.Value)
+	}
+	if s := text(c.say(vi, "status user04@contoso.com")); !strings.Contains(s, "Migration status **Failed**") {
+		t.Errorf("status of bob after the import: %q", s)
+	}
+}

@@ -105,6 +105,7 @@ func migrationCards(t *testing.T) map[string]*cards.Card {
 		"survey":                                cards.Survey(e),
 		"engagement picker":                     cards.Picker("workshops", []*playbook.Engagement{e, qEngagement(t, false, playbook.Box)}),
 		"attached file, which event":            cards.FileEvents("batch.csv", 2, playbook.BatchUsers, "https://contoso-my.sharepoint.com/x", []cards.FileEvent{{Engagement: e, Event: playbook.Event{N: 1, Date: qNow}}, {Engagement: e, Event: playbook.Event{N: 2, Date: qNow, Members: []playbook.BatchMember{{Unit: "ann@contoso.com"}}}}}),
+		"attached status file, which event":     cards.FileStatusEvents("status.csv", string(playbook.ReportMigrationUser), 2, "https://contoso-my.sharepoint.com/x", []cards.FileEvent{{Engagement: e, Event: playbook.Event{N: 1, Date: qNow, State: playbook.EventRunning}}}),
 		"plan, proposed":                        cards.PlanCard(e, cards.PlanView{Questionnaire: 3, Adjust: adj, Plan: &plan}),
 		"plan, accepted":                        cards.PlanCard(e, cards.PlanView{Questionnaire: 3, Adjust: adj, Plan: &accepted, Accepted: &accepted, Notice: "Plan v1 accepted."}),
 		"plan, problem":                         cards.PlanCard(e, cards.PlanView{Questionnaire: 3, Adjust: adj, Problem: strings.Repeat("p", 600)}),

@@ -58,17 +58,36 @@ type FileEvent struct {
 // of kind) is for: one button per event the person may give members to.
 // url is the file's download address, read again on the click.
 func FileEvents(name string, n int, kind playbook.BatchKind, url string, events []FileEvent) *Card {
-	body := []Element{
-		Title("Which migration event?"),
-		Text(fmt.Sprintf("**%s** lists %s. Import them as the members of:", truncate(name, 120), plural(n, string(kind)))),
-	}
+	intro := fmt.Sprintf("**%s** lists %s. Import them as the members of:", truncate(name, 120), plural(n, string(kind)))
+	return fileEvents(intro, VerbFileMembers, map[string]any{"url": url, "file": truncate(name, 200), "kind": string(kind)}, events, true)
+}
+
+// VerbFileStatus imports an attached status file (a migration status
+// export or a migration report) as the status of the event a button names
+// (data: engagement, event, url, file). Stored in cards: never rename it.
+const VerbFileStatus = "fileStatus"
+
+// FileStatusEvents asks which running or completed event an attached
+// status file (name, read as report, with n units) is for.
+func FileStatusEvents(name, report string, n int, url string, events []FileEvent) *Card {
+	intro := fmt.Sprintf("**%s** (read as %s) has the status of %s. Record it as the status of:", truncate(name, 120), report, plural(n, "unit"))
+	return fileEvents(intro, VerbFileStatus, map[string]any{"url": url, "file": truncate(name, 200)}, events, false)
+}
+
+// fileEvents is the event picker for an attached file: one button per
+// event, each carrying data plus its engagement and event.
+func fileEvents(intro, verb string, data map[string]any, events []FileEvent, replaces bool) *Card {
+	body := []Element{Title("Which migration event?"), Text(intro)}
 	for _, fe := range events {
 		title := fmt.Sprintf("%s: event %d, %s", fe.Engagement.Customer, fe.Event.N, fe.Event.Date.Format("2 Jan 2006"))
-		if len(fe.Event.Members) > 0 {
+		if replaces && len(fe.Event.Members) > 0 {
 			title += fmt.Sprintf(" (replaces %d)", len(fe.Event.Members))
 		}
-		body = append(body, Actions(Execute(truncate(title, 100), VerbFileMembers, map[string]any{
-			"engagement": fe.Engagement.ID, "event": fe.Event.N, "url": url, "file": truncate(name, 200), "kind": string(kind)})))
+		d := map[string]any{"engagement": fe.Engagement.ID, "event": fe.Event.N}
+		for k, v := range data {
+			d[k] = v
+		}
+		body = append(body, Actions(Execute(truncate(title, 100), verb, d)))
 	}
 	body = append(body, Subtle("Nothing is imported until you choose. The file is read again when you click, so a click within a few minutes of attaching it works best."))
 	return New(body...)
@@ -88,6 +107,23 @@ func DecodeFileMembers(raw json.RawMessage) (FileMembersData, error) {
 	var d FileMembersData
 	if err := json.Unmarshal(raw, &d); err != nil || d.Event < 1 || d.URL == "" || (d.Kind != playbook.BatchUsers && d.Kind != playbook.BatchPaths) {
 		return FileMembersData{}, playbook.Errorf(playbook.EINVALID, "This button does not say which file and event it is for, so nothing was imported. Attach the file again.")
+	}
+	return d, nil
+}
+
+// FileStatusData is what a FileStatusEvents button carries.
+type FileStatusData struct {
+	Event int    `json:"event"`
+	URL   string `json:"url"`
+	File  string `json:"file"`
+}
+
+// DecodeFileStatus reads a FileStatusEvents button's data; EINVALID when a
+// field is missing.
+func DecodeFileStatus(raw json.RawMessage) (FileStatusData, error) {
+	var d FileStatusData
+	if err := json.Unmarshal(raw, &d); err != nil || d.Event < 1 || d.URL == "" {
+		return FileStatusData{}, playbook.Errorf(playbook.EINVALID, "This button does not say which file and event it is for, so nothing was imported. Attach the file again.")
 	}
 	return d, nil
 }
