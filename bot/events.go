@@ -123,7 +123,7 @@ func (t *turn) eventButton(verb string, d cards.ActionData, raw json.RawMessage)
 			out, err = playbook.CancelEvent(e, t.a.From.ID, n, reason, t.now)
 			notice = fmt.Sprintf("%s cancelled event %d: %s", who, n, strings.TrimSpace(reason))
 			if err == nil && out.RemindDNS {
-				posts = append(posts, dnsReminder(e))
+				posts = append(posts, dnsReminder(e, out.DNSWaits))
 			}
 		}
 	case cards.VerbEventComplete:
@@ -138,7 +138,7 @@ func (t *turn) eventButton(verb string, d cards.ActionData, raw json.RawMessage)
 			notice += forecastNotice(e, p.Concurrency, t.now)
 		}
 		if err == nil && out.RemindDNS {
-			posts = append(posts, dnsReminder(e))
+			posts = append(posts, dnsReminder(e, out.DNSWaits))
 		}
 	case cards.VerbEventResults:
 		var csv string
@@ -193,9 +193,19 @@ func remediationPost(e *playbook.Engagement, s playbook.PreflightSummary) Outgoi
 	return mentionAll(e, playbook.Customer, b.String())
 }
 
-// dnsReminder tells the FRP that the mail events are done and 1370 is next.
-func dnsReminder(e *playbook.Engagement) Outgoing {
-	return mentionAll(e, playbook.FRP, "the mail migration events are done: the DNS records and mail flow (**1370**) are yours now. Mark them with **done 1370** when mail flows to Exchange Online.")
+// dnsReminder tells the FRP that the mail events are done and 1370 is
+// next: at once when nothing else holds it up, else what it waits for, so
+// the post never offers a done the playbook refuses.
+func dnsReminder(e *playbook.Engagement, waits []playbook.Task) Outgoing {
+	const cutover = "the mail migration events are done: the DNS records and mail flow (**1370**) are yours now. Point the MX record at Microsoft 365 and wait for it to propagate; then the MVM stops syncing and removes the batches (Microsoft's order for a cut-over)."
+	if len(waits) == 0 {
+		return mentionAll(e, playbook.FRP, cutover+" Mark it with **done 1370** when mail flows to Exchange Online.")
+	}
+	ids := make([]string, len(waits))
+	for i, w := range waits {
+		ids[i] = "**" + w.Ref() + "** (" + w.Title + ")"
+	}
+	return mentionAll(e, playbook.FRP, cutover+" You can record **done 1370** once "+strings.Join(ids, ", ")+" is done: other migration events are still open.")
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -240,4 +240,9 @@ func TestDNSReminder(t *testing.T) {
 	if ids := mentionsOf(t, post); len(ids) != 1 || ids[0] != pat.id || !strings.Contains(text(post), "**1370**") {
 		t.Errorf("DNS reminder: %v", post)
 	}
+	// The post offers done 1370 only when the playbook would take it.
+	_, doneErr := playbook.MarkDone(c.engagement(), pat.id, "1370", qNow)
+	if offers := strings.Contains(text(post), "Mark it with **done 1370**"); offers != (doneErr == nil) {
+		t.Errorf("DNS reminder offers done 1370: %v, but done 1370 answers %v: %s", offers, doneErr, text(post))
+	}
 }

@@ -598,6 +598,18 @@ type EventOutcome struct {
 	// for a mail cut-over: point MX at Microsoft 365, then stop syncing and
 	// delete the batch (docs/schedule.md).
 	RemindDNS bool
+	// DNSWaits are the tasks 1370 still waits for when RemindDNS is set
+	// (1871 while other events run): the FRP can point MX now, but records
+	// 1370 done only once these are.
+	DNSWaits []Task
+}
+
+// withDNSWaits fills out.DNSWaits once the change is recorded.
+func (e *Engagement) withDNSWaits(out EventOutcome) EventOutcome {
+	if t, ok := TaskByKey("dns-mail-flow"); ok && out.RemindDNS {
+		out.DNSWaits = openNeeds(e, t)
+	}
+	return out
 }
 
 // CompleteEvent records that event n, running, finished: migrated units
@@ -625,7 +637,7 @@ func CompleteEvent(e *Engagement, actorID string, n, migrated, failed int, now t
 	out := EventOutcome{Event: ev.clone(), RemindDNS: !before && DNSReminderDue(e)}
 	e.audit(now, actorID, ActionEventComplete, "migration-events", fmt.Sprintf("event %d: %s migrated, %s failed", n, countStr(migrated), countStr(failed)))
 	e.finishEvents(actorID, now)
-	return out, nil
+	return e.withDNSWaits(out), nil
 }
 
 // CancelEvent cancels event n, which is not completed, for the reason
@@ -654,7 +666,7 @@ func CancelEvent(e *Engagement, actorID string, n int, reason string, now time.T
 	out := EventOutcome{Event: ev.clone(), RemindDNS: !before && DNSReminderDue(e)}
 	e.audit(now, actorID, ActionEventCancel, "migration-events", fmt.Sprintf("event %d (was %s): %s", n, was, reason))
 	e.finishEvents(actorID, now)
-	return out, nil
+	return e.withDNSWaits(out), nil
 }
 
 // isMailEvent reports whether ev moves mail: its source is a mail source.

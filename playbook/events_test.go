@@ -287,7 +287,7 @@ func TestDNSReminder(t *testing.T) {
 			t.Fatalf("cancel: %+v, %v", out, err)
 		}
 		out, err = CompleteEvent(e, idMVM, 10, 1000, 0, d(25).Add(18*time.Hour))
-		if err != nil || !out.RemindDNS || !DNSReminderDue(e) {
+		if err != nil || !out.RemindDNS || !DNSReminderDue(e) || len(out.DNSWaits) != 0 {
 			t.Fatalf("complete last: %+v, %v", out, err)
 		}
 		if st := e.State("migration-events"); st.Status != StatusDone || st.By != idMVM {
@@ -358,6 +358,14 @@ func TestDNSReminder(t *testing.T) {
 		out, err := CompleteEvent(e, idMVM, 2, 1000, 0, t0)
 		if err != nil || !out.RemindDNS {
 			t.Errorf("the only IMAP event completed: %+v, %v", out, err)
+		}
+		// Box events still run, so 1871 is open and 1370 waits for it: the
+		// reminder must say so rather than offer a done that is refused.
+		if len(out.DNSWaits) != 1 || out.DNSWaits[0].Key != "migration-events" {
+			t.Errorf("1370 waits for %v, want 1871", out.DNSWaits)
+		}
+		if _, err := MarkDone(e, idFRP, "1370", t0); err == nil {
+			t.Error("done 1370 taken while 1871 is open")
 		}
 	})
 }
