@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mvmbot/mvmbot/internal/markdown"
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
@@ -100,7 +101,7 @@ func (t *turn) remediate(args string) (answer, error) {
 		units = "unit"
 	}
 	return save(e, answer{text: fmt.Sprintf("%s moved %d failed %s of event %d into event %d of the %s engagement; they go through its pre-flight and run with it. **status <user>** shows where each is.",
-		displayName(t.me()), n, units, from, to, e.Customer)}), nil
+		displayName(t.me()), n, units, from, to, markdown.Escape(e.Customer))}), nil
 }
 
 func parseEventNumber(s string, n *int) bool {
