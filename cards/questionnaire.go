@@ -326,18 +326,20 @@ func QuestionnaireDiff(e *playbook.Engagement, a, b playbook.QuestionnaireVersio
 		facts := make([]Fact, len(changes))
 		for i, c := range changes {
 			f, _ := playbook.FieldByID(c.Field)
-			facts[i] = Fact{Title: c.Label, Value: markdown.Escape(truncateText(shownValue(f, c.From), 200)) + " → " + markdown.Escape(truncateText(shownValue(f, c.To), 200))}
+			facts[i] = Fact{Title: c.Label, Value: shownValue(f, c.From, 200) + " → " + shownValue(f, c.To, 200)}
 		}
 		body = append(body, Text(fmt.Sprintf("%d answers changed:", len(changes))), Facts(facts...))
 	}
 	return New(body...)
 }
 
-func shownValue(f playbook.Field, v string) string {
+// shownValue is an answer in a diff, escaped and cut to n characters;
+// "(empty)" when there is none.
+func shownValue(f playbook.Field, v string, n int) string {
 	if v == "" {
 		return "(empty)"
 	}
-	return f.Display(v)
+	return markdown.Escape(truncateText(f.Display(v), n))
 }
 
 // QuestionnaireAction is what a questionnaire button carries, besides the
@@ -478,7 +480,7 @@ func QuestionnaireReviewCard(e *playbook.Engagement, v playbook.QuestionnaireVer
 					break
 				}
 				f, _ := playbook.FieldByID(c.Field)
-				facts = append(facts, Fact{Title: c.Label, Value: markdown.Escape(truncateText(shownValue(f, c.From), 120)) + " → " + markdown.Escape(truncateText(shownValue(f, c.To), 120))})
+				facts = append(facts, Fact{Title: c.Label, Value: shownValue(f, c.From, 120) + " → " + shownValue(f, c.To, 120)})
 			}
 			body = append(body, Facts(facts...))
 		}
