@@ -72,7 +72,7 @@ func (t *turn) closeButton(verb string, d cards.ActionData, raw json.RawMessage)
 		var reason string
 		if reason, err = cards.DecodeCloseWaive(raw, d.Task); err == nil {
 			err = playbook.WaiveCloseItem(e, t.a.From.ID, d.Task, reason, t.now)
-			notice = fmt.Sprintf("%s waived %q: %s", who, d.Task, strings.TrimSpace(reason))
+			notice = fmt.Sprintf("%s waived %q: %s", who, d.Task, markdown.Escape(strings.TrimSpace(reason)))
 		}
 	case cards.VerbSurveySend:
 		// Sending the survey settles its item.

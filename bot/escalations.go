@@ -85,7 +85,7 @@ func (t *turn) escalate(args string) (answer, error) {
 		return answer{}, err
 	}
 	bump(e)
-	out := escalationPost(e, x, fmt.Sprintf("Escalation **#%d** (%s) raised by %s: %s", x.ID, x.Severity, displayName(t.me()), x.Text))
+	out := escalationPost(e, x, fmt.Sprintf("Escalation **#%d** (%s) raised by %s: %s", x.ID, x.Severity, displayName(t.me()), markdown.Escape(x.Text)))
 	return save(e, t.withPosts(e, answer{}, out)), nil
 }
 
@@ -94,7 +94,7 @@ func (t *turn) escalate(args string) (answer, error) {
 func escalationPost(e *playbook.Engagement, x playbook.Escalation, head string) Outgoing {
 	out := textReply(head + "\n\n")
 	if m, ok := e.Member(x.Contact); ok && x.Contact != "" {
-		at := "<at>" + displayName(m) + "</at>"
+		at := atTag(m)
 		out.Text += fmt.Sprintf("%s, you are the single point of contact (%s): please acknowledge it; **escalations** lists them with the buttons.", at, x.ContactRole)
 		out.Entities = []map[string]any{mentionEntity(m, at)}
 	} else {
@@ -145,7 +145,7 @@ func (t *turn) escalationButton(verb string, d cards.ActionData, raw json.RawMes
 		if err := playbook.ResolveEscalation(e, t.a.From.ID, id, s, t.now); err != nil {
 			return answer{}, err
 		}
-		what = fmt.Sprintf("%s resolved escalation #%d: %s", displayName(t.me()), id, strings.TrimSpace(s))
+		what = fmt.Sprintf("%s resolved escalation #%d: %s", displayName(t.me()), id, markdown.Escape(strings.TrimSpace(s)))
 	}
 	bump(e)
 	ans := t.withPosts(e, answer{card: t.escalationsCard(e, what)}, t.toRaiser(e, id, what))
@@ -166,7 +166,7 @@ func (t *turn) toRaiser(e *playbook.Engagement, id int, what string) Outgoing {
 		return out
 	}
 	if m, ok := e.Member(e.Escalations[i].By); ok && m.ID != t.a.From.ID {
-		at := "<at>" + displayName(m) + "</at>"
+		at := atTag(m)
 		out.Text = at + ": " + what
 		out.Entities = []map[string]any{mentionEntity(m, at)}
 	}
@@ -216,10 +216,10 @@ func (m *MigrationJobs) workRemind(ctx context.Context, _ playbook.Job, a remind
 	if err := playbook.RecordEscalationReminder(e, x.ID, now); err != nil {
 		return nil // no longer open: nothing to remind
 	}
-	text := fmt.Sprintf("Reminder %d: escalation **#%d** (%s) has waited %s without being acknowledged: %s", a.Reminder, x.ID, x.Severity, cardsAge(now.Sub(x.At)), truncate(x.Text, 300))
+	text := fmt.Sprintf("Reminder %d: escalation **#%d** (%s) has waited %s without being acknowledged: %s", a.Reminder, x.ID, x.Severity, cardsAge(now.Sub(x.At)), markdown.Escape(truncate(x.Text, 300)))
 	act := Outgoing{Type: string(schema.Message), TextFormat: "markdown"}
 	if c, found := e.Member(x.Contact); found && x.Contact != "" {
-		at := "<at>" + displayName(c) + "</at>"
+		at := atTag(c)
 		text = at + ", " + text + "\n\nType **escalations** to acknowledge it."
 		act.Entities = []map[string]any{mentionEntity(c, at)}
 	} else {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mvmbot/mvmbot/internal/markdown"
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
@@ -27,7 +28,7 @@ func mentionsOf(t *testing.T, a map[string]any) []string {
 		if !strings.HasPrefix(at, "<at>") || !strings.Contains(text(a), at) {
 			t.Errorf("mention %q is not in the text %q", at, text(a))
 		}
-		if name, _ := who["name"].(string); "<at>"+name+"</at>" != at {
+		if name, _ := who["name"].(string); "<at>"+markdown.Escape(name)+"</at>" != at {
 			t.Errorf("mention text %q does not match the name %q", at, name)
 		}
 		ids = append(ids, id)

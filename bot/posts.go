@@ -60,10 +60,17 @@ func (t *turn) toChannel(e *playbook.Engagement, ans answer, posts ...Outgoing) 
 	return ans
 }
 
+// atTag is the <at> tag that mentions m in a message's text. The name in
+// it is escaped like any user text in Markdown (a display name is typed by
+// a person), and the mention entity carries the same tag as its text:
+// Teams ignores a mention whose text is not found in the message's text
+// (docs/conversation.md, "Text people typed, and mentions").
+func atTag(m playbook.Member) string { return "<at>" + displayName(m) + "</at>" }
+
 // mentionEntity is a Teams mention entity of m; at is the "<at>Name</at>" that
 // the message text holds.
 func mentionEntity(m playbook.Member, at string) map[string]any {
-	return map[string]any{"type": "mention", "text": at, "mentioned": map[string]any{"id": m.ID, "name": displayName(m)}}
+	return map[string]any{"type": "mention", "text": at, "mentioned": map[string]any{"id": m.ID, "name": plainName(m)}}
 }
 
 // refReader finds a stored conversation reference.
@@ -93,7 +100,7 @@ func mentionAll(e *playbook.Engagement, r playbook.Role, text string) Outgoing {
 	out := Outgoing{Type: string(schema.Message), TextFormat: "markdown"}
 	var ats []string
 	for _, m := range e.Holders(r) {
-		at := "<at>" + displayName(m) + "</at>"
+		at := atTag(m)
 		ats = append(ats, at)
 		out.Entities = append(out.Entities, mentionEntity(m, at))
 	}
@@ -113,13 +120,9 @@ func mentionText(ms []playbook.Member, text string) (string, []map[string]any) {
 		if len(tags) == 10 {
 			break
 		}
-		name := m.Name
-		if name == "" {
-			name = m.ID
-		}
-		tag := "<at>" + name + "</at>"
+		tag := atTag(m)
 		tags = append(tags, tag)
-		ents = append(ents, map[string]any{"type": "mention", "text": tag, "mentioned": map[string]any{"id": m.ID, "name": name}})
+		ents = append(ents, mentionEntity(m, tag))
 	}
 	if len(tags) == 0 {
 		return text, nil

@@ -129,14 +129,14 @@ func requestLine(e *playbook.Engagement) string {
 	if !ok || r.Status != playbook.ReviewChangesRequested {
 		return ""
 	}
-	return fmt.Sprintf("%s asked for changes to v%d: “%s”", memberName(e, r.By), r.Version, truncate(r.Comment, 600))
+	return fmt.Sprintf("%s asked for changes to v%d: “%s”", memberName(e, r.By), r.Version, markdown.Escape(truncate(r.Comment, 600)))
 }
 
 func memberName(e *playbook.Engagement, id string) string {
 	if m, ok := e.Member(id); ok && m.Name != "" {
-		return m.Name
+		return markdown.Escape(m.Name)
 	}
-	return id
+	return markdown.Escape(id)
 }
 
 // form is the questionnaire card of e at section.
@@ -486,7 +486,7 @@ func (t *turn) questionnaireReview(verb string, raw json.RawMessage) (answer, er
 		r, _ := playbook.ReviewOf(e)
 		var tx string
 		tx, post.Entities = mentionText(e.Holders(playbook.Customer), fmt.Sprintf("%s asked for changes to the migration questionnaire v%d: “%s”\n\n%s",
-			memberName(e, t.a.From.ID), d.N, r.Comment, what))
+			memberName(e, t.a.From.ID), d.N, markdown.Escape(r.Comment), what))
 		post.Type, post.Text, post.TextFormat = "message", tx, "markdown"
 	}
 	if err != nil {

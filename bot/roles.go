@@ -253,7 +253,13 @@ func (t *turn) resolve(p playbook.Member, what string) (playbook.Member, string,
 	return p, "", playbook.Errorf(playbook.EINVALID, "%s is not a member of this conversation, so I cannot %s here. Add them to the chat or team first.", displayName(p), what)
 }
 
-func displayName(m playbook.Member) string {
+func displayName(m playbook.Member) string { return markdown.Escape(plainName(m)) }
+
+// plainName is m's name as typed, for where Markdown is not rendered (a
+// mention entity's mentioned.name); displayName is the same name escaped
+// for the Markdown of messages and cards, where every name the bot shows
+// goes.
+func plainName(m playbook.Member) string {
 	if m.Name != "" {
 		return m.Name
 	}

@@ -266,7 +266,7 @@ func (t *turn) issueSubmit(d cards.ActionData, raw json.RawMessage) (answer, err
 		return answer{}, err
 	}
 	bump(e)
-	text := fmt.Sprintf("Issue **#%d** reported by %s: %s", x.ID, "<at>"+displayName(t.me())+"</at>", markdown.Escape(x.Title))
+	text := fmt.Sprintf("Issue **#%d** reported by %s: %s", x.ID, atTag(t.me()), markdown.Escape(x.Title))
 	if known != nil {
 		text += fmt.Sprintf("\n\nIt is the known error **%s**: %s", known.ID, known.Remediation)
 	}
@@ -279,7 +279,7 @@ func (t *turn) issueSubmit(d cards.ActionData, raw json.RawMessage) (answer, err
 	var ats []string
 	for _, m := range e.Holders(playbook.MST) {
 		if m.ID != t.a.From.ID {
-			at := "<at>" + displayName(m) + "</at>"
+			at := atTag(m)
 			ats = append(ats, at)
 			post.Entities = append(post.Entities, mentionEntity(m, at))
 		}
@@ -287,7 +287,7 @@ func (t *turn) issueSubmit(d cards.ActionData, raw json.RawMessage) (answer, err
 	if len(ats) > 0 {
 		post.Text = strings.Join(ats, ", ") + ": " + post.Text
 	}
-	post.Entities = append(post.Entities, mentionEntity(t.me(), "<at>"+displayName(t.me())+"</at>"))
+	post.Entities = append(post.Entities, mentionEntity(t.me(), atTag(t.me())))
 	ans := t.withPosts(e, answer{card: cards.IssueReported(e, x, known, trackerURL(e)), jobs: jobs}, post)
 	return save(e, ans), nil
 }
@@ -330,7 +330,7 @@ func (t *turn) issueButton(verb string, d cards.ActionData, raw json.RawMessage)
 				om, _ := e.Member(owner)
 				notice = fmt.Sprintf("%s assigned issue #%d to %s.", who, id, displayName(om))
 				if owner != t.a.From.ID {
-					at := "<at>" + displayName(om) + "</at>"
+					at := atTag(om)
 					post := textReply(fmt.Sprintf("%s: %s assigned issue **#%d** to you.", at, who, id))
 					post.Entities = []map[string]any{mentionEntity(om, at)}
 					posts = append(posts, post)
@@ -595,7 +595,7 @@ func (w *SiteJobs) setup(ctx context.Context, a siteArgs) error {
 				return Poll(provisionPoll(hint.RetryDelay(), now.Sub(s.Waiting)))
 			}
 			step = func(s *playbook.Site) { s.Waiting = now }
-			post = fmt.Sprintf("The Microsoft 365 group **%s** is created. SharePoint is now provisioning its site, which takes up to %d minutes; I post here when the site is ready.", s.Name, int(SiteProvisionTimeout.Minutes()))
+			post = fmt.Sprintf("The Microsoft 365 group **%s** is created. SharePoint is now provisioning its site, which takes up to %d minutes; I post here when the site is ready.", markdown.Escape(s.Name), int(SiteProvisionTimeout.Minutes()))
 		case s.Docs.ID == "":
 			l, err := g.EnsureList(ctx, s.SiteID, playbook.DocumentsLibrary())
 			if err != nil {

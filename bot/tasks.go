@@ -158,7 +158,7 @@ func (t *turn) taskCommand(verb, args string) (answer, error) {
 		return answer{}, err
 	}
 	bump(e)
-	ans := answer{text: t.doneText(e, verb, task, t.a.From.Name)}
+	ans := answer{text: t.doneText(e, verb, task, markdown.Escape(t.a.From.Name))}
 	return save(e, t.announce(e, ans, t.doneText(e, verb, task, t.actorName(e)))), nil
 }
 
@@ -189,7 +189,7 @@ func (t *turn) doneText(e *playbook.Engagement, verb string, task playbook.Task,
 	case cards.VerbUndo:
 		what = "reopened **" + task.Ref() + "** " + task.Title
 	default:
-		what = "marked **" + task.Ref() + "** " + task.Title + " not applicable: " + e.State(task.Key).Reason
+		what = "marked **" + task.Ref() + "** " + task.Title + " not applicable: " + markdown.Escape(e.State(task.Key).Reason)
 	}
 	p := playbook.Progress(e)
 	return fmt.Sprintf("%s %s. The %s engagement is %d%% done.", who, what, markdown.Escape(e.Customer), p.Overall.Percent())
@@ -220,7 +220,7 @@ func (t *turn) taskButton(verb string, d cards.ActionData, raw json.RawMessage) 
 		return answer{}, err
 	}
 	bump(e)
-	notice := t.doneText(e, verb, task, t.a.From.Name)
+	notice := t.doneText(e, verb, task, markdown.Escape(t.a.From.Name))
 	var undo *cards.ActionData
 	if verb != cards.VerbUndo {
 		undo = &cards.ActionData{Engagement: e.ID, Version: e.Version, Task: task.Key}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mvmbot/mvmbot/cards"
+	"github.com/mvmbot/mvmbot/internal/markdown"
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
@@ -35,27 +36,27 @@ func (t *turn) unitStatus(q string) (answer, error) {
 		return answer{}, err
 	}
 	if _, ok := e.Member(t.a.From.ID); !ok {
-		return answer{}, playbook.Errorf(playbook.EFORBIDDEN, "You are not a member of the %s engagement, so its migration status is not shown to you.", e.Customer)
+		return answer{}, playbook.Errorf(playbook.EFORBIDDEN, "You are not a member of the %s engagement, so its migration status is not shown to you.", markdown.Escape(e.Customer))
 	}
 	q = strings.TrimSpace(q)
 	ws := playbook.FindUnit(e, q)
 	if len(ws) == 0 {
-		return answer{text: fmt.Sprintf("%s is in none of the %s engagement's migration events. Check the spelling (the Microsoft 365 address, the source login or the path), or the events card for the batches.", truncate(q, 200), e.Customer)}, nil
+		return answer{text: fmt.Sprintf("%s is in none of the %s engagement's migration events. Check the spelling (the Microsoft 365 address, the source login or the path), or the events card for the batches.", markdown.Escape(truncate(q, 200)), markdown.Escape(e.Customer))}, nil
 	}
 	var b strings.Builder
 	for i, w := range ws {
 		if i > 0 {
 			b.WriteString("\n\n")
 		}
-		fmt.Fprintf(&b, "**%s**: event %d (%s, %s), %s.", truncate(w.Member.Unit, 200), w.Event, w.Kind, w.Date.Format("Mon 2 Jan 2006"), w.State)
+		fmt.Fprintf(&b, "**%s**: event %d (%s, %s), %s.", markdown.Escape(truncate(w.Member.Unit, 200)), w.Event, w.Kind, w.Date.Format("Mon 2 Jan 2006"), w.State)
 		if w.Member.Login != "" {
-			fmt.Fprintf(&b, " Source login: %s.", truncate(w.Member.Login, 200))
+			fmt.Fprintf(&b, " Source login: %s.", markdown.Escape(truncate(w.Member.Login, 200)))
 		}
 		switch {
 		case w.Outcome != nil:
 			fmt.Fprintf(&b, "\n\nMigration status **%s** (%s)", w.Outcome.Status, w.Outcome.Outcome)
 			if w.Outcome.LastSync != "" {
-				fmt.Fprintf(&b, ", last successful sync %s", truncate(w.Outcome.LastSync, 60))
+				fmt.Fprintf(&b, ", last successful sync %s", markdown.Escape(truncate(w.Outcome.LastSync, 60)))
 			}
 			if o := w.Outcome; o.Items > 0 || o.Bytes > 0 {
 				fmt.Fprintf(&b, ", %d items and %.1f GB migrated", o.Items, float64(o.Bytes)/(1<<30))
@@ -68,17 +69,17 @@ func (t *turn) unitStatus(q string) (answer, error) {
 			}
 			fmt.Fprintf(&b, "; reported %s UTC.", w.Outcome.Recorded.Format("2 Jan 15:04"))
 			if w.Outcome.Error != "" {
-				fmt.Fprintf(&b, "\n\nError: %s", truncate(strings.TrimSpace(w.Outcome.Code+" "+w.Outcome.Error), 500))
+				fmt.Fprintf(&b, "\n\nError: %s", markdown.Escape(truncate(strings.TrimSpace(w.Outcome.Code+" "+w.Outcome.Error), 500)))
 			}
 			for i, f := range w.Outcome.Failures {
 				if i == 3 {
 					fmt.Fprintf(&b, "\n\nand %d more failed items.", w.Outcome.FailedItems-i)
 					break
 				}
-				fmt.Fprintf(&b, "\n\n- %s: %s", truncate(f.Item, 200), truncate(strings.TrimSpace(f.Code+" "+f.Error), 200))
+				fmt.Fprintf(&b, "\n\n- %s: %s", markdown.Escape(truncate(f.Item, 200)), markdown.Escape(truncate(strings.TrimSpace(f.Code+" "+f.Error), 200)))
 			}
 		case w.Preflight != nil && !w.Preflight.Passed:
-			fmt.Fprintf(&b, "\n\nFailed pre-flight: %s", truncate(w.Preflight.Reason, 500))
+			fmt.Fprintf(&b, "\n\nFailed pre-flight: %s", markdown.Escape(truncate(w.Preflight.Reason, 500)))
 		case w.Preflight != nil:
 			b.WriteString("\n\nPassed pre-flight; no migration status imported yet.")
 		default:
@@ -121,7 +122,7 @@ func remediatedText(who string, e *playbook.Engagement, from int, ev playbook.Ev
 		units = "unit"
 	}
 	return fmt.Sprintf("%s put the %d failed %s of event %d into the new remediation event %d (%s) of the %s engagement; it goes through pre-flight like any event. **status <user>** shows where each is.",
-		who, len(ev.Members), units, from, ev.N, ev.Date.Format("Mon 2 Jan 2006"), e.Customer)
+		who, len(ev.Members), units, from, ev.N, ev.Date.Format("Mon 2 Jan 2006"), markdown.Escape(e.Customer))
 }
 
 func parseEventNumber(s string, n *int) bool {
@@ -194,7 +195,7 @@ func (t *turn) importStatus(e *playbook.Engagement, event int, name string, data
 	s, report, err := t.recordStatusFile(e, event, data)
 	if err != nil {
 		if personError(err) {
-			return answer{}, playbook.Errorf(playbook.ErrorCode(err), "%s: %s", truncate(name, 120), playbook.ErrorMessage(err))
+			return answer{}, playbook.Errorf(playbook.ErrorCode(err), "%s: %s", markdown.Escape(truncate(name, 120)), playbook.ErrorMessage(err))
 		}
 		return answer{}, err
 	}

@@ -204,7 +204,7 @@ func names(ms []playbook.Member) string {
 		if n == "" {
 			n = m.ID
 		}
-		s = append(s, truncate(n, 40))
+		s = append(s, markdown.Escape(truncate(n, 40)))
 	}
 	return strings.Join(s, ", ")
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/mvmbot/mvmbot/internal/markdown"
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
@@ -49,7 +50,7 @@ func Escalations(e *playbook.Engagement, v EscalationsView) *Card {
 	contact, role, ok := playbook.SinglePointOfContact(e)
 	who := "Nobody holds the " + string(role) + " role yet, so escalations wait for one: the lead gives it with **role @person " + string(role) + "**."
 	if ok {
-		who = "Single point of contact: **" + truncate(displayMember(contact), 60) + "** (" + string(role) + "), who acknowledges and resolves them."
+		who = "Single point of contact: **" + markdown.Escape(truncate(displayMember(contact), 60)) + "** (" + string(role) + "), who acknowledges and resolves them."
 	}
 	body = append(body, Subtle(who))
 	if len(v.List) == 0 {
@@ -73,10 +74,10 @@ func Escalations(e *playbook.Engagement, v EscalationsView) *Card {
 			head.Set("color", "Attention")
 		}
 		body = append(body, head,
-			Text(truncate(x.Text, 400)),
+			Text(markdown.Escape(truncate(x.Text, 400))),
 			Subtle("Raised by "+truncate(memberName(e, x.By), 60)+" on "+x.At.Format(day+" 15:04")+" UTC"))
 		if x.Resolution != "" {
-			body = append(body, Subtle("Resolution: "+truncate(x.Resolution, 300)))
+			body = append(body, Subtle("Resolution: "+markdown.Escape(truncate(x.Resolution, 300))))
 		}
 		if !v.CanAct || x.State == playbook.EscalationResolved {
 			continue
@@ -94,6 +95,7 @@ func Escalations(e *playbook.Engagement, v EscalationsView) *Card {
 	return c
 }
 
+// displayMember is m's name as typed: escape it where Markdown renders it.
 func displayMember(m playbook.Member) string {
 	if m.Name != "" {
 		return m.Name

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mvmbot/mvmbot/internal/markdown"
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
@@ -251,7 +252,7 @@ func finite(s string) bool {
 }
 
 func withTyped(msg, typed string) string {
-	t := fmt.Sprintf("You typed “%s”.", truncateText(typed, 80))
+	t := fmt.Sprintf("You typed “%s”.", markdown.Escape(truncateText(typed, 80)))
 	if msg == "" {
 		return t
 	}
@@ -271,7 +272,7 @@ func QuestionnaireView(e *playbook.Engagement, v playbook.QuestionnaireVersion, 
 		var facts []Fact
 		for _, f := range playbook.SectionFields(e, s.ID) {
 			if a, ok := v.Answers[f.ID]; ok {
-				facts = append(facts, Fact{Title: f.Label, Value: truncateText(f.Display(a), viewMax(f))})
+				facts = append(facts, Fact{Title: f.Label, Value: markdown.Escape(truncateText(f.Display(a), viewMax(f)))})
 				shown[f.ID] = true
 			}
 		}
@@ -285,7 +286,7 @@ func QuestionnaireView(e *playbook.Engagement, v playbook.QuestionnaireVersion, 
 	for _, c := range playbook.Diff(nil, v.Answers) {
 		if !shown[c.Field] {
 			f, _ := playbook.FieldByID(c.Field)
-			rest = append(rest, Fact{Title: c.Label, Value: truncateText(f.Display(c.To), 300)})
+			rest = append(rest, Fact{Title: c.Label, Value: markdown.Escape(truncateText(f.Display(c.To), 300))})
 		}
 	}
 	if len(rest) > 0 {
@@ -325,18 +326,20 @@ func QuestionnaireDiff(e *playbook.Engagement, a, b playbook.QuestionnaireVersio
 		facts := make([]Fact, len(changes))
 		for i, c := range changes {
 			f, _ := playbook.FieldByID(c.Field)
-			facts[i] = Fact{Title: c.Label, Value: truncateText(shownValue(f, c.From), 200) + " → " + truncateText(shownValue(f, c.To), 200)}
+			facts[i] = Fact{Title: c.Label, Value: shownValue(f, c.From, 200) + " → " + shownValue(f, c.To, 200)}
 		}
 		body = append(body, Text(fmt.Sprintf("%d answers changed:", len(changes))), Facts(facts...))
 	}
 	return New(body...)
 }
 
-func shownValue(f playbook.Field, v string) string {
+// shownValue is an answer in a diff, escaped and cut to n characters;
+// "(empty)" when there is none.
+func shownValue(f playbook.Field, v string, n int) string {
 	if v == "" {
 		return "(empty)"
 	}
-	return f.Display(v)
+	return markdown.Escape(truncateText(f.Display(v), n))
 }
 
 // QuestionnaireAction is what a questionnaire button carries, besides the
@@ -477,7 +480,7 @@ func QuestionnaireReviewCard(e *playbook.Engagement, v playbook.QuestionnaireVer
 					break
 				}
 				f, _ := playbook.FieldByID(c.Field)
-				facts = append(facts, Fact{Title: c.Label, Value: truncateText(shownValue(f, c.From), 120) + " → " + truncateText(shownValue(f, c.To), 120)})
+				facts = append(facts, Fact{Title: c.Label, Value: shownValue(f, c.From, 120) + " → " + shownValue(f, c.To, 120)})
 			}
 			body = append(body, Facts(facts...))
 		}
@@ -494,7 +497,7 @@ func QuestionnaireReviewCard(e *playbook.Engagement, v playbook.QuestionnaireVer
 		body = append(body, Notice(fmt.Sprintf("Validated by %s on %s.", personName(e, r.By), r.At.UTC().Format(dayTime)), false))
 	case r.Status == playbook.ReviewChangesRequested:
 		body = append(body, Notice(fmt.Sprintf("%s asked for changes on %s:", personName(e, r.By), r.At.UTC().Format(dayTime)), true),
-			Text(truncateText(r.Comment, 1000)))
+			Text(markdown.Escape(truncateText(r.Comment, 1000))))
 	default:
 		body = append(body, Text(reviewerLine(e)))
 		waits := playbook.ValidationWaitsFor(e)

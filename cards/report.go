@@ -74,7 +74,7 @@ func Report(e *playbook.Engagement, r playbook.Report, pic Picture) *Card {
 				fs = append(fs, Fact{"…", fmt.Sprintf("and %d more: type **escalations**", len(r.Escalations)-i)})
 				break
 			}
-			fs = append(fs, Fact{fmt.Sprintf("#%d %s", x.ID, x.Severity), fmt.Sprintf("%s, %s: %s", x.State, age(x.Age), truncate(oneLine(x.Text), 120))})
+			fs = append(fs, Fact{fmt.Sprintf("#%d %s", x.ID, x.Severity), fmt.Sprintf("%s, %s: %s", x.State, age(x.Age), markdown.Escape(truncate(oneLine(x.Text), 120)))})
 		}
 		body = append(body, Facts(fs...))
 	}

@@ -3,6 +3,7 @@ package cards
 import (
 	"strings"
 
+	"github.com/mvmbot/mvmbot/internal/markdown"
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
@@ -46,7 +47,7 @@ func Roles(e *playbook.Engagement, notice, viewerID string) *Card {
 		if name == "" {
 			name = m.ID
 		}
-		facts = append(facts, Fact{truncate(name, 60), v})
+		facts = append(facts, Fact{markdown.Escape(truncate(name, 60)), v})
 	}
 	body = append(body, Facts(facts...))
 	var missing []string

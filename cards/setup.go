@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mvmbot/mvmbot/internal/markdown"
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
@@ -243,7 +244,7 @@ func detailFacts(e *playbook.Engagement) []Fact {
 	}
 	lead := "nobody"
 	if l, ok := e.Lead(); ok {
-		lead = l.Name
+		lead = markdown.Escape(l.Name)
 	}
 	fs := []Fact{
 		{"Tenant", e.TenantDomain},

@@ -164,7 +164,7 @@ func siteFacts(s *playbook.Site) Element {
 	}
 	switch s.Mode {
 	case playbook.SiteNew:
-		fs = append(fs, Fact{Title: "Group", Value: truncate(s.Name, 80) + " (" + s.Alias + ")"})
+		fs = append(fs, Fact{Title: "Group", Value: markdown.Escape(truncate(s.Name, 80)) + " (" + markdown.Escape(s.Alias) + ")"})
 	case playbook.SiteExisting:
 		fs = append(fs, Fact{Title: "Asked for", Value: truncate(s.URL, 120)})
 	}
@@ -410,7 +410,7 @@ func issueButton(title, verb string, e *playbook.Engagement, id int) Element {
 func IssueEscalated(e *playbook.Engagement, x playbook.Issue, esc playbook.Escalation) *Card {
 	who := "Nobody holds the " + string(esc.ContactRole) + " role yet: the lead gives it with **role @person " + string(esc.ContactRole) + "**, and the escalation waits for them."
 	if m, ok := e.Member(esc.Contact); ok && esc.Contact != "" {
-		who = "**" + truncate(displayMember(m), 60) + "** (" + string(esc.ContactRole) + ") is the single point of contact for escalations: they acknowledge it, keep you informed and resolve it."
+		who = "**" + markdown.Escape(truncate(displayMember(m), 60)) + "** (" + string(esc.ContactRole) + ") is the single point of contact for escalations: they acknowledge it, keep you informed and resolve it."
 	}
 	c := New(
 		Title(fmt.Sprintf("Issue #%d escalated (escalation #%d, %s)", x.ID, esc.ID, esc.Severity)),

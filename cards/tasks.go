@@ -42,7 +42,7 @@ type NextView struct {
 func Next(v NextView) *Card {
 	title := "Your next steps"
 	if v.Name != "" {
-		title = "Next steps for " + v.Name
+		title = "Next steps for " + markdown.Escape(v.Name)
 	}
 	body := []Element{Title(title)}
 	if v.Notice != "" {

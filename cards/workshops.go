@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mvmbot/mvmbot/internal/markdown"
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
@@ -368,7 +369,7 @@ func Invitation(e *playbook.Engagement, w playbook.Workshop, v InvitationView) *
 			if n == "" {
 				n = a.Email
 			}
-			as = append(as, truncate(n, 60))
+			as = append(as, markdown.Escape(truncate(n, 60)))
 		}
 		facts = append(facts, Fact{"Attendees", strings.Join(as, ", ")})
 	}

@@ -23,7 +23,8 @@ const compactTxSize = 4 << 20
 // by the file system; they are not overwritten on disk).
 //
 // Compact opens the file itself (Open's checks and lock apply): the bot
-// must not be serving it, and Compact returns ErrInUse when it is.
+// must not be serving it, and Compact returns ErrInUse when it is; the
+// serving process uses CompactServing.
 func Compact(path string, opts *Options) (err error) {
 	src, err := Open(path, opts)
 	if err != nil {
@@ -34,12 +35,55 @@ func Compact(path string, opts *Options) (err error) {
 			err = cerr
 		}
 	}()
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".compact-*")
+	tmp, err := compactInto(src.bolt, path)
 	if err != nil {
-		return fmt.Errorf("compact %s: %w", path, err)
+		return err
 	}
-	tmp := f.Name()
+	return replaceFile(tmp, path)
+}
+
+// CompactServing is Compact for the process that has the database open and
+// serves from it: it holds every transaction off (they wait, they do not
+// fail), copies the live records into a new file, closes the old file,
+// renames the new one over it and opens it, then lets the transactions go
+// on against the new file. The pause lasts the copy: a few milliseconds
+// for a file of some megabytes. Should the new file not open, the DB is
+// closed (every call then returns ErrClosed) and the error says to restart.
+func (db *DB) CompactServing() (err error) {
+	db.swap.Lock()
+	defer db.swap.Unlock()
+	if db.closed.Load() {
+		return ErrClosed
+	}
+	tmp, err := compactInto(db.bolt, db.path)
+	if err != nil {
+		return err
+	}
+	if err := db.bolt.Close(); err != nil {
+		os.Remove(tmp)
+		db.closed.Store(true)
+		return fmt.Errorf("compact %s: close the old file: %w; restart mvmbot", db.path, err)
+	}
+	rerr := replaceFile(tmp, db.path)
+	// The lock on the file was released with the old file: take it again
+	// at once, on whichever file path now names.
+	nb, oerr := openBolt(db.path, 5*time.Second)
+	if oerr != nil {
+		db.closed.Store(true)
+		return fmt.Errorf("compact %s: open the rewritten file: %w; restart mvmbot", db.path, errors.Join(rerr, oerr))
+	}
+	db.bolt = nb
+	return rerr
+}
+
+// compactInto copies src's live records into a new file beside path and
+// returns its name; the caller renames it or removes it.
+func compactInto(src *bolt.DB, path string) (tmp string, err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".compact-*")
+	if err != nil {
+		return "", fmt.Errorf("compact %s: %w", path, err)
+	}
+	tmp = f.Name()
 	f.Close()
 	defer func() {
 		if err != nil {
@@ -48,19 +92,25 @@ func Compact(path string, opts *Options) (err error) {
 	}()
 	dst, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: time.Second, FreelistType: bolt.FreelistMapType, PageSize: pageSize})
 	if err != nil {
-		return fmt.Errorf("compact %s: %w", path, err)
+		return "", fmt.Errorf("compact %s: %w", path, err)
 	}
-	if err := bolt.Compact(dst, src.bolt, compactTxSize); err != nil {
+	if err := bolt.Compact(dst, src, compactTxSize); err != nil {
 		dst.Close()
-		return fmt.Errorf("compact %s: %w", path, err)
+		return "", fmt.Errorf("compact %s: %w", path, err)
 	}
 	if err := errors.Join(dst.Sync(), dst.Close()); err != nil {
-		return fmt.Errorf("compact %s: %w", path, err)
+		return "", fmt.Errorf("compact %s: %w", path, err)
 	}
+	return tmp, nil
+}
+
+// replaceFile renames tmp over path and makes the rename durable.
+func replaceFile(tmp, path string) error {
 	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
 		return fmt.Errorf("compact %s: %w", path, err)
 	}
-	if d, err := os.Open(dir); err == nil {
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
 		_ = d.Sync()
 		_ = d.Close()
 	}

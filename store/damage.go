@@ -212,7 +212,7 @@ func (db *DB) Check(ctx context.Context) error {
 }
 
 func (db *DB) check() error {
-	return mapErr(db.bolt.View(db.checkTx))
+	return mapErr(db.boltView(db.checkTx))
 }
 
 // checkTx is Check within tx: a backup checks the snapshot it copies.

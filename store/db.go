@@ -57,7 +57,11 @@ type Options struct {
 // All methods are safe for concurrent use. Every value a method returns is
 // the caller's own copy.
 type DB struct {
+	// bolt is the open file. CompactServing replaces it (a new file
+	// renamed over the old) while holding swap; every use of it holds
+	// swap's read lock (boltView, boltUpdate).
 	bolt        *bolt.DB
+	swap        sync.RWMutex
 	path        string
 	now         func() time.Time
 	lease       time.Duration
@@ -260,6 +264,8 @@ func (db *DB) Path() string { return db.path }
 func (db *DB) Close() error {
 	db.closed.Store(true)
 	db.group.close()
+	db.swap.Lock()
+	defer db.swap.Unlock()
 	if err := db.bolt.Close(); err != nil {
 		return fmt.Errorf("close database %s: %w", db.path, err)
 	}
@@ -290,7 +296,7 @@ func (db *DB) view(ctx context.Context, fn func(*bolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return db.guard(func() error { return mapErr(db.bolt.View(fn)) })
+	return db.guard(func() error { return mapErr(db.boltView(fn)) })
 }
 
 // update runs fn in a read-write transaction of its own: one fsync per call.
@@ -298,7 +304,21 @@ func (db *DB) update(ctx context.Context, fn func(*bolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return db.guard(func() error { return mapErr(db.bolt.Update(fn)) })
+	return db.guard(func() error { return mapErr(db.boltUpdate(fn)) })
+}
+
+// boltView and boltUpdate run a transaction on the file open now, which
+// CompactServing does not replace meanwhile.
+func (db *DB) boltView(fn func(*bolt.Tx) error) error {
+	db.swap.RLock()
+	defer db.swap.RUnlock()
+	return db.bolt.View(fn)
+}
+
+func (db *DB) boltUpdate(fn func(*bolt.Tx) error) error {
+	db.swap.RLock()
+	defer db.swap.RUnlock()
+	return db.bolt.Update(fn)
 }
 
 // batch runs fn in a read-write transaction that concurrent batch calls may

@@ -162,7 +162,7 @@ type recentEntry struct {
 func (db *DB) writeTx(fn func(*bolt.Tx) error) error {
 	var this *bolt.Tx
 	err := db.guard(func() error {
-		return db.bolt.Update(func(tx *bolt.Tx) error {
+		return db.boltUpdate(func(tx *bolt.Tx) error {
 			this = tx
 			return fn(tx)
 		})
@@ -200,7 +200,7 @@ func (db *DB) mergeRecent() error {
 	db.recentMu.Unlock()
 	slices.SortFunc(batch, func(a, b recentEntry) int { return bytes.Compare(a.pk[:], b.pk[:]) })
 	for chunk := range slices.Chunk(batch, mergeChunk) {
-		err := db.bolt.Update(func(tx *bolt.Tx) error {
+		err := db.boltUpdate(func(tx *bolt.Tx) error {
 			idx := tx.Bucket(bucketProcessed)
 			for i := range chunk {
 				e := &chunk[i]

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -87,4 +90,76 @@ func TestPurgeLeavesNoBytes(t *testing.T) {
 	if err := Compact(path, &Options{Timeout: 50 * time.Millisecond}); !errors.Is(err, ErrInUse) {
 		t.Errorf("Compact of a file in use = %v, want ErrInUse", err)
 	}
+}
+
+// TestPurgeWhileServing: a purge and CompactServing on the DB the bot
+// serves from leave no byte of the purged engagement in the file, while
+// writers go on: none of their writes fails or is lost, and the DB answers
+// after it.
+func TestPurgeWhileServing(t *testing.T) {
+	const marker = "PURGE-MARKER-serving-51c2"
+	path := filepath.Join(t.TempDir(), "mvmbot.db")
+	db, err := Open(path, nil)
+	must(t, err)
+	defer db.Close()
+	ctx := context.Background()
+	at := time.Date(2026, 1, 10, 0, 0, 0, 0, time.UTC)
+	lead := playbook.Member{ID: "29:lead", Name: "Lee", Roles: []playbook.Role{playbook.FRP}}
+	done, err := playbook.NewEngagement(playbook.NewEngagementParams{ID: "e-done", Customer: "Fabrikam " + marker, TenantDomain: "fabrikam.onmicrosoft.com",
+		Sources: []playbook.Source{playbook.Box}}, lead, at)
+	must(t, err)
+	for range 20 {
+		done.Version++
+		_, err := playbook.AddNote(done, lead.ID, marker+" note", at)
+		must(t, err)
+		_, _, err = db.CommitTurn(ctx, playbook.Turn{Engagement: done, ExpectVersion: done.Version - 1})
+		must(t, err)
+	}
+	must(t, playbook.Close(done, lead.ID, "done", at))
+	done.Version++
+	_, _, err = db.CommitTurn(ctx, playbook.Turn{Engagement: done, ExpectVersion: done.Version - 1})
+	must(t, err)
+
+	// Writers keep enqueueing while the purge and the rewrite run.
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var written atomic.Int64
+	var failures atomic.Int64
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, err := db.Enqueue(ctx, playbook.Job{Kind: "x", Key: fmt.Sprintf("w%d-%d", w, i), Args: []byte(`{}`), RunAt: at.AddDate(1, 0, 0)}); err != nil {
+					failures.Add(1)
+					t.Errorf("enqueue during the rewrite: %v", err)
+					return
+				}
+				written.Add(1)
+			}
+		}()
+	}
+	purged, err := db.PurgeClosed(ctx, at.AddDate(0, 1, 0), false)
+	must(t, err)
+	if len(purged) != 1 {
+		t.Fatalf("purged %+v", purged)
+	}
+	must(t, db.CompactServing())
+	close(stop)
+	wg.Wait()
+	if b, err := os.ReadFile(path); err != nil || bytes.Contains(b, []byte(marker)) {
+		t.Fatalf("after CompactServing the file holds the marker (err %v)", err)
+	}
+	if n, err := db.Pending(ctx); err != nil || int64(n) != written.Load() {
+		t.Errorf("%d jobs queued after the rewrite (%v), %d written", n, err, written.Load())
+	}
+	if _, err := db.Enqueue(ctx, playbook.Job{Kind: "x", Key: "after", Args: []byte(`{}`)}); err != nil {
+		t.Errorf("enqueue after the rewrite: %v", err)
+	}
+	must(t, db.Check(ctx))
 }

@@ -127,7 +127,7 @@ func (db *DB) markSeen(pk []byte) {
 // meanwhile, so every key committed before it is in the index or recent,
 // and every write after it adds to the new filter.
 func (db *DB) rebuildSeen() error {
-	return mapErr(db.bolt.Update(func(tx *bolt.Tx) error {
+	return mapErr(db.boltUpdate(func(tx *bolt.Tx) error {
 		db.seen.Store(db.buildSeen(tx))
 		return nil
 	}))

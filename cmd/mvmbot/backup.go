@@ -23,7 +23,7 @@ import (
 func adminSocket(dbPath string) string { return dbPath + ".admin.sock" }
 
 // serveAdmin serves GET /backup, GET /check (the file's consistency check),
-// POST /import and the dead letters (adminJobs) on the admin socket until
+// POST /import, POST /purge and the dead letters (adminJobs) on the admin socket until
 // ctx ends; wake makes the runner claim jobs at once.
 func serveAdmin(ctx context.Context, db *store.DB, path string, wake func(), log *slog.Logger) (stop func(), err error) {
 	// The database lock is ours, so a socket file left here belongs to a
@@ -56,6 +56,7 @@ func serveAdmin(ctx context.Context, db *store.DB, path string, wake func(), log
 	})
 	adminJobs(mux, db, wake, log)
 	mux.HandleFunc("POST /import", serveImport(db))
+	mux.HandleFunc("POST /purge", servePurge(db, log))
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = hs.Serve(ln) }()
 	return func() {

@@ -27,6 +27,7 @@ type config struct {
 	DBPath         string
 	PostgresURL    string // MVMBOT_STORE when it is a postgres:// URL; "" means bbolt at DBPath
 	JobLease       time.Duration
+	RemindAfter    time.Duration // MVMBOT_ESCALATION_REMINDER; 0: bot.DefaultRemindAfter
 	GraphBaseURL   string
 	AuthorityHost  string
 	LogFormat      string
@@ -46,6 +47,7 @@ var envVars = []struct{ name, meaning, def string }{
 	{"MVMBOT_STORE", "the store: a bbolt file path, or a postgres:// URL for several replicas (docs/deploy.md)", "empty: bbolt at MVMBOT_DB"},
 	{"MVMBOT_DB", "bbolt database file", "mvmbot.db"},
 	{"MVMBOT_JOB_LEASE", "how long a claimed job is reserved for its process; a job of a replica that died runs again after it; keep it longer than a job may run (2m30s)", "3m"},
+	{"MVMBOT_ESCALATION_REMINDER", "how long an escalation waits unacknowledged before its point of contact is reminded, and between reminders", "24h"},
 	{"GRAPH_BASE_URL", "Microsoft Graph root", "https://graph.microsoft.com/v1.0"},
 	{"AZURE_AUTHORITY_HOST", "Entra authority (sovereign clouds, tests); turns instance discovery off", "the public cloud"},
 	{"MVMBOT_LOG_FORMAT", "text or json", "text on a terminal, else json"},
@@ -96,6 +98,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 			return c, fmt.Errorf("MVMBOT_JOB_LEASE %q: want a duration of a second or more, like 3m", v)
 		}
 		c.JobLease = d
+	}
+	if v := strings.TrimSpace(getenv("MVMBOT_ESCALATION_REMINDER")); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second {
+			return c, fmt.Errorf("MVMBOT_ESCALATION_REMINDER %q: want a duration of a second or more, like 24h", v)
+		}
+		c.RemindAfter = d
 	}
 	if c.GraphBaseURL == "" {
 		c.GraphBaseURL = "https://graph.microsoft.com/v1.0"

@@ -1,6 +1,9 @@
 package main
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 // TestLinkBase: the links the bot hands out are absolute in local mode
 // too, on the configured port, unless MVMBOT_PUBLIC_URL names the root.
@@ -19,6 +22,30 @@ func TestLinkBase(t *testing.T) {
 		}
 		if got := cfg.linkBase(); got != tc.want {
 			t.Errorf("%v: linkBase = %q, want %q", tc.env, got, tc.want)
+		}
+	}
+}
+
+func TestEscalationReminder(t *testing.T) {
+	for _, tc := range []struct {
+		v    string
+		want time.Duration
+		bad  bool
+	}{
+		{"", 0, false}, // bot.DefaultRemindAfter
+		{"8h", 8 * time.Hour, false},
+		{"8s", 8 * time.Second, false},
+		{"500ms", 0, true},
+		{"daily", 0, true},
+	} {
+		cfg, err := loadConfig(func(k string) string {
+			if k == "MVMBOT_ESCALATION_REMINDER" {
+				return tc.v
+			}
+			return ""
+		})
+		if (err != nil) != tc.bad || (!tc.bad && cfg.RemindAfter != tc.want) {
+			t.Errorf("%q: RemindAfter %s, err %v; want %s, refused %v", tc.v, cfg.RemindAfter, err, tc.want, tc.bad)
 		}
 	}
 }

@@ -2,11 +2,18 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
+	"github.com/mvmbot/mvmbot/playbook"
 	"github.com/mvmbot/mvmbot/store"
 )
 
@@ -15,8 +22,9 @@ const purgeUsage = `Usage: mvmbot purge --closed-before YYYY-MM-DD [--apply] [--
 Deletes the data of engagements closed before the date (their record, history,
 indexes and jobs), for the retention your organization sets, then rewrites the
 file so that no byte of them is left in it or in later backups. Without --apply
-it only lists what would go. The bot must be stopped (it holds the database);
-take a backup first (mvmbot backup).
+it only lists what would go. While mvmbot serves, the running process purges
+and rewrites the file through its admin socket beside the database (turns wait
+for the rewrite, a moment); take a backup first (mvmbot backup).
 
 `
 
@@ -47,26 +55,12 @@ func (m *Main) purge(ctx context.Context, args []string) error {
 		}
 		path = cfg.DBPath
 	}
-	st, err := store.Open(path, &store.Options{Timeout: 200 * time.Millisecond})
+	list, err := purgeFile(ctx, path, cut, *apply)
 	if errors.Is(err, store.ErrInUse) {
-		return fmt.Errorf("purge: %s is in use by a running mvmbot; stop it first (and take a backup)", path)
+		list, err = purgeFromServer(ctx, adminSocket(path), cut, *apply)
 	}
 	if err != nil {
 		return err
-	}
-	list, err := st.PurgeClosed(ctx, cut, !*apply)
-	if cerr := st.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	if *apply && len(list) > 0 {
-		// Deleted records stay in the file's free pages until it is
-		// rewritten: purged means gone only after this.
-		if err := store.Compact(path, &store.Options{Timeout: 200 * time.Millisecond}); err != nil {
-			return fmt.Errorf("purge: the engagements are deleted, but %s could not be rewritten without their bytes (%w); run the purge again with the bot stopped", path, err)
-		}
 	}
 	verb := "would purge"
 	if *apply {
@@ -84,4 +78,97 @@ func (m *Main) purge(ctx context.Context, args []string) error {
 		fmt.Fprintf(m.Stdout, "%s is rewritten without their data; backups taken before still hold it: delete or replace them as your retention says\n", path)
 	}
 	return nil
+}
+
+// purged is one engagement a purge took (or would take).
+type purged struct {
+	ID       string    `json:"id"`
+	Customer string    `json:"customer"`
+	Closed   time.Time `json:"closed"`
+}
+
+func purgedList(es []playbook.Engagement) []purged {
+	out := make([]purged, 0, len(es))
+	for _, e := range es {
+		out = append(out, purged{e.ID, e.Customer, e.Closed})
+	}
+	return out
+}
+
+// purgeFile purges the file at path with no mvmbot serving it; ErrInUse
+// when one does.
+func purgeFile(ctx context.Context, path string, cut time.Time, apply bool) ([]purged, error) {
+	st, err := store.Open(path, &store.Options{Timeout: 200 * time.Millisecond})
+	if err != nil {
+		return nil, err
+	}
+	list, err := st.PurgeClosed(ctx, cut, !apply)
+	if cerr := st.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	if apply && len(list) > 0 {
+		// Deleted records stay in the file's free pages until it is
+		// rewritten: purged means gone only after this.
+		if err := store.Compact(path, &store.Options{Timeout: 200 * time.Millisecond}); err != nil {
+			return nil, fmt.Errorf("purge: the engagements are deleted, but %s could not be rewritten without their bytes (%w); run the purge again", path, err)
+		}
+	}
+	return purgedList(list), nil
+}
+
+// servePurge is POST /purge?closed-before=YYYY-MM-DD[&apply=1] on the admin
+// socket: the serving process purges and rewrites its own file
+// (store.DB.CompactServing), and answers with what it purged.
+func servePurge(db *store.DB, log *slog.Logger) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		cut, err := time.Parse(time.DateOnly, r.URL.Query().Get("closed-before"))
+		if err != nil {
+			http.Error(w, "closed-before: want a date, YYYY-MM-DD", http.StatusBadRequest)
+			return
+		}
+		apply := r.URL.Query().Get("apply") == "1"
+		list, err := db.PurgeClosed(r.Context(), cut, !apply)
+		if err == nil && apply && len(list) > 0 {
+			if cerr := db.CompactServing(); cerr != nil {
+				err = fmt.Errorf("the engagements are deleted, but the file could not be rewritten without their bytes (%w); run the purge again", cerr)
+			}
+		}
+		if err != nil {
+			log.Error("purge over the admin socket", "err", err)
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		log.Info("purge over the admin socket", "apply", apply, "engagements", len(list))
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(purgedList(list))
+	}
+}
+
+// purgeFromServer asks the serving mvmbot to purge.
+func purgeFromServer(ctx context.Context, socket string, cut time.Time, apply bool) ([]purged, error) {
+	q := url.Values{"closed-before": {cut.Format(time.DateOnly)}}
+	if apply {
+		q.Set("apply", "1")
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://mvmbot/purge?"+q.Encode(), nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := adminClient(socket).Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("purge: the database is in use by a running mvmbot, and its admin socket %s did not answer: %w", socket, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		return nil, fmt.Errorf("purge by the running mvmbot: %s: %s", resp.Status, strings.TrimSpace(string(msg)))
+	}
+	var list []purged
+	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
+		return nil, fmt.Errorf("purge by the running mvmbot: %w", err)
+	}
+	return list, nil
 }

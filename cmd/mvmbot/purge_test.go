@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -66,6 +68,95 @@ func TestPurge(t *testing.T) {
 	}
 	defer db.Close()
 	if _, err := db.Engagement(context.Background(), "e-done"); playbook.ErrorCode(err) != playbook.ENOTFOUND {
+		t.Errorf("purged engagement still there: %v", err)
+	}
+}
+
+// TestPurgeWhileServing: with the file held by a serving process, purge
+// --apply goes through its admin socket; the purged engagement leaves no
+// byte in the file, and the process keeps reading and writing during and
+// after the rewrite.
+func TestPurgeWhileServing(t *testing.T) {
+	const marker = "Fabrikam-serving-9d1e"
+	path := filepath.Join(t.TempDir(), "mvmbot.db")
+	db, err := store.Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	at := time.Date(2026, 1, 10, 0, 0, 0, 0, time.UTC)
+	lead := playbook.Member{ID: "29:lead", Name: "Lee", Roles: []playbook.Role{playbook.FRP}}
+	for _, p := range []playbook.NewEngagementParams{
+		{ID: "e-done", Customer: marker, TenantDomain: "fabrikam.onmicrosoft.com", Sources: []playbook.Source{playbook.Box}},
+		{ID: "e-open", Customer: "Contoso", TenantDomain: "contoso.onmicrosoft.com", Sources: []playbook.Source{playbook.Box}},
+	} {
+		e, err := playbook.NewEngagement(p, lead, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.ID == "e-done" {
+			if err := playbook.Close(e, lead.ID, "customer cancelled", at); err != nil {
+				t.Fatal(err)
+			}
+		}
+		e.Version = 1
+		if _, _, err := db.CommitTurn(ctx, playbook.Turn{Engagement: e}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stop, err := serveAdmin(ctx, db, adminSocket(path), func() {}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Skipf("no unix socket here: %v", err)
+	}
+	defer stop()
+
+	// The "bot": notes on the open engagement, one after the other, during
+	// the purge and after it.
+	done := make(chan struct{})
+	notes := make(chan int)
+	go func() {
+		n := 0
+		defer func() { notes <- n }()
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			e, err := db.Engagement(ctx, "e-open")
+			if err != nil {
+				t.Errorf("read during the purge: %v", err)
+				return
+			}
+			if _, err := playbook.AddNote(e, lead.ID, fmt.Sprintf("note %d", n), at); err != nil {
+				t.Error(err)
+				return
+			}
+			e.Version++
+			if _, _, err := db.CommitTurn(ctx, playbook.Turn{Engagement: e, ExpectVersion: e.Version - 1}); err != nil {
+				t.Errorf("write during the purge: %v", err)
+				return
+			}
+			n++
+		}
+	}()
+	var out bytes.Buffer
+	m := &Main{Getenv: env{"MVMBOT_DB": path}.get, Stdout: &out, Stderr: io.Discard}
+	err = m.Run(ctx, []string{"purge", "--closed-before", "2026-02-01", "--apply"})
+	close(done)
+	n := <-notes
+	if err != nil || !strings.Contains(out.String(), "purged e-done ("+marker+")") {
+		t.Fatalf("purge while serving: %v\n%s", err, out.String())
+	}
+	if raw, _ := os.ReadFile(path); bytes.Contains(raw, []byte(marker)) {
+		t.Error("the purged customer's name is still in the file")
+	}
+	e, err := db.Engagement(ctx, "e-open")
+	if err != nil || len(playbook.Notes(e, 0)) != n {
+		t.Fatalf("after the purge: %v, %d notes, %d written", err, len(playbook.Notes(e, 0)), n)
+	}
+	if _, err := db.Engagement(ctx, "e-done"); playbook.ErrorCode(err) != playbook.ENOTFOUND {
 		t.Errorf("purged engagement still there: %v", err)
 	}
 }

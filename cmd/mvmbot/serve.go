@@ -155,7 +155,7 @@ func (m *Main) newRunner(cfg config, db *openedStore, gc graphClients, connector
 	env := bot.WorkerEnv{Store: db, Log: log, Runner: runner}
 	// One MigrationJobs both works the weekly reports and escalation
 	// reminders and keeps them queued.
-	migration := &bot.MigrationJobs{WorkerEnv: env}
+	migration := &bot.MigrationJobs{WorkerEnv: env, RemindAfter: cfg.RemindAfter}
 	// WorkshopJobs creates the workshops' Teams meetings and posts their
 	// reminders (issue 6); it queues its jobs every few seconds, so a
 	// picked slot is booked soon after the click.

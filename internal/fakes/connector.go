@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -45,6 +46,7 @@ type Connector struct {
 type failure struct {
 	status     int
 	retryAfter string
+	reset      bool // accept the call, then reset the connection unanswered
 }
 
 // NewConnector starts a fake connector.
@@ -81,7 +83,16 @@ func (c *Connector) OnCall(fn func(Call)) {
 func (c *Connector) FailNext(status int, retryAfter string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.failures = append(c.failures, failure{status, retryAfter})
+	c.failures = append(c.failures, failure{status: status, retryAfter: retryAfter})
+}
+
+// ResetNext makes the next call be accepted (recorded, as a connector that
+// posted it) and then answered with a TCP reset instead of a response: the
+// sender cannot know the post went through. Queues with FailNext.
+func (c *Connector) ResetNext() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.failures = append(c.failures, failure{reset: true})
 }
 
 // SetMembers sets the roster GET .../members returns.
@@ -148,6 +159,10 @@ func (c *Connector) record(r *http.Request) (Call, *failure) {
 }
 
 func (c *Connector) fail(w http.ResponseWriter, f *failure) {
+	if f.reset {
+		resetConn(w)
+		return
+	}
 	if f.retryAfter != "" {
 		w.Header().Set("Retry-After", f.retryAfter)
 	}
@@ -201,4 +216,20 @@ func (c *Connector) serveMembers(w http.ResponseWriter, r *http.Request) {
 		members = []map[string]any{}
 	}
 	writeJSON(w, http.StatusOK, members)
+}
+
+// resetConn closes the connection under w with a TCP reset (linger 0).
+func resetConn(w http.ResponseWriter) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		panic("fakes: the connector's server cannot hijack a connection")
+	}
+	conn, _, err := hj.Hijack()
+	if err != nil {
+		return
+	}
+	if tc, ok := conn.(*net.TCPConn); ok {
+		_ = tc.SetLinger(0)
+	}
+	_ = conn.Close()
 }

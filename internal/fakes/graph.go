@@ -49,6 +49,9 @@ type GraphFault struct {
 	Message    string // OData error message; a typical one when ""
 	RetryAfter string // Retry-After header value (seconds or HTTP date); none when ""
 	Times      int    // how many matching requests fail; 0 or less: all of them
+	// Contains, when set, matches only requests whose body holds it (one
+	// meeting's subject among others).
+	Contains string
 }
 
 // GraphBusy is one busy block in a fake mailbox.
@@ -296,7 +299,7 @@ func (g *Graph) serve(w http.ResponseWriter, r *http.Request) {
 	req := GraphRequest{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Header: r.Header.Clone(), Body: raw}
 	g.mu.Lock()
 	g.requests = append(g.requests, req)
-	fault := g.faultLocked(r.Method, strings.TrimPrefix(r.URL.Path, "/v1.0"))
+	fault := g.faultLocked(r.Method, strings.TrimPrefix(r.URL.Path, "/v1.0"), plainBody(r, raw))
 	g.mu.Unlock()
 	if fault != nil {
 		if fault.RetryAfter != "" {
@@ -335,9 +338,26 @@ func (g *Graph) serve(w http.ResponseWriter, r *http.Request) {
 	g.route(w, r, strings.Split(strings.Trim(strings.TrimPrefix(r.URL.Path, "/v1.0/"), "/"), "/"), body)
 }
 
-func (g *Graph) faultLocked(method, path string) *GraphFault {
+// plainBody is a request's body as sent before compression: raw itself
+// unless it is gzip that decodes.
+func plainBody(r *http.Request, raw []byte) []byte {
+	if !strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip") {
+		return raw
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		return raw
+	}
+	data, err := io.ReadAll(zr)
+	if err != nil {
+		return raw
+	}
+	return data
+}
+
+func (g *Graph) faultLocked(method, path string, body []byte) *GraphFault {
 	for i, f := range g.faults {
-		if (f.Method != "" && f.Method != method) || !hasPrefixFold(path, f.Path) {
+		if (f.Method != "" && f.Method != method) || !hasPrefixFold(path, f.Path) || !bytes.Contains(body, []byte(f.Contains)) {
 			continue
 		}
 		if f.Times > 0 {
@@ -566,7 +586,10 @@ func (g *Graph) cancelEvent(w http.ResponseWriter, id string, body map[string]an
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	ev := g.events[id]
-	if ev == nil {
+	// Cancel moves the event to Deleted Items, where it has another id
+	// (event: cancel, Microsoft Graph v1.0): a second cancel by the old id
+	// finds nothing, and the attendees hear of the cancellation once.
+	if ev == nil || ev["isCancelled"] == true {
 		g.odataError(w, http.StatusNotFound, "ErrorItemNotFound", "The specified object was not found in the store.")
 		return
 	}

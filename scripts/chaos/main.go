@@ -49,9 +49,9 @@ const (
 )
 
 func main() {
-	duration := flag.Duration("duration", 60*time.Second, "how long to drive and kill the bot")
+	duration := flag.Duration("duration", 30*time.Second, "how long to drive and kill the bot (each round runs once at least)")
 	kills := flag.Int("kills", 30, "at most this many kills")
-	port := flag.Int("port", 3988, "the bot's port (loopback)")
+	port := flag.Int("port", 0, "the bot's port (loopback); 0: one the system picks")
 	seed := flag.Uint64("seed", uint64(time.Now().UnixNano()), "random seed (printed, to replay a run)")
 	keep := flag.Bool("keep", false, "keep the work directory (the bbolt file and the bot's logs)")
 	flag.Parse()
@@ -97,10 +97,11 @@ type chaos struct {
 	graph  *fakes.Graph
 	front  *front
 	token  string
+	fx     *sideEffects
 
 	mu    sync.Mutex
 	proc  *proc
-	armed string // the job kind whose next request kills the bot: "send", "event", "group", "list"
+	armed string // the job kind whose next request kills the bot: "send", "event", "group", "list", "cancel", "item", "remind", "escalation"
 	// reportArmed kills the bot when the weekly report's post reaches the
 	// connector; it waits for its minute apart from the rounds.
 	reportArmed bool
@@ -114,7 +115,7 @@ type chaos struct {
 
 func newChaos(dir string, port int, seed uint64) (*chaos, error) {
 	c := &chaos{dir: dir, port: port, seed: seed, rnd: rand.New(rand.NewPCG(seed, 20)), db: filepath.Join(dir, "mvmbot.db"),
-		killd: make(chan string, 64), kills: map[string]int{}, acked: map[string]string{}}
+		killd: make(chan string, 64), kills: map[string]int{}, acked: map[string]string{}, fx: newSideEffects()}
 	var err error
 	if c.issuer, err = fakes.NewIssuer(); err != nil {
 		return nil, err
@@ -127,12 +128,17 @@ func newChaos(dir string, port int, seed uint64) (*chaos, error) {
 	}
 	c.conn = fakes.NewConnector()
 	c.graph = fakes.NewGraph()
-	c.front = newFront(c.graph, c.killOn)
+	c.front = newFront(c.graph, c.killOn, c.fx.graphDone)
 	c.conn.OnCall(func(call fakes.Call) {
+		c.fx.connectorCall(call)
 		switch {
 		case call.Method != http.MethodPost:
 		case bytes.Contains(call.Body, []byte(reportTitle)):
 			c.killReport()
+		case bytes.Contains(call.Body, []byte("Reminder: the **")):
+			c.killOn("remind")
+		case bytes.Contains(call.Body, []byte("without being acknowledged")):
+			c.killOn("escalation")
 		case call.ActivityID != "":
 			c.killOn("send")
 		}
@@ -211,9 +217,12 @@ func (c *chaos) env() []string {
 		"MVMBOT_LOG_FORMAT":    "json",
 		"MVMBOT_LOG_LEVEL":     "debug", // "job done" is a debug line: the count of finished jobs
 		"MVMBOT_JOB_LEASE":     "3s",
-		"GRAPH_BASE_URL":       c.front.srv.URL + "/v1.0",
-		"MVMBOT_ORGANIZER":     organizer,
-		"PORT":                 fmt.Sprint(c.port),
+		// An open escalation is reminded every 8 s instead of every day,
+		// so that its reminder job runs (and is killed) during the run.
+		"MVMBOT_ESCALATION_REMINDER": "8s",
+		"GRAPH_BASE_URL":             c.front.srv.URL + "/v1.0",
+		"MVMBOT_ORGANIZER":           organizer,
+		"PORT":                       fmt.Sprint(c.port),
 	}
 	out := os.Environ()
 	for k, v := range e {
@@ -314,7 +323,7 @@ type front struct {
 	proxy *httputil.ReverseProxy
 }
 
-func newFront(g *fakes.Graph, killOn func(kind string)) *front {
+func newFront(g *fakes.Graph, killOn func(kind string), done func(r *http.Request, body []byte, status int)) *front {
 	u, _ := url.Parse(strings.TrimSuffix(g.URL(), "/v1.0"))
 	f := &front{proxy: httputil.NewSingleHostReverseProxy(u)}
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -327,14 +336,21 @@ func newFront(g *fakes.Graph, killOn func(kind string)) *front {
 				kind = "group"
 			case strings.HasSuffix(p, "/lists"):
 				kind = "list"
+			case strings.HasSuffix(p, "/cancel"):
+				kind = "cancel"
+			case strings.HasSuffix(p, "/items"):
+				kind = "item"
 			}
 		}
 		if kind == "" {
 			f.proxy.ServeHTTP(w, r)
 			return
 		}
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		rec := httptest.NewRecorder()
 		f.proxy.ServeHTTP(rec, r)
+		done(r, body, rec.Code)
 		killOn(kind)
 		for k, v := range rec.Header() {
 			w.Header()[k] = v

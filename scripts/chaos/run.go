@@ -22,10 +22,16 @@ import (
 )
 
 // The kill moments, in turn: "random" kills at a random instant under
-// load; the others when the job kind's request has reached its fake.
-// "dead" is no kill: Graph refuses the group's create for good, and the
-// site's job must be dead-lettered and the chat told.
-var scenarios = []string{"send", "event", "group", "random", "list", "random", "dead"}
+// load; the others when the job kind's request has reached its fake
+// (kinds.go has the rounds that follow an earlier one's work: cancel,
+// item, remind, escalation). "dead" is no kill: Graph refuses the group's
+// create for good, and the site's job must be dead-lettered and the chat
+// told. "retry" is no kill either: Graph refuses a meeting's first two
+// attempts (503), and the chat must be told once that it is being retried,
+// then get the invitation. It comes first: its third attempt runs 40 s on.
+// "remind" comes before "cancel", which may cancel the one workshop whose
+// reminders it moves.
+var scenarios = []string{"retry", "send", "event", "group", "random", "list", "remind", "cancel", "item", "escalation", "random", "dead"}
 
 // told is the post that says a site could not be set up.
 const told = "The collaboration site could not be set up."
@@ -48,6 +54,11 @@ type result struct {
 	JobsDead     int
 	JobsLeft     int // due and neither finished nor dead
 	DeadTold     int // dead-lettered site jobs whose chat was told
+	Cancelled    int // meetings cancelled at Graph
+	Items        int // issues added to a tracker list
+	Reminders    int // reminders posted (workshops' and escalations')
+	Retried      int // "being retried" notices posted
+	RetryNotice  time.Duration
 	Problems     []string
 }
 
@@ -62,7 +73,7 @@ func (r result) kills() int {
 func (r result) print(w io.Writer) {
 	fmt.Fprintf(w, "chaos: seed %d, %s\n", r.Seed, r.Elapsed.Round(time.Second))
 	fmt.Fprintf(w, "  kills: %d (", r.kills())
-	for i, s := range []string{"random", "send", "event", "group", "list", "report"} {
+	for i, s := range []string{"random", "send", "event", "group", "list", "cancel", "item", "remind", "escalation", "report"} {
 		if i > 0 {
 			fmt.Fprint(w, ", ")
 		}
@@ -76,7 +87,9 @@ func (r result) print(w io.Writer) {
 	fmt.Fprintf(w, "  acknowledged activities: %d (notes %d), changes lost: %d, messages without a reply: %d\n", r.Acked, r.Notes, r.Lost, r.Unanswered)
 	fmt.Fprintf(w, "  dedup records of answered read-only turns lost with a kill: %d (written behind the answer)\n", r.Behind)
 	fmt.Fprintf(w, "  duplicated posts: %d (%.2f per kill)\n", r.Duplicates, per)
-	fmt.Fprintf(w, "  meetings at Graph: %d, made twice: %d; sites set up: %d\n", r.Meetings, r.MeetingDup, r.Sites)
+	fmt.Fprintf(w, "  meetings at Graph: %d, made twice: %d, cancelled: %d; sites set up: %d; tracker items: %d; reminders posted: %d\n",
+		r.Meetings, r.MeetingDup, r.Cancelled, r.Sites, r.Items, r.Reminders)
+	fmt.Fprintf(w, "  being-retried notices: %d (latest %s after its round began)\n", r.Retried, r.RetryNotice.Round(time.Second))
 	fin, kinds := 0, []string{}
 	for k, n := range r.JobsFinished {
 		fin += n
@@ -110,6 +123,9 @@ func (c *chaos) run(d time.Duration, maxKills int) (result, error) {
 		load.Wait()
 		return res, err
 	}
+	if err := c.escalate(); err != nil {
+		res.Problems = append(res.Problems, err.Error())
+	}
 	load.Add(1)
 	go func() { defer load.Done(); c.noteLoad(ctx, &seq) }()
 	var flows []flow
@@ -120,7 +136,7 @@ func (c *chaos) run(d time.Duration, maxKills int) (result, error) {
 		flows = append(flows, report)
 	}
 	end := time.Now().Add(d)
-	for i := 0; c.killCount() < maxKills && time.Now().Before(end); i++ {
+	for i := 0; c.killCount() < maxKills && (i < len(scenarios) || time.Now().Before(end)); i++ {
 		kind := scenarios[i%len(scenarios)]
 		if err := c.awaitReport(); err != nil {
 			cancel()
@@ -135,15 +151,21 @@ func (c *chaos) run(d time.Duration, maxKills int) (result, error) {
 			c.graph.Fail(fakes.GraphFault{Method: http.MethodPost, Path: "/groups", Status: http.StatusForbidden, Code: "Authorization_RequestDenied",
 				Message: "Insufficient privileges to complete the operation."})
 		}
-		f, err := c.round(kind, i)
+		f, skip, err := c.round(kind, i)
 		if kind == "dead" {
 			c.drain([]flow{f}, 30*time.Second)
 			c.graph.ClearFaults()
 		}
+		if kind == "retry" && err == nil {
+			c.awaitNotice(f.conv, 30*time.Second)
+		}
 		if f.conv != "" {
 			flows = append(flows, f)
 		}
-		k := c.waitKill(kind)
+		k := ""
+		if !skip {
+			k = c.waitKill(kind)
+		}
 		// The last step's answer may be cut by its own job's kill: the
 		// job runs while the invoke is answered.
 		if err != nil && (k == "" || !errors.Is(err, errArmedStep)) {
@@ -163,11 +185,13 @@ func (c *chaos) run(d time.Duration, maxKills int) (result, error) {
 	load.Wait()
 	c.arm("")
 	c.drain(flows, 60*time.Second)
+	stopped := time.Now()
 	c.stop()
 	c.mu.Lock()
 	maps.Copy(res.Kills, c.kills)
 	c.mu.Unlock()
-	c.check(&res, flows, notes)
+	c.check(&res, flows, notes, stopped)
+	c.checkKinds(&res)
 	res.Elapsed = time.Since(began)
 	if len(res.Problems) > 0 {
 		return res, fmt.Errorf("%d problems", len(res.Problems))
@@ -207,7 +231,7 @@ func (c *chaos) dead() bool {
 // waitKill waits for the armed kill (or makes the random one) and returns
 // its kind, "" when none came.
 func (c *chaos) waitKill(kind string) string {
-	if kind == "dead" {
+	if kind == "dead" || kind == "retry" {
 		return ""
 	}
 	if kind == "random" {
@@ -241,65 +265,100 @@ type flow struct {
 }
 
 // round arms kind's kill and, for the Graph kinds, drives an engagement in
-// a fresh group chat to the job.
-func (c *chaos) round(kind string, i int) (flow, error) {
+// a fresh group chat to the job. skip is true when the round found no
+// earlier work to act on (no meeting to cancel yet): no kill is armed.
+func (c *chaos) round(kind string, i int) (f flow, skip bool, err error) {
 	conv := fmt.Sprintf("19:chaos-%d@thread.v2", i)
 	switch kind {
-	case "send", "random":
+	case "send", "random", "escalation":
 		c.arm(kind)
-		return flow{}, nil
+		return flow{}, false, nil
 	case "dead":
-		return flow{conv, told}, c.site(conv, i, kind)
+		return flow{conv, told}, false, c.site(conv, i, kind)
 	case "event":
-		return flow{conv, "The Teams meeting is created"}, c.workshop(conv, i)
+		return flow{conv, "The Teams meeting is created"}, false, c.workshop(conv, i)
+	case "retry":
+		return flow{conv, "The Teams meeting is created"}, false, c.retry(conv, i)
+	case "cancel":
+		ok, err := c.cancel()
+		return flow{}, !ok, err
+	case "item":
+		ok, err := c.issue(i)
+		return flow{}, !ok, err
+	case "remind":
+		ok, err := c.remind()
+		return flow{}, !ok, err
 	default: // group, list
-		return flow{conv, "The collaboration site is ready"}, c.site(conv, i, kind)
+		return flow{conv, "The collaboration site is ready"}, false, c.site(conv, i, kind)
 	}
 }
 
 func (c *chaos) workshop(conv string, i int) error {
-	card, err := c.invoke(conv, "setupSave", map[string]any{
-		"customer": fmt.Sprintf("Contoso %d", i), "tenantDomain": "contoso.onmicrosoft.com", "sources": "IMAP",
-		"onPremExchange": "false", "targetStart": "2027-01-04", "targetEnd": "2027-04-14", "role": "FRP",
-	})
-	if err != nil {
-		return err
-	}
-	edit, err := findTask(card, "setup", "")
-	if err != nil {
-		return err
-	}
-	if _, err := c.invoke(conv, "done", map[string]any{"engagement": edit["engagement"], "version": edit["version"], "task": "assessment"}); err != nil {
-		return err
-	}
-	list, err := c.invoke(conv, "workshops", map[string]any{"engagement": edit["engagement"]})
-	if err != nil {
-		return err
-	}
-	together, err := findTask(list, "workshopSchedule", playbook.WorkshopTogether)
-	if err != nil {
-		return err
-	}
-	sched, err := c.invoke(conv, "workshopSchedule", together)
-	if err != nil {
-		return err
-	}
-	slotsData, err := findTask(sched, "workshopSlots", "")
-	if err != nil {
-		return err
-	}
-	slotsData["minutes"], slotsData["fromHour"], slotsData["toHour"] = "90", "9", "17"
-	slotsData["earliest"] = time.Now().UTC().AddDate(0, 0, 1+i).Format(time.DateOnly)
-	slots, err := c.invoke(conv, "workshopSlots", slotsData)
-	if err != nil {
-		return err
-	}
-	pick, err := firstSlot(slots)
+	pick, err := c.slot(conv, i)
 	if err != nil {
 		return err
 	}
 	c.arm("event")
 	return armedStep(c.invoke(conv, "workshopPick", pick))
+}
+
+// book picks a slot without arming a kill.
+func (c *chaos) book(conv string, i int) (string, error) {
+	pick, err := c.slot(conv, i)
+	if err != nil {
+		return "", err
+	}
+	return c.invoke(conv, "workshopPick", pick)
+}
+
+// slot sets an engagement up in conv and asks for the slots of its
+// workshop; it returns the Book button's data with the first slot.
+func (c *chaos) slot(conv string, i int) (map[string]any, error) {
+	card, err := c.invoke(conv, "setupSave", map[string]any{
+		"customer": fmt.Sprintf("Contoso %d", i), "tenantDomain": "contoso.onmicrosoft.com", "sources": "IMAP",
+		"onPremExchange": "false", "targetStart": "2027-01-04", "targetEnd": "2027-04-14", "role": "FRP",
+	})
+	if err != nil {
+		return nil, err
+	}
+	edit, err := findTask(card, "setup", "")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.invoke(conv, "done", map[string]any{"engagement": edit["engagement"], "version": edit["version"], "task": "assessment"}); err != nil {
+		return nil, err
+	}
+	list, err := c.invoke(conv, "workshops", map[string]any{"engagement": edit["engagement"]})
+	if err != nil {
+		return nil, err
+	}
+	together, err := findTask(list, "workshopSchedule", playbook.WorkshopTogether)
+	if err != nil {
+		return nil, err
+	}
+	sched, err := c.invoke(conv, "workshopSchedule", together)
+	if err != nil {
+		return nil, err
+	}
+	slotsData, err := findTask(sched, "workshopSlots", "")
+	if err != nil {
+		return nil, err
+	}
+	slotsData["minutes"], slotsData["fromHour"], slotsData["toHour"] = "90", "9", "17"
+	slotsData["earliest"] = time.Now().UTC().AddDate(0, 0, 1+i).Format(time.DateOnly)
+	slots, err := c.invoke(conv, "workshopSlots", slotsData)
+	if err != nil {
+		return nil, err
+	}
+	pick, err := firstSlot(slots)
+	if err != nil {
+		return nil, err
+	}
+	e, _ := edit["engagement"].(string)
+	c.fx.mu.Lock()
+	c.fx.workshops[conv] = workshopRef{engagement: e, task: playbook.WorkshopTogether}
+	c.fx.mu.Unlock()
+	return pick, nil
 }
 
 func (c *chaos) site(conv string, i int, kind string) error {
@@ -323,6 +382,12 @@ func (c *chaos) site(conv string, i int, kind string) error {
 		return err
 	}
 	d["siteMode"], d["siteName"], d["siteAlias"] = "new", fmt.Sprintf("Fabrikam %d migration", i), fmt.Sprintf("fabrikam-%d-migration", i)
+	if kind != "dead" {
+		e, _ := edit["engagement"].(string)
+		c.fx.mu.Lock()
+		c.fx.sites[conv] = e
+		c.fx.mu.Unlock()
+	}
 	c.arm(kind)
 	return armedStep(c.invoke(conv, "siteCreate", d))
 }
@@ -616,7 +681,7 @@ func (c *chaos) posts() (map[string]int, map[flow]int) {
 
 // check opens the file the bot left and compares it and the fakes' logs
 // with what the bot acknowledged.
-func (c *chaos) check(res *result, flows []flow, notesID string) {
+func (c *chaos) check(res *result, flows []flow, notesID string, stopped time.Time) {
 	problem := func(format string, a ...any) { res.Problems = append(res.Problems, fmt.Sprintf(format, a...)) }
 	replies, posts := c.posts()
 	c.ackedMu.Lock()
@@ -754,8 +819,13 @@ func (c *chaos) check(res *result, flows []flow, notesID string) {
 	if err != nil {
 		problem("due jobs: %v", err)
 	}
-	res.JobsLeft = len(left)
 	for _, j := range left {
+		// An escalation is reminded every few seconds: the reminder that
+		// fell due as the bot stopped was never the running bot's to do.
+		if j.Kind == "escalation.remind" && j.RunAt.After(stopped.Add(-10*time.Second)) {
+			continue
+		}
+		res.JobsLeft++
 		problem("job %d (%s) still due after the drain, attempt %d: %s %.300s", j.ID, j.Kind, j.Attempt, j.LastError, j.Args)
 	}
 	res.JobsFinished = c.finishedJobs()
