@@ -21,6 +21,8 @@ type Dump struct {
 	Jobs          []playbook.Job // queued, leases dropped
 	Dead          []playbook.Job
 	Processed     []ProcessedRecord
+	// Drafts are the questionnaire drafts: engagement ID → draft.
+	Drafts map[string]playbook.QuestionnaireDraft
 }
 
 // ProcessedRecord is a dedup record as stored: the hash of its dedup key
@@ -36,7 +38,7 @@ type ProcessedRecord struct {
 func (db *DB) Dump(ctx context.Context) (*Dump, error) {
 	var d *Dump
 	err := db.view(ctx, func(tx *bolt.Tx) error {
-		d = &Dump{Conversations: map[string]string{}}
+		d = &Dump{Conversations: map[string]string{}, Drafts: map[string]playbook.QuestionnaireDraft{}}
 		if err := tx.Bucket(bucketEngagements).ForEach(func(k, v []byte) error {
 			e := new(playbook.Engagement)
 			if err := decodeJSON(k, v, e); err != nil {
@@ -84,6 +86,18 @@ func (db *DB) Dump(ctx context.Context) (*Dump, error) {
 				}
 				j.LeaseUntil = time.Time{} // a lease dies with its process
 				*b.into = append(*b.into, j)
+				return nil
+			}); err != nil {
+				return err
+			}
+		}
+		if b := tx.Bucket(bucketDrafts); b != nil {
+			if err := b.ForEach(func(k, v []byte) error {
+				var qd playbook.QuestionnaireDraft
+				if err := decodeJSON(k, v, &qd); err != nil {
+					return err
+				}
+				d.Drafts[string(k)] = qd
 				return nil
 			}); err != nil {
 				return err

@@ -76,7 +76,7 @@ func (m *Main) migrateStore(ctx context.Context, args []string) error {
 		return fmt.Errorf("migrate-store: %w", err)
 	}
 	defer dst.Close()
-	recs := &pgstore.Records{Engagements: dump.Engagements, Conversations: dump.Conversations, Refs: dump.Refs, Jobs: dump.Jobs, Dead: dump.Dead}
+	recs := &pgstore.Records{Engagements: dump.Engagements, Conversations: dump.Conversations, Refs: dump.Refs, Jobs: dump.Jobs, Dead: dump.Dead, Drafts: dump.Drafts}
 	for _, p := range dump.Processed {
 		recs.Processed = append(recs.Processed, pgstore.ProcessedRecord{KeyHash: p.KeyHash, Result: p.Result})
 	}
@@ -90,7 +90,7 @@ func (m *Main) migrateStore(ctx context.Context, args []string) error {
 		return fmt.Errorf("migrate-store: verify: %w", err)
 	}
 	want := pgstore.Counts{Engagements: len(dump.Engagements), Conversations: len(dump.Conversations), Refs: len(dump.Refs),
-		Jobs: len(dump.Jobs), Dead: len(dump.Dead), Processed: len(dump.Processed)}
+		Jobs: len(dump.Jobs), Dead: len(dump.Dead), Processed: len(dump.Processed), Drafts: len(dump.Drafts)}
 	for _, e := range dump.Engagements {
 		want.History += len(e.History)
 		seen := map[string]bool{}
@@ -105,7 +105,7 @@ func (m *Main) migrateStore(ctx context.Context, args []string) error {
 		return fmt.Errorf("migrate-store: the copy's counts %+v differ from the file's %+v", got, want)
 	}
 	newLogger(cfg, m.Stderr).Info("store copied", slog.String("from", *from), slog.String("to", postgresName(*to)))
-	fmt.Fprintf(m.Stdout, "copied %s to %s: %d engagements, %d conversation bindings, %d references, %d queued and %d dead jobs, %d dedup records; counts verified\n",
-		*from, postgresName(*to), want.Engagements, want.Conversations, want.Refs, want.Jobs, want.Dead, want.Processed)
+	fmt.Fprintf(m.Stdout, "copied %s to %s: %d engagements, %d conversation bindings, %d references, %d queued and %d dead jobs, %d dedup records, %d questionnaire drafts; counts verified\n",
+		*from, postgresName(*to), want.Engagements, want.Conversations, want.Refs, want.Jobs, want.Dead, want.Processed, want.Drafts)
 	return nil
 }

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mvmbot/mvmbot/playbook"
+	"github.com/mvmbot/mvmbot/store"
 	"github.com/mvmbot/mvmbot/store/pgstore"
 	"github.com/mvmbot/mvmbot/store/pgstore/pgtest"
 )
@@ -97,13 +99,33 @@ func TestMigrateStoreThenServe(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// A customer half-way through the questionnaire: the draft moves too.
+	draft := playbook.QuestionnaireDraft{Answers: playbook.Answers{"customer-name": "Contoso"}, By: "29:cy", At: time.Date(2026, 11, 23, 11, 0, 0, 0, time.UTC), Rev: 1}
+	file, err := store.Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := file.PutQuestionnaireDraft(t.Context(), "e-export", draft); err != nil {
+		t.Fatal(err)
+	}
+	file.Close()
+
 	var out bytes.Buffer
 	m := &Main{Getenv: env{}.get, Stdout: &out, Stderr: io.Discard}
 	if err := m.Run(t.Context(), []string{"migrate-store", "--from", path, "--to", pg}); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "1 engagements") || !strings.Contains(out.String(), "counts verified") {
+	if !strings.Contains(out.String(), "1 engagements") || !strings.Contains(out.String(), "1 questionnaire drafts") || !strings.Contains(out.String(), "counts verified") {
 		t.Errorf("migrate-store said %q", out.String())
+	}
+	dst, err := pgstore.Open(t.Context(), pg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := dst.QuestionnaireDraft(t.Context(), "e-export")
+	dst.Close()
+	if err != nil || got == nil || got.Answers["customer-name"] != "Contoso" || got.Rev != 1 {
+		t.Errorf("the draft on PostgreSQL: %+v, %v", got, err)
 	}
 	// Into a database that is no longer empty: refused.
 	if err := m.Run(t.Context(), []string{"migrate-store", "--from", path, "--to", pg}); err == nil || !strings.Contains(err.Error(), "empty database") {

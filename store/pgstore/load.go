@@ -21,6 +21,8 @@ type Records struct {
 	Jobs          []playbook.Job // queued; IDs kept, leases dropped
 	Dead          []playbook.Job
 	Processed     []ProcessedRecord
+	// Drafts are the questionnaire drafts: engagement ID → draft.
+	Drafts map[string]playbook.QuestionnaireDraft
 }
 
 // ProcessedRecord is a dedup record under the hash of its dedup key: the
@@ -32,7 +34,7 @@ type ProcessedRecord struct {
 
 // Counts is how many records of each kind a store holds.
 type Counts struct {
-	Engagements, Conversations, Members, History, Refs, Jobs, Dead, Processed int
+	Engagements, Conversations, Members, History, Refs, Jobs, Dead, Processed, Drafts int
 }
 
 // Counts counts the records of each kind.
@@ -43,8 +45,9 @@ func (db *DB) Counts(ctx context.Context) (Counts, error) {
 	}
 	err := db.pool.QueryRow(ctx, `SELECT
 		(SELECT count(*) FROM engagements), (SELECT count(*) FROM engagement_conv), (SELECT count(*) FROM engagement_members),
-		(SELECT count(*) FROM engagement_history), (SELECT count(*) FROM refs), (SELECT count(*) FROM jobs), (SELECT count(*) FROM dead_jobs), (SELECT count(*) FROM processed)`).
-		Scan(&c.Engagements, &c.Conversations, &c.Members, &c.History, &c.Refs, &c.Jobs, &c.Dead, &c.Processed)
+		(SELECT count(*) FROM engagement_history), (SELECT count(*) FROM refs), (SELECT count(*) FROM jobs), (SELECT count(*) FROM dead_jobs), (SELECT count(*) FROM processed),
+		(SELECT count(*) FROM questionnaire_drafts)`).
+		Scan(&c.Engagements, &c.Conversations, &c.Members, &c.History, &c.Refs, &c.Jobs, &c.Dead, &c.Processed, &c.Drafts)
 	if err != nil {
 		return c, fmt.Errorf("count records: %w", err)
 	}
@@ -95,6 +98,15 @@ func (db *DB) Load(ctx context.Context, r *Records) error {
 		if _, err := tx.Exec(ctx, `SELECT setval(pg_get_serial_sequence('jobs', 'id'),
 			greatest((SELECT max(id) FROM jobs), (SELECT max(id) FROM dead_jobs), 1))`); err != nil {
 			return fmt.Errorf("continue job IDs: %w", err)
+		}
+		for id, d := range r.Drafts {
+			doc, err := json.Marshal(d)
+			if err != nil {
+				return fmt.Errorf("encode questionnaire draft of %s: %w", id, err)
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO questionnaire_drafts (engagement_id, rev, doc) VALUES ($1, $2, $3::json)`, id, d.Rev, string(doc)); err != nil {
+				return fmt.Errorf("load questionnaire draft of %s: %w", id, err)
+			}
 		}
 		rows := make([][]any, 0, len(r.Processed))
 		for _, p := range r.Processed {
