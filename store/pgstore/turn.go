@@ -368,3 +368,14 @@ func (db *DB) Refs(ctx context.Context) ([]playbook.ConversationRef, error) {
 	}
 	return refs, nil
 }
+
+// purgeProcessed deletes the dedup records whose stored answer names one
+// of the engagement ids or conversations (an invoke's answer is a card
+// with the engagement's data): they would be swept within a day anyway,
+// but a purge means the engagement's data is gone now.
+func purgeProcessed(ctx context.Context, tx pgx.Tx, names []string) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM processed WHERE body::text LIKE ANY($1)`, quotedPatterns(names)); err != nil {
+		return fmt.Errorf("purge dedup records: %w", err)
+	}
+	return nil
+}
