@@ -51,6 +51,13 @@ func (db *DB) CommitTurn(ctx context.Context, t playbook.Turn) (jobs []playbook.
 	if err := db.usable(ctx); err != nil {
 		return nil, nil, fmt.Errorf("commit turn: %w", err)
 	}
+	if recordOnly(t) {
+		dup, err := db.record(ctx, t)
+		if err != nil {
+			return nil, nil, fmt.Errorf("commit turn: %w", err)
+		}
+		return nil, dup, nil
+	}
 	conn, err := db.pool.Acquire(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("commit turn: %w", err)
