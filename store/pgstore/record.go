@@ -1,14 +1,17 @@
 package pgstore
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/mvmbot/mvmbot/playbook"
 )
@@ -101,13 +104,16 @@ func (db *DB) writeGroup(group []*recordReq) {
 	// The first turn of each key is the one inserted; a later one in the
 	// same group is its redelivery.
 	first := map[string]*recordReq{}
+	// Dedup records in key order too (see commitGroup).
+	sorted := slices.Clone(group)
+	slices.SortStableFunc(sorted, func(a, b *recordReq) int { return bytes.Compare(a.key, b.key) })
 	var (
 		keys   [][]byte
 		ats    []time.Time
 		status []int32
 		bodies []*string
 	)
-	for _, q := range group {
+	for _, q := range sorted {
 		if q.t.Result.At.IsZero() {
 			q.t.Result.At = now
 		}
@@ -122,6 +128,11 @@ func (db *DB) writeGroup(group []*recordReq) {
 		bodies = append(bodies, nullJSON(q.t.Result.Body))
 	}
 	inserted, err := db.commitGroup(ctx, first, keys, ats, status, bodies, now)
+	for attempt := 1; attempt < 3 && isDeadlock(err); attempt++ {
+		// Nothing was saved; another transaction took locks in another
+		// order (a turn with an engagement). Again, as PostgreSQL advises.
+		inserted, err = db.commitGroup(ctx, first, keys, ats, status, bodies, now)
+	}
 	if err != nil {
 		for _, q := range group {
 			q.done <- recordRes{err: err}
@@ -194,8 +205,8 @@ func (db *DB) commitGroup(ctx context.Context, first map[string]*recordReq, keys
 		if err != nil {
 			return err
 		}
-		// One upsert per reference, the last turn's: a statement may not
-		// update a row twice.
+		// One upsert per reference, the latest: a statement may not update
+		// a row twice.
 		refs := map[string]playbook.ConversationRef{}
 		var order []string
 		for _, k := range keys {
@@ -208,11 +219,17 @@ func (db *DB) commitGroup(ctx context.Context, first map[string]*recordReq, keys
 				ref.UpdatedAt = now
 			}
 			ref.UpdatedAt = micro(ref.UpdatedAt)
-			if _, ok := refs[ref.Key]; !ok {
+			old, ok := refs[ref.Key]
+			if !ok {
 				order = append(order, ref.Key)
 			}
-			refs[ref.Key] = ref
+			if !ok || !ref.UpdatedAt.Before(old.UpdatedAt) {
+				refs[ref.Key] = ref
+			}
 		}
+		// In key order, as every group takes them: two replicas' groups
+		// locking the same references in different orders deadlock.
+		slices.Sort(order)
 		b = &pgx.Batch{}
 		for _, k := range order {
 			doc, err := json.Marshal(refs[k])
@@ -242,6 +259,13 @@ func (db *DB) commitGroup(ctx context.Context, first map[string]*recordReq, keys
 		return nil, fmt.Errorf("commit turns: %w", err)
 	}
 	return inserted, nil
+}
+
+// isDeadlock reports whether err is PostgreSQL's deadlock_detected, after
+// which the transaction was rolled back and may be tried again.
+func isDeadlock(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "40P01"
 }
 
 // processedResults reads the stored results of keys (stored form).
