@@ -256,7 +256,7 @@ func (db *DB) commitGroup(ctx context.Context, first map[string]*recordReq, keys
 			_ = conn.Conn().Close(rctx)
 		}
 		cancel()
-		return nil, fmt.Errorf("commit turns: %w", err)
+		return nil, err
 	}
 	return inserted, nil
 }
