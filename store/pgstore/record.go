@@ -31,7 +31,8 @@ import (
 // recordReq is one turn waiting for its group.
 type recordReq struct {
 	t    playbook.Turn
-	key  []byte
+	key  []byte // stored form (processedKey)
+	id   string // key as a map key
 	done chan recordRes
 }
 
@@ -55,7 +56,8 @@ func recordOnly(t playbook.Turn) bool {
 
 // record commits t (recordOnly) in a group and returns what CommitTurn does.
 func (db *DB) record(ctx context.Context, t playbook.Turn) (*playbook.Result, error) {
-	req := &recordReq{t: t, key: processedKey(t.DedupKey), done: make(chan recordRes, 1)}
+	key := processedKey(t.DedupKey)
+	req := &recordReq{t: t, key: key, id: string(key), done: make(chan recordRes, 1)}
 	r := &db.rec
 	r.mu.Lock()
 	r.queue = append(r.queue, req)
@@ -151,7 +153,7 @@ func (db *DB) writeGroup(group []*recordReq) {
 		stored, err = processedResults(ctx, db.pool, missing)
 	}
 	for _, q := range group {
-		k := string(q.key)
+		k := q.id
 		switch {
 		case err != nil:
 			q.done <- recordRes{err: err}
