@@ -235,8 +235,10 @@ func setUp(t *testing.T, c *conv) {
 // endpoint with signed tokens: install, set-up form and submit, roles from
 // the roster, the FRP's next steps, done and undo by click and by text, a
 // stale click, a refused action, status and history.
-func TestIMAPEngagementEndToEnd(t *testing.T) {
-	h := newHarness(t, harnessOpts{auth: true})
+func TestIMAPEngagementEndToEnd(t *testing.T) { onBoth(t, testIMAPEngagementEndToEnd) }
+
+func testIMAPEngagementEndToEnd(t *testing.T, postgres bool) {
+	h := newHarness(t, harnessOpts{auth: true, postgres: postgres})
 	c := &conv{t: t, h: h}
 
 	// Installing in the group chat greets with the set-up explanation.
@@ -350,8 +352,10 @@ func assertUnchanged(t *testing.T, c *conv, before *playbook.Engagement) {
 
 // TestBadInput sends every kind of bad input through the endpoint: each gets
 // a clear answer and leaves the stored engagement as it was.
-func TestBadInput(t *testing.T) {
-	h := newHarness(t, harnessOpts{})
+func TestBadInput(t *testing.T) { onBoth(t, testBadInput) }
+
+func testBadInput(t *testing.T, postgres bool) {
+	h := newHarness(t, harnessOpts{postgres: postgres})
 	c := &conv{t: t, h: h}
 	setUp(t, c)
 	e := c.engagement()
@@ -530,8 +534,10 @@ func TestHelpForEachCommand(t *testing.T) {
 
 // TestConcurrentClicksApplyOnce: many people click Done on the same card at
 // once; the task is marked once, the others see the current state.
-func TestConcurrentClicksApplyOnce(t *testing.T) {
-	h := newHarness(t, harnessOpts{})
+func TestConcurrentClicksApplyOnce(t *testing.T) { onBoth(t, testConcurrentClicksApplyOnce) }
+
+func testConcurrentClicksApplyOnce(t *testing.T, postgres bool) {
+	h := newHarness(t, harnessOpts{postgres: postgres})
 	c := &conv{t: t, h: h}
 	setUp(t, c)
 	e := c.engagement()

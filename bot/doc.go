@@ -42,6 +42,13 @@
 // cannot be posted in time falls back to a durable job, committed before the
 // answer as on the durable path.
 //
+// On a store replicas share (Server.RecordFirst, PostgreSQL), another
+// replica cannot see this process's in-flight set, so the inline path
+// records first (Server.replyRecorded): the dedup record and the reference
+// are committed, in one round trip that also finds a redelivery, and only
+// then are the replies posted. There, too, the redelivery check before the
+// handler is left to CommitTurn.
+//
 // # Files
 //
 // The shared machinery, in files named for what it does:

@@ -10,7 +10,6 @@ import (
 
 	"github.com/mvmbot/mvmbot/bot"
 	"github.com/mvmbot/mvmbot/playbook"
-	"github.com/mvmbot/mvmbot/store"
 )
 
 // jobClock is a runner's clock that a test moves on.
@@ -57,7 +56,7 @@ func TestWorkshopCreateGraphOutage(t *testing.T) {
 	}}
 	var jobs *bot.WorkshopJobs
 	rec := &retryRec{retried: make(chan time.Time, 10)}
-	h := newHarness(t, harnessOpts{auth: true, now: func() time.Time { return qNow }, storeNow: clock.Now, runner: func(r *bot.Runner, db *store.DB) {
+	h := newHarness(t, harnessOpts{auth: true, now: func() time.Time { return qNow }, storeNow: clock.Now, runner: func(r *bot.Runner, db harnessStore) {
 		jobs = &bot.WorkshopJobs{WorkerEnv: bot.WorkerEnv{Store: db, Now: func() time.Time { return qNow }, Runner: r}, Graph: fake, Organizer: "mst@contoso.com"}
 		r.Now = clock.Now
 		rec.JobStore = r.Store

@@ -70,6 +70,18 @@ type Server struct {
 	// replyInline. *Connector is one.
 	Inline ReplyPoster
 
+	// RecordFirst is for a store that replicas share (PostgreSQL), where
+	// each store call is a round trip to the database server and this
+	// process's in-flight set is not seen by the other replicas. The
+	// redelivery check is left to CommitTurn, which answers it in the
+	// commit's own round trip (a redelivery runs the read-only handler for
+	// nothing, which is rare and cheap). And an inline answer records its
+	// activity first, then posts the replies: the record, not the in-flight
+	// set, turns a redelivery to another replica away. The price is that
+	// a reply lost with its process after the record is not posted again
+	// (see replyRecorded).
+	RecordFirst bool
+
 	inflight    sync.Map       // dedup keys of activities being answered inline
 	rerunLocks  sync.Map       // engagement id → *sync.Mutex: reruns after a conflict, one at a time
 	background  sync.WaitGroup // their dedup records being written
@@ -303,11 +315,13 @@ func (s *Server) process(ctx context.Context, w http.ResponseWriter, act *Activi
 		return outcome{status: http.StatusOK, result: "ignored type", act: act}
 	}
 	key := act.DedupKey()
-	if prev, ok, err := s.Store.Processed(ctx, key); err != nil {
-		return s.internal(w, act, fmt.Errorf("check redelivery: %w", err))
-	} else if ok {
-		writeResult(w, prev)
-		return outcome{status: prev.Status, result: "duplicate", act: act}
+	if !s.RecordFirst {
+		if prev, ok, err := s.Store.Processed(ctx, key); err != nil {
+			return s.internal(w, act, fmt.Errorf("check redelivery: %w", err))
+		} else if ok {
+			writeResult(w, prev)
+			return outcome{status: prev.Status, result: "duplicate", act: act}
+		}
 	}
 
 	out, herr := s.Handler.Handle(ctx, act)
@@ -658,48 +672,22 @@ func (s *Server) finishLate(act *Activity, rest []Outgoing, done <-chan error, c
 // down) and the ones after it fall back to durable jobs, committed before
 // the answer as on the usual path.
 func (s *Server) replyInline(ctx context.Context, w http.ResponseWriter, act *Activity, key string, out Outcome, herr error) outcome {
+	if herr != nil {
+		out = s.errorOutcome(act, herr)
+	}
+	res := "handled"
+	if herr != nil {
+		res = "refused: " + playbook.ErrorCode(herr)
+	}
+	if s.RecordFirst {
+		return s.replyRecorded(ctx, w, act, key, out, res)
+	}
 	if _, busy := s.inflight.LoadOrStore(key, struct{}{}); busy {
 		w.WriteHeader(http.StatusOK)
 		return outcome{status: http.StatusOK, result: "duplicate (in flight)", act: act}
 	}
 	release := func() { s.inflight.Delete(key) }
-	if herr != nil {
-		out = s.errorOutcome(act, herr)
-	}
-	// The turn waits inlineTimeout for its replies; a post still waiting
-	// for the connector then is not a failure (the connector may well have
-	// taken it): it is left to finish within replyWait, and only a definite
-	// failure makes it a job. Nothing is cancelled by the caller leaving.
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), inlineTimeout)
-	sent, late := 0, false
-	for i := range out.Replies {
-		r := &out.Replies[i]
-		r.From, r.Recipient, r.Conversation = &act.Recipient, &act.From, &act.Conversation
-		done := make(chan error, 1)
-		pctx, pcancel := context.WithTimeout(context.WithoutCancel(ctx), replyWait)
-		post := *r // Reply fills in fields; the original may become a job
-		go func() {
-			_, err := s.Inline.Reply(pctx, act.ServiceURL, act.Conversation.ID, act.ID, &post)
-			done <- err
-		}()
-		var err error
-		select {
-		case err = <-done:
-			pcancel()
-		case <-sctx.Done():
-			s.finishLate(act, out.Replies[i:], done, pcancel)
-			sent, late = len(out.Replies), true
-		}
-		if late {
-			break
-		}
-		if err != nil {
-			s.log().Warn("inline reply failed; handing it to a durable job", "activity", act.ID, "err", err)
-			break
-		}
-		sent++
-	}
-	cancel()
+	sent := s.postInline(ctx, act, out.Replies)
 	// Only what was not posted (nor left to finish) becomes a job.
 	jobs, err := s.replyJobs(act, out.Replies[sent:])
 	if err != nil {
@@ -710,10 +698,6 @@ func (s *Server) replyInline(ctx context.Context, w http.ResponseWriter, act *Ac
 	ref.UpdatedAt = s.now()
 	result := playbook.Result{Status: http.StatusOK}
 	t := playbook.Turn{DedupKey: key, Result: result, Ref: ref, Jobs: jobs}
-	res := "handled"
-	if herr != nil {
-		res = "refused: " + playbook.ErrorCode(herr)
-	}
 	if len(jobs) == 0 && s.tryBackground() {
 		t.Background = true
 		writeResult(w, result)
@@ -742,6 +726,81 @@ func (s *Server) replyInline(ctx context.Context, w http.ResponseWriter, act *Ac
 		s.Runner.Submit(leased)
 	}
 	return outcome{status: result.Status, result: res, act: act}
+}
+
+// replyRecorded is replyInline on a store replicas share (RecordFirst):
+// the activity and its conversation reference are committed first, in the
+// one round trip that also finds a redelivery (handled here or on another
+// replica: its answer stands and nothing is posted); then the replies are
+// posted, and those that cannot be go to durable jobs. Should the process
+// die between the commit and the posts, the replies are lost, not doubled:
+// they change nothing, and the person asks again.
+func (s *Server) replyRecorded(ctx context.Context, w http.ResponseWriter, act *Activity, key string, out Outcome, res string) outcome {
+	ref := refOf(act)
+	ref.UpdatedAt = s.now()
+	result := playbook.Result{Status: http.StatusOK}
+	_, dup, err := s.Store.CommitTurn(ctx, playbook.Turn{DedupKey: key, Result: result, Ref: ref})
+	if err != nil {
+		return s.internal(w, act, fmt.Errorf("commit turn: %w", err))
+	}
+	if dup != nil {
+		writeResult(w, *dup)
+		return outcome{status: dup.Status, result: "duplicate", act: act}
+	}
+	sent := s.postInline(ctx, act, out.Replies)
+	if sent < len(out.Replies) {
+		jobs, err := s.replyJobs(act, out.Replies[sent:])
+		var leased []playbook.Job
+		if err == nil {
+			leased, _, err = s.Store.CommitTurn(ctx, playbook.Turn{Jobs: jobs})
+		}
+		if err != nil {
+			// The activity is recorded: a 500 would not bring a redelivery
+			// that posts them. Say so in the log; the person asks again.
+			s.log().Error("replies not posted inline and not queued", "activity", act.ID, "err", err)
+		} else if s.Runner != nil {
+			s.Runner.Submit(leased)
+		}
+	}
+	writeResult(w, result)
+	return outcome{status: result.Status, result: res, act: act}
+}
+
+// postInline posts replies, addressed to act, during the request and
+// returns how many of them are dealt with: posted, or (from the first
+// reply still waiting for the connector when inlineTimeout ran out) left to
+// finishLate. The rest, from the first that failed, are the caller's to
+// queue.
+func (s *Server) postInline(ctx context.Context, act *Activity, replies []Outgoing) int {
+	// The turn waits inlineTimeout for its replies; a post still waiting
+	// for the connector then is not a failure (the connector may well have
+	// taken it): it is left to finish within replyWait, and only a definite
+	// failure makes it a job. Nothing is cancelled by the caller leaving.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), inlineTimeout)
+	defer cancel()
+	for i := range replies {
+		r := &replies[i]
+		r.From, r.Recipient, r.Conversation = &act.Recipient, &act.From, &act.Conversation
+		done := make(chan error, 1)
+		pctx, pcancel := context.WithTimeout(context.WithoutCancel(ctx), replyWait)
+		post := *r // Reply fills in fields; the original may become a job
+		go func() {
+			_, err := s.Inline.Reply(pctx, act.ServiceURL, act.Conversation.ID, act.ID, &post)
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			pcancel()
+			if err != nil {
+				s.log().Warn("inline reply failed; handing it to a durable job", "activity", act.ID, "err", err)
+				return i
+			}
+		case <-sctx.Done():
+			s.finishLate(act, replies[i:], done, pcancel)
+			return len(replies)
+		}
+	}
+	return len(replies)
 }
 
 // maxBackground bounds the records written behind answered requests. When

@@ -20,7 +20,10 @@ import (
 	"github.com/mvmbot/mvmbot/botframework"
 	"github.com/mvmbot/mvmbot/internal/fakes"
 	"github.com/mvmbot/mvmbot/internal/schema"
+	"github.com/mvmbot/mvmbot/playbook"
 	"github.com/mvmbot/mvmbot/store"
+	"github.com/mvmbot/mvmbot/store/pgstore"
+	"github.com/mvmbot/mvmbot/store/pgstore/pgtest"
 )
 
 const testAppID = "11111111-2222-3333-4444-555555555555"
@@ -30,7 +33,7 @@ const testAppID = "11111111-2222-3333-4444-555555555555"
 type harness struct {
 	t      testing.TB
 	url    string
-	db     *store.DB
+	db     harnessStore
 	conn   *fakes.Connector
 	issuer *fakes.Issuer
 	runner *bot.Runner
@@ -45,9 +48,55 @@ type harnessOpts struct {
 	log     io.Writer        // the server's and runner's log, as text at debug level; nil: discarded
 	// runner, when set, changes the runner before it starts (its clock,
 	// more workers).
-	runner func(r *bot.Runner, db *store.DB)
+	runner func(r *bot.Runner, db harnessStore)
 	// storeNow is the store's clock; nil: time.Now.
 	storeNow func() time.Time
+	// postgres runs the harness on PostgreSQL (a schema of its own in
+	// MVMBOT_TEST_POSTGRES), as a replica does: the server records
+	// inline answers first (RecordFirst). False: bbolt in t.TempDir().
+	postgres bool
+}
+
+// harnessStore is what the harness and the tests use of either backend;
+// cmd/mvmbot's serve needs the same.
+type harnessStore interface {
+	bot.TurnStore
+	bot.EngagementReader
+	bot.JobStore
+	bot.WorkerStore
+	bot.ReportSource
+	Ref(ctx context.Context, key string) (playbook.ConversationRef, error)
+	Refs(ctx context.Context) ([]playbook.ConversationRef, error)
+	Pending(ctx context.Context) (int, error)
+	Dead(ctx context.Context) ([]playbook.Job, error)
+	Close() error
+}
+
+// openHarnessStore opens the backend o asks for, closed by newHarness's
+// cleanup.
+func openHarnessStore(t testing.TB, o harnessOpts) harnessStore {
+	t.Helper()
+	if o.postgres {
+		conn := pgtest.Schema(t)
+		db, err := pgstore.Open(context.Background(), conn, &pgstore.Options{Now: o.storeNow})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return db
+	}
+	db, err := store.Open(filepath.Join(t.TempDir(), "mvmbot.db"), &store.Options{Now: o.storeNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// onBoth runs test on bbolt and on PostgreSQL, as subtests named for the
+// backend. The PostgreSQL one is skipped without MVMBOT_TEST_POSTGRES
+// (and fails under CI=true: see pgtest).
+func onBoth(t *testing.T, test func(t *testing.T, postgres bool)) {
+	t.Run("bbolt", func(t *testing.T) { test(t, false) })
+	t.Run("postgres", func(t *testing.T) { test(t, true) })
 }
 
 // routes mounts srv as cmd/mvmbot does.
@@ -63,10 +112,7 @@ func routes(srv *bot.Server, engagements bot.EngagementReader) http.Handler {
 
 func newHarness(t testing.TB, o harnessOpts) *harness {
 	t.Helper()
-	db, err := store.Open(filepath.Join(t.TempDir(), "mvmbot.db"), &store.Options{Now: o.storeNow})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openHarnessStore(t, o)
 	conn := fakes.NewConnector()
 	log := slog.New(slog.DiscardHandler)
 	if o.log != nil {
@@ -92,6 +138,7 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 	if o.inline {
 		srv.Inline = &botframework.Connector{BaseDelay: time.Millisecond}
 	}
+	srv.RecordFirst = o.postgres
 	h.srv = srv
 	if o.auth {
 		issuer, err := fakes.NewIssuer()
@@ -207,7 +254,9 @@ func (h *harness) drain() {
 	h.t.Fatal("jobs still pending after 10s")
 }
 
-func TestMessageGetsReply(t *testing.T) {
+func TestMessageGetsReply(t *testing.T) { onBoth(t, testMessageGetsReply) }
+
+func testMessageGetsReply(t *testing.T, postgres bool) {
 	tests := []struct {
 		text     string
 		wantText string // substring of the reply text; "" when a card is expected
@@ -216,7 +265,7 @@ func TestMessageGetsReply(t *testing.T) {
 		{"<at>" + testBotName + "</at> HELP ", ""},
 		{"help", ""},
 	}
-	h := newHarness(t, harnessOpts{})
+	h := newHarness(t, harnessOpts{postgres: postgres})
 	for i, tt := range tests {
 		status, _ := h.post(h.message(fmt.Sprintf("act-%d", i), tt.text), "")
 		if status != http.StatusOK {
@@ -263,8 +312,10 @@ func TestMessageGetsReply(t *testing.T) {
 	}
 }
 
-func TestBadRequests(t *testing.T) {
-	h := newHarness(t, harnessOpts{})
+func TestBadRequests(t *testing.T) { onBoth(t, testBadRequests) }
+
+func testBadRequests(t *testing.T, postgres bool) {
+	h := newHarness(t, harnessOpts{postgres: postgres})
 	valid := h.message("x", "hi")
 	without := func(field string) map[string]any {
 		a := h.message("bad-"+field, "hi")
@@ -331,8 +382,10 @@ func TestUnknownActivityTypeIgnored(t *testing.T) {
 	}
 }
 
-func TestRedeliveryAppliedOnce(t *testing.T) {
-	h := newHarness(t, harnessOpts{})
+func TestRedeliveryAppliedOnce(t *testing.T) { onBoth(t, testRedeliveryAppliedOnce) }
+
+func testRedeliveryAppliedOnce(t *testing.T, postgres bool) {
+	h := newHarness(t, harnessOpts{postgres: postgres})
 	msg := h.message("dup-1", "hello")
 	const n = 16
 	var wg sync.WaitGroup
@@ -364,8 +417,10 @@ func TestRedeliveryAppliedOnce(t *testing.T) {
 	}
 }
 
-func TestInvokeAnsweredInResponse(t *testing.T) {
-	h := newHarness(t, harnessOpts{})
+func TestInvokeAnsweredInResponse(t *testing.T) { onBoth(t, testInvokeAnsweredInResponse) }
+
+func testInvokeAnsweredInResponse(t *testing.T, postgres bool) {
+	h := newHarness(t, harnessOpts{postgres: postgres})
 	tests := []struct {
 		name       string
 		act        map[string]any
@@ -677,9 +732,11 @@ func (h *harness) replyTo(id string) map[string]any {
 	return nil
 }
 
-func TestInlineReplies(t *testing.T) {
+func TestInlineReplies(t *testing.T) { onBoth(t, testInlineReplies) }
+
+func testInlineReplies(t *testing.T, postgres bool) {
 	t.Run("delivered during the request, then recorded", func(t *testing.T) {
-		h := newHarness(t, harnessOpts{inline: true})
+		h := newHarness(t, harnessOpts{inline: true, postgres: postgres})
 		if status, _ := h.post(h.message("in-1", "help"), ""); status != 200 {
 			t.Fatalf("status %d", status)
 		}
@@ -704,7 +761,7 @@ func TestInlineReplies(t *testing.T) {
 	t.Run("a slow connector is not a failure", func(t *testing.T) {
 		// The connector takes the reply but answers after the turn's 5 s
 		// inline time (issue 20): it is posted once, not again by a job.
-		h := newHarness(t, harnessOpts{inline: true})
+		h := newHarness(t, harnessOpts{inline: true, postgres: postgres})
 		var first sync.Once
 		h.conn.OnCall(func(fakes.Call) { first.Do(func() { time.Sleep(7 * time.Second) }) })
 		if status, _ := h.post(h.message("in-slow", "help"), ""); status != 200 {
@@ -721,7 +778,7 @@ func TestInlineReplies(t *testing.T) {
 		}
 	})
 	t.Run("connector failure falls back to a durable job", func(t *testing.T) {
-		h := newHarness(t, harnessOpts{inline: true})
+		h := newHarness(t, harnessOpts{inline: true, postgres: postgres})
 		h.conn.FailNext(http.StatusServiceUnavailable, "")
 		if status, _ := h.post(h.message("in-2", "hello"), ""); status != 200 {
 			t.Fatalf("status %d", status)
@@ -733,7 +790,7 @@ func TestInlineReplies(t *testing.T) {
 		h.drain()
 	})
 	t.Run("concurrent redeliveries answer once", func(t *testing.T) {
-		h := newHarness(t, harnessOpts{inline: true})
+		h := newHarness(t, harnessOpts{inline: true, postgres: postgres})
 		msg := h.message("in-3", "status")
 		var wg sync.WaitGroup
 		for range 16 {
@@ -753,7 +810,7 @@ func TestInlineReplies(t *testing.T) {
 		}
 	})
 	t.Run("a change is still committed before it is answered", func(t *testing.T) {
-		h := newHarness(t, harnessOpts{inline: true})
+		h := newHarness(t, harnessOpts{inline: true, postgres: postgres})
 		inv := h.invoke("in-4", "help")
 		s1, b1 := h.post(inv, "")
 		s2, b2 := h.post(inv, "")

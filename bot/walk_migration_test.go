@@ -61,12 +61,14 @@ func postedCard(t *testing.T, post map[string]any) string {
 // to the batches; from the weekly report on, it is jobsNow, a year ahead of
 // the real clock, so that the harness's runner never claims the report and
 // reminder jobs this test claims and works itself.
-func TestIMAPMigrationEndToEnd(t *testing.T) {
+func TestIMAPMigrationEndToEnd(t *testing.T) { onBoth(t, testIMAPMigrationEndToEnd) }
+
+func testIMAPMigrationEndToEnd(t *testing.T, postgres bool) {
 	var clock atomic.Int64
 	clock.Store(qNow.UnixNano())
 	now := func() time.Time { return time.Unix(0, clock.Load()).UTC() }
 	setClock := func(at time.Time) { clock.Store(at.UnixNano()) }
-	h := newHarness(t, harnessOpts{auth: true, inline: true, now: now})
+	h := newHarness(t, harnessOpts{auth: true, inline: true, now: now, postgres: postgres})
 	c := &conv{t: t, h: h}
 	ctx := context.Background()
 	var e *playbook.Engagement

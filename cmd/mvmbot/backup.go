@@ -88,6 +88,9 @@ func (m *Main) backup(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if cfg.PostgresURL != "" {
+		return errBackupPostgres(cfg.PostgresURL)
+	}
 	db, err := store.Open(cfg.DBPath, &store.Options{Timeout: 200 * time.Millisecond})
 	switch {
 	case err == nil:

@@ -42,27 +42,37 @@ func (m *Main) export(ctx context.Context, args []string) error {
 	if *format != "json" && *format != "csv" {
 		return fmt.Errorf("%w: --format must be json or csv, not %q", errUsage, *format)
 	}
-	path := *db
-	if path == "" {
-		cfg, err := loadConfig(m.Getenv)
-		if err != nil {
-			return err
-		}
-		path = cfg.DBPath
-	}
-	if _, err := os.Stat(path); err != nil {
-		// store.Open would create an empty database: say what is missing.
-		return fmt.Errorf("export: no database at %s (set MVMBOT_DB or pass --db)", path)
-	}
-	st, err := store.Open(path, &store.Options{Timeout: 200 * time.Millisecond})
-	if errors.Is(err, store.ErrInUse) {
-		return fmt.Errorf("export: %s is in use by a running mvmbot, which holds it alone. Stop the bot, or take a copy with "+
-			"`mvmbot backup --out copy.db` and run `mvmbot export questionnaire --engagement %s --db copy.db`", path, *id)
-	}
+	path, pg, cfg, err := m.storeFor(*db)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	var st interface {
+		Engagement(ctx context.Context, id string) (*playbook.Engagement, error)
+	}
+	if pg != "" {
+		// Replicas may serve meanwhile: this only reads.
+		p, err := m.openPostgres(ctx, "export", pg, cfg)
+		if err != nil {
+			return err
+		}
+		defer p.Close()
+		st, path = p, postgresName(pg)
+	} else {
+		if _, err := os.Stat(path); err != nil {
+			// store.Open would create an empty database: say what is missing.
+			return fmt.Errorf("export: no database at %s (set MVMBOT_DB or pass --db)", path)
+		}
+		b, err := store.Open(path, &store.Options{Timeout: 200 * time.Millisecond})
+		if errors.Is(err, store.ErrInUse) {
+			return fmt.Errorf("export: %s is in use by a running mvmbot, which holds it alone. Stop the bot, or take a copy with "+
+				"`mvmbot backup --out copy.db` and run `mvmbot export questionnaire --engagement %s --db copy.db`", path, *id)
+		}
+		if err != nil {
+			return err
+		}
+		defer b.Close()
+		st = b
+	}
 	e, err := st.Engagement(ctx, *id)
 	if err != nil {
 		if playbook.ErrorCode(err) == playbook.ENOTFOUND {

@@ -72,18 +72,24 @@ func (m *Main) importCmd(ctx context.Context, args []string) error {
 	req.Data = data
 	defer clear(data) // an IMAP migration CSV carries passwords: keep them no longer than needed
 
-	path := *db
-	if path == "" {
-		cfg, err := loadConfig(m.Getenv)
+	path, pg, cfg, err := m.storeFor(*db)
+	if err != nil {
+		return err
+	}
+	var res importResult
+	if pg != "" {
+		// Saved at the version read, as a turn is: replicas may serve.
+		st, err := m.openPostgres(ctx, "import", pg, cfg)
 		if err != nil {
 			return err
 		}
-		path = cfg.DBPath
+		res, err = applyImport(ctx, st, req)
+		st.Close()
+		return m.importDone(file, res, err)
 	}
 	if _, err := os.Stat(path); err != nil {
 		return fmt.Errorf("import: no database at %s (set MVMBOT_DB or pass --db)", path)
 	}
-	var res importResult
 	st, err := store.Open(path, &store.Options{Timeout: 200 * time.Millisecond})
 	switch {
 	case errors.Is(err, store.ErrInUse):
@@ -94,6 +100,11 @@ func (m *Main) importCmd(ctx context.Context, args []string) error {
 		res, err = applyImport(ctx, st, req)
 		st.Close()
 	}
+	return m.importDone(file, res, err)
+}
+
+// importDone tells the person what an import did, or why it did nothing.
+func (m *Main) importDone(file string, res importResult, err error) error {
 	if len(res.Rows) > 0 {
 		fmt.Fprintf(m.Stderr, "%s:\n%s", file, playbook.RowErrorsText(res.Rows, playbook.MaxRowErrors))
 		return fmt.Errorf("import: %d rows of %s are invalid; nothing was imported. Fix them and import the whole file again", len(res.Rows), file)
@@ -127,9 +138,15 @@ type importResult struct {
 	Error  string              `json:"error,omitempty"`
 }
 
+// importStore is what an import needs: either backend's store.
+type importStore interface {
+	Engagement(ctx context.Context, id string) (*playbook.Engagement, error)
+	CommitTurn(ctx context.Context, t playbook.Turn) ([]playbook.Job, *playbook.Result, error)
+}
+
 // applyImport parses req's file and applies it to its engagement in st,
 // all or nothing. Its error is a sentence for the person.
-func applyImport(ctx context.Context, st *store.DB, req importReq) (importResult, error) {
+func applyImport(ctx context.Context, st importStore, req importReq) (importResult, error) {
 	var (
 		batch    playbook.BatchFile
 		statuses []playbook.UnitStatus

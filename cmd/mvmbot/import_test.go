@@ -20,6 +20,24 @@ import (
 // of 10, then batches) is accepted; it returns the file and the id.
 func importDB(t *testing.T) (string, string) {
 	t.Helper()
+	e := importEngagement(t)
+	path := filepath.Join(t.TempDir(), "mvmbot.db")
+	db, err := store.Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.CommitTurn(context.Background(), playbook.Turn{Engagement: e}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path, e.ID
+}
+
+// importEngagement is importDB's engagement, at version 1.
+func importEngagement(t *testing.T) *playbook.Engagement {
+	t.Helper()
 	now := time.Now().UTC()
 	e, err := playbook.NewEngagement(playbook.NewEngagementParams{
 		ID: "e-import", Customer: "Contoso", TenantDomain: "contoso.onmicrosoft.com", Sources: []playbook.Source{playbook.IMAP},
@@ -37,18 +55,7 @@ func importDB(t *testing.T) (string, string) {
 		t.Fatal(err)
 	}
 	e.Version = 1
-	path := filepath.Join(t.TempDir(), "mvmbot.db")
-	db, err := store.Open(path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := db.CommitTurn(context.Background(), playbook.Turn{Engagement: e}); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return path, e.ID
+	return e
 }
 
 func readEngagement(t *testing.T, path, id string) *playbook.Engagement {

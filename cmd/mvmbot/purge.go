@@ -26,6 +26,10 @@ it only lists what would go. While mvmbot serves, the running process purges
 and rewrites the file through its admin socket beside the database (turns wait
 for the rewrite, a moment); take a backup first (mvmbot backup).
 
+With MVMBOT_STORE a postgres:// URL and no --db, the PostgreSQL database is
+purged in one transaction while the replicas serve; its own backups still hold
+the rows until they expire (docs/operations.md).
+
 `
 
 // purge deletes closed engagements after retention; a dry run by default.
@@ -47,13 +51,12 @@ func (m *Main) purge(ctx context.Context, args []string) error {
 		fs.Usage()
 		return fmt.Errorf("%w: purge needs --closed-before YYYY-MM-DD", errUsage)
 	}
-	path := *db
-	if path == "" {
-		cfg, err := loadConfig(m.Getenv)
-		if err != nil {
-			return err
-		}
-		path = cfg.DBPath
+	path, pg, cfg, err := m.storeFor(*db)
+	if err != nil {
+		return err
+	}
+	if pg != "" {
+		return m.purgePostgres(ctx, pg, cfg, cut, *apply)
 	}
 	list, err := purgeFile(ctx, path, cut, *apply)
 	if errors.Is(err, store.ErrInUse) {
@@ -62,20 +65,45 @@ func (m *Main) purge(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	m.purgeListed(list, *apply)
+	if *apply && len(list) > 0 {
+		fmt.Fprintf(m.Stdout, "%s is rewritten without their data; backups taken before still hold it: delete or replace them as your retention says\n", path)
+	}
+	return nil
+}
+
+// purgeListed prints what a purge deleted, or would delete.
+func (m *Main) purgeListed(list []purged, apply bool) {
 	verb := "would purge"
-	if *apply {
+	if apply {
 		verb = "purged"
 	}
 	for _, e := range list {
 		fmt.Fprintf(m.Stdout, "%s %s (%s), closed %s\n", verb, e.ID, e.Customer, e.Closed.Format(time.DateOnly))
 	}
 	fmt.Fprintf(m.Stdout, "%d engagement(s) %s", len(list), verb)
-	if !*apply && len(list) > 0 {
+	if !apply && len(list) > 0 {
 		fmt.Fprint(m.Stdout, "; run again with --apply to delete them")
 	}
 	fmt.Fprintln(m.Stdout)
-	if *apply && len(list) > 0 {
-		fmt.Fprintf(m.Stdout, "%s is rewritten without their data; backups taken before still hold it: delete or replace them as your retention says\n", path)
+}
+
+// purgePostgres is purge on PostgreSQL: one transaction, while the
+// replicas serve (a turn on a purged engagement finds it gone).
+func (m *Main) purgePostgres(ctx context.Context, url string, cfg config, cut time.Time, apply bool) error {
+	st, err := m.openPostgres(ctx, "purge", url, cfg)
+	if err != nil {
+		return err
+	}
+	list, err := st.PurgeClosed(ctx, cut, !apply)
+	st.Close()
+	if err != nil {
+		return err
+	}
+	m.purgeListed(purgedList(list), apply)
+	if apply && len(list) > 0 {
+		fmt.Fprintf(m.Stdout, "%s no longer holds their rows; PostgreSQL reuses their space as it vacuums, and its backups "+
+			"(pg_dump files, the server's point-in-time restore) still hold them until they expire: see docs/operations.md\n", postgresName(url))
 	}
 	return nil
 }

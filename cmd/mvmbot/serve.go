@@ -77,14 +77,13 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 
 	runner, periodic := m.newRunner(cfg, db, gc, connector, log)
 	srv.Runner = runner
-	if db.bolt != nil {
-		// Inline replies are sent before their activity is recorded, and
-		// only this process's in-flight set keeps a concurrent redelivery
-		// from answering twice. With replicas sharing PostgreSQL, another
-		// replica would not see it: there every reply goes through the
-		// turn's commit, which records the activity first, once.
-		srv.Inline = connector
-	}
+	// Read-only answers (help, next steps, status) are posted during the
+	// request. On bbolt the activity is recorded afterwards, guarded by
+	// this process's in-flight set; replicas sharing PostgreSQL do not see
+	// that set, so there the activity is recorded first (bot.Server's
+	// RecordFirst).
+	srv.Inline = connector
+	srv.RecordFirst = db.pg != nil
 	runner.Start()
 	startPeriodic(bg, db, periodic)
 

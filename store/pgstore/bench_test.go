@@ -28,10 +28,15 @@ func helloTurn(i int64) playbook.Turn {
 	}
 }
 
-// BenchmarkTurn is what a turn answered through a job costs the bot's
-// process on PostgreSQL, 16 callers per CPU: Processed, CommitTurn, then
-// Complete of the job. cpu-ns/op is the process's CPU per turn (the
-// server's is not counted).
+// BenchmarkTurn is what a turn costs the bot's process on PostgreSQL, 16
+// callers per CPU; cpu-ns/op is the process's CPU per turn (the server's is
+// not counted). The server leaves the redelivery check to CommitTurn here
+// (bot.Server.RecordFirst), so neither path asks Processed.
+//
+//   - inline: a read-only answer (hello, next steps): the dedup record and
+//     the reference committed before the replies are posted, one round trip.
+//   - job: a turn answered through a job: CommitTurn with the job, then
+//     the runner's Complete.
 func BenchmarkTurn(b *testing.B) {
 	pgtest.Base(b)
 	db, err := Open(b.Context(), pgtest.Schema(b), nil)
@@ -41,28 +46,35 @@ func BenchmarkTurn(b *testing.B) {
 	defer db.Close()
 	ctx := b.Context()
 	var n atomic.Int64
-	b.SetParallelism(16)
-	b.ReportAllocs()
-	b.ResetTimer()
-	cpu := cpuTime(b)
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			t := helloTurn(n.Add(1))
-			if _, _, err := db.Processed(ctx, t.DedupKey); err != nil {
-				b.Error(err)
-				return
-			}
-			jobs, _, err := db.CommitTurn(ctx, t)
-			if err == nil {
-				err = db.Complete(ctx, jobs[0].ID)
-			}
-			if err != nil {
-				b.Error(err)
-				return
-			}
+	for _, withJob := range []bool{false, true} {
+		name := "inline"
+		if withJob {
+			name = "job"
 		}
-	})
-	b.ReportMetric(float64(cpuTime(b)-cpu)/float64(b.N), "cpu-ns/op")
+		b.Run(name, func(b *testing.B) {
+			b.SetParallelism(16)
+			b.ReportAllocs()
+			b.ResetTimer()
+			cpu := cpuTime(b)
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					t := helloTurn(n.Add(1))
+					if !withJob {
+						t.Jobs = nil
+					}
+					jobs, _, err := db.CommitTurn(ctx, t)
+					if err == nil && withJob {
+						err = db.Complete(ctx, jobs[0].ID)
+					}
+					if err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(cpuTime(b)-cpu)/float64(b.N), "cpu-ns/op")
+		})
+	}
 }
 
 // cpuTime is the CPU time the process has used, in nanoseconds.

@@ -71,6 +71,7 @@ type DB struct {
 	lease       time.Duration
 	maxAttempts int
 	closed      atomic.Bool
+	rec         recorder // group commit of record-only turns (record.go)
 }
 
 //go:embed migrations/*.sql

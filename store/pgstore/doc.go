@@ -24,9 +24,9 @@
 //
 // # Several replicas
 //
-// CommitTurn is one transaction: dedup record (INSERT … ON CONFLICT DO
-// NOTHING, so a redelivery to another replica waits for the first and
-// then sees its record), engagement (row lock, then the version check:
+// CommitTurn is one transaction: dedup record (inserted first, so a
+// redelivery to another replica waits for the first and then fails on its
+// key), engagement (row lock, then the version check:
 // optimistic concurrency as on bbolt), reference and jobs. Jobs are claimed
 // with FOR UPDATE SKIP LOCKED under a lease; a replica that dies leaves
 // its leases to run out, and another replica claims the jobs then (at
@@ -63,14 +63,17 @@
 // # Cost
 //
 // Every call is at least one round trip to the server, and those, with
-// TLS, are most of what the store costs the bot's process; CommitTurn
-// pipelines its statements in two. docs/performance.md has the figures
+// TLS, are most of what the store costs the bot's process. CommitTurn
+// pipelines its statements (one round trip for a turn without an
+// engagement), and the turns that only record an activity (the bot's
+// read-only answers) are committed in groups, many turns to a transaction
+// of two round trips (record.go). docs/performance.md has the figures
 // against bbolt.
 //
 // # Caveats
 //
 // Times are kept to the microsecond (PostgreSQL's precision): the store
 // truncates the times it is given and its clock's, so values it returns
-// equal those it stored. Background turns are committed at once; there is
-// no group commit, PostgreSQL commits concurrent transactions together.
+// equal those it stored. Background is ignored: a record-only turn goes
+// through the group whether or not its caller waits.
 package pgstore

@@ -236,7 +236,7 @@ func (db *DB) PurgeClosed(ctx context.Context, before time.Time, dryRun bool) ([
 		if err != nil {
 			return err
 		}
-		var ids []string
+		var ids, names []string
 		for _, e := range doomed {
 			// closed_at is to the microsecond; the engagement's own time decides.
 			if !e.IsClosed() || !e.Closed.Before(before) {
@@ -244,11 +244,18 @@ func (db *DB) PurgeClosed(ctx context.Context, before time.Time, dryRun bool) ([
 			}
 			purged = append(purged, playbook.Engagement{ID: e.ID, Customer: e.Customer, Closed: e.Closed})
 			ids = append(ids, e.ID)
+			names = append(names, e.ID, e.Conversation)
 		}
 		if dryRun || len(ids) == 0 {
 			return nil
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM engagement_conv WHERE engagement_id = ANY($1)`, ids); err != nil {
+			return err
+		}
+		if err := purgeJobs(ctx, tx, names); err != nil {
+			return err
+		}
+		if err := purgeProcessed(ctx, tx, ids); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `DELETE FROM engagements WHERE id = ANY($1)`, ids)

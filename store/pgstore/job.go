@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -364,4 +365,33 @@ func (db *DB) Pending(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("count pending jobs: %w", err)
 	}
 	return n, nil
+}
+
+// purgeJobs deletes the queued and dead-lettered jobs whose arguments name
+// one of the engagement ids or conversations, as JSON strings (the rule of
+// the bbolt store's purgeJobs): a purged engagement leaves no job behind
+// that would act on it or still holds its data.
+func purgeJobs(ctx context.Context, tx pgx.Tx, names []string) error {
+	pats := quotedPatterns(names)
+	for _, table := range []string{"jobs", "dead_jobs"} {
+		if _, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE args::text LIKE ANY($1)`, pats); err != nil {
+			return fmt.Errorf("purge %s: %w", table, err)
+		}
+	}
+	return nil
+}
+
+// quotedPatterns are LIKE patterns that match a JSON text holding one of
+// names as a string.
+func quotedPatterns(names []string) []string {
+	esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	pats := make([]string, 0, len(names))
+	for _, n := range names {
+		if n == "" {
+			continue
+		}
+		b, _ := json.Marshal(n)
+		pats = append(pats, "%"+esc.Replace(string(b))+"%")
+	}
+	return pats
 }

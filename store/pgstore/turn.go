@@ -24,21 +24,26 @@ var errDup = errors.New("duplicate activity")
 // transaction, or nothing, as the bbolt store's CommitTurn does (see its
 // documentation): the dedup record, the engagement at its expected
 // version, the conversation reference and the jobs, the due ones leased to
-// the caller.
+// the caller. It also answers the redelivery question itself: a key
+// recorded already returns its Result as dup, so a caller need not ask
+// Processed first (a round trip here, where bbolt has a filter in memory).
 //
-// Across replicas: the dedup record is inserted first, with ON CONFLICT DO
-// NOTHING, so a second replica handling the same activity waits for the
-// first one's transaction and then finds its record (dup), or, if the first
-// rolled back, applies the turn itself. The engagement is saved only over
-// the version read (a row lock, then a version check), so a card clicked on
+// Across replicas: the dedup record is inserted first, without ON
+// CONFLICT, so a second replica handling the same activity waits for the
+// first one's transaction and then fails on the key (dup: its transaction
+// is rolled back and the stored Result read), or, if the first rolled
+// back, applies the turn itself. The engagement is saved only over the
+// version read (a row lock, then a version check), so a card clicked on
 // two replicas at once changes it once; the other gets ECONFLICT and
 // handles the click again on the fresh state. Background is ignored.
 //
-// Cost: every turn pays round trips, and they were most of a turn's CPU
+// Cost: every turn pays round trips, and they are most of a turn's CPU
 // (each a write and a read of the socket, through TLS in production). So
-// the statements go in two pipelined batches, BEGIN with the dedup record
-// and the reference's read, then the writes with COMMIT: two round trips
-// for a turn without an engagement, where one per statement took five.
+// the statements are pipelined: a turn without an engagement is one batch,
+// BEGIN to COMMIT, one round trip; the conversation reference's refresh
+// rule is in the upsert's WHERE rather than a read before it. A turn with
+// an engagement pays putEngagement's between two batches. (One statement
+// per round trip took five for a hello.)
 func (db *DB) CommitTurn(ctx context.Context, t playbook.Turn) (jobs []playbook.Job, dup *playbook.Result, err error) {
 	if err := input.Turn(t); err != nil {
 		return nil, nil, fmt.Errorf("commit turn: %w", err)
@@ -46,12 +51,19 @@ func (db *DB) CommitTurn(ctx context.Context, t playbook.Turn) (jobs []playbook.
 	if err := db.usable(ctx); err != nil {
 		return nil, nil, fmt.Errorf("commit turn: %w", err)
 	}
+	if recordOnly(t) {
+		dup, err := db.record(ctx, t)
+		if err != nil {
+			return nil, nil, fmt.Errorf("commit turn: %w", err)
+		}
+		return nil, dup, nil
+	}
 	conn, err := db.pool.Acquire(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("commit turn: %w", err)
 	}
 	defer conn.Release()
-	jobs, dup, err = db.commitTurn(ctx, conn, t)
+	jobs, err = db.commitTurn(ctx, conn, t)
 	if err != nil {
 		// End the transaction, whatever state it is in; a connection that
 		// cannot is closed rather than handed to the next caller.
@@ -62,7 +74,16 @@ func (db *DB) CommitTurn(ctx context.Context, t playbook.Turn) (jobs []playbook.
 		cancel()
 	}
 	if errors.Is(err, errDup) {
-		return nil, dup, nil
+		prev, ok, err := getProcessed(ctx, conn, t.DedupKey)
+		if err == nil && !ok {
+			// Swept between the insert and the read: a day old, any
+			// redelivery long past. Unreachable in practice; say so.
+			err = fmt.Errorf("dedup record %q vanished while read", t.DedupKey)
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("commit turn: %w", err)
+		}
+		return nil, &prev, nil
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("commit turn: %w", err)
@@ -78,9 +99,21 @@ type dbtx interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 }
 
+// insertProcessedSQL records an activity. No ON CONFLICT: a key recorded
+// already fails the statement, which aborts the rest of the turn's
+// pipeline and its transaction (errDup).
+const insertProcessedSQL = `INSERT INTO processed (key, at, status, body) VALUES ($1, $2, $3, $4)`
+
+// upsertRefTurnSQL is a turn's conversation reference: written when new,
+// when it says something else than the stored one, or when the stored one
+// is refRefreshInterval older (the rule of refreshRef, as on bbolt).
+const upsertRefTurnSQL = `INSERT INTO refs (key, doc) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET doc = EXCLUDED.doc
+	WHERE refs.doc::jsonb - 'updatedAt' IS DISTINCT FROM EXCLUDED.doc::jsonb - 'updatedAt'
+		OR (refs.doc->>'updatedAt')::timestamptz <= (EXCLUDED.doc->>'updatedAt')::timestamptz - interval '1 hour'`
+
 // commitTurn runs the turn on conn, from BEGIN to COMMIT. On an error the
-// caller rolls back; errDup (with dup) means the activity was handled.
-func (db *DB) commitTurn(ctx context.Context, conn *pgxpool.Conn, t playbook.Turn) (jobs []playbook.Job, dup *playbook.Result, err error) {
+// caller rolls back; errDup means the activity was handled.
+func (db *DB) commitTurn(ctx context.Context, conn *pgxpool.Conn, t playbook.Turn) (jobs []playbook.Job, err error) {
 	now := db.clock()
 	b := &pgx.Batch{}
 	b.Queue("BEGIN")
@@ -89,79 +122,60 @@ func (db *DB) commitTurn(ctx context.Context, conn *pgxpool.Conn, t playbook.Tur
 		if r.At.IsZero() {
 			r.At = now
 		}
-		b.Queue(`INSERT INTO processed (key, at, status, body) VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO NOTHING`,
-			processedKey(t.DedupKey), micro(r.At), r.Status, nullJSON(r.Body))
+		b.Queue(insertProcessedSQL, processedKey(t.DedupKey), micro(r.At), r.Status, nullJSON(r.Body))
 	}
 	if t.Ref != nil {
-		b.Queue(`SELECT doc::text FROM refs WHERE key = $1`, t.Ref.Key)
-	}
-	br := conn.SendBatch(ctx, b)
-	inserted := true
-	var refDoc []byte
-	_, err = br.Exec()
-	if err == nil && t.DedupKey != "" {
-		var tag pgconn.CommandTag
-		tag, err = br.Exec()
-		inserted = tag.RowsAffected() == 1
-	}
-	if err == nil && t.Ref != nil {
-		if err = br.QueryRow().Scan(&refDoc); errors.Is(err, pgx.ErrNoRows) {
-			refDoc, err = nil, nil
+		ref := *t.Ref
+		if ref.UpdatedAt.IsZero() {
+			ref.UpdatedAt = now
 		}
-	}
-	if cerr := br.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	if !inserted {
-		prev, ok, err := getProcessed(ctx, conn, t.DedupKey)
+		ref.UpdatedAt = micro(ref.UpdatedAt)
+		doc, err := json.Marshal(ref)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		if !ok {
-			// Swept between the insert and the read: a day old, any
-			// redelivery long past. Unreachable in practice; say so.
-			return nil, nil, fmt.Errorf("dedup record %q vanished while read", t.DedupKey)
-		}
-		return nil, &prev, errDup
+		b.Queue(upsertRefTurnSQL, ref.Key, string(doc))
 	}
+	// The jobs and COMMIT go in this batch too unless the engagement's
+	// save must come between.
+	last := b
 	if t.Engagement != nil {
-		if err := putEngagement(ctx, conn, t.Engagement, t.ExpectVersion); err != nil {
-			return nil, nil, err
-		}
-	}
-
-	b = &pgx.Batch{}
-	writeRef := false
-	if t.Ref != nil {
-		ref, write, err := refreshRef(refDoc, *t.Ref, now)
-		if err != nil {
-			return nil, nil, err
-		}
-		if write {
-			doc, err := json.Marshal(ref)
-			if err != nil {
-				return nil, nil, err
-			}
-			b.Queue(upsertRefSQL, ref.Key, string(doc))
-			writeRef = true
-		}
+		last = &pgx.Batch{}
 	}
 	prepared := make([]playbook.Job, 0, len(t.Jobs))
 	for _, j := range t.Jobs {
 		j, args, err := prepareJob(j, now, now.Add(db.lease), db.maxAttempts)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		prepared = append(prepared, j)
-		b.Queue(insertJobSQL, args...)
+		last.Queue(insertJobSQL, args...)
 	}
-	b.Queue("COMMIT")
-	br = conn.SendBatch(ctx, b)
-	if writeRef {
+	last.Queue("COMMIT")
+
+	br := conn.SendBatch(ctx, b)
+	_, err = br.Exec() // BEGIN
+	if err == nil && t.DedupKey != "" {
 		_, err = br.Exec()
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) && pe.Code == "23505" {
+			err = errDup
+		}
+	}
+	if err == nil && t.Ref != nil {
+		_, err = br.Exec()
+	}
+	if t.Engagement != nil {
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			err = putEngagement(ctx, conn, t.Engagement, t.ExpectVersion)
+		}
+		if err != nil {
+			return nil, err
+		}
+		br = conn.SendBatch(ctx, last)
 	}
 	for _, j := range prepared {
 		if err != nil {
@@ -183,9 +197,9 @@ func (db *DB) commitTurn(ctx context.Context, conn *pgxpool.Conn, t playbook.Tur
 		err = cerr
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return jobs, nil, nil
+	return jobs, nil
 }
 
 // processedKey is the stored form of a dedup key: the first 16 bytes of its
@@ -296,34 +310,6 @@ func putRef(ctx context.Context, x execer, ref playbook.ConversationRef, now tim
 
 const upsertRefSQL = `INSERT INTO refs (key, doc) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET doc = EXCLUDED.doc`
 
-// refRefreshInterval: as on bbolt, an unchanged reference is rewritten at
-// most hourly, to move its UpdatedAt, rather than with every turn.
-const refRefreshInterval = time.Hour
-
-// refreshRef returns ref as it is to be stored, and whether it must be
-// written: not when the stored one (doc, nil for none) says the same and
-// is recent.
-func refreshRef(doc []byte, ref playbook.ConversationRef, now time.Time) (playbook.ConversationRef, bool, error) {
-	if ref.UpdatedAt.IsZero() {
-		ref.UpdatedAt = now
-	}
-	ref.UpdatedAt = micro(ref.UpdatedAt)
-	if doc == nil {
-		return ref, true, nil
-	}
-	var old playbook.ConversationRef
-	if err := json.Unmarshal(doc, &old); err != nil {
-		return ref, false, fmt.Errorf("decode ref %q: %w", ref.Key, err)
-	}
-	if ref.UpdatedAt.Sub(old.UpdatedAt) < refRefreshInterval {
-		old.UpdatedAt = ref.UpdatedAt
-		if old == ref {
-			return ref, false, nil
-		}
-	}
-	return ref, true, nil
-}
-
 func getRef(ctx context.Context, q querier, key string) (playbook.ConversationRef, bool, error) {
 	var doc []byte
 	err := q.QueryRow(ctx, `SELECT doc::text FROM refs WHERE key = $1`, key).Scan(&doc)
@@ -388,4 +374,15 @@ func (db *DB) Refs(ctx context.Context) ([]playbook.ConversationRef, error) {
 		refs = []playbook.ConversationRef{}
 	}
 	return refs, nil
+}
+
+// purgeProcessed deletes the dedup records whose stored answer names one
+// of the engagement ids or conversations (an invoke's answer is a card
+// with the engagement's data): they would be swept within a day anyway,
+// but a purge means the engagement's data is gone now.
+func purgeProcessed(ctx context.Context, tx pgx.Tx, names []string) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM processed WHERE body::text LIKE ANY($1)`, quotedPatterns(names)); err != nil {
+		return fmt.Errorf("purge dedup records: %w", err)
+	}
+	return nil
 }

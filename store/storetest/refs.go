@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -12,6 +13,39 @@ var refTests = []test{
 	{"OrderedByKey", testRefsOrdered},
 	{"Missing", testRefMissing},
 	{"EmptyKeyInvalid", testRefEmptyKey},
+	{"TurnRefreshesHourly", testRefTurnRefresh},
+}
+
+// testRefTurnRefresh: a turn's reference is written when new or changed,
+// and an unchanged one only once it is an hour older than the stored one,
+// so that a busy conversation does not rewrite it on every turn.
+func testRefTurnRefresh(t *testing.T, e env) {
+	t0 := e.clock.Now()
+	ref := playbook.ConversationRef{Key: "k", ServiceURL: "https://one/", Type: "channel"}
+	steps := []struct {
+		name       string
+		at         time.Duration
+		serviceURL string
+		want       time.Duration // the stored UpdatedAt, from t0
+	}{
+		{"new", 0, "https://one/", 0},
+		{"unchanged, 10 minutes on", 10 * time.Minute, "https://one/", 0},
+		{"changed", 20 * time.Minute, "https://two/", 20 * time.Minute},
+		{"unchanged, 59 minutes on", 79 * time.Minute, "https://two/", 20 * time.Minute},
+		{"unchanged, an hour on", 80 * time.Minute, "https://two/", 80 * time.Minute},
+	}
+	for i, s := range steps {
+		r := ref
+		r.ServiceURL, r.UpdatedAt = s.serviceURL, t0.Add(s.at)
+		_, _, err := e.b.CommitTurn(e.ctx, playbook.Turn{DedupKey: fmt.Sprintf("turn-%d", i), Result: playbook.Result{Status: 200}, Ref: &r})
+		must(t, err)
+		got, err := e.b.Ref(e.ctx, "k")
+		must(t, err)
+		if got.ServiceURL != s.serviceURL {
+			t.Errorf("%s: ServiceURL = %q, want %q", s.name, got.ServiceURL, s.serviceURL)
+		}
+		wantTime(t, s.name+": UpdatedAt", got.UpdatedAt, t0.Add(s.want))
+	}
 }
 
 func testRefUpsert(t *testing.T, e env) {
