@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/mvmbot/mvmbot/bot"
-	"github.com/mvmbot/mvmbot/store"
 )
 
 // TestDurableReplyAfterReset: the connector takes a reply, then resets the
@@ -19,7 +18,7 @@ import (
 // acceptance is the documented duplicate (docs/operations.md, "Replies").
 func TestDurableReplyAfterReset(t *testing.T) {
 	var ahead atomic.Int64 // the runner's clock, moved past the retry's wait
-	h := newHarness(t, harnessOpts{auth: true, runner: func(r *bot.Runner, _ *store.DB) {
+	h := newHarness(t, harnessOpts{auth: true, runner: func(r *bot.Runner, _ harnessStore) {
 		r.Now = func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) }
 		r.PollInterval = 20 * time.Millisecond
 	}})

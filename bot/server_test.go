@@ -65,6 +65,7 @@ type harnessStore interface {
 	bot.JobStore
 	bot.WorkerStore
 	bot.ReportSource
+	bot.DraftStore
 	Ref(ctx context.Context, key string) (playbook.ConversationRef, error)
 	Refs(ctx context.Context) ([]playbook.ConversationRef, error)
 	Pending(ctx context.Context) (int, error)
