@@ -273,7 +273,7 @@ func (t *turn) fileMembers(_ string, d cards.ActionData, raw json.RawMessage) (a
 		return answer{}, err
 	}
 	bump(e)
-	notice := fmt.Sprintf("%s set the members of event %d from %s: %d %s.", displayName(t.me()), fd.Event, fd.File, len(bf.Members), fd.Kind)
+	notice := fmt.Sprintf("%s set the members of event %d from %s: %s.", displayName(t.me()), fd.Event, markdown.Escape(fd.File), unitsOf(len(bf.Members), fd.Kind))
 	if n := bf.Notice(); n != "" {
 		notice += " " + n
 	}

@@ -274,7 +274,8 @@ func (t *turn) eventMembers(d cards.ActionData, raw json.RawMessage) (answer, er
 		return answer{card: cards.Events(e, cards.EventsView{Notice: fmt.Sprintf("Nothing was imported for event %d.", n), Attention: true, Members: f,
 			May: func(a playbook.Action) bool { return playbook.Can(e, who, a, nil) == nil }})}, nil
 	}
-	members, rowErrs, perr := playbook.ParseBatchCSV(commaSeparated(list), kind)
+	bf, rowErrs, perr := playbook.ParseBatchFile(commaSeparated(list), kind)
+	members := bf.Members
 	switch {
 	case len(rowErrs) > 0:
 		// One row a paragraph: Teams' Markdown joins single line breaks.
@@ -292,8 +293,19 @@ func (t *turn) eventMembers(d cards.ActionData, raw json.RawMessage) (answer, er
 		return refuse(playbook.ErrorMessage(err))
 	}
 	bump(e)
-	notice := fmt.Sprintf("%s set the members of event %d: %d %s.", displayName(t.me()), n, len(members), kind)
+	notice := fmt.Sprintf("%s set the members of event %d: %s.", displayName(t.me()), n, unitsOf(len(members), kind))
+	if dropped := bf.Notice(); dropped != "" {
+		notice += " " + dropped
+	}
 	return save(e, answer{card: t.eventsCard(e, notice, false)}), nil
+}
+
+// unitsOf is "1 user", "20 users", "3 paths".
+func unitsOf(n int, kind playbook.BatchKind) string {
+	if n == 1 {
+		return "1 " + string(kind)
+	}
+	return strconv.Itoa(n) + " " + string(kind) + "s"
 }
 
 // commaSeparated turns a tab-separated paste (Excel copies cells so) into

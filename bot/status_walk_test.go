@@ -10,16 +10,35 @@ import (
 )
 
 // TestStatusImportWalk walks a pilot's migration status through the real
-// endpoint: a status file pasted on the events card (a bad one comes back
+// endpoint: the batch pasted as Microsoft's IMAP migration CSV (its
+// passwords dropped, never stored), a status file pasted on the events card (a bad one comes back
 // as typed, nothing imported), a failed user found by name with
 // Microsoft's error and the known error's fix, the failures put into a new
 // remediation event with one click (a new plan version, one history
-// entry), and the report's numbers equal to the units' outcomes.
+// entry), the remediation event run and its status imported, and the
+// report's numbers equal to the units' outcomes throughout.
 func TestStatusImportWalk(t *testing.T) {
 	h := newHarness(t, harnessOpts{auth: true, now: func() time.Time { return qNow }})
 	c := &conv{t: t, h: h}
 	acceptedPlan(t, c)
+
+	// The pilot's batch as Microsoft's IMAP migration CSV: EmailAddress is
+	// the Microsoft 365 mailbox, UserName the source login, Password never
+	// kept (3614).
+	var imap strings.Builder
+	imap.WriteString("EmailAddress,UserName,Password\n")
+	for i := range 20 {
+		fmt.Fprintf(&imap, "user%02d@contoso.com,user%02d,Pw-%02d-secret\n", i, i, i)
+	}
+	set := eventAction(t, replyCard(t, c.say(vi, "events")), "eventMembers", 1)
+	s := cardText(t, c.click(vi, "eventMembers", with(set, map[string]any{"members-1": imap.String(), "membersKind-1": "user"})).card(t))
+	if !strings.Contains(s, "Password column") || strings.Contains(s, "-secret") {
+		t.Errorf("IMAP CSV pasted: %s", s)
+	}
 	e := c.engagement()
+	if m := e.Events[0].Members; len(m) != 20 || m[4].Unit != "user04@contoso.com" || m[4].Login != "user04" || strings.Contains(mustJSON(t, e), "-secret") {
+		t.Fatalf("members from the IMAP CSV: %+v", m)
+	}
 	if err := playbook.WaivePreflight(e, vi.id, 1, "same server as the test migration", qNow); err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +70,7 @@ func TestStatusImportWalk(t *testing.T) {
 	}
 	before := c.engagement()
 	bad := strings.Replace(good, `"Syncing"`, `"Teleporting"`, 1)
-	s := cardText(t, c.click(vi, "eventStatus", with(paste, map[string]any{"status-1": bad})).card(t))
+	s = cardText(t, c.click(vi, "eventStatus", with(paste, map[string]any{"status-1": bad})).card(t))
 	for _, want := range []string{"Nothing was imported for event 1", "line 22", "Teleporting", "user19@contoso.com"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("refused paste lacks %q: %s", want, s)
@@ -103,5 +122,38 @@ func TestStatusImportWalk(t *testing.T) {
 	}
 	if s := cardText(t, replyCard(t, c.say(vi, "report"))); !strings.Contains(s, "16") {
 		t.Errorf("report card: %s", s)
+	}
+
+	// The pilot ends; the customer fixed the sign-ins (the known error's
+	// fix); the remediation event runs and its status says all three
+	// migrated.
+	e = c.engagement()
+	if _, err := playbook.CompleteEvent(e, vi.id, 1, 16, 3, qNow); err != nil {
+		t.Fatal(err)
+	}
+	if err := playbook.WaivePreflight(e, vi.id, rem.N, "the three sign-ins were fixed and checked by hand", qNow); err != nil {
+		t.Fatal(err)
+	}
+	if err := playbook.StartEvent(e, vi.id, rem.N, qNow); err != nil {
+		t.Fatal(err)
+	}
+	commit(t, c, e)
+	var fixed strings.Builder
+	fixed.WriteString("#TYPE Microsoft.Exchange.Migration.MigrationUserStatistics\n\"Identity\",\"Status\",\"BytesTransferred\",\"Error\"\n")
+	for i := 3; i < 6; i++ {
+		fmt.Fprintf(&fixed, "\"user%02d@contoso.com\",\"Synced\",\"1 GB (1,073,741,824 bytes)\",\"\"\n", i)
+	}
+	card = replyCard(t, c.say(vi, "events"))
+	s = cardText(t, c.click(vi, "eventStatus", with(eventAction(t, card, "eventStatus", rem.N), map[string]any{fmt.Sprintf("status-%d", rem.N): fixed.String()})).card(t))
+	if !strings.Contains(s, fmt.Sprintf("for event %d: 3 migrated", rem.N)) {
+		t.Errorf("remediation status: %s", s)
+	}
+	if s := text(c.say(cy, "status user04@contoso.com")); !strings.Contains(s, "Migration status **Synced**") {
+		t.Errorf("status user04 after the remediation: %q", s)
+	}
+	e = c.engagement()
+	r = playbook.WeeklyReport(e, qNow)
+	if r.Units.Migrated != 19 || r.Units.Failed != 0 {
+		t.Errorf("report units after the remediation %+v, want 19 migrated (16 + 3), 0 failed, 1 still syncing", r.Units)
 	}
 }

@@ -561,7 +561,11 @@ func startEvent(e *Engagement, actorID string, n int, override string, now time.
 			// A batch waits for its own source's pilot: in a plan split by
 			// source, the content pilot does not hold mail batches back.
 			if o.Kind == KindPilot && o.Source == ev.Source && !o.State.Terminal() {
-				return Errorf(EINVALID, "Event %d is a velocity batch; it starts after the pilot (event %d, %s) is completed or cancelled.", n, o.N, o.State.describe())
+				what := "a velocity batch"
+				if ev.Kind == KindRemediation {
+					what = "a remediation event"
+				}
+				return Errorf(EINVALID, "Event %d is %s; it starts after the pilot (event %d, %s) is completed or cancelled.", n, what, o.N, o.State.describe())
 			}
 		}
 	}
