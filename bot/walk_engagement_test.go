@@ -398,7 +398,7 @@ func (w *roleWalk) walkClose() {
 	}
 	if !playbook.CloseChecklist(c.engagement())[len(playbook.CloseChecklist(c.engagement()))-1].Settled() || strings.Contains(cardText(t, card), `"verb":"surveySend"`) {
 		ans, id := c.clickID(vi, "surveySend", action(t, card, "surveySend", ""))
-		card = ans.card(t)
+		ans.card(t) // a card, valid against the schema
 		submit := action(t, replyCard(t, c.h.replyTo(id)), "surveySubmit", "")
 		if s := cardText(t, c.click(cy, "surveySubmit", with(submit, map[string]any{"score": "9", "comment": "smooth"})).card(t)); !strings.Contains(s, "Your answer (9) was recorded") {
 			t.Errorf("survey: %s", s)

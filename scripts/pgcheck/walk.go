@@ -251,7 +251,7 @@ func (c *checker) walkDoneAll() error {
 			return err
 		}
 		if s := mustJSON(card); !strings.Contains(s, "marked") {
-			return fmt.Errorf("Done %v answered %s", data["task"], s)
+			return fmt.Errorf("the Done button of %v answered %s", data["task"], s)
 		}
 		if _, err := c.nextFromBot(); err != nil { // the announcement
 			return fmt.Errorf("announcement of Done %v: %w", data["task"], err)
@@ -310,7 +310,7 @@ func (c *checker) walkMSTWorkshops() error {
 		return err
 	}
 	if s := mustJSON(card) + refused; !strings.Contains(s, "has not started yet") {
-		return fmt.Errorf("Mark held before the start: %s", s)
+		return fmt.Errorf("mark held before the start: %s", s)
 	}
 	fmt.Println("ok   mst: Mark held before the workshop -> refused, not started yet")
 	if _, err := c.clickCard("workshopCancel", held, list.Log.MessageID); err != nil {
@@ -535,7 +535,7 @@ func (c *checker) walkMVMClose() error {
 				return err
 			}
 			if !strings.Contains(mustJSON(got), "read-only now") {
-				return fmt.Errorf("Close answered %s", mustJSON(got))
+				return fmt.Errorf("the Close button answered %s", mustJSON(got))
 			}
 			if _, err := c.nextFromBot(); err != nil { // the close's post
 				return fmt.Errorf("close post: %w", err)
