@@ -276,6 +276,7 @@ func RecordStatus(e *Engagement, actorID string, n int, rows []UnitStatus, now t
 			ev.Outcomes = append(ev.Outcomes, o)
 		}
 	}
+	e.touchBatch(ev)
 	s := statusSummary(*ev)
 	s.Reported = len(order)
 	e.audit(now, actorID, ActionEventStatus, "migration-events", fmt.Sprintf("event %d: %s reported; %s migrated, %s in progress, %s failed, %s stopped",

@@ -104,6 +104,7 @@ var (
 	bucketEngagementConv    = []byte("engagement_conv")    // Engagement.Conversation → Engagement.ID
 	bucketEngagementMembers = []byte("engagement_members") // member id + 0x00 + Engagement.ID → empty
 	bucketHistory           = []byte("engagement_history") // Engagement.ID + 0x00 + idKey(entry number) → JSON playbook.AuditEntry
+	bucketBatches           = []byte("event_batches")      // Engagement.ID + 0x00 + idKey(Event.N) → JSON playbook.EventBatch
 
 	keySchemaVersion = []byte("schema_version")
 )
@@ -123,6 +124,7 @@ var buckets = [][]byte{
 	bucketEngagementConv,
 	bucketEngagementMembers,
 	bucketHistory,
+	bucketBatches,
 }
 
 // Open opens the database file at path, creating the file (not its

@@ -42,6 +42,9 @@ func (db *DB) Dump(ctx context.Context) (*Dump, error) {
 			if err := decodeJSON(k, v, e); err != nil {
 				return err
 			}
+			if err := attachBatches(tx, e); err != nil {
+				return err
+			}
 			if e.HistoryBase > 0 {
 				older, err := readHistory(tx, e.ID, 0, e.HistoryBase)
 				if err != nil {

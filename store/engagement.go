@@ -155,6 +155,11 @@ func (db *DB) decodedEngagement(tx *bolt.Tx, id string) (*playbook.Engagement, e
 	if err := decodeJSON([]byte(id), raw, e); err != nil {
 		return nil, err
 	}
+	// The batches' revisions are in raw, so raw alone still decides whether
+	// a cached engagement is current.
+	if err := attachBatches(tx, e); err != nil {
+		return nil, err
+	}
 	db.decodedMu.Lock()
 	if db.decoded == nil || len(db.decoded) >= maxDecoded {
 		db.decoded = make(map[string]decodedEngagement)
@@ -272,7 +277,74 @@ func putEngagementRecord(tx *bolt.Tx, recs *bolt.Bucket, e, old *playbook.Engage
 			return err
 		}
 	}
+	if err := putBatches(tx, e, old); err != nil {
+		return err
+	}
 	return putJSON(recs, []byte(e.ID), e.StoredForm())
+}
+
+// putBatches writes the batches of e's events whose BatchRev is not the
+// one stored with old (nil: none), and deletes the stored batches of events
+// that no longer have one. A batch unchanged since old is neither encoded
+// nor written.
+func putBatches(tx *bolt.Tx, e, old *playbook.Engagement) error {
+	b := tx.Bucket(bucketBatches)
+	stored := map[int]int{} // event number → stored BatchRev
+	if old != nil {
+		for _, ev := range old.Events {
+			if ev.BatchRev != 0 {
+				stored[ev.N] = ev.BatchRev
+			}
+		}
+	}
+	for _, bt := range e.Batches() {
+		rev, ok := stored[bt.N]
+		delete(stored, bt.N)
+		if ok && rev == bt.Rev && bt.Rev != 0 {
+			continue
+		}
+		if err := putJSON(b, batchKey(e.ID, bt.N), bt); err != nil {
+			return err
+		}
+	}
+	for n := range stored {
+		if err := b.Delete(batchKey(e.ID, n)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// attachBatches reads engagement e's stored batches into its events.
+func attachBatches(tx *bolt.Tx, e *playbook.Engagement) error {
+	prefix := historyPrefix(e.ID)
+	c := tx.Bucket(bucketBatches).Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		var bt playbook.EventBatch
+		if err := decodeJSON(k, v, &bt); err != nil {
+			return err
+		}
+		e.AttachBatch(bt)
+	}
+	return nil
+}
+
+// batchKey is the key of event n's batch of engagement id: the id,
+// memberSep, then n big-endian.
+func batchKey(id string, n int) []byte {
+	return append(historyPrefix(id), idKey(uint64(n))...)
+}
+
+// deleteBatches deletes every batch of engagement id.
+func deleteBatches(tx *bolt.Tx, id string) error {
+	prefix := historyPrefix(id)
+	c := tx.Bucket(bucketBatches).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Seek(prefix) {
+		if err := c.Delete(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // historyKey is the key of entry n of engagement id's history: the id,

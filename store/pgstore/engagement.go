@@ -23,7 +23,7 @@ import (
 
 // Engagement returns the engagement with that ID, or ENOTFOUND.
 func (db *DB) Engagement(ctx context.Context, id string) (*playbook.Engagement, error) {
-	e, err := db.oneEngagement(ctx, `SELECT doc::text FROM engagements WHERE id = $1`, id,
+	e, err := db.oneEngagement(ctx, `SELECT e.doc::text, `+batchesCol+` FROM engagements e WHERE e.id = $1`, id,
 		playbook.Errorf(playbook.ENOTFOUND, "No engagement %q.", id))
 	if err != nil {
 		return nil, fmt.Errorf("engagement %q: %w", id, err)
@@ -34,7 +34,7 @@ func (db *DB) Engagement(ctx context.Context, id string) (*playbook.Engagement, 
 // EngagementByConversation returns the engagement bound to the conversation
 // key, or ENOTFOUND when none is.
 func (db *DB) EngagementByConversation(ctx context.Context, key string) (*playbook.Engagement, error) {
-	e, err := db.oneEngagement(ctx, `SELECT e.doc::text FROM engagement_conv c JOIN engagements e ON e.id = c.engagement_id
+	e, err := db.oneEngagement(ctx, `SELECT e.doc::text, `+batchesCol+` FROM engagement_conv c JOIN engagements e ON e.id = c.engagement_id
 		WHERE c.conversation = $1`, key,
 		playbook.Errorf(playbook.ENOTFOUND, "No engagement is set up in this conversation."))
 	if err != nil {
@@ -47,33 +47,49 @@ func (db *DB) oneEngagement(ctx context.Context, sql, arg string, missing error)
 	if err := db.usable(ctx); err != nil {
 		return nil, err
 	}
-	var doc []byte
-	err := db.pool.QueryRow(ctx, sql, arg).Scan(&doc)
+	var doc, batches []byte
+	err := db.pool.QueryRow(ctx, sql, arg).Scan(&doc, &batches)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, missing
 	}
 	if err != nil {
 		return nil, err
 	}
-	return decodeEngagement(doc)
+	return decodeEngagement(doc, batches)
 }
 
-func decodeEngagement(doc []byte) (*playbook.Engagement, error) {
+// batchesCol is the select-list column of the batches of engagement e
+// (aliased so): their JSON array, or NULL when it has none.
+const batchesCol = `(SELECT json_agg(b.batch ORDER BY b.n) FROM event_batches b WHERE b.engagement_id = e.id)::text`
+
+// decodeEngagement decodes an engagement's doc and attaches its batches
+// (a JSON array of playbook.EventBatch, or nil).
+func decodeEngagement(doc, batches []byte) (*playbook.Engagement, error) {
 	e := new(playbook.Engagement)
 	if err := json.Unmarshal(doc, e); err != nil {
 		return nil, fmt.Errorf("decode engagement: %w", err)
 	}
+	if batches != nil {
+		var bs []playbook.EventBatch
+		if err := json.Unmarshal(batches, &bs); err != nil {
+			return nil, fmt.Errorf("decode batches of engagement %s: %w", e.ID, err)
+		}
+		for _, b := range bs {
+			e.AttachBatch(b)
+		}
+	}
 	return e, nil
 }
 
-// collectEngagements decodes rows of one column, an engagement's doc.
+// collectEngagements decodes rows of two columns, an engagement's doc and
+// batchesCol.
 func collectEngagements(rows pgx.Rows) ([]*playbook.Engagement, error) {
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (*playbook.Engagement, error) {
-		var doc []byte
-		if err := row.Scan(&doc); err != nil {
+		var doc, batches []byte
+		if err := row.Scan(&doc, &batches); err != nil {
 			return nil, err
 		}
-		return decodeEngagement(doc)
+		return decodeEngagement(doc, batches)
 	})
 }
 
@@ -84,7 +100,7 @@ func (db *DB) EngagementsOf(ctx context.Context, memberID string) ([]*playbook.E
 	if err := db.usable(ctx); err != nil {
 		return nil, fmt.Errorf("engagements of %q: %w", memberID, err)
 	}
-	rows, err := db.pool.Query(ctx, `SELECT e.doc::text FROM engagement_members m JOIN engagements e ON e.id = m.engagement_id
+	rows, err := db.pool.Query(ctx, `SELECT e.doc::text, `+batchesCol+` FROM engagement_members m JOIN engagements e ON e.id = m.engagement_id
 		WHERE m.member_id = $1 ORDER BY e.id`, memberID)
 	if err != nil {
 		return nil, fmt.Errorf("engagements of %q: %w", memberID, err)
@@ -162,6 +178,9 @@ func putEngagement(ctx context.Context, tx dbtx, e *playbook.Engagement, expect 
 	if err := insertHistory(ctx, tx, e.ID, stored, added); err != nil {
 		return err
 	}
+	if err := putBatches(ctx, tx, e, exists); err != nil {
+		return err
+	}
 	if err := bindConversation(ctx, tx, e); err != nil {
 		return err
 	}
@@ -228,7 +247,7 @@ func (db *DB) PurgeClosed(ctx context.Context, before time.Time, dryRun bool) ([
 		if dryRun {
 			lock = ""
 		}
-		rows, err := tx.Query(ctx, `SELECT doc::text FROM engagements WHERE closed_at <= $1 ORDER BY id`+lock, micro(before))
+		rows, err := tx.Query(ctx, `SELECT e.doc::text, `+batchesCol+` FROM engagements e WHERE e.closed_at <= $1 ORDER BY e.id`+lock, micro(before))
 		if err != nil {
 			return err
 		}
@@ -325,4 +344,64 @@ func readHistory(ctx context.Context, q querier, id string, from, n int) ([]play
 		out = []playbook.AuditEntry{}
 	}
 	return out, err
+}
+
+// putBatches writes the batches of e's events whose rev is not the stored
+// one and deletes those of events that no longer have one; a batch
+// unchanged since the last save is neither encoded nor written. An
+// engagement that never had a batch (BatchSeq 0) costs no query.
+func putBatches(ctx context.Context, tx dbtx, e *playbook.Engagement, exists bool) error {
+	if e.BatchSeq == 0 {
+		return nil
+	}
+	stored := map[int]int{} // event number → stored rev
+	if exists {
+		rows, err := tx.Query(ctx, `SELECT n, rev FROM event_batches WHERE engagement_id = $1`, e.ID)
+		if err != nil {
+			return fmt.Errorf("batches of engagement %s: %w", e.ID, err)
+		}
+		var n, rev int
+		_, err = pgx.ForEachRow(rows, []any{&n, &rev}, func() error {
+			stored[n] = rev
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("batches of engagement %s: %w", e.ID, err)
+		}
+	}
+	if err := writeBatches(ctx, tx, e, stored); err != nil {
+		return err
+	}
+	gone := make([]int32, 0, len(stored))
+	for n := range stored {
+		gone = append(gone, int32(n))
+	}
+	if len(gone) > 0 {
+		if _, err := tx.Exec(ctx, `DELETE FROM event_batches WHERE engagement_id = $1 AND n = ANY($2)`, e.ID, gone); err != nil {
+			return fmt.Errorf("save batches of engagement %s: %w", e.ID, err)
+		}
+	}
+	return nil
+}
+
+// writeBatches upserts e's batches whose rev is not the one in stored
+// (event number → rev), removing from stored every event e still has a
+// batch for.
+func writeBatches(ctx context.Context, x execer, e *playbook.Engagement, stored map[int]int) error {
+	for _, b := range e.Batches() {
+		rev, ok := stored[b.N]
+		delete(stored, b.N)
+		if ok && rev == b.Rev {
+			continue
+		}
+		raw, err := json.Marshal(b)
+		if err != nil {
+			return fmt.Errorf("encode batch %d of engagement %s: %w", b.N, e.ID, err)
+		}
+		if _, err := x.Exec(ctx, `INSERT INTO event_batches (engagement_id, n, rev, batch) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (engagement_id, n) DO UPDATE SET rev = excluded.rev, batch = excluded.batch`, e.ID, b.N, b.Rev, string(raw)); err != nil {
+			return fmt.Errorf("save batch %d of engagement %s: %w", b.N, e.ID, err)
+		}
+	}
+	return nil
 }

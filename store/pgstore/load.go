@@ -133,6 +133,9 @@ func loadEngagement(ctx context.Context, tx pgx.Tx, e *playbook.Engagement) erro
 	if err := insertHistory(ctx, tx, e.ID, 0, e.History); err != nil {
 		return fmt.Errorf("load engagement %s: %w", e.ID, err)
 	}
+	if err := writeBatches(ctx, tx, e, map[int]int{}); err != nil {
+		return fmt.Errorf("load engagement %s: %w", e.ID, err)
+	}
 	for _, m := range e.Members {
 		if _, err := tx.Exec(ctx, `INSERT INTO engagement_members (member_id, engagement_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, m.ID, e.ID); err != nil {
 			return fmt.Errorf("load engagement %s: %w", e.ID, err)
