@@ -84,6 +84,7 @@ type DB struct {
 	decodedMu   sync.Mutex
 	decoded     map[string]decodedEngagement // see readEngagement
 	decodedRefs map[string]decodedRef        // see storedRef
+	batches     map[string]decodedBatch      // see attachBatches
 }
 
 // Bucket names. Every bucket in buckets is created when the file is opened,

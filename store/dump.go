@@ -42,7 +42,7 @@ func (db *DB) Dump(ctx context.Context) (*Dump, error) {
 			if err := decodeJSON(k, v, e); err != nil {
 				return err
 			}
-			if err := attachBatches(tx, e); err != nil {
+			if err := (*DB)(nil).attachBatches(tx, e); err != nil { // no cache: the caller owns the dump
 				return err
 			}
 			if e.HistoryBase > 0 {

@@ -157,7 +157,7 @@ func (db *DB) decodedEngagement(tx *bolt.Tx, id string) (*playbook.Engagement, e
 	}
 	// The batches' revisions are in raw, so raw alone still decides whether
 	// a cached engagement is current.
-	if err := attachBatches(tx, e); err != nil {
+	if err := db.attachBatches(tx, e); err != nil {
 		return nil, err
 	}
 	db.decodedMu.Lock()
@@ -315,16 +315,44 @@ func putBatches(tx *bolt.Tx, e, old *playbook.Engagement) error {
 	return nil
 }
 
-// attachBatches reads engagement e's stored batches into its events.
-func attachBatches(tx *bolt.Tx, e *playbook.Engagement) error {
+// decodedBatch is a batch as decoded from exactly raw.
+type decodedBatch struct {
+	raw []byte
+	b   playbook.EventBatch
+}
+
+// attachBatches reads engagement e's stored batches into its events. A
+// batch decoded before from the same bytes is taken from a cache (db nil:
+// none), since decoding thousands of rows would otherwise be most of a
+// turn that does not touch them; the batch is then shared with the cache,
+// which is why readEngagement clones and ViewEngagementsOf's callers may
+// not change what they get.
+func (db *DB) attachBatches(tx *bolt.Tx, e *playbook.Engagement) error {
 	prefix := historyPrefix(e.ID)
 	c := tx.Bucket(bucketBatches).Cursor()
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		if db != nil {
+			db.decodedMu.Lock()
+			d, ok := db.batches[string(k)]
+			db.decodedMu.Unlock()
+			if ok && bytes.Equal(d.raw, v) {
+				e.AttachBatch(d.b)
+				continue
+			}
+		}
 		var bt playbook.EventBatch
 		if err := decodeJSON(k, v, &bt); err != nil {
 			return err
 		}
 		e.AttachBatch(bt)
+		if db != nil {
+			db.decodedMu.Lock()
+			if db.batches == nil || len(db.batches) >= maxDecoded {
+				db.batches = make(map[string]decodedBatch)
+			}
+			db.batches[string(k)] = decodedBatch{raw: bytes.Clone(v), b: bt}
+			db.decodedMu.Unlock()
+		}
 	}
 	return nil
 }

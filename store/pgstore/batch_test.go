@@ -103,3 +103,18 @@ func TestMigrateBatchRows(t *testing.T) {
 	}
 	check("after a note")
 }
+
+// BenchmarkBatches: "next steps" and "note" on one engagement with 5
+// events without batches and with 2,000 members and outcomes each
+// (storetest.BenchBatches).
+func BenchmarkBatches(b *testing.B) {
+	pgtest.Base(b)
+	storetest.BenchBatches(b, func(b *testing.B) storetest.Backend {
+		db, err := Open(b.Context(), pgtest.Schema(b), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { db.Close() })
+		return db
+	})
+}

@@ -12,8 +12,12 @@ import (
 // WithBatches gives eng two events with batches of n members and n
 // outcomes each, numbered as playbook numbers them (BatchRev, BatchSeq).
 func WithBatches(eng *playbook.Engagement, n int, at time.Time) {
+	withBatches(eng, 2, n, at)
+}
+
+func withBatches(eng *playbook.Engagement, events, n int, at time.Time) {
 	eng.Events = nil
-	for ev := 1; ev <= 2; ev++ {
+	for ev := 1; ev <= events; ev++ {
 		e := playbook.Event{N: ev, Kind: playbook.EventKind("pilot"), Date: at.AddDate(0, 0, 7*ev), Units: n, Source: playbook.IMAP,
 			State: playbook.EventPlanned, MemberKind: playbook.BatchUsers, BatchRev: ev}
 		for i := range n {
@@ -23,7 +27,7 @@ func WithBatches(eng *playbook.Engagement, n int, at time.Time) {
 		}
 		eng.Events = append(eng.Events, e)
 	}
-	eng.BatchSeq = 2
+	eng.BatchSeq = events
 }
 
 // testBatchesApart: events' batches are stored apart but every read path
