@@ -7,11 +7,14 @@ import (
 	"fmt"
 	"io/fs"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/mvmbot/mvmbot/playbook"
 )
 
 // Defaults used where Options leaves a field zero; the same as the bbolt
@@ -71,6 +74,9 @@ type DB struct {
 	lease       time.Duration
 	maxAttempts int
 	closed      atomic.Bool
+
+	batchMu sync.Mutex
+	batches map[batchID]playbook.EventBatch // see attachBatches
 }
 
 //go:embed migrations/*.sql

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -23,7 +24,7 @@ import (
 
 // Engagement returns the engagement with that ID, or ENOTFOUND.
 func (db *DB) Engagement(ctx context.Context, id string) (*playbook.Engagement, error) {
-	e, err := db.oneEngagement(ctx, `SELECT e.doc::text, `+batchesCol+` FROM engagements e WHERE e.id = $1`, id,
+	e, err := db.oneEngagement(ctx, `SELECT doc::text FROM engagements WHERE id = $1`, id,
 		playbook.Errorf(playbook.ENOTFOUND, "No engagement %q.", id))
 	if err != nil {
 		return nil, fmt.Errorf("engagement %q: %w", id, err)
@@ -34,7 +35,7 @@ func (db *DB) Engagement(ctx context.Context, id string) (*playbook.Engagement, 
 // EngagementByConversation returns the engagement bound to the conversation
 // key, or ENOTFOUND when none is.
 func (db *DB) EngagementByConversation(ctx context.Context, key string) (*playbook.Engagement, error) {
-	e, err := db.oneEngagement(ctx, `SELECT e.doc::text, `+batchesCol+` FROM engagement_conv c JOIN engagements e ON e.id = c.engagement_id
+	e, err := db.oneEngagement(ctx, `SELECT e.doc::text FROM engagement_conv c JOIN engagements e ON e.id = c.engagement_id
 		WHERE c.conversation = $1`, key,
 		playbook.Errorf(playbook.ENOTFOUND, "No engagement is set up in this conversation."))
 	if err != nil {
@@ -47,50 +48,119 @@ func (db *DB) oneEngagement(ctx context.Context, sql, arg string, missing error)
 	if err := db.usable(ctx); err != nil {
 		return nil, err
 	}
-	var doc, batches []byte
-	err := db.pool.QueryRow(ctx, sql, arg).Scan(&doc, &batches)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, missing
+	for range 3 {
+		var doc []byte
+		err := db.pool.QueryRow(ctx, sql, arg).Scan(&doc)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, missing
+		}
+		if err != nil {
+			return nil, err
+		}
+		e, err := decodeEngagement(doc)
+		if err != nil {
+			return nil, err
+		}
+		whole, err := db.attachBatches(ctx, e)
+		if err != nil || whole {
+			return e, err
+		}
+		// A save came between the two reads: read both again.
 	}
-	if err != nil {
-		return nil, err
-	}
-	return decodeEngagement(doc, batches)
+	return nil, fmt.Errorf("engagement %q: its batches kept changing while it was read", arg)
 }
 
-// batchesCol is the select-list column of the batches of engagement e
-// (aliased so): their JSON array, or NULL when it has none.
-const batchesCol = `(SELECT json_agg(b.batch ORDER BY b.n) FROM event_batches b WHERE b.engagement_id = e.id)::text`
-
-// decodeEngagement decodes an engagement's doc and attaches its batches
-// (a JSON array of playbook.EventBatch, or nil).
-func decodeEngagement(doc, batches []byte) (*playbook.Engagement, error) {
+func decodeEngagement(doc []byte) (*playbook.Engagement, error) {
 	e := new(playbook.Engagement)
 	if err := json.Unmarshal(doc, e); err != nil {
 		return nil, fmt.Errorf("decode engagement: %w", err)
 	}
-	if batches != nil {
-		var bs []playbook.EventBatch
-		if err := json.Unmarshal(batches, &bs); err != nil {
-			return nil, fmt.Errorf("decode batches of engagement %s: %w", e.ID, err)
-		}
-		for _, b := range bs {
-			e.AttachBatch(b)
-		}
-	}
 	return e, nil
 }
 
-// collectEngagements decodes rows of two columns, an engagement's doc and
-// batchesCol.
+// collectEngagements decodes rows of one column, an engagement's doc,
+// without its batches.
 func collectEngagements(rows pgx.Rows) ([]*playbook.Engagement, error) {
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (*playbook.Engagement, error) {
-		var doc, batches []byte
-		if err := row.Scan(&doc, &batches); err != nil {
+		var doc []byte
+		if err := row.Scan(&doc); err != nil {
 			return nil, err
 		}
-		return decodeEngagement(doc, batches)
+		return decodeEngagement(doc)
 	})
+}
+
+// batchID names one stored state of one event's batch: an event's
+// BatchRev changes with every change to its batch, and engagement ids are
+// not reused, so the state it names never changes.
+type batchID struct {
+	engagement string
+	n, rev     int
+}
+
+// maxBatches bounds the batch cache; past it the cache starts afresh.
+const maxBatches = 1024
+
+// attachBatches puts into e's events their stored batches: from the cache
+// when it holds the event's revision (a copy, since e is the caller's),
+// else read and cached. It reports false when a stored batch is not of
+// the revision e's doc names (a save came between the doc's read and
+// this one); the caller then reads again.
+func (db *DB) attachBatches(ctx context.Context, e *playbook.Engagement) (bool, error) {
+	missing := false
+	db.batchMu.Lock()
+	for i := range e.Events {
+		ev := &e.Events[i]
+		if ev.BatchRev == 0 {
+			continue
+		}
+		if b, ok := db.batches[batchID{e.ID, ev.N, ev.BatchRev}]; ok {
+			ev.Members, ev.Outcomes = slices.Clone(b.Members), slices.Clone(b.Outcomes)
+			continue
+		}
+		missing = true
+	}
+	db.batchMu.Unlock()
+	if !missing {
+		return true, nil
+	}
+	rows, err := db.pool.Query(ctx, `SELECT batch::text FROM event_batches WHERE engagement_id = $1`, e.ID)
+	if err != nil {
+		return false, fmt.Errorf("batches of engagement %s: %w", e.ID, err)
+	}
+	var raw []byte
+	var bs []playbook.EventBatch
+	_, err = pgx.ForEachRow(rows, []any{&raw}, func() error {
+		var b playbook.EventBatch
+		if err := json.Unmarshal(raw, &b); err != nil {
+			return fmt.Errorf("decode batch of engagement %s: %w", e.ID, err)
+		}
+		bs = append(bs, b)
+		return nil
+	})
+	if err != nil {
+		return false, err
+	}
+	db.batchMu.Lock()
+	defer db.batchMu.Unlock()
+	for _, b := range bs {
+		if db.batches == nil || len(db.batches) >= maxBatches {
+			db.batches = make(map[batchID]playbook.EventBatch)
+		}
+		db.batches[batchID{e.ID, b.N, b.Rev}] = b
+	}
+	for i := range e.Events {
+		ev := &e.Events[i]
+		if ev.BatchRev == 0 || ev.Members != nil || ev.Outcomes != nil {
+			continue
+		}
+		b, ok := db.batches[batchID{e.ID, ev.N, ev.BatchRev}]
+		if !ok {
+			return false, nil
+		}
+		ev.Members, ev.Outcomes = slices.Clone(b.Members), slices.Clone(b.Outcomes)
+	}
+	return true, nil
 }
 
 // EngagementsOf returns the engagements the person with that Teams id is a
@@ -100,7 +170,7 @@ func (db *DB) EngagementsOf(ctx context.Context, memberID string) ([]*playbook.E
 	if err := db.usable(ctx); err != nil {
 		return nil, fmt.Errorf("engagements of %q: %w", memberID, err)
 	}
-	rows, err := db.pool.Query(ctx, `SELECT e.doc::text, `+batchesCol+` FROM engagement_members m JOIN engagements e ON e.id = m.engagement_id
+	rows, err := db.pool.Query(ctx, `SELECT e.doc::text FROM engagement_members m JOIN engagements e ON e.id = m.engagement_id
 		WHERE m.member_id = $1 ORDER BY e.id`, memberID)
 	if err != nil {
 		return nil, fmt.Errorf("engagements of %q: %w", memberID, err)
@@ -108,6 +178,17 @@ func (db *DB) EngagementsOf(ctx context.Context, memberID string) ([]*playbook.E
 	es, err := collectEngagements(rows)
 	if err != nil {
 		return nil, fmt.Errorf("engagements of %q: %w", memberID, err)
+	}
+	for i, e := range es {
+		whole, err := db.attachBatches(ctx, e)
+		if err != nil {
+			return nil, fmt.Errorf("engagements of %q: %w", memberID, err)
+		}
+		if !whole { // saved meanwhile: read it again, on its own
+			if es[i], err = db.Engagement(ctx, e.ID); err != nil {
+				return nil, fmt.Errorf("engagements of %q: %w", memberID, err)
+			}
+		}
 	}
 	if es == nil {
 		es = []*playbook.Engagement{}
@@ -247,7 +328,7 @@ func (db *DB) PurgeClosed(ctx context.Context, before time.Time, dryRun bool) ([
 		if dryRun {
 			lock = ""
 		}
-		rows, err := tx.Query(ctx, `SELECT e.doc::text, `+batchesCol+` FROM engagements e WHERE e.closed_at <= $1 ORDER BY e.id`+lock, micro(before))
+		rows, err := tx.Query(ctx, `SELECT doc::text FROM engagements WHERE closed_at <= $1 ORDER BY id`+lock, micro(before))
 		if err != nil {
 			return err
 		}
