@@ -36,7 +36,10 @@ func (e *Engagement) Batches() []EventBatch {
 }
 
 // NumberBatches gives every batch without a BatchRev one: for a store
-// moving records written before BatchRev existed.
+// moving records written before BatchRev existed, and before every save,
+// so that an event made with its batch by code that did not number it is
+// stored all the same. (A change to a batch already numbered cannot be
+// seen this way: it must take a new BatchRev where it is made.)
 func (e *Engagement) NumberBatches() {
 	for i := range e.Events {
 		ev := &e.Events[i]

@@ -54,3 +54,21 @@ func TestBatchRevisions(t *testing.T) {
 		t.Error("AttachBatch took a batch of another revision")
 	}
 }
+
+// TestRemediationNumbersItsBatch: the remediation event is made with its
+// members, so it must carry a BatchRev of its own.
+func TestRemediationNumbersItsBatch(t *testing.T) {
+	e, _ := mustPlanned(t)
+	walkTo(t, e, 1, EventRunning)
+	ev := mustEvent(t, e, 1)
+	if _, err := RecordStatus(e, idMVM, 1, []UnitStatus{{Unit: ev.Members[0].Unit, Status: "Failed", Error: "We had trouble signing in"}}, t0); err != nil {
+		t.Fatal(err)
+	}
+	rem, err := RemediateFailures(e, idMVM, 1, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rem.BatchRev == 0 || rem.BatchRev != e.BatchSeq || len(rem.Members) != 1 {
+		t.Errorf("remediation event: rev %d (seq %d), %d members", rem.BatchRev, e.BatchSeq, len(rem.Members))
+	}
+}

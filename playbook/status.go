@@ -536,6 +536,7 @@ func RemediateFailures(e *Engagement, actorID string, from int, now time.Time) (
 	p.Forecast = forecastOf(p.Events)
 	ev := Event{N: n, Kind: KindRemediation, Date: d, Units: len(add), Source: src.Source, State: EventPlanned,
 		MemberKind: src.MemberKind, Members: slices.Clone(add)}
+	e.touchBatch(&ev)
 	e.Plans = append(e.Plans, p)
 	e.Events = append(e.Events, ev)
 	e.audit(now, actorID, ActionEventRemediate, "migration-events", fmt.Sprintf("event %d (remediation, %s, plan v%d): %s failed in event %d",

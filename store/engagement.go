@@ -263,6 +263,7 @@ func putEngagement(tx *bolt.Tx, e *playbook.Engagement, expect int) error {
 // putEngagementRecord writes e's new history entries, those past the ones stored
 // with old (nil: none), each under its own key, and e without its history.
 func putEngagementRecord(tx *bolt.Tx, recs *bolt.Bucket, e, old *playbook.Engagement) error {
+	e.NumberBatches()
 	stored := 0
 	if old != nil {
 		stored = old.HistoryLen()

@@ -233,6 +233,7 @@ func putEngagement(ctx context.Context, tx dbtx, e *playbook.Engagement, expect 
 	if err != nil {
 		return err
 	}
+	e.NumberBatches()
 	core := e.StoredForm()
 	doc, err := json.Marshal(core)
 	if err != nil {

@@ -117,6 +117,7 @@ func loadEngagement(ctx context.Context, tx pgx.Tx, e *playbook.Engagement) erro
 	if e.HistoryBase != 0 {
 		return fmt.Errorf("load engagement %s: its history is not whole (it starts at entry %d)", e.ID, e.HistoryBase)
 	}
+	e.NumberBatches()
 	core := e.StoredForm()
 	doc, err := json.Marshal(core)
 	if err != nil {
