@@ -125,6 +125,8 @@ func TestPlanAtMeasuredPace(t *testing.T) {
 		}
 		pilot.Outcomes = append(pilot.Outcomes, o)
 	}
+	e.BatchSeq++ // a changed batch takes a new revision, or the store keeps the old one
+	pilot.BatchRev = e.BatchSeq
 	commit(t, c, e)
 
 	card := replyCard(t, c.say(vi, "plan"))

@@ -94,6 +94,18 @@ func TestStatusImportWalk(t *testing.T) {
 		t.Errorf("status user00: %q", s)
 	}
 
+	// A note leaves the event's batch as stored (it is not rewritten), and
+	// the next read still has every member and outcome.
+	if s := text(c.say(vi, "note checked the three sign-in failures")); !strings.Contains(s, "Noted") {
+		t.Errorf("note: %q", s)
+	}
+	if s := text(c.say(cy, "status user04@contoso.com")); !strings.Contains(s, "Migration status **Failed**") {
+		t.Errorf("status user04 after a note: %q", s)
+	}
+	if ev := c.engagement().Events[0]; len(ev.Members) != 20 || len(ev.Outcomes) != 20 {
+		t.Errorf("event 1 after a note: %d members, %d outcomes; want 20, 20", len(ev.Members), len(ev.Outcomes))
+	}
+
 	// One click: a new remediation event with the three failures.
 	remediate := eventAction(t, card, "eventRemediate", 1)
 	if got := c.click(cy, "eventRemediate", remediate); got.StatusCode != refusal {

@@ -58,50 +58,97 @@ func seedBenchEngagement(b *testing.B, h *harness) {
 // with 10,000 history entries: a turn reads and writes what it needs, so
 // the two sizes cost the same (docs/performance.md).
 func BenchmarkTurnHistory(b *testing.B) {
-	pat := person{id: "29:user-1", name: "Pat Partner", aad: "aad-1"}
 	for _, size := range []int{10, 10000} {
 		for _, text := range []string{"next steps", "note"} {
 			b.Run(text+"/entries="+strconv.Itoa(size), func(b *testing.B) {
-				h := newHarness(b, harnessOpts{auth: true, inline: true})
-				now := time.Now()
-				e, _, err := benchdata.Engagement(1, now)
-				if err != nil {
-					b.Fatal(err)
-				}
-				e.Conversation = groupChat
-				for i := e.HistoryLen(); i < size; i++ {
-					if _, err := playbook.AddNote(e, pat.id, "status note "+strconv.Itoa(i)+": the pilot batch moved overnight", now); err != nil {
-						b.Fatal(err)
+				benchTurnOn(b, text, func(e *playbook.Engagement, now time.Time) {
+					for i := e.HistoryLen(); i < size; i++ {
+						if _, err := playbook.AddNote(e, benchPat.id, "status note "+strconv.Itoa(i)+": the pilot batch moved overnight", now); err != nil {
+							b.Fatal(err)
+						}
 					}
-				}
-				if _, _, err := h.db.CommitTurn(context.Background(), playbook.Turn{Engagement: e}); err != nil {
-					b.Fatal(err)
-				}
-				auth := h.token()
-				var n int
-				b.ReportAllocs()
-				cpu := storetest.CPUTime()
-				for b.Loop() {
-					n++
-					id := "bench-" + strconv.Itoa(n)
-					a := h.message(id, text)
-					if text == "note" {
-						a = h.groupMessage(id, pat, "note pilot batch "+strconv.Itoa(n)+" moved")
-					}
-					if status, body := h.post(a, auth); status != http.StatusOK {
-						b.Fatalf("status %d: %s", status, body)
-					}
-				}
-				b.ReportMetric(float64(storetest.CPUTime()-cpu)/float64(b.N), "cpu-ns/op")
-				b.StopTimer()
-				got, err := h.db.Engagement(context.Background(), e.ID)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if text == "note" && got.HistoryLen() != size+n {
-					b.Fatalf("%d history entries after %d notes on %d, want %d", got.HistoryLen(), n, size, size+n)
-				}
+				})
 			})
+		}
+	}
+}
+
+// BenchmarkTurnBatches is BenchmarkTurnHistory for events' batches: the
+// engagement's first 5 events without batches, and with 2,000 members and
+// 2,000 imported outcomes each.
+func BenchmarkTurnBatches(b *testing.B) {
+	for _, size := range []int{0, 2000} {
+		for _, text := range []string{"next steps", "note"} {
+			b.Run(text+"/members=5x"+strconv.Itoa(size), func(b *testing.B) {
+				benchTurnOn(b, text, func(e *playbook.Engagement, now time.Time) {
+					if size == 0 {
+						return
+					}
+					e.Events = nil // five running events, as a plan's would be
+					for i := range 5 {
+						e.Events = append(e.Events, playbook.Event{N: i + 1, Kind: playbook.KindBatch, Date: now.AddDate(0, 0, i), Units: size,
+							Source: playbook.IMAP, State: playbook.EventRunning, Started: now})
+						ev := &e.Events[i]
+						ev.MemberKind = playbook.BatchUsers
+						for j := range size {
+							u := "user" + strconv.Itoa(i) + "." + strconv.Itoa(j) + "@contoso.com"
+							ev.Members = append(ev.Members, playbook.BatchMember{Unit: u})
+							ev.Outcomes = append(ev.Outcomes, playbook.UnitOutcome{Unit: u, Status: "Synced", Outcome: playbook.OutcomeMigrated, Recorded: now})
+						}
+						e.BatchSeq++
+						ev.BatchRev = e.BatchSeq
+					}
+				})
+			})
+		}
+	}
+}
+
+var benchPat = person{id: "29:user-1", name: "Pat Partner", aad: "aad-1"}
+
+// benchTurnOn measures text ("next steps" or "note") through the endpoint
+// on the bench engagement grown by grow.
+func benchTurnOn(b *testing.B, text string, grow func(*playbook.Engagement, time.Time)) {
+	pat := benchPat
+	h := newHarness(b, harnessOpts{auth: true, inline: true})
+	now := time.Now()
+	e, _, err := benchdata.Engagement(1, now)
+	if err != nil {
+		b.Fatal(err)
+	}
+	e.Conversation = groupChat
+	grow(e, now)
+	if _, _, err := h.db.CommitTurn(context.Background(), playbook.Turn{Engagement: e}); err != nil {
+		b.Fatal(err)
+	}
+	size := e.HistoryLen()
+	auth := h.token()
+	var n int
+	b.ReportAllocs()
+	cpu := storetest.CPUTime()
+	for b.Loop() {
+		n++
+		id := "bench-" + strconv.Itoa(n)
+		a := h.message(id, text)
+		if text == "note" {
+			a = h.groupMessage(id, pat, "note pilot batch "+strconv.Itoa(n)+" moved")
+		}
+		if status, body := h.post(a, auth); status != http.StatusOK {
+			b.Fatalf("status %d: %s", status, body)
+		}
+	}
+	b.ReportMetric(float64(storetest.CPUTime()-cpu)/float64(b.N), "cpu-ns/op")
+	b.StopTimer()
+	got, err := h.db.Engagement(context.Background(), e.ID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if text == "note" && got.HistoryLen() != size+n {
+		b.Fatalf("%d history entries after %d notes on %d, want %d", got.HistoryLen(), n, size, size+n)
+	}
+	for i, ev := range got.Events {
+		if len(ev.Members) != len(e.Events[i].Members) || len(ev.Outcomes) != len(e.Events[i].Outcomes) {
+			b.Fatalf("event %d after the turns: %d members, %d outcomes; want %d", ev.N, len(ev.Members), len(ev.Outcomes), len(e.Events[i].Members))
 		}
 	}
 }

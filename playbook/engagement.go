@@ -57,6 +57,8 @@ type Engagement struct {
 	// order, so that those decisions need not load the history. They are
 	// few: one per decision of a manager or submitted version.
 	Kept []AuditEntry `json:"kept,omitempty"`
+	// BatchSeq is the last BatchRev given to an event's batch.
+	BatchSeq int `json:"batchSeq,omitempty"`
 	// Questionnaire holds the submitted questionnaire versions (task 1034),
 	// v1 first. Append-only: a version never changes once submitted.
 	Questionnaire []QuestionnaireVersion `json:"questionnaire,omitempty"`

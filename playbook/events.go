@@ -87,6 +87,11 @@ type Event struct {
 	// status file named, in the order units were first reported
 	// (RecordStatus).
 	Outcomes []UnitOutcome `json:"outcomes,omitempty"`
+	// BatchRev names the state of Members and Outcomes: every change to
+	// them takes the engagement's next BatchSeq, so a store writes an
+	// event's batch, kept apart from the engagement's record, only when
+	// its BatchRev is not the one stored (see StoredForm).
+	BatchRev int `json:"batchRev,omitempty"`
 	// Override is set when the event started before 1871's needs were
 	// settled (StartEventAnyway).
 	Override *Waiver `json:"override,omitempty"`
@@ -303,6 +308,7 @@ func SetEventMembers(e *Engagement, actorID string, n int, kind BatchKind, membe
 	}
 	ev.MemberKind = kind
 	ev.Members = slices.Clone(members)
+	e.touchBatch(ev)
 	detail := fmt.Sprintf("event %d: %s", n, nOf(len(members), string(kind), string(kind)+"s"))
 	if len(members) != ev.Units {
 		detail += fmt.Sprintf(" (planned %s)", countStr(ev.Units))

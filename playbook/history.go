@@ -55,11 +55,13 @@ func (e *Engagement) PrependHistory(older []AuditEntry) {
 }
 
 // StoredForm returns a shallow copy of e as a store keeps it apart from its
-// history: History empty and HistoryBase its whole length.
+// history and its events' batches: History empty and HistoryBase its whole
+// length, and no event with Members or Outcomes (see Batches).
 func (e *Engagement) StoredForm() *Engagement {
 	c := *e
 	c.HistoryBase = e.HistoryLen()
 	c.History = nil
+	c.withoutBatches()
 	return &c
 }
 

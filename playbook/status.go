@@ -276,6 +276,7 @@ func RecordStatus(e *Engagement, actorID string, n int, rows []UnitStatus, now t
 			ev.Outcomes = append(ev.Outcomes, o)
 		}
 	}
+	e.touchBatch(ev)
 	s := statusSummary(*ev)
 	s.Reported = len(order)
 	e.audit(now, actorID, ActionEventStatus, "migration-events", fmt.Sprintf("event %d: %s reported; %s migrated, %s in progress, %s failed, %s stopped",
@@ -535,6 +536,7 @@ func RemediateFailures(e *Engagement, actorID string, from int, now time.Time) (
 	p.Forecast = forecastOf(p.Events)
 	ev := Event{N: n, Kind: KindRemediation, Date: d, Units: len(add), Source: src.Source, State: EventPlanned,
 		MemberKind: src.MemberKind, Members: slices.Clone(add)}
+	e.touchBatch(&ev)
 	e.Plans = append(e.Plans, p)
 	e.Events = append(e.Events, ev)
 	e.audit(now, actorID, ActionEventRemediate, "migration-events", fmt.Sprintf("event %d (remediation, %s, plan v%d): %s failed in event %d",

@@ -84,6 +84,7 @@ type DB struct {
 	decodedMu   sync.Mutex
 	decoded     map[string]decodedEngagement // see readEngagement
 	decodedRefs map[string]decodedRef        // see storedRef
+	batches     map[string]decodedBatch      // see attachBatches
 }
 
 // Bucket names. Every bucket in buckets is created when the file is opened,
@@ -104,6 +105,7 @@ var (
 	bucketEngagementConv    = []byte("engagement_conv")    // Engagement.Conversation → Engagement.ID
 	bucketEngagementMembers = []byte("engagement_members") // member id + 0x00 + Engagement.ID → empty
 	bucketHistory           = []byte("engagement_history") // Engagement.ID + 0x00 + idKey(entry number) → JSON playbook.AuditEntry
+	bucketBatches           = []byte("event_batches")      // Engagement.ID + 0x00 + idKey(Event.N) → JSON playbook.EventBatch
 
 	keySchemaVersion = []byte("schema_version")
 )
@@ -123,6 +125,7 @@ var buckets = [][]byte{
 	bucketEngagementConv,
 	bucketEngagementMembers,
 	bucketHistory,
+	bucketBatches,
 }
 
 // Open opens the database file at path, creating the file (not its

@@ -46,6 +46,7 @@
 //	engagement_conv     conversation key → Engagement.ID, for open engagements
 //	engagement_members  member id + 0x00 + Engagement.ID → empty
 //	engagement_history  Engagement.ID + 0x00 + entry number (big-endian uint64) → AuditEntry (JSON)
+//	event_batches       Engagement.ID + 0x00 + Event.N (big-endian uint64) → EventBatch (JSON)
 //
 // Values are the JSON of the playbook types (dedup records excepted), so a
 // change to their JSON tags is a schema change and needs a migration. Times
@@ -71,9 +72,20 @@
 // engagements whole, for migrate-store; PurgeClosed deletes the history
 // with the record. Schema 5 (migrate.go) moved existing histories out.
 //
-// The rest of an engagement (questionnaire versions, issues, event
-// members) is still in its record: those grow with the work, not with
-// time, and are next in line (docs/performance.md says how far each goes).
+// An event's batch (Members and Outcomes: a row per user, mailbox or
+// path, thousands in a big migration) is a record of its own too, in
+// event_batches, since schema 6. Unlike the history it is still read with
+// the engagement: every change to a batch gives the event a new BatchRev
+// (playbook.Event), putEngagement writes a batch only when its BatchRev is
+// not the one in the stored record, and reads take decoded batches from a
+// cache while their bytes are unchanged. So a turn that does not touch a
+// batch neither decodes nor writes it, but it still copies it (a read's
+// clone); code that changes Members or Outcomes other than through
+// playbook must take a new BatchRev, or the change is not stored.
+//
+// The rest of an engagement (questionnaire versions, issues, pre-flight
+// results) is still in its record: those grow with the work, not with
+// time (docs/performance.md says how far each goes).
 //
 // # Caveats
 //

@@ -44,6 +44,9 @@ func (db *DB) Dump(ctx context.Context) (*Dump, error) {
 			if err := decodeJSON(k, v, e); err != nil {
 				return err
 			}
+			if err := (*DB)(nil).attachBatches(tx, e); err != nil { // no cache: the caller owns the dump
+				return err
+			}
 			if e.HistoryBase > 0 {
 				older, err := readHistory(tx, e.ID, 0, e.HistoryBase)
 				if err != nil {

@@ -155,6 +155,11 @@ func (db *DB) decodedEngagement(tx *bolt.Tx, id string) (*playbook.Engagement, e
 	if err := decodeJSON([]byte(id), raw, e); err != nil {
 		return nil, err
 	}
+	// The batches' revisions are in raw, so raw alone still decides whether
+	// a cached engagement is current.
+	if err := db.attachBatches(tx, e); err != nil {
+		return nil, err
+	}
 	db.decodedMu.Lock()
 	if db.decoded == nil || len(db.decoded) >= maxDecoded {
 		db.decoded = make(map[string]decodedEngagement)
@@ -258,6 +263,7 @@ func putEngagement(tx *bolt.Tx, e *playbook.Engagement, expect int) error {
 // putEngagementRecord writes e's new history entries, those past the ones stored
 // with old (nil: none), each under its own key, and e without its history.
 func putEngagementRecord(tx *bolt.Tx, recs *bolt.Bucket, e, old *playbook.Engagement) error {
+	e.NumberBatches()
 	stored := 0
 	if old != nil {
 		stored = old.HistoryLen()
@@ -272,7 +278,102 @@ func putEngagementRecord(tx *bolt.Tx, recs *bolt.Bucket, e, old *playbook.Engage
 			return err
 		}
 	}
+	if err := putBatches(tx, e, old); err != nil {
+		return err
+	}
 	return putJSON(recs, []byte(e.ID), e.StoredForm())
+}
+
+// putBatches writes the batches of e's events whose BatchRev is not the
+// one stored with old (nil: none), and deletes the stored batches of events
+// that no longer have one. A batch unchanged since old is neither encoded
+// nor written.
+func putBatches(tx *bolt.Tx, e, old *playbook.Engagement) error {
+	b := tx.Bucket(bucketBatches)
+	stored := map[int]int{} // event number → stored BatchRev
+	if old != nil {
+		for _, ev := range old.Events {
+			if ev.BatchRev != 0 {
+				stored[ev.N] = ev.BatchRev
+			}
+		}
+	}
+	for _, bt := range e.Batches() {
+		rev, ok := stored[bt.N]
+		delete(stored, bt.N)
+		if ok && rev == bt.Rev && bt.Rev != 0 {
+			continue
+		}
+		if err := putJSON(b, batchKey(e.ID, bt.N), bt); err != nil {
+			return err
+		}
+	}
+	for n := range stored {
+		if err := b.Delete(batchKey(e.ID, n)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// decodedBatch is a batch as decoded from exactly raw.
+type decodedBatch struct {
+	raw []byte
+	b   playbook.EventBatch
+}
+
+// attachBatches reads engagement e's stored batches into its events. A
+// batch decoded before from the same bytes is taken from a cache (db nil:
+// none), since decoding thousands of rows would otherwise be most of a
+// turn that does not touch them; the batch is then shared with the cache,
+// which is why readEngagement clones and ViewEngagementsOf's callers may
+// not change what they get.
+func (db *DB) attachBatches(tx *bolt.Tx, e *playbook.Engagement) error {
+	prefix := historyPrefix(e.ID)
+	c := tx.Bucket(bucketBatches).Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		if db != nil {
+			db.decodedMu.Lock()
+			d, ok := db.batches[string(k)]
+			db.decodedMu.Unlock()
+			if ok && bytes.Equal(d.raw, v) {
+				e.AttachBatch(d.b)
+				continue
+			}
+		}
+		var bt playbook.EventBatch
+		if err := decodeJSON(k, v, &bt); err != nil {
+			return err
+		}
+		e.AttachBatch(bt)
+		if db != nil {
+			db.decodedMu.Lock()
+			if db.batches == nil || len(db.batches) >= maxDecoded {
+				db.batches = make(map[string]decodedBatch)
+			}
+			db.batches[string(k)] = decodedBatch{raw: bytes.Clone(v), b: bt}
+			db.decodedMu.Unlock()
+		}
+	}
+	return nil
+}
+
+// batchKey is the key of event n's batch of engagement id: the id,
+// memberSep, then n big-endian.
+func batchKey(id string, n int) []byte {
+	return append(historyPrefix(id), idKey(uint64(n))...)
+}
+
+// deleteBatches deletes every batch of engagement id.
+func deleteBatches(tx *bolt.Tx, id string) error {
+	prefix := historyPrefix(id)
+	c := tx.Bucket(bucketBatches).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Seek(prefix) {
+		if err := c.Delete(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // historyKey is the key of entry n of engagement id's history: the id,

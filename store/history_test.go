@@ -95,3 +95,12 @@ func BenchmarkHistory(b *testing.B) {
 		return mustOpen(b, filepath.Join(b.TempDir(), "mvmbot.db"), nil)
 	})
 }
+
+// BenchmarkBatches: "next steps" and "note" on one engagement with 5
+// events without batches and with 2,000 members and outcomes each
+// (storetest.BenchBatches).
+func BenchmarkBatches(b *testing.B) {
+	storetest.BenchBatches(b, func(b *testing.B) storetest.Backend {
+		return mustOpen(b, filepath.Join(b.TempDir(), "mvmbot.db"), nil)
+	})
+}

@@ -47,6 +47,39 @@ var migrations = []migration{
 	// records (bucket engagement_history), and the entries later decisions
 	// read are copied into the record (playbook.Engagement.Kept).
 	splitHistory,
+
+	// 5 → 6: events' batches (members and outcomes) move out of the
+	// engagement's record into their own records (bucket event_batches),
+	// each numbered (playbook.Event.BatchRev).
+	splitBatches,
+}
+
+func splitBatches(tx *bolt.Tx) error {
+	recs := tx.Bucket(bucketEngagements)
+	var inline []*playbook.Engagement
+	err := recs.ForEach(func(k, v []byte) error {
+		e := new(playbook.Engagement)
+		if err := decodeJSON(k, v, e); err != nil {
+			return err
+		}
+		if len(e.Batches()) > 0 {
+			inline = append(inline, e)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, e := range inline {
+		e.NumberBatches()
+		if err := putBatches(tx, e, nil); err != nil {
+			return err
+		}
+		if err := putJSON(recs, []byte(e.ID), e.StoredForm()); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func splitHistory(tx *bolt.Tx) error {
@@ -67,6 +100,7 @@ func splitHistory(tx *bolt.Tx) error {
 	}
 	for _, e := range whole {
 		e.KeepFromHistory()
+		e.NumberBatches() // putEngagementRecord keeps the batches apart too
 		if err := putEngagementRecord(tx, recs, e, nil); err != nil {
 			return err
 		}

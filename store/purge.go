@@ -51,6 +51,9 @@ func (db *DB) PurgeClosed(ctx context.Context, before time.Time, dryRun bool) ([
 			if err := deleteHistory(tx, e.ID); err != nil {
 				return err
 			}
+			if err := deleteBatches(tx, e.ID); err != nil {
+				return err
+			}
 			convs := tx.Bucket(bucketEngagementConv)
 			if e.Conversation != "" && string(convs.Get([]byte(e.Conversation))) == e.ID {
 				if err := convs.Delete([]byte(e.Conversation)); err != nil {

@@ -32,6 +32,12 @@ func TestPurgeLeavesNoBytes(t *testing.T) {
 	} {
 		e, err := playbook.NewEngagement(p, lead, at)
 		must(t, err)
+		if p.ID == "e-done" { // a batch, kept in records of its own
+			e.Events = []playbook.Event{{N: 1, Kind: "pilot", Date: at, Units: 1, Source: playbook.Box, State: playbook.EventPlanned,
+				MemberKind: playbook.BatchPaths, BatchRev: 1, Members: []playbook.BatchMember{{Unit: "/" + marker}},
+				Outcomes: []playbook.UnitOutcome{{Unit: "/" + marker, Status: "Failed", Error: marker}}}}
+			e.BatchSeq = 1
+		}
 		// Many versions, as months of turns leave them in free pages.
 		for i := range 20 {
 			e.Version++

@@ -7,11 +7,14 @@ import (
 	"fmt"
 	"io/fs"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/mvmbot/mvmbot/playbook"
 )
 
 // Defaults used where Options leaves a field zero; the same as the bbolt
@@ -72,6 +75,9 @@ type DB struct {
 	maxAttempts int
 	closed      atomic.Bool
 	rec         recorder // group commit of record-only turns (record.go)
+
+	batchMu sync.Mutex
+	batches map[batchID]playbook.EventBatch // see attachBatches
 }
 
 //go:embed migrations/*.sql

@@ -19,8 +19,12 @@
 // length); each history entry is a row of engagement_history, inserted
 // once by the turn that added it, in one statement with the turn's other
 // writes in its transaction (migrations/0002_history_rows.sql moved the
-// histories of existing rows). Dedup records, references and jobs are
-// rows.
+// histories of existing rows). Each event's batch (members and outcomes)
+// is a row of event_batches, written only when the event's BatchRev is not
+// the stored one (migrations/0004_event_batches.sql moved existing
+// batches); reads take batches from a cache keyed by engagement, event and
+// revision, and read an engagement again when a save came between its doc
+// and its batches. Dedup records, references and jobs are rows.
 //
 // # Several replicas
 //

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -47,15 +48,26 @@ func (db *DB) oneEngagement(ctx context.Context, sql, arg string, missing error)
 	if err := db.usable(ctx); err != nil {
 		return nil, err
 	}
-	var doc []byte
-	err := db.pool.QueryRow(ctx, sql, arg).Scan(&doc)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, missing
+	for range 3 {
+		var doc []byte
+		err := db.pool.QueryRow(ctx, sql, arg).Scan(&doc)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, missing
+		}
+		if err != nil {
+			return nil, err
+		}
+		e, err := decodeEngagement(doc)
+		if err != nil {
+			return nil, err
+		}
+		whole, err := db.attachBatches(ctx, e)
+		if err != nil || whole {
+			return e, err
+		}
+		// A save came between the two reads: read both again.
 	}
-	if err != nil {
-		return nil, err
-	}
-	return decodeEngagement(doc)
+	return nil, fmt.Errorf("engagement %q: its batches kept changing while it was read", arg)
 }
 
 func decodeEngagement(doc []byte) (*playbook.Engagement, error) {
@@ -66,7 +78,8 @@ func decodeEngagement(doc []byte) (*playbook.Engagement, error) {
 	return e, nil
 }
 
-// collectEngagements decodes rows of one column, an engagement's doc.
+// collectEngagements decodes rows of one column, an engagement's doc,
+// without its batches.
 func collectEngagements(rows pgx.Rows) ([]*playbook.Engagement, error) {
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (*playbook.Engagement, error) {
 		var doc []byte
@@ -75,6 +88,79 @@ func collectEngagements(rows pgx.Rows) ([]*playbook.Engagement, error) {
 		}
 		return decodeEngagement(doc)
 	})
+}
+
+// batchID names one stored state of one event's batch: an event's
+// BatchRev changes with every change to its batch, and engagement ids are
+// not reused, so the state it names never changes.
+type batchID struct {
+	engagement string
+	n, rev     int
+}
+
+// maxBatches bounds the batch cache; past it the cache starts afresh.
+const maxBatches = 1024
+
+// attachBatches puts into e's events their stored batches: from the cache
+// when it holds the event's revision (a copy, since e is the caller's),
+// else read and cached. It reports false when a stored batch is not of
+// the revision e's doc names (a save came between the doc's read and
+// this one); the caller then reads again.
+func (db *DB) attachBatches(ctx context.Context, e *playbook.Engagement) (bool, error) {
+	missing := false
+	db.batchMu.Lock()
+	for i := range e.Events {
+		ev := &e.Events[i]
+		if ev.BatchRev == 0 {
+			continue
+		}
+		if b, ok := db.batches[batchID{e.ID, ev.N, ev.BatchRev}]; ok {
+			ev.Members, ev.Outcomes = slices.Clone(b.Members), slices.Clone(b.Outcomes)
+			continue
+		}
+		missing = true
+	}
+	db.batchMu.Unlock()
+	if !missing {
+		return true, nil
+	}
+	rows, err := db.pool.Query(ctx, `SELECT batch::text FROM event_batches WHERE engagement_id = $1`, e.ID)
+	if err != nil {
+		return false, fmt.Errorf("batches of engagement %s: %w", e.ID, err)
+	}
+	var raw []byte
+	var bs []playbook.EventBatch
+	_, err = pgx.ForEachRow(rows, []any{&raw}, func() error {
+		var b playbook.EventBatch
+		if err := json.Unmarshal(raw, &b); err != nil {
+			return fmt.Errorf("decode batch of engagement %s: %w", e.ID, err)
+		}
+		bs = append(bs, b)
+		return nil
+	})
+	if err != nil {
+		return false, err
+	}
+	db.batchMu.Lock()
+	defer db.batchMu.Unlock()
+	for _, b := range bs {
+		if db.batches == nil || len(db.batches) >= maxBatches {
+			db.batches = make(map[batchID]playbook.EventBatch)
+		}
+		db.batches[batchID{e.ID, b.N, b.Rev}] = b
+	}
+	for i := range e.Events {
+		ev := &e.Events[i]
+		if ev.BatchRev == 0 || ev.Members != nil || ev.Outcomes != nil {
+			continue
+		}
+		b, ok := db.batches[batchID{e.ID, ev.N, ev.BatchRev}]
+		if !ok {
+			return false, nil
+		}
+		ev.Members, ev.Outcomes = slices.Clone(b.Members), slices.Clone(b.Outcomes)
+	}
+	return true, nil
 }
 
 // EngagementsOf returns the engagements the person with that Teams id is a
@@ -92,6 +178,17 @@ func (db *DB) EngagementsOf(ctx context.Context, memberID string) ([]*playbook.E
 	es, err := collectEngagements(rows)
 	if err != nil {
 		return nil, fmt.Errorf("engagements of %q: %w", memberID, err)
+	}
+	for i, e := range es {
+		whole, err := db.attachBatches(ctx, e)
+		if err != nil {
+			return nil, fmt.Errorf("engagements of %q: %w", memberID, err)
+		}
+		if !whole { // saved meanwhile: read it again, on its own
+			if es[i], err = db.Engagement(ctx, e.ID); err != nil {
+				return nil, fmt.Errorf("engagements of %q: %w", memberID, err)
+			}
+		}
 	}
 	if es == nil {
 		es = []*playbook.Engagement{}
@@ -136,6 +233,7 @@ func putEngagement(ctx context.Context, tx dbtx, e *playbook.Engagement, expect 
 	if err != nil {
 		return err
 	}
+	e.NumberBatches()
 	core := e.StoredForm()
 	doc, err := json.Marshal(core)
 	if err != nil {
@@ -160,6 +258,9 @@ func putEngagement(ctx context.Context, tx dbtx, e *playbook.Engagement, expect 
 		return fmt.Errorf("save engagement %s: %w", e.ID, err)
 	}
 	if err := insertHistory(ctx, tx, e.ID, stored, added); err != nil {
+		return err
+	}
+	if err := putBatches(ctx, tx, e, exists); err != nil {
 		return err
 	}
 	if err := bindConversation(ctx, tx, e); err != nil {
@@ -332,4 +433,64 @@ func readHistory(ctx context.Context, q querier, id string, from, n int) ([]play
 		out = []playbook.AuditEntry{}
 	}
 	return out, err
+}
+
+// putBatches writes the batches of e's events whose rev is not the stored
+// one and deletes those of events that no longer have one; a batch
+// unchanged since the last save is neither encoded nor written. An
+// engagement that never had a batch (BatchSeq 0) costs no query.
+func putBatches(ctx context.Context, tx dbtx, e *playbook.Engagement, exists bool) error {
+	if e.BatchSeq == 0 {
+		return nil
+	}
+	stored := map[int]int{} // event number → stored rev
+	if exists {
+		rows, err := tx.Query(ctx, `SELECT n, rev FROM event_batches WHERE engagement_id = $1`, e.ID)
+		if err != nil {
+			return fmt.Errorf("batches of engagement %s: %w", e.ID, err)
+		}
+		var n, rev int
+		_, err = pgx.ForEachRow(rows, []any{&n, &rev}, func() error {
+			stored[n] = rev
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("batches of engagement %s: %w", e.ID, err)
+		}
+	}
+	if err := writeBatches(ctx, tx, e, stored); err != nil {
+		return err
+	}
+	gone := make([]int32, 0, len(stored))
+	for n := range stored {
+		gone = append(gone, int32(n))
+	}
+	if len(gone) > 0 {
+		if _, err := tx.Exec(ctx, `DELETE FROM event_batches WHERE engagement_id = $1 AND n = ANY($2)`, e.ID, gone); err != nil {
+			return fmt.Errorf("save batches of engagement %s: %w", e.ID, err)
+		}
+	}
+	return nil
+}
+
+// writeBatches upserts e's batches whose rev is not the one in stored
+// (event number → rev), removing from stored every event e still has a
+// batch for.
+func writeBatches(ctx context.Context, x execer, e *playbook.Engagement, stored map[int]int) error {
+	for _, b := range e.Batches() {
+		rev, ok := stored[b.N]
+		delete(stored, b.N)
+		if ok && rev == b.Rev {
+			continue
+		}
+		raw, err := json.Marshal(b)
+		if err != nil {
+			return fmt.Errorf("encode batch %d of engagement %s: %w", b.N, e.ID, err)
+		}
+		if _, err := x.Exec(ctx, `INSERT INTO event_batches (engagement_id, n, rev, batch) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (engagement_id, n) DO UPDATE SET rev = excluded.rev, batch = excluded.batch`, e.ID, b.N, b.Rev, string(raw)); err != nil {
+			return fmt.Errorf("save batch %d of engagement %s: %w", b.N, e.ID, err)
+		}
+	}
+	return nil
 }

@@ -129,6 +129,7 @@ func loadEngagement(ctx context.Context, tx pgx.Tx, e *playbook.Engagement) erro
 	if e.HistoryBase != 0 {
 		return fmt.Errorf("load engagement %s: its history is not whole (it starts at entry %d)", e.ID, e.HistoryBase)
 	}
+	e.NumberBatches()
 	core := e.StoredForm()
 	doc, err := json.Marshal(core)
 	if err != nil {
@@ -143,6 +144,9 @@ func loadEngagement(ctx context.Context, tx pgx.Tx, e *playbook.Engagement) erro
 		return fmt.Errorf("load engagement %s: %w", e.ID, err)
 	}
 	if err := insertHistory(ctx, tx, e.ID, 0, e.History); err != nil {
+		return fmt.Errorf("load engagement %s: %w", e.ID, err)
+	}
+	if err := writeBatches(ctx, tx, e, map[int]int{}); err != nil {
 		return fmt.Errorf("load engagement %s: %w", e.ID, err)
 	}
 	for _, m := range e.Members {

@@ -30,6 +30,7 @@ func TestLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.Version = 7
+	storetest.WithBatches(e, 3, storetest.Epoch) // migrate-store carries the batches
 	r := &Records{
 		Engagements:   []*playbook.Engagement{e},
 		Conversations: map[string]string{"19:c": "e1"},
@@ -49,8 +50,8 @@ func TestLoad(t *testing.T) {
 		t.Errorf("Counts = %+v, want %+v", c, want)
 	}
 	got, err := db.EngagementByConversation(ctx, "19:c")
-	if err != nil || got.Version != 7 || got.Customer != "Contoso" {
-		t.Errorf("engagement after load = %+v, %v", got, err)
+	if err != nil || got.Version != 7 || got.Customer != "Contoso" || len(got.Events) != 2 || len(got.Events[1].Members) != 3 || len(got.Events[1].Outcomes) != 3 {
+		t.Fatalf("engagement after load = %+v, %v", got, err)
 	}
 	if res, ok, err := db.Processed(ctx, "act-1"); err != nil || !ok || string(res.Body) != `{"x":1}` {
 		t.Errorf("Processed(act-1) = %+v, %v, %v", res, ok, err)

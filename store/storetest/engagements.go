@@ -28,6 +28,7 @@ var engagementTests = []test{
 	{"HistoryAppendedApartAndPaged", testHistoryApart},
 	{"HistoryStaleWriteAddsNothing", testHistoryStale},
 	{"HistoryConcurrentWritersOneEntry", testHistoryConcurrent},
+	{"BatchesApartReadWhole", testBatchesApart},
 }
 
 // testEngagementPurge purges engagements closed before a date: a dry run
@@ -148,7 +149,9 @@ func save(e env, key string, eng *playbook.Engagement, expect int) error {
 func sameEngagement(t *testing.T, what string, got, want *playbook.Engagement) {
 	t.Helper()
 	g, _ := json.Marshal(got)
-	w, _ := json.Marshal(want.StoredForm())
+	stored := want.StoredForm()
+	stored.Events = want.Events // read back whole, batches attached
+	w, _ := json.Marshal(stored)
 	var gm, wm any
 	_ = json.Unmarshal(g, &gm)
 	_ = json.Unmarshal(w, &wm)
