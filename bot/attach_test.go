@@ -37,21 +37,7 @@ func TestAttachedBatchFile(t *testing.T) {
 		"/good.csv":  "EmailAddress,UserName,Password\r\nann@contoso.com,ann,pw1\r\nbob@contoso.com,bob,pw2\r\n",
 		"/notes.csv": "colour,size\r\nred,3\r\n",
 	}
-	dl := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, ok := files[r.URL.Path]
-		if !ok {
-			http.NotFound(w, r)
-			return
-		}
-		_, _ = w.Write([]byte(body))
-	}))
-	defer dl.Close()
-
-	h := newHarness(t, harnessOpts{auth: true, now: func() time.Time { return qNow }})
-	c := &conv{t: t, h: h}
-	acceptedPlan(t, c)
-	h.srv.Handler = bot.Conversation{Engagements: h.db, Refs: h.db, Drafts: h.db, Now: func() time.Time { return qNow },
-		Files: &download.Client{Local: true}}
+	dl, h, c := withFiles(t, files)
 
 	before := c.engagement()
 	if s := text(c.post(attached(h, c, vi, "bad.csv", dl.URL+"/bad.csv"))); !strings.Contains(s, "Nothing was imported from **bad.csv**") || !strings.Contains(s, "line 3") || strings.Contains(s, "pw") {
@@ -105,21 +91,7 @@ func TestAttachedStatusFile(t *testing.T) {
 			"\"user04@contoso.com\",\"Failed\",\"0 B (0 bytes)\",\"We had trouble signing in to this account. Confirm that you're using the correct user name and password.\"\r\n",
 		"/bad.csv": head + "\"ann@contoso.com\",\"Teleporting\",\"\",\"\"\r\n",
 	}
-	dl := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, ok := files[r.URL.Path]
-		if !ok {
-			http.NotFound(w, r)
-			return
-		}
-		_, _ = w.Write([]byte(body))
-	}))
-	defer dl.Close()
-
-	h := newHarness(t, harnessOpts{auth: true, now: func() time.Time { return qNow }})
-	c := &conv{t: t, h: h}
-	acceptedPlan(t, c)
-	h.srv.Handler = bot.Conversation{Engagements: h.db, Refs: h.db, Drafts: h.db, Now: func() time.Time { return qNow },
-		Files: &download.Client{Local: true}}
+	dl, h, c := withFiles(t, files)
 
 	// Before any event runs there is nothing to record status for.
 	before := c.engagement()
@@ -163,4 +135,25 @@ func TestAttachedStatusFile(t *testing.T) {
 	if s := text(c.say(vi, "status user04@contoso.com")); !strings.Contains(s, "Migration status **Failed**") {
 		t.Errorf("status of bob after the import: %q", s)
 	}
+}
+
+// withFiles serves files (path → body) as Teams' download host would, and
+// starts an engagement with an accepted plan whose bot downloads from it.
+func withFiles(t *testing.T, files map[string]string) (*httptest.Server, *harness, *conv) {
+	t.Helper()
+	dl := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, ok := files[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		_, _ = w.Write([]byte(body))
+	}))
+	t.Cleanup(dl.Close)
+	h := newHarness(t, harnessOpts{auth: true, now: func() time.Time { return qNow }})
+	c := &conv{t: t, h: h}
+	acceptedPlan(t, c)
+	h.srv.Handler = bot.Conversation{Engagements: h.db, Refs: h.db, Drafts: h.db, Now: func() time.Time { return qNow },
+		Files: &download.Client{Local: true}}
+	return dl, h, c
 }
