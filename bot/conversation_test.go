@@ -166,22 +166,20 @@ func replyCard(t *testing.T, a map[string]any) map[string]any {
 	return checkCard(t, raw)
 }
 
-// action finds the Action.Execute with that verb (and, when task is not
-// empty, that task) anywhere in card, and returns its data.
-func action(t *testing.T, card map[string]any, verb, task string) map[string]any {
-	t.Helper()
+// findData returns the data of the first Action.Execute with verb anywhere
+// in card whose data match accepts; nil when there is none.
+func findData(card map[string]any, verb string, match func(map[string]any) bool) map[string]any {
 	var found map[string]any
 	var walk func(v any)
 	walk = func(v any) {
+		if found != nil {
+			return
+		}
 		switch x := v.(type) {
 		case map[string]any:
-			if x["type"] == "Action.Execute" && x["verb"] == verb {
-				d, _ := x["data"].(map[string]any)
-				if task == "" || d["task"] == task {
-					if found == nil {
-						found = d
-					}
-				}
+			if d, _ := x["data"].(map[string]any); x["type"] == "Action.Execute" && x["verb"] == verb && match(d) {
+				found = d
+				return
 			}
 			for _, y := range x {
 				walk(y)
@@ -193,6 +191,14 @@ func action(t *testing.T, card map[string]any, verb, task string) map[string]any
 		}
 	}
 	walk(card)
+	return found
+}
+
+// action finds the Action.Execute with that verb (and, when task is not
+// empty, that task) anywhere in card, and returns its data.
+func action(t *testing.T, card map[string]any, verb, task string) map[string]any {
+	t.Helper()
+	found := findData(card, verb, func(d map[string]any) bool { return task == "" || d["task"] == task })
 	if found == nil {
 		t.Fatalf("no %s button for %q in card %s", verb, task, mustJSON(t, card))
 	}

@@ -80,23 +80,5 @@ func TestPersonalPicker(t *testing.T) {
 // pickData is the data of the picker's button for engagement id; nil when
 // there is none.
 func pickData(card map[string]any, id string) map[string]any {
-	var found map[string]any
-	var walk func(v any)
-	walk = func(v any) {
-		switch x := v.(type) {
-		case map[string]any:
-			if d, ok := x["data"].(map[string]any); ok && x["verb"] == "pick" && d["engagement"] == id {
-				found = d
-			}
-			for _, y := range x {
-				walk(y)
-			}
-		case []any:
-			for _, y := range x {
-				walk(y)
-			}
-		}
-	}
-	walk(card)
-	return found
+	return findData(card, "pick", func(d map[string]any) bool { return d["engagement"] == id })
 }

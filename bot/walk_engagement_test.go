@@ -273,25 +273,7 @@ func (w *roleWalk) walkWorkshop(key string) {
 
 // hasTask reports whether card has a verb button for task.
 func hasTask(card map[string]any, verb, task string) bool {
-	found := false
-	var walk func(v any)
-	walk = func(v any) {
-		switch x := v.(type) {
-		case map[string]any:
-			if d, _ := x["data"].(map[string]any); x["verb"] == verb && d["task"] == task {
-				found = true
-			}
-			for _, y := range x {
-				walk(y)
-			}
-		case []any:
-			for _, y := range x {
-				walk(y)
-			}
-		}
-	}
-	walk(card)
-	return found
+	return findData(card, verb, func(d map[string]any) bool { return d["task"] == task }) != nil
 }
 
 // walkSite: the MST has the collaboration site created (Graph faked); the

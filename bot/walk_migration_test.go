@@ -20,24 +20,7 @@ import (
 // in card and returns its data.
 func eventAction(t *testing.T, card map[string]any, verb string, n int) map[string]any {
 	t.Helper()
-	var found map[string]any
-	var walk func(v any)
-	walk = func(v any) {
-		switch x := v.(type) {
-		case map[string]any:
-			if d, _ := x["data"].(map[string]any); found == nil && x["type"] == "Action.Execute" && x["verb"] == verb && d["event"] == float64(n) {
-				found = d
-			}
-			for _, y := range x {
-				walk(y)
-			}
-		case []any:
-			for _, y := range x {
-				walk(y)
-			}
-		}
-	}
-	walk(card)
+	found := findData(card, verb, func(d map[string]any) bool { return d["event"] == float64(n) })
 	if found == nil {
 		t.Fatalf("no %s button for event %d in card %s", verb, n, mustJSON(t, card))
 	}
