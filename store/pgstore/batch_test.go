@@ -1,10 +1,7 @@
 package pgstore
 
 import (
-	"encoding/json"
 	"testing"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/mvmbot/mvmbot/playbook"
 	"github.com/mvmbot/mvmbot/store/pgstore/pgtest"
@@ -43,30 +40,7 @@ func TestMigrateBatchRows(t *testing.T) {
 		e.Events[i].BatchRev = 0
 	}
 	e.BatchSeq = 0
-	doc, err := json.Marshal(e)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ms, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	old, err := pgx.Connect(ctx, conn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, sql := range []string{ms[0], `CREATE TABLE mvmbot_schema (version integer NOT NULL)`, `INSERT INTO mvmbot_schema VALUES (1)`} {
-		if _, err := old.Exec(ctx, sql); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := old.Exec(ctx, `INSERT INTO engagements (id, version, conversation, doc) VALUES ('e1', 1, '19:c', $1)`, string(doc)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := old.Exec(ctx, `INSERT INTO engagement_members VALUES ('29:lead', 'e1')`); err != nil {
-		t.Fatal(err)
-	}
-	old.Close(ctx)
+	writeSchema1(t, conn, e)
 
 	db := open(t, conn, storetest.NewClock(storetest.Epoch).Now)
 	var inDoc int

@@ -34,30 +34,7 @@ func TestMigrateHistoryRows(t *testing.T) {
 	}
 	e.History = append(e.History, playbook.AuditEntry{At: storetest.Epoch, Actor: "29:lead", Action: playbook.ActionOverride, Task: "events", Detail: "event 1 started early"})
 	want := slices.Clone(e.History)
-	doc, err := json.Marshal(e)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ms, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	old, err := pgx.Connect(ctx, conn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, sql := range []string{ms[0], `CREATE TABLE mvmbot_schema (version integer NOT NULL)`, `INSERT INTO mvmbot_schema VALUES (1)`} {
-		if _, err := old.Exec(ctx, sql); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := old.Exec(ctx, `INSERT INTO engagements (id, version, conversation, doc) VALUES ('e1', 1, '19:c', $1)`, string(doc)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := old.Exec(ctx, `INSERT INTO engagement_members VALUES ('29:lead', 'e1')`); err != nil {
-		t.Fatal(err)
-	}
-	old.Close(ctx)
+	writeSchema1(t, conn, e)
 
 	db := open(t, conn, storetest.NewClock(storetest.Epoch).Now)
 	got, err := db.Engagement(ctx, "e1")
@@ -104,4 +81,39 @@ func BenchmarkHistory(b *testing.B) {
 		b.Cleanup(func() { db.Close() })
 		return db
 	})
+}
+
+// writeSchema1 makes the database at conn as the first schema left it,
+// holding e (as engagement e1 of conversation 19:c, with its lead as
+// member): the starting point of a migration test.
+func writeSchema1(t *testing.T, conn string, e *playbook.Engagement) {
+	t.Helper()
+	ctx := t.Context()
+	doc, err := json.Marshal(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := pgx.Connect(ctx, conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer old.Close(ctx)
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{ms[0], nil},
+		{`CREATE TABLE mvmbot_schema (version integer NOT NULL)`, nil},
+		{`INSERT INTO mvmbot_schema VALUES (1)`, nil},
+		{`INSERT INTO engagements (id, version, conversation, doc) VALUES ('e1', 1, '19:c', $1)`, []any{string(doc)}},
+		{`INSERT INTO engagement_members VALUES ('29:lead', 'e1')`, nil},
+	} {
+		if _, err := old.Exec(ctx, q.sql, q.args...); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
