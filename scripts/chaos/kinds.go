@@ -31,18 +31,26 @@ const retryingNotice = "I could not create the Teams meeting for"
 // meeting cancelled, each tracker item added, and when each conversation
 // was told that its job is being retried.
 type sideEffects struct {
-	mu        sync.Mutex
-	cancels   map[string]int       // event path → cancels Graph accepted (202)
-	items     map[string]int       // tracker key → items Graph added (201)
-	noticeAt  map[string]time.Time // conversation → first "being retried" post
-	notices   map[string]int       // conversation → "being retried" posts
-	failedAt  map[string]time.Time // conversation → when its round began (the first refusal follows)
-	workshops map[string]workshopRef
-	cancelled []string          // conversations whose workshop was cancelled
-	issues    []string          // conversations an issue was reported in
-	sites     map[string]string // conversation of a site round → its engagement
-	reminders int               // workshop reminder jobs moved to now
-	escalated bool
+	mu       sync.Mutex
+	cancels  map[string]int       // event path → cancels Graph accepted (202)
+	items    map[string]int       // tracker key → items Graph added (201)
+	noticeAt map[string]time.Time // conversation → first "being retried" post
+	notices  map[string]int       // conversation → "being retried" posts
+	// noticeKills is the number of kills when conversation's last "being
+	// retried" post came; noticeDups counts the posts that came again
+	// after a kill: the connector took the post and the bot died before it
+	// heard so (and before it recorded that it told), which is the
+	// at-least-once delivery docs/operations.md states, a duplicated post
+	// and not a second telling.
+	noticeKills map[string]int
+	noticeDups  map[string]int
+	failedAt    map[string]time.Time // conversation → when its round began (the first refusal follows)
+	workshops   map[string]workshopRef
+	cancelled   []string          // conversations whose workshop was cancelled
+	issues      []string          // conversations an issue was reported in
+	sites       map[string]string // conversation of a site round → its engagement
+	reminders   int               // workshop reminder jobs moved to now
+	escalated   bool
 }
 
 // workshopRef is the booked workshop of an event round's conversation.
@@ -53,7 +61,7 @@ type workshopRef struct {
 
 func newSideEffects() *sideEffects {
 	return &sideEffects{cancels: map[string]int{}, items: map[string]int{}, noticeAt: map[string]time.Time{},
-		notices: map[string]int{}, failedAt: map[string]time.Time{}, workshops: map[string]workshopRef{}, sites: map[string]string{}}
+		notices: map[string]int{}, noticeKills: map[string]int{}, noticeDups: map[string]int{}, failedAt: map[string]time.Time{}, workshops: map[string]workshopRef{}, sites: map[string]string{}}
 }
 
 // graphDone records a Graph request the front passed on and its answer.
@@ -90,17 +98,24 @@ func plain(r *http.Request, body []byte) []byte {
 	return out
 }
 
-// connectorCall records the "being retried" posts.
-func (s *sideEffects) connectorCall(call fakes.Call) {
+// connectorCall records the "being retried" posts; kills is how many
+// times the bot was killed so far.
+func (s *sideEffects) connectorCall(call fakes.Call, kills int) {
 	if call.Method != http.MethodPost || !bytes.Contains(call.Body, []byte(retryingNotice)) {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.noticeAt[call.ConversationID]; !ok {
-		s.noticeAt[call.ConversationID] = time.Now()
+	conv := call.ConversationID
+	if _, ok := s.noticeAt[conv]; !ok {
+		s.noticeAt[conv] = time.Now()
+	} else if kills > s.noticeKills[conv] {
+		s.noticeDups[conv]++
+		s.noticeKills[conv] = kills
+		return
 	}
-	s.notices[call.ConversationID]++
+	s.noticeKills[conv] = kills
+	s.notices[conv]++
 }
 
 // retry books a workshop whose meeting Graph refuses with 503 for the
@@ -313,6 +328,7 @@ func (c *chaos) checkKinds(res *result) {
 	for conv, began := range c.fx.failedAt {
 		n := c.fx.notices[conv]
 		res.Retried += n
+		res.Duplicates += c.fx.noticeDups[conv]
 		switch {
 		case n == 0:
 			problem("%s: the meeting's job failed, nobody was told it is being retried", conv)

@@ -130,7 +130,7 @@ func newChaos(dir string, port int, seed uint64) (*chaos, error) {
 	c.graph = fakes.NewGraph()
 	c.front = newFront(c.graph, c.killOn, c.fx.graphDone)
 	c.conn.OnCall(func(call fakes.Call) {
-		c.fx.connectorCall(call)
+		c.fx.connectorCall(call, c.killCount())
 		switch {
 		case call.Method != http.MethodPost:
 		case bytes.Contains(call.Body, []byte(reportTitle)):
@@ -216,7 +216,12 @@ func (c *chaos) env() []string {
 		"MVMBOT_DB":            c.db,
 		"MVMBOT_LOG_FORMAT":    "json",
 		"MVMBOT_LOG_LEVEL":     "debug", // "job done" is a debug line: the count of finished jobs
-		"MVMBOT_JOB_LEASE":     "3s",
+		// Short, so that a job a kill left leased is not held for minutes,
+		// yet longer than a job's longest run here: the retry round's
+		// attempt waits out Graph's Retry-After in place three times (3 s),
+		// and a lease that ends first lets the same job run twice at once
+		// (the lease rule TestDefaultLeaseOutlastsAJob holds by default).
+		"MVMBOT_JOB_LEASE": "10s",
 		// An open escalation is reminded every 8 s instead of every day,
 		// so that its reminder job runs (and is killed) during the run.
 		"MVMBOT_ESCALATION_REMINDER": "8s",

@@ -185,6 +185,9 @@ func (c *chaos) run(d time.Duration, maxKills int) (result, error) {
 	load.Wait()
 	c.arm("")
 	c.drain(flows, 60*time.Second)
+	// A job queued behind the last reply (the weekly report's post) runs
+	// at the runner's next claim: it polls every 5 s.
+	time.Sleep(6 * time.Second)
 	stopped := time.Now()
 	c.stop()
 	c.mu.Lock()
@@ -192,6 +195,10 @@ func (c *chaos) run(d time.Duration, maxKills int) (result, error) {
 	c.mu.Unlock()
 	c.check(&res, flows, notes, stopped)
 	c.checkKinds(&res)
+	// Counted last: both checks find duplicated posts.
+	if k := res.kills(); res.Duplicates > k {
+		res.Problems = append(res.Problems, fmt.Sprintf("%d duplicated posts for %d kills: more than one per kill", res.Duplicates, k))
+	}
 	res.Elapsed = time.Since(began)
 	if len(res.Problems) > 0 {
 		return res, fmt.Errorf("%d problems", len(res.Problems))
@@ -718,9 +725,6 @@ func (c *chaos) check(res *result, flows []flow, notesID string, stopped time.Ti
 	}
 	if res.Unanswered > 0 {
 		problem("%d acknowledged messages never got a reply", res.Unanswered)
-	}
-	if k := res.kills(); res.Duplicates > k {
-		problem("%d duplicated posts for %d kills: more than one per kill", res.Duplicates, k)
 	}
 
 	txns := map[string]int{}
