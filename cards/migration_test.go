@@ -99,7 +99,7 @@ func migrationCards(t *testing.T) map[string]*cards.Card {
 		"events, every state for anyone":        cards.Events(e, cards.EventsView{}),
 		"events, none":                          cards.Events(qEngagement(t, false, playbook.IMAP), cards.EventsView{May: may}),
 		"events, members refused":               cards.Events(e, refused),
-		"close-out, in progress, for the MVM":   cards.Close(e, cards.CloseView{CanCheck: true, CanClose: true, Notice: "Vi checked \"credentials\"."}),
+		"close-out, in progress, for the MVM":   cards.Close(e, cards.CloseView{CanCheck: true, CanClose: true, Notice: "Vi checked \"issues\"."}),
 		"close-out, for anyone":                 cards.Close(e, cards.CloseView{}),
 		"close-out, settled":                    closeSettled(t),
 		"survey":                                cards.Survey(e),
