@@ -59,11 +59,11 @@ func (t *turn) attachment() (attachedFile, bool) {
 
 // fileRoute is one kind of file the bot reads.
 type fileRoute interface {
-	// Reads reports whether data is this route's kind of file.
-	Reads(data []byte) bool
 	// Answer reads the file for the person (asking what it is for, or
-	// saying what is wrong with it).
-	Answer(t *turn, f attachedFile, data []byte) (answer, error)
+	// saying what is wrong with it); ok is false, and nothing else is
+	// done, when data is not this route's kind of file. One parse serves
+	// both: a file may be 16 MB.
+	Answer(t *turn, f attachedFile, data []byte) (a answer, ok bool, err error)
 }
 
 // fileRoutes are tried in order: a status file first, because a batch
@@ -85,8 +85,8 @@ func (t *turn) fileAttached(f attachedFile) (answer, error) {
 		return answer{text: fmt.Sprintf("I could not download **%s** (%s). Attach it again, or paste its rows in the event's card (**events**).", name, downloadProblem(err))}, nil
 	}
 	for _, r := range fileRoutes {
-		if r.Reads(data) {
-			return r.Answer(t, f, data)
+		if a, ok, err := r.Answer(t, f, data); ok || err != nil {
+			return a, err
 		}
 	}
 	return answer{text: fmt.Sprintf("**%s** is not a file I read. I read an event's batch: mvmbot's CSV (a **user** or **path** column, and optionally **target**), Microsoft's IMAP migration CSV (EmailAddress, UserName) or the SPMT/Migration Manager file-share CSV; and an event's status: Get-MigrationUser or Get-MigrationUserStatistics exported with Export-Csv, or an SPMT or Migration Manager report.", name)}, nil
@@ -126,31 +126,26 @@ func batchKindOf(data []byte) (playbook.BatchFile, []playbook.RowError, error) {
 	return playbook.BatchFile{}, nil, first
 }
 
-func (membersFile) Reads(data []byte) bool {
-	_, rowErrs, err := batchKindOf(data)
-	return err == nil || len(rowErrs) > 0
-}
-
 // Answer checks the whole file (nothing is imported while a row is bad)
 // and asks which event it is for: the open events of the person's
 // engagements where they may set members.
-func (membersFile) Answer(t *turn, f attachedFile, data []byte) (answer, error) {
+func (membersFile) Answer(t *turn, f attachedFile, data []byte) (answer, bool, error) {
 	name := markdown.Escape(f.Name)
 	bf, rowErrs, err := batchKindOf(data)
-	if len(rowErrs) > 0 {
-		return badRows(name, rowErrs), nil
-	}
-	if err != nil {
-		return answer{}, err
+	switch {
+	case len(rowErrs) > 0:
+		return badRows(name, rowErrs), true, nil
+	case err != nil:
+		return answer{}, false, nil // not a batch file
 	}
 	choices, err := t.fileEventChoices(playbook.ActionEventMembers, func(ev playbook.Event) bool { return !ev.State.Terminal() })
 	if err != nil {
-		return answer{}, err
+		return answer{}, true, err
 	}
 	if len(choices) == 0 {
-		return answer{text: fmt.Sprintf("**%s** lists %d %ss, but there is no open migration event you can give members to (the MVM does, the MST without one, once a plan is accepted).", name, len(bf.Members), bf.Kind)}, nil
+		return answer{text: fmt.Sprintf("**%s** lists %s, but there is no open migration event you can give members to (the MVM does, the MST without one, once a plan is accepted).", name, unitsOf(len(bf.Members), bf.Kind))}, true, nil
 	}
-	return answer{card: cards.FileEvents(f.Name, len(bf.Members), bf.Kind, f.URL, choices)}, nil
+	return answer{card: cards.FileEvents(f.Name, len(bf.Members), bf.Kind, f.URL, choices)}, true, nil
 }
 
 // fileEventChoices are the events of the person's engagements where they
@@ -181,32 +176,27 @@ func (t *turn) fileEventChoices(action playbook.Action, keep func(playbook.Event
 // recorded as an event's per-unit status.
 type statusFile struct{}
 
-func (statusFile) Reads(data []byte) bool {
-	_, _, rowErrs, err := playbook.ParseStatusReport(data)
-	return err == nil || len(rowErrs) > 0
-}
-
 // Answer checks the whole file (nothing is recorded while a row is bad)
 // and asks which running or completed event it is the status of.
-func (statusFile) Answer(t *turn, f attachedFile, data []byte) (answer, error) {
+func (statusFile) Answer(t *turn, f attachedFile, data []byte) (answer, bool, error) {
 	name := markdown.Escape(f.Name)
 	rows, report, rowErrs, err := playbook.ParseStatusReport(data)
-	if len(rowErrs) > 0 {
-		return badRows(name, rowErrs), nil
-	}
-	if err != nil {
-		return answer{}, err
+	switch {
+	case len(rowErrs) > 0:
+		return badRows(name, rowErrs), true, nil
+	case err != nil:
+		return answer{}, false, nil // not a status file
 	}
 	choices, err := t.fileEventChoices(playbook.ActionEventStatus, func(ev playbook.Event) bool {
 		return ev.State == playbook.EventRunning || ev.State == playbook.EventCompleted
 	})
 	if err != nil {
-		return answer{}, err
+		return answer{}, true, err
 	}
 	if len(choices) == 0 {
-		return answer{text: fmt.Sprintf("**%s** has the status of %d units, but none of your engagements has a running or completed migration event you may record status for (the MVM does, the MST without one, or the MST).", name, len(rows))}, nil
+		return answer{text: fmt.Sprintf("**%s** has the status of %d units, but none of your engagements has a running or completed migration event you may record status for (the MVM or the MST).", name, len(rows))}, true, nil
 	}
-	return answer{card: cards.FileStatusEvents(f.Name, string(report), len(rows), f.URL, choices)}, nil
+	return answer{card: cards.FileStatusEvents(f.Name, string(report), len(rows), f.URL, choices)}, true, nil
 }
 
 // fileStatus records the attached status file as the status of the event
