@@ -143,7 +143,7 @@ func (membersFile) Answer(t *turn, f attachedFile, data []byte) (answer, bool, e
 		return answer{}, true, err
 	}
 	if len(choices) == 0 {
-		return answer{text: fmt.Sprintf("**%s** lists %s, but there is no open migration event you can give members to (the MVM does, the MST without one, once a plan is accepted).", name, unitsOf(len(bf.Members), bf.Kind))}, true, nil
+		return answer{text: fmt.Sprintf("**%s** lists %s, but there is no open migration event you can give members to (the MVM does, the MST without one, once a plan is accepted).", name, cards.Plural(len(bf.Members), string(bf.Kind)))}, true, nil
 	}
 	return answer{card: cards.FileEvents(f.Name, len(bf.Members), bf.Kind, f.URL, choices)}, true, nil
 }
@@ -263,7 +263,7 @@ func (t *turn) fileMembers(_ string, d cards.ActionData, raw json.RawMessage) (a
 		return answer{}, err
 	}
 	bump(e)
-	notice := fmt.Sprintf("%s set the members of event %d from %s: %s.", displayName(t.me()), fd.Event, markdown.Escape(fd.File), unitsOf(len(bf.Members), fd.Kind))
+	notice := fmt.Sprintf("%s set the members of event %d from %s: %s.", displayName(t.me()), fd.Event, markdown.Escape(fd.File), cards.Plural(len(bf.Members), string(fd.Kind)))
 	if n := bf.Notice(); n != "" {
 		notice += " " + n
 	}

@@ -293,19 +293,11 @@ func (t *turn) eventMembers(d cards.ActionData, raw json.RawMessage) (answer, er
 		return refuse(playbook.ErrorMessage(err))
 	}
 	bump(e)
-	notice := fmt.Sprintf("%s set the members of event %d: %s.", displayName(t.me()), n, unitsOf(len(members), kind))
+	notice := fmt.Sprintf("%s set the members of event %d: %s.", displayName(t.me()), n, cards.Plural(len(members), string(kind)))
 	if dropped := bf.Notice(); dropped != "" {
 		notice += " " + dropped
 	}
 	return save(e, answer{card: t.eventsCard(e, notice, false)}), nil
-}
-
-// unitsOf is "1 user", "20 users", "3 paths".
-func unitsOf(n int, kind playbook.BatchKind) string {
-	if n == 1 {
-		return "1 " + string(kind)
-	}
-	return strconv.Itoa(n) + " " + string(kind) + "s"
 }
 
 // commaSeparated turns a tab-separated paste (Excel copies cells so) into

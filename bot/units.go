@@ -140,19 +140,12 @@ func (t *turn) recordStatusFile(e *playbook.Engagement, n int, data []byte) (pla
 	switch {
 	case len(rowErrs) > 0:
 		return playbook.StatusSummary{}, report, playbook.Errorf(playbook.EINVALID, "Nothing was imported: %s of the %s are wrong.\n\n%s",
-			nOfRows(len(rowErrs)), report, strings.TrimSpace(playbook.RowErrorsText(rowErrs, maxRowErrors)))
+			cards.Plural(len(rowErrs), "row"), report, strings.TrimSpace(playbook.RowErrorsText(rowErrs, maxRowErrors)))
 	case err != nil:
 		return playbook.StatusSummary{}, report, err
 	}
 	s, err := playbook.RecordStatus(e, t.a.From.ID, n, rows, t.now)
 	return s, report, err
-}
-
-func nOfRows(n int) string {
-	if n == 1 {
-		return "1 row"
-	}
-	return strconv.Itoa(n) + " rows"
 }
 
 // forecastNotice is when the migration ends at the measured pace, each

@@ -87,7 +87,7 @@ func Close(e *playbook.Engagement, v CloseView) *Card {
 			" check or waive its items and send the survey; "+names(playbook.WhoMay(e, playbook.ActionClose))+" closes the engagement once every item is settled."))
 	}
 	if nps := playbook.NPS(e); nps.Responses > 0 {
-		body = append(body, Subtle(fmt.Sprintf("Survey: NPS %d from %s.", nps.Score, plural(nps.Responses, "response"))))
+		body = append(body, Subtle(fmt.Sprintf("Survey: NPS %d from %s.", nps.Score, Plural(nps.Responses, "response"))))
 	}
 	c := New(body...)
 	c.Actions = []Element{quiet(Button("Refresh", VerbClose, ActionData{Engagement: e.ID}))}

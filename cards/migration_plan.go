@@ -149,7 +149,7 @@ func PlanCard(e *playbook.Engagement, v PlanView) *Card {
 				gb = "GB partly from the bytes reported, partly estimated"
 			}
 			fs = append(fs, Fact{string(sp.Source), fmt.Sprintf("%s units in %s (%s), %.1f units and %.1f GB a day (%s); a batch day takes up to %s",
-				count(tp.Units), plural(tp.Events, "event"), days(tp.Days), tp.UnitsPerDay(), tp.GBPerDay(), gb, count(sp.Capacity))})
+				count(tp.Units), Plural(tp.Events, "event"), days(tp.Days), tp.UnitsPerDay(), tp.GBPerDay(), gb, count(sp.Capacity))})
 		}
 		if len(fs) > 0 {
 			body = append(body, Facts(fs...))

@@ -77,5 +77,5 @@ func remediateAction(e *playbook.Engagement, ev playbook.Event, may func(playboo
 	if k == 0 || !may(playbook.ActionEventRemediate) {
 		return nil
 	}
-	return quiet(eventButton(fmt.Sprintf("Remediate the %s failed in a new event", plural(k, "unit")), VerbEventRemediate, e, ev.N))
+	return quiet(eventButton(fmt.Sprintf("Remediate the %s failed in a new event", Plural(k, "unit")), VerbEventRemediate, e, ev.N))
 }

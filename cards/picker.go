@@ -58,7 +58,7 @@ type FileEvent struct {
 // of kind) is for: one button per event the person may give members to.
 // url is the file's download address, read again on the click.
 func FileEvents(name string, n int, kind playbook.BatchKind, url string, events []FileEvent) *Card {
-	intro := fmt.Sprintf("**%s** lists %s. Import them as the members of:", truncate(name, 120), plural(n, string(kind)))
+	intro := fmt.Sprintf("**%s** lists %s. Import them as the members of:", truncate(name, 120), Plural(n, string(kind)))
 	return fileEvents(intro, VerbFileMembers, map[string]any{"url": url, "file": truncate(name, 200), "kind": string(kind)}, events, true)
 }
 
@@ -70,7 +70,7 @@ const VerbFileStatus = "fileStatus"
 // FileStatusEvents asks which running or completed event an attached
 // status file (name, read as report, with n units) is for.
 func FileStatusEvents(name, report string, n int, url string, events []FileEvent) *Card {
-	intro := fmt.Sprintf("**%s** (read as %s) has the status of %s. Record it as the status of:", truncate(name, 120), report, plural(n, "unit"))
+	intro := fmt.Sprintf("**%s** (read as %s) has the status of %s. Record it as the status of:", truncate(name, 120), report, Plural(n, "unit"))
 	return fileEvents(intro, VerbFileStatus, map[string]any{"url": url, "file": truncate(name, 200)}, events, false)
 }
 

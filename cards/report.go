@@ -111,7 +111,7 @@ func Report(e *playbook.Engagement, r playbook.Report, pic Picture) *Card {
 		{"Escalations this week", fmt.Sprintf("%d", m.EscalationsOpened)},
 	}
 	if m.NPS.Responses > 0 {
-		metrics = append(metrics, Fact{"NPS", fmt.Sprintf("%d (%s)", m.NPS.Score, plural(m.NPS.Responses, "response"))})
+		metrics = append(metrics, Fact{"NPS", fmt.Sprintf("%d (%s)", m.NPS.Score, Plural(m.NPS.Responses, "response"))})
 	}
 	body = append(body, Heading("Success metrics"), Facts(metrics...))
 	c := New(body...)
@@ -172,8 +172,8 @@ func count(n int) string {
 	return s
 }
 
-// plural is n with its noun: "1 response", "3 responses".
-func plural(n int, noun string) string {
+// Plural is n with its noun: "1 response", "3 responses".
+func Plural(n int, noun string) string {
 	if n == 1 {
 		return "1 " + noun
 	}
