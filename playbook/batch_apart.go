@@ -7,6 +7,11 @@ package playbook
 // BatchRev changed, rather than re-encoding and rewriting every batch with
 // every save of the engagement. Reads still return engagements whole: the
 // store attaches the batches it holds (AttachBatch).
+//
+// A batch is a value that is replaced, never changed in place: code that
+// changes one makes new slices (and a new BatchRev). That is what lets
+// Clone, a store's cache and every reader share a batch's rows instead of
+// copying thousands of them on every read.
 
 // EventBatch is one event's batch as a store keeps it.
 type EventBatch struct {

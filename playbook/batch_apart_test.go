@@ -2,6 +2,7 @@ package playbook
 
 import (
 	"testing"
+	"time"
 )
 
 // TestBatchRevisions: every change to an event's batch (SetEventMembers,
@@ -70,5 +71,40 @@ func TestRemediationNumbersItsBatch(t *testing.T) {
 	}
 	if rem.BatchRev == 0 || rem.BatchRev != e.BatchSeq || len(rem.Members) != 1 {
 		t.Errorf("remediation event: rev %d (seq %d), %d members", rem.BatchRev, e.BatchSeq, len(rem.Members))
+	}
+}
+
+// TestBatchesSharedNotChanged: a clone shares its events' batches, so every
+// change a clone goes through (members set again, status recorded twice,
+// remediation, completion) must leave the original's rows as they were.
+func TestBatchesSharedNotChanged(t *testing.T) {
+	e, _ := mustPlanned(t)
+	walkTo(t, e, 1, EventRunning)
+	first := mustEvent(t, e, 1).Members[0].Unit
+	if _, err := RecordStatus(e, idMVM, 1, []UnitStatus{{Unit: first, Status: "Syncing"}}, t0); err != nil {
+		t.Fatal(err)
+	}
+	before := mustJSON(t, e)
+	c := e.Clone()
+	if &c.Events[0].Members[0] != &e.Events[0].Members[0] {
+		t.Error("the clone copied the batch's rows")
+	}
+	ms := mustEvent(t, c, 1).Members
+	rows := []UnitStatus{{Unit: first, Status: "Failed", Error: "We had trouble signing in"}}
+	for _, m := range ms[1:] {
+		rows = append(rows, UnitStatus{Unit: m.Unit, Status: "Synced"})
+	}
+	if _, err := RecordStatus(c, idMVM, 1, rows, t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := RemediateFailures(c, idMVM, 1, t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := CompleteEvent(c, idMVM, 1, len(ms)-1, 1, t0.Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	mustOK(t, SetEventMembers(c, idMVM, 2, BatchUsers, members(2, 2), t0.Add(2*time.Hour)))
+	if mustJSON(t, e) != before {
+		t.Error("changing the clone's batches changed the original")
 	}
 }

@@ -122,10 +122,11 @@ type PreflightResult struct {
 	KnownError string `json:"knownError,omitempty"`
 }
 
+// clone copies ev, sharing its batch (Members and Outcomes): a batch is
+// never changed in place, only replaced (see batch_apart.go), so a copy
+// costs nothing however many rows the batch holds.
 func (ev Event) clone() Event {
-	ev.Members = slices.Clone(ev.Members)
 	ev.Preflight = slices.Clone(ev.Preflight)
-	ev.Outcomes = slices.Clone(ev.Outcomes)
 	if ev.Waiver != nil {
 		w := *ev.Waiver
 		ev.Waiver = &w

@@ -407,7 +407,6 @@ func TestCloneMigration(t *testing.T) {
 	}
 	c.Plans[0].Events[0].Units = 1
 	c.Plans[0].Forecast[0].Units = 1
-	c.Events[0].Members[0].Unit = "x"
 	c.Events[0].Preflight[0].Reason = "x"
 	c.Events[1].Waiver.Reason = "x"
 	c.Issues[0].Title = "x"

@@ -262,6 +262,8 @@ func RecordStatus(e *Engagement, actorID string, n int, rows []UnitStatus, now t
 		return StatusSummary{}, Errorf(EINVALID, "%s not in event %d: %s. Nothing was recorded; export only this event's batch (Get-MigrationUser -BatchId), or the reports of its tasks.",
 			nOf(len(strangers), "unit is", "units are"), n, listFirst(strangers, 5))
 	}
+	// A new slice, never the shared one changed in place (batch_apart.go).
+	ev.Outcomes = slices.Clip(slices.Clone(ev.Outcomes))
 	at := make(map[string]int, len(ev.Outcomes))
 	for i, o := range ev.Outcomes {
 		at[batchUnitKey(ev.MemberKind, o.Unit)] = i

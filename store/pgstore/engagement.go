@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -102,8 +101,9 @@ type batchID struct {
 const maxBatches = 1024
 
 // attachBatches puts into e's events their stored batches: from the cache
-// when it holds the event's revision (a copy, since e is the caller's),
-// else read and cached. It reports false when a stored batch is not of
+// when it holds the event's revision, else read and cached. The rows are
+// shared with the cache, not copied: a batch is replaced, never changed in
+// place (playbook/batch_apart.go). It reports false when a stored batch is not of
 // the revision e's doc names (a save came between the doc's read and
 // this one); the caller then reads again.
 func (db *DB) attachBatches(ctx context.Context, e *playbook.Engagement) (bool, error) {
@@ -115,7 +115,7 @@ func (db *DB) attachBatches(ctx context.Context, e *playbook.Engagement) (bool, 
 			continue
 		}
 		if b, ok := db.batches[batchID{e.ID, ev.N, ev.BatchRev}]; ok {
-			ev.Members, ev.Outcomes = slices.Clone(b.Members), slices.Clone(b.Outcomes)
+			ev.Members, ev.Outcomes = b.Members, b.Outcomes
 			continue
 		}
 		missing = true
@@ -158,7 +158,7 @@ func (db *DB) attachBatches(ctx context.Context, e *playbook.Engagement) (bool, 
 		if !ok {
 			return false, nil
 		}
-		ev.Members, ev.Outcomes = slices.Clone(b.Members), slices.Clone(b.Outcomes)
+		ev.Members, ev.Outcomes = b.Members, b.Outcomes
 	}
 	return true, nil
 }
