@@ -114,14 +114,14 @@ func (t *turn) eventButton(verb string, d cards.ActionData, raw json.RawMessage)
 		var reason string
 		if reason, err = text(cards.EventReasonInput(n)); err == nil {
 			err = playbook.WaivePreflight(e, t.a.From.ID, n, reason, t.now)
-			notice = fmt.Sprintf("%s waived pre-flight of event %d: %s", who, n, strings.TrimSpace(reason))
+			notice = fmt.Sprintf("%s waived pre-flight of event %d: %s", who, n, markdown.Escape(strings.TrimSpace(reason)))
 		}
 	case cards.VerbEventCancel:
 		var reason string
 		if reason, err = text(cards.CancelReasonInput(n)); err == nil {
 			var out playbook.EventOutcome
 			out, err = playbook.CancelEvent(e, t.a.From.ID, n, reason, t.now)
-			notice = fmt.Sprintf("%s cancelled event %d: %s", who, n, strings.TrimSpace(reason))
+			notice = fmt.Sprintf("%s cancelled event %d: %s", who, n, markdown.Escape(strings.TrimSpace(reason)))
 			if err == nil && out.RemindDNS {
 				posts = append(posts, dnsReminder(e, out.DNSWaits))
 			}
@@ -233,7 +233,7 @@ func (t *turn) eventCommand(args string) (answer, error) {
 	}
 	bump(e)
 	msg := func(who string) string {
-		return who + " started event " + strconv.Itoa(n) + " before the playbook's order allows (an override): " + reason
+		return who + " started event " + strconv.Itoa(n) + " before the playbook's order allows (an override): " + markdown.Escape(reason)
 	}
 	return save(e, t.announce(e, answer{text: msg("You")}, msg(t.actorName(e)))), nil
 }

@@ -261,7 +261,7 @@ func (t *turn) command(text string) (answer, error) {
 		}
 		return ans, err
 	}
-	return answer{text: fmt.Sprintf("I don't know %q. Try **next**, **status** or **done 1699**; **help** lists everything.", truncate(text, 40))}, nil
+	return answer{text: fmt.Sprintf("I don't know \"%s\". Try **next**, **status** or **done 1699**; **help** lists everything.", markdown.Escape(truncate(text, 40)))}, nil
 }
 
 func (t *turn) help(args string) (answer, error) {
@@ -271,7 +271,7 @@ func (t *turn) help(args string) (answer, error) {
 	}
 	c, ok := t.reg.lookup(name)
 	if !ok {
-		return answer{text: fmt.Sprintf("There is no %q command. Type **help** for the list.", truncate(name, 40))}, nil
+		return answer{text: fmt.Sprintf("There is no \"%s\" command. Type **help** for the list.", markdown.Escape(truncate(name, 40)))}, nil
 	}
 	where := "in channels, group chats and our personal chat"
 	if !slices.Contains(c.Scopes, "personal") {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/infracloudio/msbotbuilder-go/schema"
 	"github.com/mvmbot/mvmbot/cards"
+	"github.com/mvmbot/mvmbot/internal/markdown"
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
@@ -979,7 +980,7 @@ func (t *turn) workshopCommand(args string) (answer, error) {
 	}
 	bump(e)
 	msg := func(who string) string {
-		return who + " recorded **" + task.Ref() + "** " + task.Title + " as held elsewhere (an override): " + strings.TrimPrefix(e.State(task.Key).Reason, "held elsewhere: ")
+		return who + " recorded **" + task.Ref() + "** " + task.Title + " as held elsewhere (an override): " + markdown.Escape(strings.TrimPrefix(e.State(task.Key).Reason, "held elsewhere: "))
 	}
 	return save(e, t.announce(e, answer{text: msg("You")}, msg(t.actorName(e)))), nil
 }

@@ -299,7 +299,7 @@ func TestDecodeQuestionnaire(t *testing.T) {
 		}
 	}
 	_, _, err = cards.DecodeQuestionnaire(json.RawMessage(`{"pilot-size":[]}`))
-	if !strings.Contains(playbook.ErrorMessage(err), `"Pilot size (users)" is not text`) {
+	if !strings.Contains(playbook.ErrorMessage(err), `"Pilot size \(users\)" is not text`) {
 		t.Errorf("message = %q", playbook.ErrorMessage(err))
 	}
 	var many strings.Builder

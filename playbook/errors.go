@@ -3,6 +3,9 @@ package playbook
 import (
 	"errors"
 	"fmt"
+	"strconv"
+
+	"github.com/mvmbot/mvmbot/internal/markdown"
 )
 
 // Error codes. They are the project's one error vocabulary: store, graph and
@@ -28,8 +31,31 @@ func (e *Error) Error() string {
 }
 
 // Errorf returns an *Error with the given code and a formatted message.
+// Messages are Markdown, and a value formatted with %q is what a person
+// typed (a task, a role, a date, a column of their file) echoed back: its
+// Markdown is escaped, so that a "task" typed as a link is shown as typed
+// rather than becoming one.
 func Errorf(code, format string, args ...any) *Error {
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			args[i] = typed(s)
+		}
+	}
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// typed is a string argument of Errorf.
+type typed string
+
+// Format escapes the Markdown of %q and writes every other verb as the
+// string would be.
+func (s typed) Format(f fmt.State, verb rune) {
+	if verb != 'q' {
+		fmt.Fprintf(f, fmt.FormatString(f, verb), string(s))
+		return
+	}
+	q := strconv.Quote(string(s))
+	fmt.Fprint(f, `"`+markdown.Escape(q[1:len(q)-1])+`"`)
 }
 
 // ErrorCode returns the code of the first *Error in err's chain, EINTERNAL for
