@@ -48,6 +48,10 @@ var siteButtons = []Button{
 		}},
 	{Verbs: []string{cards.VerbSiteRepair},
 		Run: func(t *turn, _ string, d cards.ActionData, _ json.RawMessage) (answer, error) { return t.siteRepair(d) }},
+	{Verbs: []string{cards.VerbSiteElsewhere},
+		Run: func(t *turn, _ string, d cards.ActionData, raw json.RawMessage) (answer, error) {
+			return t.siteElsewhere(d, raw)
+		}},
 	{Verbs: []string{cards.VerbIssue},
 		Run: func(t *turn, _ string, d cards.ActionData, _ json.RawMessage) (answer, error) {
 			e, err := t.target(d)
@@ -143,6 +147,37 @@ func (t *turn) siteRepair(d cards.ActionData) (answer, error) {
 		return answer{}, err
 	}
 	return t.siteQueued(e, fmt.Sprintf("%s started the site's set-up again (run %d): whatever is there stays, whatever is missing is made.", displayName(t.me()), e.Site.Run))
+}
+
+// siteElsewhere runs the site card's "Record as set up elsewhere": the
+// site's tasks settled as an override, which is also how a local trial,
+// without Graph, gets past them truthfully. A refused submit shows the
+// card again with what was typed.
+func (t *turn) siteElsewhere(d cards.ActionData, raw json.RawMessage) (answer, error) {
+	f, err := cards.DecodeSiteForm(raw)
+	if err != nil {
+		return answer{}, err
+	}
+	e, err := t.target(d)
+	if err != nil {
+		return answer{}, err
+	}
+	done, err := playbook.SetUpSiteElsewhere(e, t.a.From.ID, f.Elsewhere, t.now)
+	if err != nil {
+		if playbook.ErrorCode(err) != playbook.EINVALID {
+			return answer{}, err
+		}
+		return answer{card: t.siteCard(e, cards.SiteView{Form: f, Notice: playbook.ErrorMessage(err) + " Nothing was recorded.", Attention: true})}, nil
+	}
+	bump(e)
+	refs := make([]string, len(done))
+	for i, task := range done {
+		refs[i] = "**" + task.Ref() + "**"
+	}
+	msg := func(who string) string {
+		return fmt.Sprintf("%s recorded the collaboration site as set up elsewhere (an override): %s done.", who, strings.Join(refs, ", "))
+	}
+	return save(e, t.announce(e, answer{card: t.siteCard(e, cards.SiteView{Notice: msg("You")})}, msg(t.actorName(e)))), nil
 }
 
 func (t *turn) siteQueued(e *playbook.Engagement, notice string) (answer, error) {

@@ -820,3 +820,81 @@ func TestSiteSetupWaitsForProvisioning(t *testing.T) {
 		t.Errorf("after retry: %+v", c.engagement().Site)
 	}
 }
+
+// TestSiteSetUpElsewhere: without Graph (a local trial) the site's tasks
+// are not a dead end. The MST records where the site, its tracker and its
+// known errors list are; the three tasks become overrides with that
+// reason, shown in the card, status and next. Every refusal keeps what was
+// typed and changes nothing.
+func TestSiteSetUpElsewhere(t *testing.T) {
+	h := newHarness(t, harnessOpts{auth: true, now: func() time.Time { return qNow }})
+	c := &conv{t: t, h: h}
+	setUp(t, c)
+
+	card := replyCard(t, c.say(mo, "site"))
+	if s := cardText(t, card); !has(s, "siteElsewhere") || !strings.Contains(s, `"id":"siteElsewhere"`) {
+		t.Fatalf("the MST's local site card offers no way past the site: %s", s)
+	}
+	if s := cardText(t, replyCard(t, c.say(cy, "site"))); has(s, "siteElsewhere") {
+		t.Errorf("the customer's site card offers to record it: %s", s)
+	}
+	const where = "[portal library](https://evil.example) with the Migration issues and Known migration errors lists"
+	data := withInputs(action(t, card, "siteElsewhere", ""), map[string]any{"siteElsewhere": where})
+
+	before := c.engagement()
+	for _, tc := range []struct {
+		name string
+		p    person
+		data map[string]any
+		want string
+	}{
+		{"the workshop not held", mo, data, "2979 waits for"},
+		{"no reason", mo, withInputs(action(t, card, "siteElsewhere", ""), map[string]any{"siteElsewhere": "  "}), "Say where the site"},
+		{"the customer", cy, data, "can set up the collaboration site"},
+		{"a stranger", stranger, data, "not a member"},
+	} {
+		ans := c.click(tc.p, "siteElsewhere", tc.data)
+		if ans.StatusCode != refusal || !strings.Contains(string(ans.Value), tc.want) {
+			t.Errorf("%s: %d %s", tc.name, ans.StatusCode, ans.Value)
+		}
+		if tc.name == "the workshop not held" && !strings.Contains(string(ans.Value), "portal library") {
+			t.Errorf("%s: the refused card lost what was typed: %s", tc.name, ans.Value)
+		}
+		assertUnchanged(t, c, before)
+	}
+
+	for _, d := range []struct {
+		p    person
+		text string
+	}{{pat, "done 1699"}, {mo, "workshop 1635 held elsewhere kick-off call"}} {
+		if s := text(c.say(d.p, d.text)); !strings.Contains(s, "marked") && !strings.Contains(s, "held elsewhere") {
+			t.Fatalf("%s: %q", d.text, s)
+		}
+	}
+	card = replyCard(t, c.say(mo, "site"))
+	ans, id := c.clickID(mo, "siteElsewhere", withInputs(action(t, card, "siteElsewhere", ""), map[string]any{"siteElsewhere": where}))
+	s := cardText(t, ans.card(t))
+	if !strings.Contains(s, "set up elsewhere (an override): **2979**, **3615**, **3282** done") || !strings.Contains(s, `\\[portal library\\]`) || has(s, "siteElsewhere") {
+		t.Errorf("answer: %s", s)
+	}
+	if post := text(h.replyTo(id)); !strings.Contains(post, "Mo Support recorded the collaboration site as set up elsewhere") {
+		t.Errorf("announcement: %q", post)
+	}
+	e := c.engagement()
+	for _, k := range playbook.SiteTasks {
+		if st := e.State(k); st.Status != playbook.StatusDone || !st.Override || st.By != mo.id || !strings.Contains(st.Reason, "portal library") {
+			t.Errorf("%s: %+v", k, st)
+		}
+	}
+	for _, cmd := range []string{"status", "next steps"} {
+		if s := cardText(t, replyCard(t, c.say(pat, cmd))); !strings.Contains(s, "2979") || !strings.Contains(s, "set up elsewhere") {
+			t.Errorf("%s does not show the override: %s", cmd, s)
+		}
+	}
+	// The old card, clicked again, records nothing twice.
+	before = c.engagement()
+	if ans := c.click(mo, "siteElsewhere", data); ans.StatusCode != refusal || strings.Contains(string(ans.Value), "recorded the collaboration site") {
+		t.Errorf("second click: %d %s", ans.StatusCode, ans.Value)
+	}
+	assertUnchanged(t, c, before)
+}

@@ -15,6 +15,7 @@ const (
 	VerbSite          = "site"          // the site card
 	VerbSiteCreate    = "siteCreate"    // submit the site form
 	VerbSiteRepair    = "siteRepair"    // run the setup again (Repair, Retry)
+	VerbSiteElsewhere = "siteElsewhere" // record the site set up outside mvmbot (an override)
 	VerbIssue         = "issue"         // the report-an-issue form
 	VerbIssueSubmit   = "issueSubmit"   // submit the form
 	VerbIssues        = "issues"        // the open issues, data.page
@@ -31,12 +32,15 @@ const (
 	SiteURLInput   = "siteUrl"
 	SiteNameInput  = "siteName"
 	SiteAliasInput = "siteAlias"
+	// SiteElsewhereInput says where a site set up outside mvmbot is.
+	SiteElsewhereInput = "siteElsewhere"
 )
 
 // SiteForm is what the site form holds: as typed, so that a refused submit
 // shows it again.
 type SiteForm struct {
 	Mode, URL, Name, Alias string
+	Elsewhere              string // where a site set up outside mvmbot is
 	Error                  string // why the last submit was refused
 }
 
@@ -51,7 +55,7 @@ func DecodeSiteForm(raw json.RawMessage) (SiteForm, error) {
 	for _, in := range []struct {
 		id  string
 		dst *string
-	}{{SiteModeInput, &f.Mode}, {SiteURLInput, &f.URL}, {SiteNameInput, &f.Name}, {SiteAliasInput, &f.Alias}} {
+	}{{SiteModeInput, &f.Mode}, {SiteURLInput, &f.URL}, {SiteNameInput, &f.Name}, {SiteAliasInput, &f.Alias}, {SiteElsewhereInput, &f.Elsewhere}} {
 		v, ok := m[in.id]
 		if !ok || v == nil {
 			continue
@@ -114,6 +118,15 @@ func Site(e *playbook.Engagement, v SiteView) *Card {
 	}
 	if !v.CanManage && (s == nil || s.State == playbook.SiteFailed) && !v.Local {
 		body = append(body, Subtle("The MST, the MVM or the lead sets the site up."))
+	}
+	if st, where, ok := playbook.SiteElsewhere(e); ok {
+		body = append(body, Text(fmt.Sprintf("%s recorded the site as set up outside mvmbot on %s (an override): %s",
+			markdown.Escape(memberName(e, st.By)), st.At.Format(day), markdown.Escape(where))))
+	} else if v.CanManage && (s == nil || s.State == playbook.SiteFailed) && playbook.SiteTasksOpen(e) {
+		body = append(body, Subtle("Set up outside mvmbot (the FastTrack portal's library, or a site made by hand)? Say where the site, its issue tracker and the known errors list are: the site's tasks are recorded done as an override, with this as the reason."))
+		body = append(body, TextInput(SiteElsewhereInput, InputOpts{Label: "Set up elsewhere: where", Value: v.Form.Elsewhere,
+			Placeholder: "https://contoso.sharepoint.com/sites/Migration, with the Migration issues and Known migration errors lists"}, true, playbook.MaxReasonLen)...)
+		actions = append(actions, quiet(Button("Record as set up elsewhere", VerbSiteElsewhere, d)))
 	}
 	c := New(body...)
 	c.Actions = actions

@@ -25,6 +25,12 @@ func siteCards(t *testing.T) map[string]*cards.Card {
 		"issue form, with values": cards.IssueFormCard(e, cards.IssueForm{Title: strings.Repeat("t", 255), Source: "imap", Unit: strings.Repeat("u", 300), ErrorText: strings.Repeat("e", playbook.MaxReasonLen), Severity: "critical", Event: "3", Error: "There is no event 3."}),
 		"issues, none":            cards.Issues(e, cards.IssuesView{}),
 	}
+	out["site, local, set up elsewhere refused"] = cards.Site(e, cards.SiteView{Local: true, CanManage: true, Attention: true,
+		Notice: "Say where the site, its issue tracker and the known errors list are.", Form: cards.SiteForm{Elsewhere: strings.Repeat("w", playbook.MaxReasonLen)}})
+	elsewhere := e.Clone()
+	elsewhere.States = map[string]playbook.TaskState{"collaboration-site": playbook.TaskState{Status: playbook.StatusDone, By: "29:mo", At: qNow, Override: true,
+		Reason: "set up elsewhere: " + strings.Repeat("w", playbook.MaxReasonLen)}}
+	out["site, local, recorded elsewhere"] = cards.Site(elsewhere, cards.SiteView{Local: true, CanManage: true})
 	e.Site = &playbook.Site{Mode: playbook.SiteNew, State: playbook.SiteSettingUp, Run: 1, Name: "Contoso migration", Alias: "Contoso-migration", Waiting: qNow}
 	out["site, waiting for SharePoint"] = cards.Site(e, cards.SiteView{CanManage: true})
 	e.Site = &playbook.Site{Mode: playbook.SiteExisting, State: playbook.SiteFailed, Run: 2, URL: "https://contoso.sharepoint.com/sites/m", Error: strings.Repeat("x", playbook.MaxReasonLen)}

@@ -91,7 +91,7 @@ func HowCompletes(e *Engagement, t Task) Completion {
 		}
 	case EvidenceSite:
 		c.Present = e.Site != nil && e.Site.State == SiteReady
-		c.How = fmt.Sprintf("%s completes when the collaboration site is ready: type **site** to create one or to link the customer's own site.", t.Ref())
+		c.How = fmt.Sprintf("%s completes when the collaboration site is ready: type **site** to create one, to link the customer's own site, or to record one set up elsewhere.", t.Ref())
 	case EvidenceEvents:
 		c.Present = eventsFinished(e)
 		c.How = fmt.Sprintf("%s completes when every migration event is completed or cancelled: type **events** to see them.", t.Ref())

@@ -60,7 +60,7 @@ func TestHowCompletes(t *testing.T) {
 		"questionnaire":            "1034 completes when the customer submits the migration questionnaire",
 		"questionnaire-validation": "none has been submitted yet",
 		"workshop-imap":            "held elsewhere",
-		"collaboration-site":       "2979 completes when the collaboration site is ready: type **site** to create one or to link the customer's own site",
+		"collaboration-site":       "2979 completes when the collaboration site is ready: type **site** to create one, to link the customer's own site, or to record one set up elsewhere",
 		"migration-events":         "no plan has been accepted yet",
 		"decommission":             "2323 completes when the engagement is closed",
 		"assessment":               "1699 is done when its owner, the FRP, says so",

@@ -362,3 +362,88 @@ func ValidSiteAlias(s string) bool {
 	}
 	return true
 }
+
+// SetUpSiteElsewhere records the site tasks (SiteTasks: 2979, 3615, 3282)
+// done without a site of mvmbot's: the site, its issue tracker and the
+// known errors list were set up outside it (the FastTrack portal's
+// library, or a site made by hand where Graph is not configured), as the
+// reason says. Like MarkHeldElsewhere, the record is an override: its
+// states, the history, status and the report show it as such. It returns
+// the tasks it settled. Returns ECONFLICT when e is closed or mvmbot's own
+// site is set up or being set up; EFORBIDDEN (see Can, ActionSite);
+// EINVALID without a reason, while a task's needs are open, or when no
+// site task is left open.
+func SetUpSiteElsewhere(e *Engagement, actorID, reason string, now time.Time) ([]Task, error) {
+	if err := e.checkOpen(); err != nil {
+		return nil, err
+	}
+	if err := Can(e, actorID, ActionSite, nil); err != nil {
+		return nil, err
+	}
+	if e.Site != nil && e.Site.State != SiteFailed {
+		return nil, Errorf(ECONFLICT, "The collaboration site is already %s: type **site** to see it.", siteStateText(e.Site.State))
+	}
+	reason = strings.TrimSpace(reason)
+	if reason == "" || len(reason) > MaxReasonLen {
+		return nil, Errorf(EINVALID, "Say where the site, its issue tracker and the known errors list are, in at most %d characters; the reason goes into the history as an override.", MaxReasonLen)
+	}
+	open := openSiteTasks(e)
+	if len(open) == 0 {
+		var refs []string
+		for _, k := range SiteTasks {
+			if t, ok := taskByKey(k); ok {
+				refs = append(refs, t.Ref())
+			}
+		}
+		return nil, Errorf(EINVALID, "The site's tasks (%s) are already settled.", strings.Join(refs, ", "))
+	}
+	// The tracker needs the site, which this settles first; anything else
+	// open (the workshops) comes first, as for the site made by mvmbot.
+	for _, t := range open {
+		var bs []Task
+		for _, b := range openNeeds(e, t) {
+			if !slices.Contains(SiteTasks, b.Key) {
+				bs = append(bs, b)
+			}
+		}
+		if len(bs) > 0 {
+			return nil, Errorf(EINVALID, "%s waits for %s. Those come first.", t.Ref(), e.describeBlockers(bs))
+		}
+	}
+	for _, t := range open {
+		e.settle(t, TaskState{Status: StatusDone, By: actorID, At: now.UTC(), Override: true, Reason: elsewhere + reason})
+		e.audit(now, actorID, ActionOverride, t.Key, "done: "+elsewhere+reason)
+	}
+	e.completeWaiting(now)
+	return open, nil
+}
+
+// elsewhere begins the reason of a site task SetUpSiteElsewhere settled.
+const elsewhere = "set up elsewhere: "
+
+// SiteElsewhere returns, when SetUpSiteElsewhere settled the site (2979),
+// its state and the reason as the person gave it.
+func SiteElsewhere(e *Engagement) (TaskState, string, bool) {
+	st := e.State("collaboration-site")
+	if !st.Override || !strings.HasPrefix(st.Reason, elsewhere) {
+		return TaskState{}, "", false
+	}
+	return st, strings.TrimPrefix(st.Reason, elsewhere), true
+}
+
+// SiteTasksOpen reports whether a site task that applies to e is open:
+// while one is, the site card offers a way to settle it.
+func SiteTasksOpen(e *Engagement) bool {
+	return len(openSiteTasks(e)) > 0
+}
+
+func openSiteTasks(e *Engagement) []Task {
+	var open []Task
+	for _, k := range SiteTasks {
+		t, ok := taskByKey(k)
+		if ok && Applies(e, t) && e.State(k).Status == StatusOpen {
+			open = append(open, t)
+		}
+	}
+	return open
+}

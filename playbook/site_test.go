@@ -660,3 +660,79 @@ func TestSiteJSON(t *testing.T) {
 		t.Error("a zero wait is stored")
 	}
 }
+
+// TestSetUpSiteElsewhere: a site set up outside mvmbot settles the three
+// site tasks as overrides with the reason, in order (the tracker after the
+// site), and every refusal changes nothing.
+func TestSetUpSiteElsewhere(t *testing.T) {
+	const reason = "FastTrack portal library, tracker and known errors lists made by hand"
+	t.Run("recorded", func(t *testing.T) {
+		e := siteEngagement(t)
+		mustDone(t, e, "assessment", "workshop-imap")
+		n := len(e.History)
+		done, err := SetUpSiteElsewhere(e, idMST, "  "+reason+" ", t0)
+		mustOK(t, err)
+		var keys []string
+		for _, d := range done {
+			keys = append(keys, d.Key)
+		}
+		if !slices.Equal(keys, SiteTasks) {
+			t.Errorf("settled %v, want %v", keys, SiteTasks)
+		}
+		for i, k := range SiteTasks {
+			want := TaskState{Status: StatusDone, By: idMST, At: t0, Override: true, Reason: "set up elsewhere: " + reason}
+			if st := e.State(k); st != want {
+				t.Errorf("state of %s = %+v", k, st)
+			}
+			if h := e.History[n+i]; h != (AuditEntry{At: t0, Actor: idMST, Action: ActionOverride, Task: k, Detail: "done: set up elsewhere: " + reason}) {
+				t.Errorf("entry of %s = %+v", k, h)
+			}
+		}
+		if got := len(Overrides(e)); got != 3 {
+			t.Errorf("%d overrides, want 3", got)
+		}
+		if e.Site != nil {
+			t.Errorf("a site of mvmbot's was recorded: %+v", e.Site)
+		}
+	})
+	for _, tt := range []struct {
+		name   string
+		setup  func(tb testing.TB, e *Engagement)
+		actor  string
+		reason string
+		code   string
+		want   string
+	}{
+		{name: "workshops open", actor: idMST, reason: reason, code: EINVALID, want: "2979 waits for 1635"},
+		{name: "no reason", actor: idMST, reason: "  ", code: EINVALID, want: "Say where the site"},
+		{name: "the customer", actor: idCustomer, reason: reason, code: EFORBIDDEN},
+		{name: "mvmbot's site being set up", actor: idMST, reason: reason, code: ECONFLICT, want: "already",
+			setup: func(tb testing.TB, e *Engagement) {
+				mustOK(tb, RequestSite(e, idMST, SiteRequest{Mode: SiteExisting, URL: testSite}, t0))
+			}},
+		{name: "already settled", actor: idMST, reason: reason, code: EINVALID, want: "already settled",
+			setup: func(tb testing.TB, e *Engagement) {
+				if _, err := SetUpSiteElsewhere(e, idMST, reason, t0); err != nil {
+					tb.Fatal(err)
+				}
+			}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := siteEngagement(t)
+			if tt.name != "workshops open" {
+				mustDone(t, e, "assessment", "workshop-imap")
+			}
+			if tt.setup != nil {
+				tt.setup(t, e)
+			}
+			before := mustJSON(t, e)
+			_, err := SetUpSiteElsewhere(e, tt.actor, tt.reason, t0)
+			if ErrorCode(err) != tt.code || !strings.Contains(ErrorMessage(err), tt.want) {
+				t.Errorf("err = %v, want %s containing %q", err, tt.code, tt.want)
+			}
+			if mustJSON(t, e) != before {
+				t.Error("a refusal changed the engagement")
+			}
+		})
+	}
+}
