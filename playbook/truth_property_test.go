@@ -92,6 +92,10 @@ var propCmds = map[string]propCmd{
 		_, _, err := SiteDone(e, e.Site.Run, now)
 		return "site ready", err
 	},
+	"site elsewhere": func(e *Engagement, r *rand.Rand, a string, now time.Time) (string, error) {
+		_, err := SetUpSiteElsewhere(e, a, propReason(r), now)
+		return "site elsewhere", err
+	},
 	"plan": func(e *Engagement, r *rand.Rand, a string, now time.Time) (string, error) {
 		q, ok := LatestQuestionnaire(e)
 		if !ok {
