@@ -13,7 +13,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/mvmbot/mvmbot/playbook"
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 )
@@ -83,11 +82,10 @@ type DB struct {
 	merging  atomic.Bool                // a mergeRecent is under way
 
 	decodedMu   sync.Mutex
-	decoded     map[string]decodedEngagement                          // see readEngagement
-	decodedRefs map[string]decodedRef                                 // see storedRef
-	batches     map[string]decodedBatch                               // see attachBatches
-	versions    map[string]decodedPart[playbook.QuestionnaireVersion] // see readParts
-	issues      map[string]decodedPart[playbook.Issue]                // see readParts
+	decoded     map[string]decodedEngagement // see readEngagement
+	decodedRefs map[string]decodedRef        // see storedRef
+	batches     map[string]decodedBatch      // see attachBatches
+	parts       map[string]*decodedParts     // see readParts
 }
 
 // Bucket names. Every bucket in buckets is created when the file is opened,

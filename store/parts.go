@@ -19,17 +19,12 @@ import (
 // bytes are unchanged, shared with the cache: a version is never changed
 // in place, and Clone copies the issues.
 
-// Bounds of the part caches; past one its cache starts afresh. Issues are
-// many per engagement (hundreds in a big migration), so theirs is larger.
-const (
-	maxDecodedVersions = 1024
-	maxDecodedIssues   = 1 << 15
-)
-
-// decodedPart is a version or an issue as decoded from exactly raw.
-type decodedPart[T any] struct {
-	raw []byte
-	v   T
+// decodedParts is an engagement's versions and issues as decoded from
+// exactly the records raws hold, in key order.
+type decodedParts struct {
+	versionRaws, issueRaws [][]byte
+	versions               []playbook.QuestionnaireVersion
+	issues                 []playbook.Issue
 }
 
 // storedParts is what the store holds of an engagement's parts: how many
@@ -50,65 +45,83 @@ func (db *DB) attachParts(tx *bolt.Tx, e *playbook.Engagement) error {
 }
 
 // readParts reads engagement id's stored versions and issues, in order.
-// A record decoded before from the same bytes comes from db's cache (db
-// nil: none) and is shared with it.
+// db's cache (db nil: none) holds the ones read last for each engagement:
+// a record whose bytes are the ones at its place there is not decoded
+// again, and when every record is, the cached slices themselves are
+// returned, shared with the cache (nobody may change them; readEngagement
+// clones). A turn that changed no issue (a note) thus reads hundreds of
+// them at the cost of comparing their bytes.
 func (db *DB) readParts(tx *bolt.Tx, id string) ([]playbook.QuestionnaireVersion, []playbook.Issue, error) {
-	var vs []playbook.QuestionnaireVersion
-	if err := scanParts(tx.Bucket(bucketVersions), id, func(k, v []byte) error {
-		x, err := decodePart(db, k, v, func(db *DB) *map[string]decodedPart[playbook.QuestionnaireVersion] { return &db.versions }, maxDecodedVersions)
-		vs = append(vs, x)
-		return err
-	}); err != nil {
+	prev := &decodedParts{}
+	if db != nil {
+		db.decodedMu.Lock()
+		if p, ok := db.parts[id]; ok {
+			prev = p
+		}
+		db.decodedMu.Unlock()
+	}
+	var (
+		next decodedParts
+		err  error
+	)
+	next.versionRaws, next.versions, err = scanParts(tx.Bucket(bucketVersions), id, prev.versionRaws, prev.versions)
+	if err != nil {
 		return nil, nil, err
 	}
-	var is []playbook.Issue
-	if err := scanParts(tx.Bucket(bucketIssues), id, func(k, v []byte) error {
-		x, err := decodePart(db, k, v, func(db *DB) *map[string]decodedPart[playbook.Issue] { return &db.issues }, maxDecodedIssues)
-		is = append(is, x)
-		return err
-	}); err != nil {
+	next.issueRaws, next.issues, err = scanParts(tx.Bucket(bucketIssues), id, prev.issueRaws, prev.issues)
+	if err != nil {
 		return nil, nil, err
 	}
-	return vs, is, nil
+	if db != nil {
+		db.decodedMu.Lock()
+		if db.parts == nil || len(db.parts) >= maxDecoded {
+			db.parts = make(map[string]*decodedParts)
+		}
+		db.parts[id] = &next
+		db.decodedMu.Unlock()
+	}
+	return next.versions, next.issues, nil
 }
 
-// scanParts calls fn with every record of engagement id in b, in key order.
-func scanParts(b *bolt.Bucket, id string, fn func(k, v []byte) error) error {
+// scanParts reads engagement id's records in b, in key order, given raws
+// and vals, the ones read before: a record whose bytes are those at its
+// place in raws is not decoded again, and when all are, raws and vals
+// themselves are returned (cut to the records there are).
+func scanParts[T any](b *bolt.Bucket, id string, raws [][]byte, vals []T) ([][]byte, []T, error) {
 	prefix := historyPrefix(id)
 	c := b.Cursor()
+	i := 0
+	var (
+		outR    [][]byte
+		outV    []T
+		copying bool
+	)
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		if err := fn(k, v); err != nil {
-			return err
+		same := i < len(raws) && bytes.Equal(raws[i], v)
+		if same && !copying {
+			i++
+			continue
 		}
-	}
-	return nil
-}
-
-// decodePart decodes v, the record under k, or takes it from the cache
-// cache(db) picks when it was decoded before from the same bytes.
-func decodePart[T any](db *DB, k, v []byte, cache func(*DB) *map[string]decodedPart[T], bound int) (T, error) {
-	if db != nil {
-		db.decodedMu.Lock()
-		d, ok := (*cache(db))[string(k)]
-		db.decodedMu.Unlock()
-		if ok && bytes.Equal(d.raw, v) {
-			return d.v, nil
+		if !copying { // the first difference: the new lists start as copies
+			outR = append(make([][]byte, 0, max(len(raws), i+1)), raws[:i]...)
+			outV = append(make([]T, 0, max(len(vals), i+1)), vals[:i]...)
+			copying = true
 		}
-	}
-	var x T
-	if err := decodeJSON(k, v, &x); err != nil {
-		return x, err
-	}
-	if db != nil {
-		db.decodedMu.Lock()
-		m := cache(db)
-		if *m == nil || len(*m) >= bound {
-			*m = make(map[string]decodedPart[T])
+		if same {
+			outR, outV = append(outR, raws[i]), append(outV, vals[i])
+		} else {
+			var x T
+			if err := decodeJSON(k, v, &x); err != nil {
+				return nil, nil, err
+			}
+			outR, outV = append(outR, bytes.Clone(v)), append(outV, x)
 		}
-		(*m)[string(k)] = decodedPart[T]{raw: bytes.Clone(v), v: x}
-		db.decodedMu.Unlock()
+		i++
 	}
-	return x, nil
+	if !copying {
+		return raws[:i:i], vals[:i:i], nil
+	}
+	return outR, outV, nil
 }
 
 // storedPartsOf returns what is stored of engagement id's parts, its
