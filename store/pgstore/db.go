@@ -78,6 +78,10 @@ type DB struct {
 
 	batchMu sync.Mutex
 	batches map[batchID]playbook.EventBatch // see attachBatches
+
+	partMu   sync.Mutex
+	versions map[versionID]playbook.QuestionnaireVersion // see attachParts
+	issues   map[issueID]playbook.Issue                  // see attachParts
 }
 
 //go:embed migrations/*.sql

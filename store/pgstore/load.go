@@ -139,8 +139,13 @@ func loadEngagement(ctx context.Context, tx pgx.Tx, e *playbook.Engagement) erro
 	if e.IsClosed() {
 		closed = micro(e.Closed)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO engagements (id, version, conversation, closed_at, doc, history_len) VALUES ($1, $2, $3, $4, $5, $6)`,
-		e.ID, e.Version, e.Conversation, closed, string(doc), core.HistoryBase); err != nil {
+	parts := (*DB)(nil).planParts(e, partsRow{}) // every version and issue, each with the engagement's version as its rev
+	if _, err := tx.Exec(ctx, `INSERT INTO engagements (id, version, conversation, closed_at, doc, history_len, questionnaire_len, issue_ids, issue_revs)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		e.ID, e.Version, e.Conversation, closed, string(doc), core.HistoryBase, parts.row.versions, parts.row.ids, parts.row.revs); err != nil {
+		return fmt.Errorf("load engagement %s: %w", e.ID, err)
+	}
+	if err := writeParts(ctx, tx, e.ID, e.Version, e.Questionnaire, parts); err != nil {
 		return fmt.Errorf("load engagement %s: %w", e.ID, err)
 	}
 	if err := insertHistory(ctx, tx, e.ID, 0, e.History); err != nil {
