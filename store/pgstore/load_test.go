@@ -47,7 +47,7 @@ func TestLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (Counts{Engagements: 1, Conversations: 1, Members: 1, History: 1, Refs: 1, Jobs: 1, Dead: 1, Processed: 1}); c != want {
+	if want := (Counts{Engagements: 1, Conversations: 1, Members: 1, History: 1, Refs: 1, Jobs: 1, Dead: 1, Processed: 1, Versions: 2, Issues: 4}); c != want {
 		t.Errorf("Counts = %+v, want %+v", c, want)
 	}
 	got, err := db.EngagementByConversation(ctx, "19:c")
