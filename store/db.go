@@ -109,6 +109,7 @@ var (
 	bucketBatches           = []byte("event_batches")          // Engagement.ID + 0x00 + idKey(Event.N) → JSON playbook.EventBatch
 	bucketVersions          = []byte("questionnaire_versions") // Engagement.ID + 0x00 + idKey(QuestionnaireVersion.N) → JSON playbook.QuestionnaireVersion
 	bucketIssues            = []byte("engagement_issues")      // Engagement.ID + 0x00 + idKey(Issue.ID) → JSON playbook.Issue
+	bucketPartStamps        = []byte("engagement_parts")       // Engagement.ID → idKey(stamp), new with every write of a version or issue (parts.go)
 
 	keySchemaVersion = []byte("schema_version")
 )
@@ -131,6 +132,7 @@ var buckets = [][]byte{
 	bucketBatches,
 	bucketVersions,
 	bucketIssues,
+	bucketPartStamps,
 }
 
 // Open opens the database file at path, creating the file (not its

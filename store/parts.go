@@ -12,16 +12,21 @@ import (
 //
 //	questionnaire_versions  Engagement.ID + 0x00 + QuestionnaireVersion.N (big-endian uint64) → QuestionnaireVersion (JSON)
 //	engagement_issues       Engagement.ID + 0x00 + Issue.ID (big-endian uint64) → Issue (JSON)
+//	engagement_parts        Engagement.ID → stamp (big-endian uint64): new whenever a save writes a version or an issue
 //
 // A version is written once, by the save that submitted it; an issue by
 // every save that changed it (playbook.ChangedIssues against the stored
-// ones). Reads attach both, decoded records coming from caches while their
-// bytes are unchanged, shared with the cache: a version is never changed
-// in place, and Clone copies the issues.
+// ones). Reads attach both from a cache of each engagement's parts as last
+// read, which serves while the engagement's stamp is the one it was read
+// under, so a read of an engagement whose parts did not change (after a
+// note) looks up one key instead of reading hundreds of records. The
+// slices are shared with the cache: a version is never changed in place,
+// and Clone copies the issues.
 
 // decodedParts is an engagement's versions and issues as decoded from
 // exactly the records raws hold, in key order.
 type decodedParts struct {
+	stamp                  []byte // engagement_parts' value when read; nil: none
 	versionRaws, issueRaws [][]byte
 	versions               []playbook.QuestionnaireVersion
 	issues                 []playbook.Issue
@@ -36,7 +41,7 @@ type storedParts struct {
 
 // attachParts reads engagement e's stored versions and issues into it.
 func (db *DB) attachParts(tx *bolt.Tx, e *playbook.Engagement) error {
-	vs, is, err := db.readParts(tx, e.ID)
+	vs, is, err := db.readParts(tx, e.ID, true)
 	if err != nil {
 		return err
 	}
@@ -46,12 +51,13 @@ func (db *DB) attachParts(tx *bolt.Tx, e *playbook.Engagement) error {
 
 // readParts reads engagement id's stored versions and issues, in order.
 // db's cache (db nil: none) holds the ones read last for each engagement:
-// a record whose bytes are the ones at its place there is not decoded
-// again, and when every record is, the cached slices themselves are
-// returned, shared with the cache (nobody may change them; readEngagement
-// clones). A turn that changed no issue (a note) thus reads hundreds of
-// them at the cost of comparing their bytes.
-func (db *DB) readParts(tx *bolt.Tx, id string) ([]playbook.QuestionnaireVersion, []playbook.Issue, error) {
+// while the engagement's stamp is the one they were read under, they are
+// returned as they are, shared with the cache (nobody may change them;
+// readEngagement clones); else a record whose bytes are the ones at its
+// place there is not decoded again. Only a read that cannot be rolled back
+// (keep: a read transaction's) fills the cache, since a stamp written by a
+// transaction that rolls back may be given again to other parts.
+func (db *DB) readParts(tx *bolt.Tx, id string, keep bool) ([]playbook.QuestionnaireVersion, []playbook.Issue, error) {
 	prev := &decodedParts{}
 	if db != nil {
 		db.decodedMu.Lock()
@@ -60,8 +66,12 @@ func (db *DB) readParts(tx *bolt.Tx, id string) ([]playbook.QuestionnaireVersion
 		}
 		db.decodedMu.Unlock()
 	}
+	stamp := tx.Bucket(bucketPartStamps).Get([]byte(id))
+	if stamp != nil && bytes.Equal(stamp, prev.stamp) {
+		return prev.versions, prev.issues, nil
+	}
 	var (
-		next decodedParts
+		next = decodedParts{stamp: bytes.Clone(stamp)}
 		err  error
 	)
 	next.versionRaws, next.versions, err = scanParts(tx.Bucket(bucketVersions), id, prev.versionRaws, prev.versions)
@@ -72,7 +82,7 @@ func (db *DB) readParts(tx *bolt.Tx, id string) ([]playbook.QuestionnaireVersion
 	if err != nil {
 		return nil, nil, err
 	}
-	if db != nil {
+	if db != nil && keep {
 		db.decodedMu.Lock()
 		if db.parts == nil || len(db.parts) >= maxDecoded {
 			db.parts = make(map[string]*decodedParts)
@@ -136,7 +146,7 @@ func (db *DB) storedPartsOf(tx *bolt.Tx, id string, raw []byte) (*storedParts, e
 			return &storedParts{versions: len(d.e.Questionnaire), issues: d.e.Issues}, nil
 		}
 	}
-	vs, is, err := db.readParts(tx, id)
+	vs, is, err := db.readParts(tx, id, false)
 	if err != nil {
 		return nil, err
 	}
@@ -146,22 +156,26 @@ func (db *DB) storedPartsOf(tx *bolt.Tx, id string, raw []byte) (*storedParts, e
 // putParts writes e's versions past those stored (was; nil: none) and its
 // issues that differ from the stored ones, and deletes stored issues e no
 // longer has. An unchanged version or issue is neither encoded nor written.
+// When it writes any, the engagement takes a new stamp: the next value of
+// engagement_parts' sequence, so no two committed states share one.
 func putParts(tx *bolt.Tx, e *playbook.Engagement, was *storedParts) error {
 	if was == nil {
 		was = &storedParts{}
 	}
 	vb := tx.Bucket(bucketVersions)
 	from := was.versions
+	wrote := false
 	if len(e.Questionnaire) < from { // versions are never removed; should one be, store them afresh
 		if err := deletePrefix(vb, e.ID); err != nil {
 			return err
 		}
-		from = 0
+		from, wrote = 0, true
 	}
 	for _, v := range e.Questionnaire[from:] {
 		if err := putJSON(vb, historyKey(e.ID, v.N), v); err != nil {
 			return err
 		}
+		wrote = true
 	}
 	ib := tx.Bucket(bucketIssues)
 	changed, gone := playbook.ChangedIssues(was.issues, e.Issues)
@@ -169,21 +183,35 @@ func putParts(tx *bolt.Tx, e *playbook.Engagement, was *storedParts) error {
 		if err := putJSON(ib, historyKey(e.ID, x.ID), x); err != nil {
 			return err
 		}
+		wrote = true
 	}
 	for _, id := range gone {
 		if err := ib.Delete(historyKey(e.ID, id)); err != nil {
 			return err
 		}
+		wrote = true
 	}
-	return nil
+	if !wrote {
+		return nil
+	}
+	stamps := tx.Bucket(bucketPartStamps)
+	n, err := stamps.NextSequence()
+	if err != nil {
+		return err
+	}
+	return stamps.Put([]byte(e.ID), idKey(n))
 }
 
-// deleteParts deletes every version and issue of engagement id.
+// deleteParts deletes every version and issue of engagement id, and its
+// stamp.
 func deleteParts(tx *bolt.Tx, id string) error {
 	if err := deletePrefix(tx.Bucket(bucketVersions), id); err != nil {
 		return err
 	}
-	return deletePrefix(tx.Bucket(bucketIssues), id)
+	if err := deletePrefix(tx.Bucket(bucketIssues), id); err != nil {
+		return err
+	}
+	return tx.Bucket(bucketPartStamps).Delete([]byte(id))
 }
 
 // deletePrefix deletes every record of engagement id in b.
