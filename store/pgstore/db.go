@@ -82,6 +82,8 @@ type DB struct {
 	partMu   sync.Mutex
 	versions map[versionID]playbook.QuestionnaireVersion // see attachParts
 	issues   map[issueID]playbook.Issue                  // see attachParts
+	// lastParts holds each engagement's parts as last read (attachParts).
+	lastParts map[string]*engagementParts
 }
 
 //go:embed migrations/*.sql

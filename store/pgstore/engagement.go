@@ -14,10 +14,12 @@ import (
 )
 
 // Engagements are stored as JSON in the engagements table, without their
-// history, as the bbolt store keeps them; each history entry is a row of
-// engagement_history, inserted once, when it is new
-// (migrations/0002_history_rows.sql). The version, bound conversation,
-// closing time and history length are columns beside the JSON, and the
+// history, batches, questionnaire versions and issues, as the bbolt store
+// keeps them; each history entry is a row of engagement_history, inserted
+// once, when it is new (migrations/0002_history_rows.sql); batches,
+// versions and issues are rows too (putBatches, parts.go). The version,
+// bound conversation, closing time, history length, version count and
+// issue revs are columns beside the JSON, and the
 // member and conversation indexes are tables (see migrations/0001_init.sql).
 // They are written only by CommitTurn.
 
@@ -283,13 +285,13 @@ func (db *DB) putEngagement(ctx context.Context, tx dbtx, e *playbook.Engagement
 	}
 	if exists {
 		_, err = tx.Exec(ctx, `UPDATE engagements SET version = $2, conversation = $3, closed_at = $4, doc = $5, history_len = $6,
-			questionnaire_len = $7, issue_ids = $8, issue_revs = $9 WHERE id = $1`,
-			e.ID, e.Version, e.Conversation, closed, string(doc), core.HistoryBase, parts.row.versions, parts.row.ids, parts.row.revs)
+			questionnaire_len = $7, issue_ids = $8::text::integer[], issue_revs = $9::text::integer[] WHERE id = $1`,
+			e.ID, e.Version, e.Conversation, closed, string(doc), core.HistoryBase, parts.row.versions, intArray(parts.row.ids), intArray(parts.row.revs))
 	} else {
 		var tag pgconn.CommandTag
 		tag, err = tx.Exec(ctx, `INSERT INTO engagements (id, version, conversation, closed_at, doc, history_len, questionnaire_len, issue_ids, issue_revs)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-			ON CONFLICT (id) DO NOTHING`, e.ID, e.Version, e.Conversation, closed, string(doc), core.HistoryBase, parts.row.versions, parts.row.ids, parts.row.revs)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text::integer[], $9::text::integer[])
+			ON CONFLICT (id) DO NOTHING`, e.ID, e.Version, e.Conversation, closed, string(doc), core.HistoryBase, parts.row.versions, intArray(parts.row.ids), intArray(parts.row.revs))
 		if err == nil && tag.RowsAffected() == 0 {
 			return errStale(e.ID) // created by another turn meanwhile
 		}
