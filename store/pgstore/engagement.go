@@ -227,10 +227,7 @@ func (db *DB) EngagementsOf(ctx context.Context, memberID string) ([]*playbook.E
 			}
 		}
 	}
-	if es == nil {
-		es = []*playbook.Engagement{}
-	}
-	return es, nil
+	return es, nil // never nil: none is an empty slice
 }
 
 // ViewEngagementsOf calls fn with what EngagementsOf returns. There is no

@@ -18,8 +18,10 @@ import (
 // differs from the stored one, with the engagement version of that save as
 // its rev. The engagement's row keeps the number of versions and each
 // issue's id and rev, in order, so a read knows what it needs before it
-// reads a part: versions come from a cache keyed by engagement and number
-// (a version never changes), issues from one keyed by engagement, id and
+// reads a part: while they are the ones last read for the engagement
+// (lastParts; a note changes none), its parts as last read serve whole;
+// else versions come from a cache keyed by engagement and number (a
+// version never changes), issues from one keyed by engagement, id and
 // rev, and only the parts the caches lack are read.
 
 // partsRow is what an engagement's row says of its parts.
