@@ -151,4 +151,39 @@ func benchTurnOn(b *testing.B, text string, grow func(*playbook.Engagement, time
 			b.Fatalf("event %d after the turns: %d members, %d outcomes; want %d", ev.N, len(ev.Members), len(ev.Outcomes), len(e.Events[i].Members))
 		}
 	}
+	if len(got.Questionnaire) != len(e.Questionnaire) || len(got.Issues) != len(e.Issues) {
+		b.Fatalf("after the turns: %d versions, %d issues; want %d, %d", len(got.Questionnaire), len(got.Issues), len(e.Questionnaire), len(e.Issues))
+	}
+}
+
+// BenchmarkTurnIssues is BenchmarkTurnHistory for the questionnaire's
+// versions and post-migration issues: the bench engagement without either,
+// and with 20 submitted versions (an answer for each of the questionnaire's
+// fields, as many as a whole questionnaire has) and 500 issues.
+func BenchmarkTurnIssues(b *testing.B) {
+	for _, size := range []int{0, 500} {
+		for _, text := range []string{"next steps", "note"} {
+			b.Run(text+"/issues="+strconv.Itoa(size), func(b *testing.B) {
+				benchTurnOn(b, text, func(e *playbook.Engagement, now time.Time) {
+					if size == 0 {
+						return
+					}
+					fields := playbook.Fields(e)
+					for n := 1; n <= 20; n++ {
+						a := playbook.Answers{}
+						for _, f := range fields {
+							a[f.ID] = "answer " + strconv.Itoa(n) + " to " + f.ID
+						}
+						e.Questionnaire = append(e.Questionnaire, playbook.QuestionnaireVersion{N: n, Answers: a, By: benchPat.id, At: now})
+					}
+					for i := 1; i <= size; i++ {
+						e.Issues = append(e.Issues, playbook.Issue{ID: i, Title: "mailbox " + strconv.Itoa(i) + " did not sync its calendar",
+							Unit: "user" + strconv.Itoa(i) + "@contoso.com", State: playbook.IssueOpen, Opened: now, OpenedBy: benchPat.id,
+							Source: playbook.IMAP, ErrorText: "The remote server returned an error: (400) Bad Request.",
+							Severity: playbook.SeverityMedium, Rev: 1})
+					}
+				})
+			})
+		}
+	}
 }

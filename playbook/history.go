@@ -55,13 +55,15 @@ func (e *Engagement) PrependHistory(older []AuditEntry) {
 }
 
 // StoredForm returns a shallow copy of e as a store keeps it apart from its
-// history and its events' batches: History empty and HistoryBase its whole
-// length, and no event with Members or Outcomes (see Batches).
+// history, its events' batches, its questionnaire versions and its issues:
+// History empty and HistoryBase its whole length, no event with Members or
+// Outcomes (see Batches), no Questionnaire and no Issues (parts_apart.go).
 func (e *Engagement) StoredForm() *Engagement {
 	c := *e
 	c.HistoryBase = e.HistoryLen()
 	c.History = nil
 	c.withoutBatches()
+	c.Questionnaire, c.Issues = nil, nil // kept apart too (parts_apart.go)
 	return &c
 }
 

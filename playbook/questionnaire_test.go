@@ -593,7 +593,7 @@ func TestCloneQuestionnaire(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := e.Clone()
-	c.Questionnaire[0].Answers["notes"] = "changed"
+	// Versions are shared (never changed in place); the draft is copied.
 	c.QuestionnaireDraft.Answers["notes"] = "changed"
 	if _, _, err := SubmitQuestionnaire(c, idCustomer, validAnswers(c).With(Answers{"pilot-size": "21"}), t0, nil); err != nil {
 		t.Fatal(err)

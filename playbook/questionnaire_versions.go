@@ -57,15 +57,12 @@ func (v QuestionnaireVersion) clone() QuestionnaireVersion {
 	return v
 }
 
-// cloneQuestionnaire gives c, a shallow copy of e, its own copies of the
-// questionnaire's versions and draft (for Engagement.Clone).
+// cloneQuestionnaire gives c, a shallow copy of e, its own copy of the
+// questionnaire's draft (for Engagement.Clone). The versions are shared:
+// a version never changes once submitted, and a submission appends to a
+// clipped slice, so neither engagement sees the other's (parts_apart.go).
 func (c *Engagement) cloneQuestionnaire(e *Engagement) {
-	if e.Questionnaire != nil {
-		c.Questionnaire = make([]QuestionnaireVersion, len(e.Questionnaire))
-		for i, v := range e.Questionnaire {
-			c.Questionnaire[i] = v.clone()
-		}
-	}
+	c.Questionnaire = slices.Clip(e.Questionnaire)
 	if e.QuestionnaireDraft != nil {
 		d := *e.QuestionnaireDraft
 		d.Answers = d.Answers.Clone()

@@ -85,6 +85,7 @@ type DB struct {
 	decoded     map[string]decodedEngagement // see readEngagement
 	decodedRefs map[string]decodedRef        // see storedRef
 	batches     map[string]decodedBatch      // see attachBatches
+	parts       map[string]*decodedParts     // see readParts
 }
 
 // Bucket names. Every bucket in buckets is created when the file is opened,
@@ -101,11 +102,14 @@ var (
 	bucketJobKeys     = []byte("job_keys")     // Job.Key → idKey(Job.ID), while the job is queued
 	bucketDead        = []byte("dead")         // idKey(Job.ID) → JSON playbook.Job, dead-lettered
 
-	bucketEngagements       = []byte("engagements")        // Engagement.ID → JSON playbook.Engagement
-	bucketEngagementConv    = []byte("engagement_conv")    // Engagement.Conversation → Engagement.ID
-	bucketEngagementMembers = []byte("engagement_members") // member id + 0x00 + Engagement.ID → empty
-	bucketHistory           = []byte("engagement_history") // Engagement.ID + 0x00 + idKey(entry number) → JSON playbook.AuditEntry
-	bucketBatches           = []byte("event_batches")      // Engagement.ID + 0x00 + idKey(Event.N) → JSON playbook.EventBatch
+	bucketEngagements       = []byte("engagements")            // Engagement.ID → JSON playbook.Engagement
+	bucketEngagementConv    = []byte("engagement_conv")        // Engagement.Conversation → Engagement.ID
+	bucketEngagementMembers = []byte("engagement_members")     // member id + 0x00 + Engagement.ID → empty
+	bucketHistory           = []byte("engagement_history")     // Engagement.ID + 0x00 + idKey(entry number) → JSON playbook.AuditEntry
+	bucketBatches           = []byte("event_batches")          // Engagement.ID + 0x00 + idKey(Event.N) → JSON playbook.EventBatch
+	bucketVersions          = []byte("questionnaire_versions") // Engagement.ID + 0x00 + idKey(QuestionnaireVersion.N) → JSON playbook.QuestionnaireVersion
+	bucketIssues            = []byte("engagement_issues")      // Engagement.ID + 0x00 + idKey(Issue.ID) → JSON playbook.Issue
+	bucketPartStamps        = []byte("engagement_parts")       // Engagement.ID → idKey(stamp), new with every write of a version or issue (parts.go)
 
 	keySchemaVersion = []byte("schema_version")
 )
@@ -126,6 +130,9 @@ var buckets = [][]byte{
 	bucketEngagementMembers,
 	bucketHistory,
 	bucketBatches,
+	bucketVersions,
+	bucketIssues,
+	bucketPartStamps,
 }
 
 // Open opens the database file at path, creating the file (not its

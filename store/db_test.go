@@ -208,8 +208,8 @@ func TestMigrations(t *testing.T) {
 func TestDefaultSchemaVersion(t *testing.T) {
 	t.Parallel()
 	db := mustOpen(t, filepath.Join(t.TempDir(), "mvmbot.db"), nil)
-	if v := schemaVersion(t, db); v != 6 || SchemaVersion() != 6 {
-		t.Errorf("schema version = %d, SchemaVersion() = %d; want 6", v, SchemaVersion())
+	if v := schemaVersion(t, db); v != 7 || SchemaVersion() != 7 {
+		t.Errorf("schema version = %d, SchemaVersion() = %d; want 7", v, SchemaVersion())
 	}
 }
 

@@ -80,7 +80,7 @@ func (db *DB) CommitTurn(ctx context.Context, t playbook.Turn) (jobs []playbook.
 			}
 		}
 		if t.Engagement != nil {
-			if err := putEngagement(tx, t.Engagement, t.ExpectVersion); err != nil {
+			if err := db.putEngagement(tx, t.Engagement, t.ExpectVersion); err != nil {
 				return err
 			}
 		}

@@ -47,6 +47,9 @@
 //	engagement_members  member id + 0x00 + Engagement.ID → empty
 //	engagement_history  Engagement.ID + 0x00 + entry number (big-endian uint64) → AuditEntry (JSON)
 //	event_batches       Engagement.ID + 0x00 + Event.N (big-endian uint64) → EventBatch (JSON)
+//	questionnaire_versions  Engagement.ID + 0x00 + QuestionnaireVersion.N (big-endian uint64) → QuestionnaireVersion (JSON)
+//	engagement_issues   Engagement.ID + 0x00 + Issue.ID (big-endian uint64) → Issue (JSON)
+//	engagement_parts    Engagement.ID → stamp (big-endian uint64), new with every write of a version or issue
 //
 // Values are the JSON of the playbook types (dedup records excepted), so a
 // change to their JSON tags is a schema change and needs a migration. Times
@@ -69,8 +72,10 @@
 // entry of a losing writer is stored. The few answers that show older
 // entries (the history card, a page at a time; the weekly report and its
 // feed; a workshop's .ics sequence) read them with History. Dump returns
-// engagements whole, for migrate-store; PurgeClosed deletes the history
-// with the record. Schema 5 (migrate.go) moved existing histories out.
+// engagements whole (history, batches, versions and issues), for
+// migrate-store; PurgeClosed deletes them all with the record. Schema 5
+// (migrate.go) moved existing histories out, 6 the batches, 7 the versions
+// and issues.
 //
 // An event's batch (Members and Outcomes: a row per user, mailbox or
 // path, thousands in a big migration) is a record of its own too, in
@@ -83,9 +88,25 @@
 // clone); code that changes Members or Outcomes other than through
 // playbook must take a new BatchRev, or the change is not stored.
 //
-// The rest of an engagement (questionnaire versions, issues, pre-flight
-// results) is still in its record: those grow with the work, not with
-// time (docs/performance.md says how far each goes).
+// Questionnaire versions (an answer per field each) and issues (hundreds
+// in a big migration) are records of their own too, since schema 7, in
+// questionnaire_versions and engagement_issues (parts.go,
+// playbook/parts_apart.go), and are read with the engagement as batches
+// are. A version is written once, by the save that submitted it: versions
+// never change, so those past the stored count are the new ones. An issue
+// is written when it differs from the stored one, which putEngagement
+// takes from the decoded-engagement cache when the record is the one it
+// decoded (a turn saves what it just read), and compares with == (Issue is
+// a value of scalars): a note encodes and writes no issue. Reads keep each
+// engagement's versions and issues as last read and hand the same slices
+// back while the engagement's stamp (engagement_parts, renewed by every
+// save that writes a part) is unchanged, so a read after a note looks up
+// one key; Clone shares the versions (never changed in place) and copies
+// the issues, which change in place.
+//
+// The rest of an engagement (pre-flight results, plans, escalations) is
+// still in its record: those grow with the work, not with time, and stay
+// small (docs/performance.md says how far each goes).
 //
 // # Caveats
 //

@@ -47,6 +47,9 @@ func (db *DB) Dump(ctx context.Context) (*Dump, error) {
 			if err := (*DB)(nil).attachBatches(tx, e); err != nil { // no cache: the caller owns the dump
 				return err
 			}
+			if err := (*DB)(nil).attachParts(tx, e); err != nil {
+				return err
+			}
 			if e.HistoryBase > 0 {
 				older, err := readHistory(tx, e.ID, 0, e.HistoryBase)
 				if err != nil {

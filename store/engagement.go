@@ -160,6 +160,12 @@ func (db *DB) decodedEngagement(tx *bolt.Tx, id string) (*playbook.Engagement, e
 	if err := db.attachBatches(tx, e); err != nil {
 		return nil, err
 	}
+	// Versions and issues are attached in the same transaction as raw was
+	// read, and every save that changes one rewrites raw (a new Version),
+	// so raw still decides.
+	if err := db.attachParts(tx, e); err != nil {
+		return nil, err
+	}
 	db.decodedMu.Lock()
 	if db.decoded == nil || len(db.decoded) >= maxDecoded {
 		db.decoded = make(map[string]decodedEngagement)
@@ -188,24 +194,31 @@ func errStale(id string) error {
 
 // putEngagement saves e if the stored version is expect, and keeps the
 // indexes in step. The caller has validated e.
-func putEngagement(tx *bolt.Tx, e *playbook.Engagement, expect int) error {
+func (db *DB) putEngagement(tx *bolt.Tx, e *playbook.Engagement, expect int) error {
 	recs := tx.Bucket(bucketEngagements)
 	convs := tx.Bucket(bucketEngagementConv)
 	mems := tx.Bucket(bucketEngagementMembers)
 
-	old := new(playbook.Engagement)
-	ok, err := getJSON(recs, []byte(e.ID), old)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		old = nil
+	var old *playbook.Engagement
+	raw := recs.Get([]byte(e.ID))
+	if raw != nil {
+		old = new(playbook.Engagement)
+		if err := decodeJSON([]byte(e.ID), raw, old); err != nil {
+			return err
+		}
 	}
 	switch {
 	case old == nil && expect != 0:
 		return errStale(e.ID)
 	case old != nil && old.Version != expect:
 		return errStale(e.ID)
+	}
+	var parts *storedParts
+	if old != nil {
+		var err error
+		if parts, err = db.storedPartsOf(tx, e.ID, raw); err != nil {
+			return err
+		}
 	}
 
 	// The conversation binding: one engagement per conversation, and a new
@@ -257,12 +270,14 @@ func putEngagement(tx *bolt.Tx, e *playbook.Engagement, expect int) error {
 			}
 		}
 	}
-	return putEngagementRecord(tx, recs, e, old)
+	return putEngagementRecord(tx, recs, e, old, parts)
 }
 
-// putEngagementRecord writes e's new history entries, those past the ones stored
-// with old (nil: none), each under its own key, and e without its history.
-func putEngagementRecord(tx *bolt.Tx, recs *bolt.Bucket, e, old *playbook.Engagement) error {
+// putEngagementRecord writes e's new history entries, those past the ones
+// stored with old (nil: none), each under its own key; its batches, versions
+// and issues that changed since old and was (the parts stored with old;
+// nil: none); and e without any of those.
+func putEngagementRecord(tx *bolt.Tx, recs *bolt.Bucket, e, old *playbook.Engagement, was *storedParts) error {
 	e.NumberBatches()
 	stored := 0
 	if old != nil {
@@ -279,6 +294,9 @@ func putEngagementRecord(tx *bolt.Tx, recs *bolt.Bucket, e, old *playbook.Engage
 		}
 	}
 	if err := putBatches(tx, e, old); err != nil {
+		return err
+	}
+	if err := putParts(tx, e, was); err != nil {
 		return err
 	}
 	return putJSON(recs, []byte(e.ID), e.StoredForm())

@@ -104,3 +104,12 @@ func BenchmarkBatches(b *testing.B) {
 		return mustOpen(b, filepath.Join(b.TempDir(), "mvmbot.db"), nil)
 	})
 }
+
+// BenchmarkParts: "next steps" and "note" on one engagement without
+// questionnaire versions and issues, and with 20 and 500
+// (storetest.BenchParts).
+func BenchmarkParts(b *testing.B) {
+	storetest.BenchParts(b, func(b *testing.B) storetest.Backend {
+		return mustOpen(b, filepath.Join(b.TempDir(), "mvmbot.db"), nil)
+	})
+}

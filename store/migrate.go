@@ -52,6 +52,38 @@ var migrations = []migration{
 	// engagement's record into their own records (bucket event_batches),
 	// each numbered (playbook.Event.BatchRev).
 	splitBatches,
+
+	// 6 → 7: questionnaire versions and issues move out of the engagement's
+	// record into their own records (buckets questionnaire_versions and
+	// engagement_issues).
+	splitParts,
+}
+
+func splitParts(tx *bolt.Tx) error {
+	recs := tx.Bucket(bucketEngagements)
+	var inline []*playbook.Engagement
+	err := recs.ForEach(func(k, v []byte) error {
+		e := new(playbook.Engagement)
+		if err := decodeJSON(k, v, e); err != nil {
+			return err
+		}
+		if len(e.Questionnaire) > 0 || len(e.Issues) > 0 {
+			inline = append(inline, e)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, e := range inline {
+		if err := putParts(tx, e, nil); err != nil {
+			return err
+		}
+		if err := putJSON(recs, []byte(e.ID), e.StoredForm()); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func splitBatches(tx *bolt.Tx) error {
@@ -73,6 +105,11 @@ func splitBatches(tx *bolt.Tx) error {
 	for _, e := range inline {
 		e.NumberBatches()
 		if err := putBatches(tx, e, nil); err != nil {
+			return err
+		}
+		// StoredForm leaves out the versions and issues too (schema 7):
+		// they move with the batches, or they would be lost.
+		if err := putParts(tx, e, nil); err != nil {
 			return err
 		}
 		if err := putJSON(recs, []byte(e.ID), e.StoredForm()); err != nil {
@@ -101,7 +138,7 @@ func splitHistory(tx *bolt.Tx) error {
 	for _, e := range whole {
 		e.KeepFromHistory()
 		e.NumberBatches() // putEngagementRecord keeps the batches apart too
-		if err := putEngagementRecord(tx, recs, e, nil); err != nil {
+		if err := putEngagementRecord(tx, recs, e, nil, nil); err != nil {
 			return err
 		}
 	}

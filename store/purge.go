@@ -54,6 +54,9 @@ func (db *DB) PurgeClosed(ctx context.Context, before time.Time, dryRun bool) ([
 			if err := deleteBatches(tx, e.ID); err != nil {
 				return err
 			}
+			if err := deleteParts(tx, e.ID); err != nil {
+				return err
+			}
 			convs := tx.Bucket(bucketEngagementConv)
 			if e.Conversation != "" && string(convs.Get([]byte(e.Conversation))) == e.ID {
 				if err := convs.Delete([]byte(e.Conversation)); err != nil {

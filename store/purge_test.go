@@ -16,8 +16,9 @@ import (
 )
 
 // TestPurgeLeavesNoBytes: after PurgeClosed and Compact no byte of the
-// purged engagement (a marker in its name, a note and a dead job) is left
-// in the file or in a backup taken after; an open engagement stays whole.
+// purged engagement (a marker in its name, a note, a batch, a questionnaire
+// answer, an issue and a dead job) is left in the file or in a backup taken
+// after; an open engagement stays whole.
 func TestPurgeLeavesNoBytes(t *testing.T) {
 	const marker = "PURGE-MARKER-7f3a9c"
 	path := filepath.Join(t.TempDir(), "mvmbot.db")
@@ -37,6 +38,9 @@ func TestPurgeLeavesNoBytes(t *testing.T) {
 				MemberKind: playbook.BatchPaths, BatchRev: 1, Members: []playbook.BatchMember{{Unit: "/" + marker}},
 				Outcomes: []playbook.UnitOutcome{{Unit: "/" + marker, Status: "Failed", Error: marker}}}}
 			e.BatchSeq = 1
+			// A questionnaire version and an issue, kept in records of their own.
+			e.Questionnaire = []playbook.QuestionnaireVersion{{N: 1, Answers: playbook.Answers{"notes": marker}, By: lead.ID, At: at}}
+			e.Issues = []playbook.Issue{{ID: 1, Title: "issue " + marker, State: playbook.IssueOpen, Opened: at, OpenedBy: lead.ID, Rev: 1}}
 		}
 		// Many versions, as months of turns leave them in free pages.
 		for i := range 20 {

@@ -17,7 +17,7 @@ import (
 )
 
 // exportDB is a database with one IMAP engagement whose questionnaire has
-// two versions; it returns the file and the engagement id.
+// two versions, and two issues; it returns the file and the engagement id.
 func exportDB(t *testing.T) (string, string) {
 	t.Helper()
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
@@ -42,6 +42,12 @@ func exportDB(t *testing.T) (string, string) {
 	for i, a := range []playbook.Answers{answers, answers.With(playbook.Answers{"imap-max-mailbox-gb": "95"})} {
 		if _, fe, err := playbook.SubmitQuestionnaire(e, "29:cy", a, now, nil); err != nil {
 			t.Fatalf("v%d: %v %v", i+1, err, fe)
+		}
+	}
+	// Issues, kept apart from the record as the versions are: migrate-store carries them.
+	for _, title := range []string{"Calendar did not sync", "Shared mailbox missing"} {
+		if _, err := playbook.OpenIssue(e, "29:cy", title, "", 0, now); err != nil {
+			t.Fatal(err)
 		}
 	}
 	e.Version = 1

@@ -15,8 +15,9 @@ import (
 
 const migrateStoreUsage = `Usage: mvmbot migrate-store --from FILE [--to postgres://…]
 
-Copies a bbolt database file (engagements with their history, conversation
-references, queued and dead-lettered jobs, dedup records) into an empty
+Copies a bbolt database file (engagements with their history, batches,
+questionnaire versions and issues, conversation references, queued and
+dead-lettered jobs, dedup records) into an empty
 PostgreSQL database, in one transaction, then checks that every count
 matches. The bot must be stopped (or copy a file from mvmbot backup).
 --to defaults to MVMBOT_STORE.
@@ -93,6 +94,8 @@ func (m *Main) migrateStore(ctx context.Context, args []string) error {
 		Jobs: len(dump.Jobs), Dead: len(dump.Dead), Processed: len(dump.Processed), Drafts: len(dump.Drafts)}
 	for _, e := range dump.Engagements {
 		want.History += len(e.History)
+		want.Versions += len(e.Questionnaire)
+		want.Issues += len(e.Issues)
 		seen := map[string]bool{}
 		for _, mem := range e.Members {
 			if !seen[mem.ID] {
@@ -105,7 +108,7 @@ func (m *Main) migrateStore(ctx context.Context, args []string) error {
 		return fmt.Errorf("migrate-store: the copy's counts %+v differ from the file's %+v", got, want)
 	}
 	newLogger(cfg, m.Stderr).Info("store copied", slog.String("from", *from), slog.String("to", postgresName(*to)))
-	fmt.Fprintf(m.Stdout, "copied %s to %s: %d engagements, %d conversation bindings, %d references, %d queued and %d dead jobs, %d dedup records, %d questionnaire drafts; counts verified\n",
-		*from, postgresName(*to), want.Engagements, want.Conversations, want.Refs, want.Jobs, want.Dead, want.Processed, want.Drafts)
+	fmt.Fprintf(m.Stdout, "copied %s to %s: %d engagements, %d conversation bindings, %d references, %d queued and %d dead jobs, %d dedup records, %d questionnaire drafts, %d questionnaire versions, %d issues; counts verified\n",
+		*from, postgresName(*to), want.Engagements, want.Conversations, want.Refs, want.Jobs, want.Dead, want.Processed, want.Drafts, want.Versions, want.Issues)
 	return nil
 }

@@ -81,13 +81,13 @@ func replyTo(t *testing.T, w *world, r *running, body []byte) string {
 }
 
 // TestMigrateStoreThenServe copies a bbolt file into PostgreSQL with
-// migrate-store, and the bot on PostgreSQL then answers status, history
-// and questionnaire show exactly as the bot on the file did.
+// migrate-store, and the bot on PostgreSQL then answers status, history,
+// questionnaire show and issues exactly as the bot on the file did.
 func TestMigrateStoreThenServe(t *testing.T) {
 	pg := pgtest.Schema(t)
 	path, _ := exportDB(t)
 	conv := "19:export@thread.v2"
-	asks := []string{"status", "history", "questionnaire show"}
+	asks := []string{"status", "history", "questionnaire show", "issues"}
 
 	w := newWorld(t)
 	r := start(t, env{"MVMBOT_DB": path})
@@ -97,6 +97,9 @@ func TestMigrateStoreThenServe(t *testing.T) {
 	}
 	if err := r.stop(t); err != nil {
 		t.Fatal(err)
+	}
+	if !strings.Contains(onFile[3], "Calendar did not sync") {
+		t.Fatalf("issues on bbolt does not list the issue: %s", onFile[3])
 	}
 
 	// A customer half-way through the questionnaire: the draft moves too.
@@ -115,7 +118,8 @@ func TestMigrateStoreThenServe(t *testing.T) {
 	if err := m.Run(t.Context(), []string{"migrate-store", "--from", path, "--to", pg}); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "1 engagements") || !strings.Contains(out.String(), "1 questionnaire drafts") || !strings.Contains(out.String(), "counts verified") {
+	if !strings.Contains(out.String(), "1 engagements") || !strings.Contains(out.String(), "1 questionnaire drafts") ||
+		!strings.Contains(out.String(), "2 questionnaire versions, 2 issues") || !strings.Contains(out.String(), "counts verified") {
 		t.Errorf("migrate-store said %q", out.String())
 	}
 	dst, err := pgstore.Open(t.Context(), pg, nil)

@@ -92,3 +92,18 @@ func BenchmarkBatches(b *testing.B) {
 		return db
 	})
 }
+
+// BenchmarkParts: "next steps" and "note" on one engagement without
+// questionnaire versions and issues, and with 20 and 500
+// (storetest.BenchParts).
+func BenchmarkParts(b *testing.B) {
+	pgtest.Base(b)
+	storetest.BenchParts(b, func(b *testing.B) storetest.Backend {
+		db, err := Open(b.Context(), pgtest.Schema(b), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { db.Close() })
+		return db
+	})
+}

@@ -78,6 +78,12 @@ type DB struct {
 
 	batchMu sync.Mutex
 	batches map[batchID]playbook.EventBatch // see attachBatches
+
+	partMu   sync.Mutex
+	versions map[versionID]playbook.QuestionnaireVersion // see attachParts
+	issues   map[issueID]playbook.Issue                  // see attachParts
+	// lastParts holds each engagement's parts as last read (attachParts).
+	lastParts map[string]*engagementParts
 }
 
 //go:embed migrations/*.sql

@@ -24,7 +24,14 @@
 // the stored one (migrations/0004_event_batches.sql moved existing
 // batches); reads take batches from a cache keyed by engagement, event and
 // revision, and read an engagement again when a save came between its doc
-// and its batches. Dedup records, references and jobs are rows.
+// and its batches. Questionnaire versions and issues are rows of
+// questionnaire_versions and engagement_issues (parts.go;
+// migrations/0005_parts_apart.sql moved existing ones): a version is
+// inserted once, an issue written when it differs from the stored one,
+// with the saving engagement version as its rev; the engagement's row
+// keeps the version count and each issue's id and rev, so reads take them
+// from caches and query only what the caches lack. Dedup records,
+// references and jobs are rows.
 //
 // # Several replicas
 //

@@ -14,16 +14,18 @@ import (
 )
 
 // Engagements are stored as JSON in the engagements table, without their
-// history, as the bbolt store keeps them; each history entry is a row of
-// engagement_history, inserted once, when it is new
-// (migrations/0002_history_rows.sql). The version, bound conversation,
-// closing time and history length are columns beside the JSON, and the
+// history, batches, questionnaire versions and issues, as the bbolt store
+// keeps them; each history entry is a row of engagement_history, inserted
+// once, when it is new (migrations/0002_history_rows.sql); batches,
+// versions and issues are rows too (putBatches, parts.go). The version,
+// bound conversation, closing time, history length, version count and
+// issue revs are columns beside the JSON, and the
 // member and conversation indexes are tables (see migrations/0001_init.sql).
 // They are written only by CommitTurn.
 
 // Engagement returns the engagement with that ID, or ENOTFOUND.
 func (db *DB) Engagement(ctx context.Context, id string) (*playbook.Engagement, error) {
-	e, err := db.oneEngagement(ctx, `SELECT doc::text FROM engagements WHERE id = $1`, id,
+	e, err := db.oneEngagement(ctx, `SELECT `+engagementCols+` FROM engagements e WHERE id = $1`, id,
 		playbook.Errorf(playbook.ENOTFOUND, "No engagement %q.", id))
 	if err != nil {
 		return nil, fmt.Errorf("engagement %q: %w", id, err)
@@ -34,7 +36,7 @@ func (db *DB) Engagement(ctx context.Context, id string) (*playbook.Engagement, 
 // EngagementByConversation returns the engagement bound to the conversation
 // key, or ENOTFOUND when none is.
 func (db *DB) EngagementByConversation(ctx context.Context, key string) (*playbook.Engagement, error) {
-	e, err := db.oneEngagement(ctx, `SELECT e.doc::text FROM engagement_conv c JOIN engagements e ON e.id = c.engagement_id
+	e, err := db.oneEngagement(ctx, `SELECT `+engagementCols+` FROM engagement_conv c JOIN engagements e ON e.id = c.engagement_id
 		WHERE c.conversation = $1`, key,
 		playbook.Errorf(playbook.ENOTFOUND, "No engagement is set up in this conversation."))
 	if err != nil {
@@ -48,8 +50,11 @@ func (db *DB) oneEngagement(ctx context.Context, sql, arg string, missing error)
 		return nil, err
 	}
 	for range 3 {
-		var doc []byte
-		err := db.pool.QueryRow(ctx, sql, arg).Scan(&doc)
+		var (
+			doc []byte
+			p   partsRow
+		)
+		err := db.pool.QueryRow(ctx, sql, arg).Scan(&doc, &p.versions, &p.ids, &p.revs)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil, missing
 		}
@@ -60,13 +65,27 @@ func (db *DB) oneEngagement(ctx context.Context, sql, arg string, missing error)
 		if err != nil {
 			return nil, err
 		}
-		whole, err := db.attachBatches(ctx, e)
+		whole, err := db.attachWhole(ctx, e, p)
 		if err != nil || whole {
 			return e, err
 		}
-		// A save came between the two reads: read both again.
+		// A save came between the reads: read them again.
 	}
-	return nil, fmt.Errorf("engagement %q: its batches kept changing while it was read", arg)
+	return nil, fmt.Errorf("engagement %q: its batches, versions or issues kept changing while it was read", arg)
+}
+
+// engagementCols are the columns a read of a whole engagement (alias e)
+// scans: its doc, then what its row says of its parts (partsRow).
+const engagementCols = `e.doc::text, e.questionnaire_len, e.issue_ids, e.issue_revs`
+
+// attachWhole attaches e's batches and parts; false: a save came between
+// the row's read and theirs.
+func (db *DB) attachWhole(ctx context.Context, e *playbook.Engagement, p partsRow) (bool, error) {
+	whole, err := db.attachBatches(ctx, e)
+	if err != nil || !whole {
+		return whole, err
+	}
+	return db.attachParts(ctx, e, p)
 }
 
 func decodeEngagement(doc []byte) (*playbook.Engagement, error) {
@@ -170,17 +189,35 @@ func (db *DB) EngagementsOf(ctx context.Context, memberID string) ([]*playbook.E
 	if err := db.usable(ctx); err != nil {
 		return nil, fmt.Errorf("engagements of %q: %w", memberID, err)
 	}
-	rows, err := db.pool.Query(ctx, `SELECT e.doc::text FROM engagement_members m JOIN engagements e ON e.id = m.engagement_id
+	rows, err := db.pool.Query(ctx, `SELECT `+engagementCols+` FROM engagement_members m JOIN engagements e ON e.id = m.engagement_id
 		WHERE m.member_id = $1 ORDER BY e.id`, memberID)
 	if err != nil {
 		return nil, fmt.Errorf("engagements of %q: %w", memberID, err)
 	}
-	es, err := collectEngagements(rows)
+	type read struct {
+		e *playbook.Engagement
+		p partsRow
+	}
+	reads, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (read, error) {
+		var (
+			doc []byte
+			r   read
+		)
+		if err := row.Scan(&doc, &r.p.versions, &r.p.ids, &r.p.revs); err != nil {
+			return r, err
+		}
+		e, derr := decodeEngagement(doc)
+		r.e = e
+		return r, derr
+	})
 	if err != nil {
 		return nil, fmt.Errorf("engagements of %q: %w", memberID, err)
 	}
-	for i, e := range es {
-		whole, err := db.attachBatches(ctx, e)
+	es := make([]*playbook.Engagement, len(reads))
+	for i, r := range reads {
+		e := r.e
+		es[i] = e
+		whole, err := db.attachWhole(ctx, e, r.p)
 		if err != nil {
 			return nil, fmt.Errorf("engagements of %q: %w", memberID, err)
 		}
@@ -190,10 +227,7 @@ func (db *DB) EngagementsOf(ctx context.Context, memberID string) ([]*playbook.E
 			}
 		}
 	}
-	if es == nil {
-		es = []*playbook.Engagement{}
-	}
-	return es, nil
+	return es, nil // never nil: none is an empty slice
 }
 
 // ViewEngagementsOf calls fn with what EngagementsOf returns. There is no
@@ -215,13 +249,15 @@ func errStale(id string) error {
 // putEngagement saves e if the stored version is expect, with its indexes.
 // The row lock (FOR UPDATE, or the primary key for a new engagement) makes
 // a concurrent save of the same version wait, then fail the check.
-func putEngagement(ctx context.Context, tx dbtx, e *playbook.Engagement, expect int) error {
+func (db *DB) putEngagement(ctx context.Context, tx dbtx, e *playbook.Engagement, expect int) error {
 	var (
 		oldVersion int
 		oldConv    string
 		stored     int
+		was        partsRow
 	)
-	err := tx.QueryRow(ctx, `SELECT version, conversation, history_len FROM engagements WHERE id = $1 FOR UPDATE`, e.ID).Scan(&oldVersion, &oldConv, &stored)
+	err := tx.QueryRow(ctx, `SELECT version, conversation, history_len, questionnaire_len, issue_ids, issue_revs FROM engagements WHERE id = $1 FOR UPDATE`, e.ID).
+		Scan(&oldVersion, &oldConv, &stored, &was.versions, &was.ids, &was.revs)
 	exists := err == nil
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return err
@@ -234,6 +270,7 @@ func putEngagement(ctx context.Context, tx dbtx, e *playbook.Engagement, expect 
 		return err
 	}
 	e.NumberBatches()
+	parts := db.planParts(e, was)
 	core := e.StoredForm()
 	doc, err := json.Marshal(core)
 	if err != nil {
@@ -244,12 +281,14 @@ func putEngagement(ctx context.Context, tx dbtx, e *playbook.Engagement, expect 
 		closed = nullTime(micro(e.Closed))
 	}
 	if exists {
-		_, err = tx.Exec(ctx, `UPDATE engagements SET version = $2, conversation = $3, closed_at = $4, doc = $5, history_len = $6 WHERE id = $1`,
-			e.ID, e.Version, e.Conversation, closed, string(doc), core.HistoryBase)
+		_, err = tx.Exec(ctx, `UPDATE engagements SET version = $2, conversation = $3, closed_at = $4, doc = $5, history_len = $6,
+			questionnaire_len = $7, issue_ids = $8::text::integer[], issue_revs = $9::text::integer[] WHERE id = $1`,
+			e.ID, e.Version, e.Conversation, closed, string(doc), core.HistoryBase, parts.row.versions, intArray(parts.row.ids), intArray(parts.row.revs))
 	} else {
 		var tag pgconn.CommandTag
-		tag, err = tx.Exec(ctx, `INSERT INTO engagements (id, version, conversation, closed_at, doc, history_len) VALUES ($1, $2, $3, $4, $5, $6)
-			ON CONFLICT (id) DO NOTHING`, e.ID, e.Version, e.Conversation, closed, string(doc), core.HistoryBase)
+		tag, err = tx.Exec(ctx, `INSERT INTO engagements (id, version, conversation, closed_at, doc, history_len, questionnaire_len, issue_ids, issue_revs)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text::integer[], $9::text::integer[])
+			ON CONFLICT (id) DO NOTHING`, e.ID, e.Version, e.Conversation, closed, string(doc), core.HistoryBase, parts.row.versions, intArray(parts.row.ids), intArray(parts.row.revs))
 		if err == nil && tag.RowsAffected() == 0 {
 			return errStale(e.ID) // created by another turn meanwhile
 		}
@@ -261,6 +300,9 @@ func putEngagement(ctx context.Context, tx dbtx, e *playbook.Engagement, expect 
 		return err
 	}
 	if err := putBatches(ctx, tx, e, exists); err != nil {
+		return err
+	}
+	if err := writeParts(ctx, tx, e.ID, e.Version, e.Questionnaire, parts); err != nil {
 		return err
 	}
 	if err := bindConversation(ctx, tx, e); err != nil {

@@ -35,6 +35,9 @@ type ProcessedRecord struct {
 // Counts is how many records of each kind a store holds.
 type Counts struct {
 	Engagements, Conversations, Members, History, Refs, Jobs, Dead, Processed, Drafts int
+	// Versions and Issues are the engagements' questionnaire versions and
+	// issues, rows of their own.
+	Versions, Issues int
 }
 
 // Counts counts the records of each kind.
@@ -46,8 +49,8 @@ func (db *DB) Counts(ctx context.Context) (Counts, error) {
 	err := db.pool.QueryRow(ctx, `SELECT
 		(SELECT count(*) FROM engagements), (SELECT count(*) FROM engagement_conv), (SELECT count(*) FROM engagement_members),
 		(SELECT count(*) FROM engagement_history), (SELECT count(*) FROM refs), (SELECT count(*) FROM jobs), (SELECT count(*) FROM dead_jobs), (SELECT count(*) FROM processed),
-		(SELECT count(*) FROM questionnaire_drafts)`).
-		Scan(&c.Engagements, &c.Conversations, &c.Members, &c.History, &c.Refs, &c.Jobs, &c.Dead, &c.Processed, &c.Drafts)
+		(SELECT count(*) FROM questionnaire_drafts), (SELECT count(*) FROM questionnaire_versions), (SELECT count(*) FROM engagement_issues)`).
+		Scan(&c.Engagements, &c.Conversations, &c.Members, &c.History, &c.Refs, &c.Jobs, &c.Dead, &c.Processed, &c.Drafts, &c.Versions, &c.Issues)
 	if err != nil {
 		return c, fmt.Errorf("count records: %w", err)
 	}
@@ -139,8 +142,13 @@ func loadEngagement(ctx context.Context, tx pgx.Tx, e *playbook.Engagement) erro
 	if e.IsClosed() {
 		closed = micro(e.Closed)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO engagements (id, version, conversation, closed_at, doc, history_len) VALUES ($1, $2, $3, $4, $5, $6)`,
-		e.ID, e.Version, e.Conversation, closed, string(doc), core.HistoryBase); err != nil {
+	parts := (*DB)(nil).planParts(e, partsRow{}) // every version and issue, each with the engagement's version as its rev
+	if _, err := tx.Exec(ctx, `INSERT INTO engagements (id, version, conversation, closed_at, doc, history_len, questionnaire_len, issue_ids, issue_revs)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		e.ID, e.Version, e.Conversation, closed, string(doc), core.HistoryBase, parts.row.versions, parts.row.ids, parts.row.revs); err != nil {
+		return fmt.Errorf("load engagement %s: %w", e.ID, err)
+	}
+	if err := writeParts(ctx, tx, e.ID, e.Version, e.Questionnaire, parts); err != nil {
 		return fmt.Errorf("load engagement %s: %w", e.ID, err)
 	}
 	if err := insertHistory(ctx, tx, e.ID, 0, e.History); err != nil {

@@ -30,7 +30,8 @@ func TestLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.Version = 7
-	storetest.WithBatches(e, 3, storetest.Epoch) // migrate-store carries the batches
+	storetest.WithBatches(e, 3, storetest.Epoch)  // migrate-store carries the batches
+	storetest.WithParts(e, 2, 4, storetest.Epoch) // and the questionnaire versions and issues
 	r := &Records{
 		Engagements:   []*playbook.Engagement{e},
 		Conversations: map[string]string{"19:c": "e1"},
@@ -46,11 +47,12 @@ func TestLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (Counts{Engagements: 1, Conversations: 1, Members: 1, History: 1, Refs: 1, Jobs: 1, Dead: 1, Processed: 1}); c != want {
+	if want := (Counts{Engagements: 1, Conversations: 1, Members: 1, History: 1, Refs: 1, Jobs: 1, Dead: 1, Processed: 1, Versions: 2, Issues: 4}); c != want {
 		t.Errorf("Counts = %+v, want %+v", c, want)
 	}
 	got, err := db.EngagementByConversation(ctx, "19:c")
-	if err != nil || got.Version != 7 || got.Customer != "Contoso" || len(got.Events) != 2 || len(got.Events[1].Members) != 3 || len(got.Events[1].Outcomes) != 3 {
+	if err != nil || got.Version != 7 || got.Customer != "Contoso" || len(got.Events) != 2 || len(got.Events[1].Members) != 3 || len(got.Events[1].Outcomes) != 3 ||
+		len(got.Questionnaire) != 2 || len(got.Issues) != 4 || got.Issues[3] != e.Issues[3] || got.Questionnaire[1].Answers["notes"] != e.Questionnaire[1].Answers["notes"] {
 		t.Fatalf("engagement after load = %+v, %v", got, err)
 	}
 	if res, ok, err := db.Processed(ctx, "act-1"); err != nil || !ok || string(res.Body) != `{"x":1}` {

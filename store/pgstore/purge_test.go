@@ -14,8 +14,8 @@ import (
 
 // TestPurgeLeavesNoRow purges a closed engagement whose customer name is a
 // marker, after it left that name in every kind of row a turn writes (its
-// record, the member and conversation indexes, a dedup record's card, a
-// queued job, a dead-lettered one), and then searches every table of the
+// record, a questionnaire answer, an issue, the member and conversation
+// indexes, a dedup record's card, a queued job, a dead-lettered one), and then searches every table of the
 // schema, whatever tables later migrations add, for the marker and the
 // engagement's id. A neighbour engagement's rows stay.
 func TestPurgeLeavesNoRow(t *testing.T) {
@@ -37,6 +37,9 @@ func TestPurgeLeavesNoRow(t *testing.T) {
 		return e
 	}
 	doomed, kept := mk("e-doomed", "19:doomed", marker), mk("e-kept", "19:kept", "Fabrikam")
+	// A questionnaire answer and an issue title, kept in rows of their own.
+	doomed.Questionnaire = []playbook.QuestionnaireVersion{{N: 1, Answers: playbook.Answers{"notes": marker}, By: "29:lead", At: now}}
+	doomed.Issues = []playbook.Issue{{ID: 1, Title: "issue " + marker, State: playbook.IssueOpen, Opened: now, OpenedBy: "29:lead", Rev: 1}}
 	for _, e := range []*playbook.Engagement{doomed, kept} {
 		card := fmt.Sprintf(`{"type":"AdaptiveCard","body":[{"text":%q}],"actions":[{"data":{"engagement":%q}}]}`, e.Customer, e.ID)
 		args := fmt.Sprintf(`{"engagement":%q,"text":"Hello %s"}`, e.ID, e.Customer)
@@ -72,6 +75,11 @@ func TestPurgeLeavesNoRow(t *testing.T) {
 	}
 	if n := rowsNaming(t, db, marker); n == 0 {
 		t.Fatal("the marker is in no row before the purge: the test proves nothing")
+	}
+	var parts int
+	if err := db.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM questionnaire_versions WHERE strpos(version::text, $1) > 0)
+		+ (SELECT count(*) FROM engagement_issues WHERE strpos(issue::text, $1) > 0)`, marker).Scan(&parts); err != nil || parts != 2 {
+		t.Fatalf("%d version and issue rows name the marker before the purge (%v), want 2", parts, err)
 	}
 
 	purged, err := db.PurgeClosed(ctx, now.AddDate(0, 0, 1), false)

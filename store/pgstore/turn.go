@@ -170,7 +170,7 @@ func (db *DB) commitTurn(ctx context.Context, conn *pgxpool.Conn, t playbook.Tur
 			err = cerr
 		}
 		if err == nil {
-			err = putEngagement(ctx, conn, t.Engagement, t.ExpectVersion)
+			err = db.putEngagement(ctx, conn, t.Engagement, t.ExpectVersion)
 		}
 		if err != nil {
 			return nil, err

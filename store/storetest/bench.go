@@ -61,6 +61,24 @@ func BenchBatches(b *testing.B, open func(b *testing.B) Backend) {
 	}
 }
 
+// BenchParts is BenchHistory for questionnaire versions and issues: "next
+// steps" and "note" on one engagement without either, and with 20
+// versions (an answer per field each) and 500 issues. The goal
+// (docs/performance.md): both within 1.5x between the sizes.
+func BenchParts(b *testing.B, open func(b *testing.B) Backend) {
+	for _, size := range []int{0, 500} {
+		for _, turn := range []string{"next steps", "note"} {
+			b.Run(fmt.Sprintf("%s/issues=%d", turn, size), func(b *testing.B) {
+				benchTurn(b, open, turn, func(e *playbook.Engagement) {
+					if size > 0 {
+						WithParts(e, 20, size, Epoch)
+					}
+				})
+			})
+		}
+	}
+}
+
 // benchTurn measures turn ("next steps" or "note") on an engagement grown
 // by grow.
 func benchTurn(b *testing.B, open func(b *testing.B) Backend, turn string, grow func(*playbook.Engagement)) {

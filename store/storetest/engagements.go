@@ -29,6 +29,8 @@ var engagementTests = []test{
 	{"HistoryStaleWriteAddsNothing", testHistoryStale},
 	{"HistoryConcurrentWritersOneEntry", testHistoryConcurrent},
 	{"BatchesApartReadWhole", testBatchesApart},
+	{"PartsApartReadWhole", testPartsApart},
+	{"PartsStaleWriteWritesNothing", testPartsStale},
 }
 
 // testEngagementPurge purges engagements closed before a date: a dry run
@@ -151,6 +153,7 @@ func sameEngagement(t *testing.T, what string, got, want *playbook.Engagement) {
 	g, _ := json.Marshal(got)
 	stored := want.StoredForm()
 	stored.Events = want.Events // read back whole, batches attached
+	stored.Questionnaire, stored.Issues = want.Questionnaire, want.Issues
 	w, _ := json.Marshal(stored)
 	var gm, wm any
 	_ = json.Unmarshal(g, &gm)
