@@ -39,8 +39,14 @@ type purgeFigures struct {
 	MarkerBytes int // markers found in the file, what lies beside it, and the backup
 	Searched    int // files searched
 	markers     []string
+	early       int      // markers found right after the rerun
+	where       []string // where they were
 	Elapsed     time.Duration
 }
+
+// killedInRewrite is the KillPoint of a kill between the purge's commit
+// and its rewrite's rename.
+const killedInRewrite = "during the rewrite, before its rename"
 
 // purgeRound runs the round while load goes on; seq numbers the notes of
 // the second engagement under load it adds for the round.
@@ -86,15 +92,17 @@ func (c *chaos) purgeRound(seq *atomic.Int64) error {
 	}
 
 	// 2. A purge killed at a random moment shortly after its rewrite
-	// begins, within 1.5 times the first rewrite's length (so the kill
-	// falls in it, or just after the swap), then the bot restarted on the
-	// same file and the purge run again.
+	// begins, within the first rewrite's length (so the kill falls in it,
+	// or just after its rename: finding the file and killing take their
+	// time too), then the bot restarted on the same file and the purge run
+	// again.
 	if err := c.closedWithMarker(1, c.pf.markers[1]); err != nil {
 		return fmt.Errorf("purge round: set up the engagement to purge: %w", err)
 	}
 	time.Sleep(300 * time.Millisecond)
-	delay := time.Duration(c.rndN(int(max(rewrite, time.Millisecond)*3/2/time.Microsecond))) * time.Microsecond
+	delay := time.Duration(c.rndN(int(max(rewrite, time.Millisecond)/time.Microsecond))) * time.Microsecond
 	out, _, err = c.purge(cut, &delay)
+	fmt.Fprintf(os.Stderr, "purge round: the first rewrite took %s; the second purge killed %s after its rewrite began: %s\n", rewrite, delay, c.pf.KillPoint)
 	if c.dead() {
 		if err := c.start(); err != nil {
 			return fmt.Errorf("purge round: restart after the kill during a purge: %w", err)
@@ -127,6 +135,17 @@ func (c *chaos) purgeRound(seq *atomic.Int64) error {
 	if !strings.Contains(again, "engagement(s) purged") {
 		return fmt.Errorf("purge round: the purge after the kill: %s", out)
 	}
+	// Killed in the rewrite, the purge had deleted and not rewritten: the
+	// rerun must rewrite, whether or not it finds more to delete. Load
+	// reuses the freed pages soon, which can hide the marker from the byte
+	// search below; the command's own word cannot hide.
+	if c.pf.KillPoint == killedInRewrite && !strings.Contains(again, "rewritten") {
+		return fmt.Errorf("purge round: killed in its rewrite, the purge run again did not rewrite the file: %s", again)
+	}
+	// Searched at once too, before more load reuses the freed pages.
+	found, _, where := c.searchMarkers()
+	c.pf.early += found
+	c.pf.where = append(c.pf.where, where...)
 	// A backup after the purge, as an operator takes one.
 	backup := filepath.Join(c.dir, "mvmbot.db.backup")
 	bk := exec.Command(c.bin, "backup", "--out", backup)
@@ -210,7 +229,7 @@ func (c *chaos) killPurge() {
 	c.kills["purge"]++
 	c.mu.Unlock()
 	if len(c.rewriteFiles()) > 0 {
-		c.pf.KillPoint = "during the rewrite, before its rename"
+		c.pf.KillPoint = killedInRewrite
 	} else {
 		c.pf.KillPoint = "after the rewrite's rename"
 	}
@@ -243,18 +262,25 @@ func (c *chaos) closedWithMarker(k int, marker string) error {
 		return err
 	}
 	id := edit["engagement"]
-	// The note's reply is in before the close: a reply job still queued
-	// at the purge would go with it, unanswered.
-	noteID := fmt.Sprintf("x%d", invokeSeq.Add(1))
-	body := activity(map[string]any{
-		"type": "message", "id": noteID, "serviceUrl": c.conn.URL(), "text": "note the customer's own word is " + marker,
-		"from":         map[string]any{"id": "29:pat", "name": "Pat", "aadObjectId": "aad-pat"},
-		"conversation": map[string]any{"id": conv, "conversationType": "groupChat", "isGroup": true, "tenantId": tenant},
-	})
-	if status, raw, err := c.post(c.addr(), body); err != nil || status != http.StatusOK {
-		return fmt.Errorf("note: %d %s %v", status, raw, err)
+	// The notes' replies are in before the close: a reply job still
+	// queued at the purge would go with it, unanswered.
+	// Several notes, each with the marker several times: more freed pages
+	// than the load reuses at once.
+	var noteIDs []string
+	for range 8 {
+		noteID := fmt.Sprintf("x%d", invokeSeq.Add(1))
+		body := activity(map[string]any{
+			"type": "message", "id": noteID, "serviceUrl": c.conn.URL(),
+			"text":         "note the customer's own words: " + strings.Repeat(marker+" ", 6),
+			"from":         map[string]any{"id": "29:pat", "name": "Pat", "aadObjectId": "aad-pat"},
+			"conversation": map[string]any{"id": conv, "conversationType": "groupChat", "isGroup": true, "tenantId": tenant},
+		})
+		if status, raw, err := c.post(c.addr(), body); err != nil || status != http.StatusOK {
+			return fmt.Errorf("note: %d %s %v", status, raw, err)
+		}
+		c.ack(noteID, conv)
+		noteIDs = append(noteIDs, noteID)
 	}
-	c.ack(noteID, conv)
 	if card, err = c.invoke(conv, "close", map[string]any{"engagement": id}); err != nil {
 		return err
 	}
@@ -283,7 +309,13 @@ func (c *chaos) closedWithMarker(k int, marker string) error {
 	// The closing post too (a job in the engagement's chat).
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		replies, _ := c.posts()
-		if replies[noteID] > 0 && c.postedIn(conv, "read-only now") {
+		answered := 0
+		for _, id := range noteIDs {
+			if replies[id] > 0 {
+				answered++
+			}
+		}
+		if answered == len(noteIDs) && c.postedIn(conv, "read-only now") {
 			return nil
 		}
 	}
@@ -333,8 +365,8 @@ func (c *chaos) checkPurge(res *result, lost map[string]bool) {
 		return
 	}
 	found, files, where := c.searchMarkers()
-	c.pf.MarkerBytes, c.pf.Searched = found, files
-	if found > 0 {
+	c.pf.MarkerBytes, c.pf.Searched = c.pf.early+found, files
+	if where = append(c.pf.where, where...); len(where) > 0 {
 		res.Problems = append(res.Problems, fmt.Sprintf("purged markers still on disk: %s", strings.Join(where, "; ")))
 	}
 	c.ackedMu.Lock()
