@@ -51,12 +51,13 @@ const killedInRewrite = "during the rewrite, before its rename"
 // purgeRound runs the round while load goes on; seq numbers the notes of
 // the second engagement under load it adds for the round.
 func (c *chaos) purgeRound(seq *atomic.Int64) error {
-	began := time.Now()
-	defer func() { c.pf.Elapsed = time.Since(began) }()
-	// The report's kill must not come in the middle of this round.
+	// The report's kill must not come in the middle of this round (the
+	// wait is not the round's: the final drain would wait for it too).
 	if err := c.awaitReport(20 * time.Second); err != nil {
 		return err
 	}
+	began := time.Now()
+	defer func() { c.pf.Elapsed = time.Since(began) }()
 	// Load on a second engagement too, during the round only.
 	const conv = "19:chaos-notes-purge@thread.v2"
 	if _, err := c.notesEngagement(conv, "Tailspin"); err != nil {
