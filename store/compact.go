@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -77,9 +78,11 @@ func (db *DB) CompactServing() (err error) {
 }
 
 // compactInto copies src's live records into a new file beside path and
-// returns its name; the caller renames it or removes it.
+// returns its name; the caller renames it or removes it. A process that
+// dies meanwhile leaves the file behind: Open removes it
+// (removeRewriteLeftovers).
 func compactInto(src *bolt.DB, path string) (tmp string, err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".compact-*")
+	f, err := os.CreateTemp(filepath.Dir(path), rewritePrefix(path)+"*")
 	if err != nil {
 		return "", fmt.Errorf("compact %s: %w", path, err)
 	}
@@ -95,6 +98,16 @@ func compactInto(src *bolt.DB, path string) (tmp string, err error) {
 		return "", fmt.Errorf("compact %s: %w", path, err)
 	}
 	if err := bolt.Compact(dst, src, compactTxSize); err != nil {
+		dst.Close()
+		return "", fmt.Errorf("compact %s: %w", path, err)
+	}
+	// The new file holds no freed bytes: no purge waits for a rewrite.
+	if err := dst.Update(func(tx *bolt.Tx) error {
+		if b := tx.Bucket(bucketMeta); b != nil {
+			return b.Delete(keyRewritePending)
+		}
+		return nil
+	}); err != nil {
 		dst.Close()
 		return "", fmt.Errorf("compact %s: %w", path, err)
 	}
@@ -115,4 +128,31 @@ func replaceFile(tmp, path string) error {
 		_ = d.Close()
 	}
 	return nil
+}
+
+// rewritePrefix starts the names of the temporary files compactInto makes
+// beside path.
+func rewritePrefix(path string) string { return "." + filepath.Base(path) + ".compact-" }
+
+// removeRewriteLeftovers removes the temporary files of rewrites that a
+// process killed during them left beside path. Each is a copy of the live
+// records of its time, which a later purge would not reach: purged means
+// gone there too. Called by Open, with the file's lock held: only the
+// process holding it rewrites, so a temporary file found then is no one's.
+func removeRewriteLeftovers(path string) error {
+	dir := filepath.Dir(path)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, de := range entries {
+		if !de.Type().IsRegular() || !strings.HasPrefix(de.Name(), rewritePrefix(path)) {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, de.Name())); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }

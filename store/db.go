@@ -218,6 +218,10 @@ func Open(path string, opts *Options) (*DB, error) {
 	} else if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
+	if err := removeRewriteLeftovers(path); err != nil {
+		_ = bdb.Close()
+		return nil, fmt.Errorf("open database %s: remove what a rewrite cut short left: %w", path, err)
+	}
 	db := &DB{
 		bolt:        bdb,
 		path:        path,

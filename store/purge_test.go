@@ -173,3 +173,70 @@ func TestPurgeWhileServing(t *testing.T) {
 	}
 	must(t, db.Check(ctx))
 }
+
+// TestPurgeRewriteCutShort: a purge whose rewrite never finished (the
+// process killed between the purge's commit and the rename) is still
+// known to need one after a restart, so that the next purge rewrites the
+// file even with nothing more to delete; and the temporary file the cut
+// rewrite left, a copy of the live records of its time, is removed when
+// the file is next opened, before a later purge could leave an
+// engagement's bytes there.
+func TestPurgeRewriteCutShort(t *testing.T) {
+	const marker = "PURGE-MARKER-cut-3e8b"
+	path := filepath.Join(t.TempDir(), "mvmbot.db")
+	db, err := Open(path, nil)
+	must(t, err)
+	ctx := context.Background()
+	at := time.Date(2026, 1, 10, 0, 0, 0, 0, time.UTC)
+	lead := playbook.Member{ID: "29:lead", Name: "Lee", Roles: []playbook.Role{playbook.FRP}}
+	e, err := playbook.NewEngagement(playbook.NewEngagementParams{ID: "e-done", Customer: "Fabrikam " + marker, TenantDomain: "fabrikam.onmicrosoft.com",
+		Sources: []playbook.Source{playbook.Box}}, lead, at)
+	must(t, err)
+	e.Version = 1
+	_, _, err = db.CommitTurn(ctx, playbook.Turn{Engagement: e})
+	must(t, err)
+	if p, err := db.RewritePending(ctx); err != nil || p {
+		t.Fatalf("RewritePending before any purge = %v, %v", p, err)
+	}
+	// A rewrite cut short while the engagement was open: its copy stays.
+	left, err := compactInto(db.bolt, path)
+	must(t, err)
+	must(t, playbook.Close(e, lead.ID, "done", at))
+	e.Version++
+	_, _, err = db.CommitTurn(ctx, playbook.Turn{Engagement: e, ExpectVersion: e.Version - 1})
+	must(t, err)
+	purged, err := db.PurgeClosed(ctx, at.AddDate(0, 1, 0), false)
+	must(t, err)
+	if len(purged) != 1 {
+		t.Fatalf("purged %+v", purged)
+	}
+	// Killed here: the purge committed, no rewrite.
+	must(t, db.Close())
+	if b, _ := os.ReadFile(left); !bytes.Contains(b, []byte(marker)) {
+		t.Fatal("the cut rewrite's file lacks the marker; the test shows less than it should")
+	}
+
+	db, err = Open(path, nil)
+	must(t, err)
+	if _, err := os.Stat(left); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the cut rewrite's file is still there after Open (%v)", err)
+	}
+	if p, err := db.RewritePending(ctx); err != nil || !p {
+		t.Errorf("RewritePending after a purge without its rewrite = %v, %v; want true", p, err)
+	}
+	// The next purge finds nothing to delete; the rewrite is still due.
+	if again, err := db.PurgeClosed(ctx, at.AddDate(0, 1, 0), false); err != nil || len(again) != 0 {
+		t.Fatalf("second purge = %+v, %v", again, err)
+	}
+	must(t, db.CompactServing())
+	if p, err := db.RewritePending(ctx); err != nil || p {
+		t.Errorf("RewritePending after the rewrite = %v, %v; want false", p, err)
+	}
+	must(t, db.Close())
+	entries, _ := os.ReadDir(filepath.Dir(path))
+	for _, de := range entries {
+		if b, _ := os.ReadFile(filepath.Join(filepath.Dir(path), de.Name())); bytes.Contains(b, []byte(marker)) {
+			t.Errorf("%s holds the marker after the rewrite", de.Name())
+		}
+	}
+}

@@ -58,16 +58,19 @@ func (m *Main) purge(ctx context.Context, args []string) error {
 	if pg != "" {
 		return m.purgePostgres(ctx, pg, cfg, cut, *apply)
 	}
-	list, err := purgeFile(ctx, path, cut, *apply)
+	list, rewritten, err := purgeFile(ctx, path, cut, *apply)
 	if errors.Is(err, store.ErrInUse) {
-		list, err = purgeFromServer(ctx, adminSocket(path), cut, *apply)
+		list, rewritten, err = purgeFromServer(ctx, adminSocket(path), cut, *apply)
 	}
 	if err != nil {
 		return err
 	}
 	m.purgeListed(list, *apply)
-	if *apply && len(list) > 0 {
+	switch {
+	case *apply && len(list) > 0:
 		fmt.Fprintf(m.Stdout, "%s is rewritten without their data; backups taken before still hold it: delete or replace them as your retention says\n", path)
+	case rewritten:
+		fmt.Fprintf(m.Stdout, "%s is rewritten without the data of an earlier purge whose rewrite did not finish\n", path)
 	}
 	return nil
 }
@@ -124,32 +127,44 @@ func purgedList(es []playbook.Engagement) []purged {
 }
 
 // purgeFile purges the file at path with no mvmbot serving it; ErrInUse
-// when one does.
-func purgeFile(ctx context.Context, path string, cut time.Time, apply bool) ([]purged, error) {
+// when one does. rewritten says whether it rewrote the file.
+func purgeFile(ctx context.Context, path string, cut time.Time, apply bool) (_ []purged, rewritten bool, _ error) {
 	st, err := store.Open(path, &store.Options{Timeout: 200 * time.Millisecond})
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	list, err := st.PurgeClosed(ctx, cut, !apply)
+	pending := false
+	if err == nil && apply {
+		pending, err = st.RewritePending(ctx)
+	}
 	if cerr := st.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	if apply && len(list) > 0 {
+	if pending {
 		// Deleted records stay in the file's free pages until it is
-		// rewritten: purged means gone only after this.
+		// rewritten: purged means gone only after this. Pending is also
+		// true when this purge deleted nothing but an earlier one was cut
+		// short before its rewrite (killed, a full disk): this completes it.
 		if err := store.Compact(path, &store.Options{Timeout: 200 * time.Millisecond}); err != nil {
-			return nil, fmt.Errorf("purge: the engagements are deleted, but %s could not be rewritten without their bytes (%w); run the purge again", path, err)
+			return nil, false, fmt.Errorf("purge: the engagements are deleted, but %s could not be rewritten without their bytes (%w); run the purge again", path, err)
 		}
 	}
-	return purgedList(list), nil
+	return purgedList(list), pending, nil
 }
+
+// rewrittenHeader, in the admin socket's answer to a purge, says that the
+// file was rewritten.
+const rewrittenHeader = "Mvmbot-Rewritten"
 
 // servePurge is POST /purge?closed-before=YYYY-MM-DD[&apply=1] on the admin
 // socket: the serving process purges and rewrites its own file
-// (store.DB.CompactServing), and answers with what it purged.
+// (store.DB.CompactServing), and answers with what it purged. It rewrites
+// whenever a purge's rewrite is pending, this one's or an earlier one's
+// that was cut short (see purgeFile).
 func servePurge(db *store.DB, log *slog.Logger) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		cut, err := time.Parse(time.DateOnly, r.URL.Query().Get("closed-before"))
@@ -159,7 +174,11 @@ func servePurge(db *store.DB, log *slog.Logger) http.HandlerFunc {
 		}
 		apply := r.URL.Query().Get("apply") == "1"
 		list, err := db.PurgeClosed(r.Context(), cut, !apply)
-		if err == nil && apply && len(list) > 0 {
+		pending := false
+		if err == nil && apply {
+			pending, err = db.RewritePending(r.Context())
+		}
+		if err == nil && pending {
 			if cerr := db.CompactServing(); cerr != nil {
 				err = fmt.Errorf("the engagements are deleted, but the file could not be rewritten without their bytes (%w); run the purge again", cerr)
 			}
@@ -169,34 +188,37 @@ func servePurge(db *store.DB, log *slog.Logger) http.HandlerFunc {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
-		log.Info("purge over the admin socket", "apply", apply, "engagements", len(list))
+		log.Info("purge over the admin socket", "apply", apply, "engagements", len(list), "rewritten", pending)
 		w.Header().Set("Content-Type", "application/json")
+		if pending {
+			w.Header().Set(rewrittenHeader, "1")
+		}
 		_ = json.NewEncoder(w).Encode(purgedList(list))
 	}
 }
 
 // purgeFromServer asks the serving mvmbot to purge.
-func purgeFromServer(ctx context.Context, socket string, cut time.Time, apply bool) ([]purged, error) {
+func purgeFromServer(ctx context.Context, socket string, cut time.Time, apply bool) (_ []purged, rewritten bool, _ error) {
 	q := url.Values{"closed-before": {cut.Format(time.DateOnly)}}
 	if apply {
 		q.Set("apply", "1")
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://mvmbot/purge?"+q.Encode(), nil)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	resp, err := adminClient(socket).Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("purge: the database is in use by a running mvmbot, and its admin socket %s did not answer: %w", socket, err)
+		return nil, false, fmt.Errorf("purge: the database is in use by a running mvmbot, and its admin socket %s did not answer: %w", socket, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		return nil, fmt.Errorf("purge by the running mvmbot: %s: %s", resp.Status, strings.TrimSpace(string(msg)))
+		return nil, false, fmt.Errorf("purge by the running mvmbot: %s: %s", resp.Status, strings.TrimSpace(string(msg)))
 	}
 	var list []purged
 	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
-		return nil, fmt.Errorf("purge by the running mvmbot: %w", err)
+		return nil, false, fmt.Errorf("purge by the running mvmbot: %w", err)
 	}
-	return list, nil
+	return list, resp.Header.Get(rewrittenHeader) == "1", nil
 }

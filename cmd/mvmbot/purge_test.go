@@ -169,3 +169,69 @@ func TestPurgeWhileServing(t *testing.T) {
 		t.Errorf("purged engagement still there: %v", err)
 	}
 }
+
+// TestPurgeAgainCompletesACutPurge: a purge killed after its deletions
+// committed and before the file was rewritten leaves the purged bytes in
+// the file's free pages; running purge --apply again, which finds nothing
+// more to delete, rewrites the file, with the bot stopped or serving.
+// (Before, it rewrote only when it deleted something: the marker stayed,
+// as scripts/chaos's purge round showed after a kill in the rewrite.)
+func TestPurgeAgainCompletesACutPurge(t *testing.T) {
+	for _, serving := range []bool{false, true} {
+		t.Run(fmt.Sprintf("serving=%v", serving), func(t *testing.T) {
+			const marker = "Fabrikam-cut-4b7e"
+			path := filepath.Join(t.TempDir(), "mvmbot.db")
+			db, err := store.Open(path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			ctx := context.Background()
+			at := time.Date(2026, 1, 10, 0, 0, 0, 0, time.UTC)
+			e, err := playbook.NewEngagement(playbook.NewEngagementParams{ID: "e-done", Customer: marker, TenantDomain: "fabrikam.onmicrosoft.com", Sources: []playbook.Source{playbook.Box}},
+				playbook.Member{ID: "29:lead", Name: "Lee", Roles: []playbook.Role{playbook.FRP}}, at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := playbook.Close(e, "29:lead", "customer cancelled", at); err != nil {
+				t.Fatal(err)
+			}
+			e.Version = 1
+			if _, _, err := db.CommitTurn(ctx, playbook.Turn{Engagement: e}); err != nil {
+				t.Fatal(err)
+			}
+			// The purge's transaction, and no rewrite: as a kill leaves it.
+			if list, err := db.PurgeClosed(ctx, at.AddDate(0, 1, 0), false); err != nil || len(list) != 1 {
+				t.Fatalf("purge: %v, %v", list, err)
+			}
+			if raw, _ := os.ReadFile(path); !bytes.Contains(raw, []byte(marker)) {
+				t.Fatal("the marker is gone before the rewrite; the test shows less than it should")
+			}
+			if serving {
+				stop, err := serveAdmin(ctx, db, adminSocket(path), func() {}, slog.New(slog.DiscardHandler))
+				if err != nil {
+					t.Skipf("no unix socket here: %v", err)
+				}
+				defer stop()
+			} else {
+				db.Close()
+			}
+			var out bytes.Buffer
+			m := &Main{Getenv: env{"MVMBOT_DB": path}.get, Stdout: &out, Stderr: io.Discard}
+			if err := m.Run(ctx, []string{"purge", "--closed-before", "2026-02-01", "--apply"}); err != nil {
+				t.Fatalf("purge again: %v\n%s", err, out.String())
+			}
+			if s := out.String(); !strings.Contains(s, "0 engagement(s) purged") || !strings.Contains(s, "an earlier purge whose rewrite did not finish") {
+				t.Errorf("purge again says:\n%s", s)
+			}
+			if raw, _ := os.ReadFile(path); bytes.Contains(raw, []byte(marker)) {
+				t.Error("the purged customer's name is still in the file after the purge ran again")
+			}
+			// And a third run has nothing left to rewrite.
+			out.Reset()
+			if err := m.Run(ctx, []string{"purge", "--closed-before", "2026-02-01", "--apply"}); err != nil || strings.Contains(out.String(), "rewritten") {
+				t.Errorf("a third purge: %v\n%s", err, out.String())
+			}
+		})
+	}
+}

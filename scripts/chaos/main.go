@@ -3,15 +3,19 @@
 // in this process, on loopback), drives it with signed Teams activities and
 // kills it with SIGKILL again and again: at random moments and while each
 // durable job kind is at work (a reply at the connector, a meeting created
-// at Graph, a group and a list created at Graph). Each time it restarts the
-// bot on the same bbolt file. At the end it stops the bot and checks:
+// at Graph, a group and a list created at Graph) and once during
+// `mvmbot purge --apply` (purge.go). Each time it restarts the bot on the
+// same bbolt file. At the end it stops the bot and checks:
 //
 //   - every activity the bot acknowledged (HTTP 200) is recorded in the file;
 //   - every acknowledged message got its reply, and how many got two;
 //   - each Graph side effect was made once (one meeting per transactionId,
 //     one group per alias, one list per name on each site);
 //   - every job finished or was dead-lettered (none left due);
-//   - the file opens and passes bbolt's consistency check.
+//   - the file opens and passes bbolt's consistency check;
+//   - no byte of a purged engagement's marker is in the file, beside it or
+//     in a backup taken after the purges, and every change acknowledged
+//     while a purge ran is in the file.
 //
 // It prints the figures and exits non-zero when a check fails. Run it from
 // the repository's root: go run ./scripts/chaos. It stops by itself within
@@ -102,6 +106,7 @@ type chaos struct {
 	mu    sync.Mutex
 	proc  *proc
 	armed string // the job kind whose next request kills the bot: "send", "event", "group", "list", "cancel", "item", "remind", "escalation"
+	// (the purge round kills by itself: c.kills["purge"])
 	// reportArmed kills the bot when the weekly report's post reaches the
 	// connector; it waits for its minute apart from the rounds.
 	reportArmed bool
@@ -109,13 +114,23 @@ type chaos struct {
 	killd       chan string
 	kills       map[string]int // by kind
 
-	acked   map[string]string // activity id → conversation, for activities answered 200
-	ackedMu sync.Mutex
+	acked   map[string]string    // activity id → conversation, for activities answered 200
+	ackedAt map[string]time.Time // activity id → when it was answered
+	// noteConvs are the conversations whose engagement gets notes under
+	// load (conversation → engagement id): each acknowledged note must be
+	// in that engagement's history.
+	noteConvs map[string]string
+	// purgedConvs are the conversations of the engagements the purge round
+	// purged: their activities' records go with them (purge.go).
+	purgedConvs map[string]bool
+	ackedMu     sync.Mutex
+	pf          purgeFigures
 }
 
 func newChaos(dir string, port int, seed uint64) (*chaos, error) {
 	c := &chaos{dir: dir, port: port, seed: seed, rnd: rand.New(rand.NewPCG(seed, 20)), db: filepath.Join(dir, "mvmbot.db"),
-		killd: make(chan string, 64), kills: map[string]int{}, acked: map[string]string{}, fx: newSideEffects()}
+		killd: make(chan string, 64), kills: map[string]int{}, acked: map[string]string{}, ackedAt: map[string]time.Time{},
+		noteConvs: map[string]string{}, purgedConvs: map[string]bool{}, fx: newSideEffects()}
 	var err error
 	if c.issuer, err = fakes.NewIssuer(); err != nil {
 		return nil, err

@@ -59,6 +59,7 @@ type result struct {
 	Reminders    int // reminders posted (workshops' and escalations')
 	Retried      int // "being retried" notices posted
 	RetryNotice  time.Duration
+	Purge        purgeFigures
 	Problems     []string
 }
 
@@ -73,7 +74,7 @@ func (r result) kills() int {
 func (r result) print(w io.Writer) {
 	fmt.Fprintf(w, "chaos: seed %d, %s\n", r.Seed, r.Elapsed.Round(time.Second))
 	fmt.Fprintf(w, "  kills: %d (", r.kills())
-	for i, s := range []string{"random", "send", "event", "group", "list", "cancel", "item", "remind", "escalation", "report"} {
+	for i, s := range []string{"random", "send", "event", "group", "list", "cancel", "item", "remind", "escalation", "report", "purge"} {
 		if i > 0 {
 			fmt.Fprint(w, ", ")
 		}
@@ -89,6 +90,9 @@ func (r result) print(w io.Writer) {
 	fmt.Fprintf(w, "  duplicated posts: %d (%.2f per kill)\n", r.Duplicates, per)
 	fmt.Fprintf(w, "  meetings at Graph: %d, made twice: %d, cancelled: %d; sites set up: %d; tracker items: %d; reminders posted: %d\n",
 		r.Meetings, r.MeetingDup, r.Cancelled, r.Sites, r.Items, r.Reminders)
+	p := r.Purge
+	fmt.Fprintf(w, "  purges: %d run (%d killed, %s; round %s), writes acknowledged during them: %d, kept: %d; marker bytes found: %d in %d files (the file, beside it, a backup)\n",
+		p.Runs, p.Killed, p.KillPoint, p.Elapsed.Round(100*time.Millisecond), p.During, p.Kept, p.MarkerBytes, p.Searched)
 	fmt.Fprintf(w, "  being-retried notices: %d (latest %s after its round began)\n", r.Retried, r.RetryNotice.Round(time.Second))
 	fin, kinds := 0, []string{}
 	for k, n := range r.JobsFinished {
@@ -117,8 +121,7 @@ func (c *chaos) run(d time.Duration, maxKills int) (result, error) {
 		load.Add(1)
 		go func() { defer load.Done(); c.load(ctx, w, &seq) }()
 	}
-	notes, err := c.notesEngagement()
-	if err != nil {
+	if _, err := c.notesEngagement(notesChat, "Northwind"); err != nil {
 		cancel()
 		load.Wait()
 		return res, err
@@ -127,7 +130,7 @@ func (c *chaos) run(d time.Duration, maxKills int) (result, error) {
 		res.Problems = append(res.Problems, err.Error())
 	}
 	load.Add(1)
-	go func() { defer load.Done(); c.noteLoad(ctx, &seq) }()
+	go func() { defer load.Done(); c.noteLoad(ctx, &seq, notesChat) }()
 	var flows []flow
 	report, err := c.scheduleReport()
 	if err != nil {
@@ -138,7 +141,7 @@ func (c *chaos) run(d time.Duration, maxKills int) (result, error) {
 	end := time.Now().Add(d)
 	for i := 0; c.killCount() < maxKills && (i < len(scenarios) || time.Now().Before(end)); i++ {
 		kind := scenarios[i%len(scenarios)]
-		if err := c.awaitReport(); err != nil {
+		if err := c.awaitReport(5 * time.Second); err != nil {
 			cancel()
 			load.Wait()
 			return res, err
@@ -181,6 +184,10 @@ func (c *chaos) run(d time.Duration, maxKills int) (result, error) {
 		fmt.Fprintf(os.Stderr, "round %d (%s): %s, kill %q\n", i, kind, time.Since(roundStart).Round(time.Millisecond), k)
 		time.Sleep(time.Duration(300+c.rndN(700)) * time.Millisecond) // let load land between kills
 	}
+	if err := c.purgeRound(&seq); err != nil {
+		res.Problems = append(res.Problems, err.Error())
+	}
+	fmt.Fprintf(os.Stderr, "purge round: %s, kill %s\n", c.pf.Elapsed.Round(time.Millisecond), c.pf.KillPoint)
 	cancel()
 	load.Wait()
 	c.arm("")
@@ -193,7 +200,7 @@ func (c *chaos) run(d time.Duration, maxKills int) (result, error) {
 	c.mu.Lock()
 	maps.Copy(res.Kills, c.kills)
 	c.mu.Unlock()
-	c.check(&res, flows, notes, stopped)
+	c.check(&res, flows, stopped)
 	c.checkKinds(&res)
 	// Counted last: both checks find duplicated posts.
 	if k := res.kills(); res.Duplicates > k {
@@ -411,20 +418,24 @@ func armedStep(_ string, err error) error {
 
 const notesChat = "19:chaos-notes@thread.v2"
 
-// notesEngagement sets up the engagement the notes go to.
-func (c *chaos) notesEngagement() (string, error) {
-	card, err := c.invoke(notesChat, "setupSave", map[string]any{
-		"customer": "Northwind", "tenantDomain": "northwind.onmicrosoft.com", "sources": "IMAP",
+// notesEngagement sets up, in conv, an engagement for customer that notes
+// go to, and remembers it for the check.
+func (c *chaos) notesEngagement(conv, customer string) (string, error) {
+	card, err := c.invoke(conv, "setupSave", map[string]any{
+		"customer": customer, "tenantDomain": "northwind.onmicrosoft.com", "sources": "IMAP",
 		"onPremExchange": "false", "targetStart": "2027-01-04", "targetEnd": "2027-04-14", "role": "MST",
 	})
 	if err != nil {
-		return "", fmt.Errorf("set up the notes' engagement: %w", err)
+		return "", fmt.Errorf("set up the notes' engagement %s: %w", customer, err)
 	}
 	edit, err := findTask(card, "setup", "")
 	if err != nil {
 		return "", err
 	}
 	id, _ := edit["engagement"].(string)
+	c.ackedMu.Lock()
+	c.noteConvs[conv] = id
+	c.ackedMu.Unlock()
 	return id, nil
 }
 
@@ -455,13 +466,13 @@ func (c *chaos) scheduleReport() (flow, error) {
 }
 
 // awaitReport holds the rounds while the report's kill is near, so that
-// it does not cut a round's flow: it waits for that kill (at most 30 s)
-// and restarts the bot.
-func (c *chaos) awaitReport() error {
+// it does not cut a round's flow: when it is due within within, it waits
+// for that kill (at most 30 s after) and restarts the bot.
+func (c *chaos) awaitReport(within time.Duration) error {
 	c.mu.Lock()
 	armed, at := c.reportArmed, c.reportAt
 	c.mu.Unlock()
-	if !armed || time.Until(at) > 5*time.Second {
+	if !armed || time.Until(at) > within {
 		return nil
 	}
 	deadline := time.After(time.Until(at) + 30*time.Second)
@@ -482,9 +493,9 @@ wait:
 	return nil
 }
 
-// noteLoad posts "note" messages (a change each) until ctx ends; the
-// acknowledged ones must be in the engagement's history at the end.
-func (c *chaos) noteLoad(ctx context.Context, seq *atomic.Int64) {
+// noteLoad posts "note" messages (a change each) in conv until ctx ends;
+// the acknowledged ones must be in its engagement's history at the end.
+func (c *chaos) noteLoad(ctx context.Context, seq *atomic.Int64, conv string) {
 	for ctx.Err() == nil {
 		addr := c.addr()
 		if addr == "" {
@@ -495,10 +506,10 @@ func (c *chaos) noteLoad(ctx context.Context, seq *atomic.Int64) {
 		body := activity(map[string]any{
 			"type": "message", "id": id, "serviceUrl": c.conn.URL(), "text": "note chaos note " + id,
 			"from":         map[string]any{"id": "29:pat", "name": "Pat", "aadObjectId": "aad-pat"},
-			"conversation": map[string]any{"id": notesChat, "conversationType": "groupChat", "isGroup": true, "tenantId": tenant},
+			"conversation": map[string]any{"id": conv, "conversationType": "groupChat", "isGroup": true, "tenantId": tenant},
 		})
 		if status, _, err := c.post(addr, body); err == nil && status == http.StatusOK {
-			c.ack(id, notesChat)
+			c.ack(id, conv)
 		}
 		time.Sleep(time.Duration(30+c.rndN(60)) * time.Millisecond)
 	}
@@ -536,6 +547,7 @@ func (c *chaos) rndN(n int) int {
 func (c *chaos) ack(id, conv string) {
 	c.ackedMu.Lock()
 	c.acked[id] = conv
+	c.ackedAt[id] = time.Now()
 	c.ackedMu.Unlock()
 }
 
@@ -688,7 +700,7 @@ func (c *chaos) posts() (map[string]int, map[flow]int) {
 
 // check opens the file the bot left and compares it and the fakes' logs
 // with what the bot acknowledged.
-func (c *chaos) check(res *result, flows []flow, notesID string, stopped time.Time) {
+func (c *chaos) check(res *result, flows []flow, stopped time.Time) {
 	problem := func(format string, a ...any) { res.Problems = append(res.Problems, fmt.Sprintf(format, a...)) }
 	replies, posts := c.posts()
 	c.ackedMu.Lock()
@@ -761,35 +773,51 @@ func (c *chaos) check(res *result, flows []flow, notesID string, stopped time.Ti
 		problem("the file fails its consistency check: %v", err)
 	}
 	// A read-only turn ("help") is answered before its record is
-	// written; every other acknowledged activity is recorded first.
+	// written; every other acknowledged activity is recorded first, save
+	// those of the purged engagements, whose records go with them.
+	c.ackedMu.Lock()
+	purged := maps.Clone(c.purgedConvs)
+	c.ackedMu.Unlock()
+	lost := map[string]bool{}
+	defer func() { c.checkPurge(res, lost); res.Purge = c.pf }()
 	for id, conv := range acked {
+		if purged[conv] {
+			continue
+		}
 		if _, ok, err := db.Processed(ctx, "msteams|"+conv+"|"+id); err != nil || !ok {
 			if id[0] == 'm' {
 				res.Behind++
 				continue
 			}
 			res.Lost++
+			lost[id] = true
 			problem("acknowledged activity %s in %s is not in the file", id, conv)
 		}
 	}
-	e, err := db.Engagement(ctx, notesID)
-	if err == nil {
-		var h []playbook.AuditEntry
-		if h, err = db.History(ctx, notesID, 0, e.HistoryBase); err == nil {
-			e.PrependHistory(h)
+	c.ackedMu.Lock()
+	noteConvs := maps.Clone(c.noteConvs)
+	c.ackedMu.Unlock()
+	for conv, id := range noteConvs {
+		e, err := db.Engagement(ctx, id)
+		if err == nil {
+			var h []playbook.AuditEntry
+			if h, err = db.History(ctx, id, 0, e.HistoryBase); err == nil {
+				e.PrependHistory(h)
+			}
 		}
-	}
-	if err != nil {
-		problem("the notes' engagement: %v", err)
-	} else {
+		if err != nil {
+			problem("the notes' engagement %s: %v", id, err)
+			continue
+		}
 		have := map[string]bool{}
 		for _, n := range playbook.Notes(e, 0) {
 			have[n.Text] = true
 		}
-		for id := range acked {
-			if id[0] == 'n' && !have["chaos note "+id] {
+		for id, in := range acked {
+			if id[0] == 'n' && in == conv && !have["chaos note "+id] {
 				res.Lost++
-				problem("acknowledged note %s is not in the engagement's history", id)
+				lost[id] = true
+				problem("acknowledged note %s is not in the history of %s's engagement", id, conv)
 			}
 		}
 	}

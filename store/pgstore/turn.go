@@ -377,9 +377,11 @@ func (db *DB) Refs(ctx context.Context) ([]playbook.ConversationRef, error) {
 }
 
 // purgeProcessed deletes the dedup records whose stored answer names one
-// of the engagement ids or conversations (an invoke's answer is a card
-// with the engagement's data): they would be swept within a day anyway,
-// but a purge means the engagement's data is gone now.
+// of the engagement ids (an invoke's answer is a card with the
+// engagement's data, its id in the buttons'): they would be swept within a
+// day anyway, but a purge means the engagement's data is gone now. Not
+// those that name only its conversation, which a later engagement may
+// have taken over (TestConformance/Engagements/PurgeTakesTheAnswersNamingIt).
 func purgeProcessed(ctx context.Context, tx pgx.Tx, names []string) error {
 	if _, err := tx.Exec(ctx, `DELETE FROM processed WHERE body::text LIKE ANY($1)`, quotedPatterns(names)); err != nil {
 		return fmt.Errorf("purge dedup records: %w", err)

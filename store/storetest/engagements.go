@@ -25,6 +25,7 @@ var engagementTests = []test{
 	{"DuplicateTurnDoesNotSave", testEngagementDuplicateTurn},
 	{"ReadsAreFreshAndTheCallers", testEngagementReadsFresh},
 	{"PurgeClosedOnly", testEngagementPurge},
+	{"PurgeTakesTheAnswersNamingIt", testEngagementPurgeAnswers},
 	{"HistoryAppendedApartAndPaged", testHistoryApart},
 	{"HistoryStaleWriteAddsNothing", testHistoryStale},
 	{"HistoryConcurrentWritersOneEntry", testHistoryConcurrent},
@@ -79,6 +80,39 @@ func testEngagementPurge(t *testing.T, e env) {
 	must(t, err)
 	if got := ids(mine); len(got) != 2 || slices.Contains(got, "e-old") {
 		t.Errorf("member index after purge: %v, want e-open and e-recent", got)
+	}
+}
+
+// testEngagementPurgeAnswers: the dedup records whose stored answer names
+// a purged engagement's id (an invoke's answer is a card with its customer
+// and its id in the buttons' data) go with it, the others stay: one that
+// names only its conversation too, which a later engagement may have
+// taken over. Found by scripts/chaos's purge round: the bbolt file kept every
+// card answered about the purged engagement.
+func testEngagementPurgeAnswers(t *testing.T, e env) {
+	old := engagement(t, "e-gone", "19:gone", Epoch)
+	must(t, playbook.Close(old, "29:lead", "cancelled by the customer", Epoch))
+	must(t, save(e, "k-gone", old, 0))
+	must(t, save(e, "k-kept", engagement(t, "e-kept", "19:kept", Epoch), 0))
+	answers := map[string]string{
+		"a-id":    `{"type":"AdaptiveCard","body":[{"type":"TextBlock","text":"Contoso e-gone"}],"actions":[{"data":{"engagement":"e-gone"}}]}`,
+		"a-conv":  `{"conversation":"19:gone"}`,
+		"a-kept":  `{"actions":[{"data":{"engagement":"e-kept"}}]}`,
+		"a-other": `{"text":"e-gone-not-the-id"}`,
+	}
+	for key, body := range answers {
+		_, _, err := e.b.CommitTurn(e.ctx, playbook.Turn{DedupKey: key, Result: playbook.Result{Status: 200, Body: json.RawMessage(body)}})
+		must(t, err)
+	}
+	purged, err := e.b.PurgeClosed(e.ctx, Epoch.AddDate(0, 0, 1), false)
+	must(t, err)
+	if len(purged) != 1 {
+		t.Fatalf("purged %v, want e-gone", purged)
+	}
+	for key, want := range map[string]bool{"a-id": false, "a-conv": true, "a-kept": true, "a-other": true, "k-kept": true} {
+		if _, ok, err := e.b.Processed(e.ctx, key); err != nil || ok != want {
+			t.Errorf("after the purge, Processed(%s) = %v, %v; want %v", key, ok, err, want)
+		}
 	}
 }
 
