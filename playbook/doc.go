@@ -2,7 +2,9 @@
 // onboarding playbook (roles, sources, phases, tasks), engagement state, the
 // next-step rules, questionnaire fields and validation, and who may do what.
 //
-// It is pure Go and imports only the standard library: no HTTP, no Teams, no
+// It is pure Go and imports only the standard library and the project's one
+// Markdown escaper (internal/markdown, itself standard library only: its
+// messages are Markdown and echo what people typed): no HTTP, no Teams, no
 // bbolt, no logging. Time is an input (a now argument), never read here.
 // Every other package calls these functions instead of writing its own copy of
 // a rule. docs/playbook.md is the practitioner's description of the same
