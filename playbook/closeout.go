@@ -221,7 +221,7 @@ func (e *Engagement) prepareCloseItem(actorID, key string) (CloseItem, error) {
 	}
 	switch {
 	case c.Check != nil && c.Check.Status == CloseWaived:
-		return CloseItem{}, Errorf(ECONFLICT, "%q was already waived on %s: %s.", c.Title, day(c.Check.At), c.Check.Reason)
+		return CloseItem{}, Errorf(ECONFLICT, "%q was already waived on %s: %q.", c.Title, day(c.Check.At), c.Check.Reason)
 	case c.Done:
 		return CloseItem{}, Errorf(ECONFLICT, "%q is already done.", c.Title)
 	}
