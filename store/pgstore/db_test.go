@@ -2,6 +2,7 @@ package pgstore
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -69,5 +70,18 @@ func TestLead(t *testing.T) {
 	case <-ledB:
 	case <-time.After(10 * time.Second):
 		t.Fatal("B did not take over when A stopped")
+	}
+}
+
+// TestInspectCoversEveryTable: the doctor checks the role's privileges on
+// every table the migrations create, so that a table a migration added is
+// not first found unwritable by a person's click.
+func TestInspectCoversEveryTable(t *testing.T) {
+	pgtest.Base(t)
+	db := open(t, pgtest.Schema(t), time.Now)
+	got := slices.Clone(tables)
+	slices.Sort(got)
+	if want := schemaTables(t, db); !slices.Equal(got, want) {
+		t.Errorf("doctor checks %v, the schema has %v", got, want)
 	}
 }

@@ -9,7 +9,7 @@ import (
 )
 
 // tables are the schema's tables, each needing the four privileges below.
-var tables = []string{"mvmbot_schema", "processed", "refs", "jobs", "dead_jobs", "engagements", "engagement_conv", "engagement_members", "engagement_history", "event_batches", "questionnaire_versions", "engagement_issues"}
+var tables = []string{"mvmbot_schema", "processed", "refs", "jobs", "dead_jobs", "engagements", "engagement_conv", "engagement_members", "engagement_history", "questionnaire_drafts", "event_batches", "questionnaire_versions", "engagement_issues"}
 
 // Inspection is what `mvmbot doctor` reports of a database.
 type Inspection struct {

@@ -104,15 +104,7 @@ func TestPurgeLeavesNoRow(t *testing.T) {
 func rowsNaming(t *testing.T, db *DB, s string) int {
 	t.Helper()
 	ctx := t.Context()
-	rows, err := db.pool.Query(ctx, `SELECT quote_ident(table_name) FROM information_schema.tables
-		WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		t.Fatal(err)
-	}
+	tables := schemaTables(t, db)
 	if len(tables) < 6 {
 		t.Fatalf("the schema has %d tables (%v): is current_schema the store's?", len(tables), tables)
 	}
@@ -130,4 +122,19 @@ func rowsNaming(t *testing.T, db *DB, s string) int {
 		total += n
 	}
 	return total
+}
+
+// schemaTables lists the tables of the store's schema, quoted.
+func schemaTables(t *testing.T, db *DB) []string {
+	t.Helper()
+	rows, err := db.pool.Query(t.Context(), `SELECT quote_ident(table_name) FROM information_schema.tables
+		WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tables
 }
