@@ -32,6 +32,14 @@ func TestBatchUntouched(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
+	}, func(id string, n int) string {
+		var bt playbook.EventBatch
+		if err := db.bolt.View(func(tx *bolt.Tx) error {
+			return json.Unmarshal(tx.Bucket(bucketBatches).Get(batchKey(id, n)), &bt)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return bt.Members[0].Unit
 	})
 }
 

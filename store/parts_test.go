@@ -38,6 +38,18 @@ func TestPartsUntouched(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
+	}, func(id string) (string, string) {
+		var x playbook.Issue
+		var v playbook.QuestionnaireVersion
+		if err := db.bolt.View(func(tx *bolt.Tx) error {
+			if err := json.Unmarshal(tx.Bucket(bucketIssues).Get(historyKey(id, 2)), &x); err != nil {
+				return err
+			}
+			return json.Unmarshal(tx.Bucket(bucketVersions).Get(historyKey(id, 1)), &v)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return x.Title, v.Answers["notes"]
 	})
 }
 

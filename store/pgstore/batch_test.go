@@ -18,6 +18,12 @@ func TestBatchUntouched(t *testing.T) {
 			SET batch = jsonb_set(batch::jsonb, '{members,0,unit}', '"tampered"')::json WHERE engagement_id = $1 AND n = $2`, id, n); err != nil {
 			t.Fatal(err)
 		}
+	}, func(id string, n int) string {
+		var unit string
+		if err := db.pool.QueryRow(t.Context(), `SELECT batch->'members'->0->>'unit' FROM event_batches WHERE engagement_id = $1 AND n = $2`, id, n).Scan(&unit); err != nil {
+			t.Fatal(err)
+		}
+		return unit
 	})
 }
 

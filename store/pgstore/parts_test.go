@@ -23,6 +23,12 @@ func TestPartsUntouched(t *testing.T) {
 			SET version = jsonb_set(version::jsonb, '{answers,notes}', '"tampered"')::json WHERE engagement_id = $1 AND n = 1`, id); err != nil {
 			t.Fatal(err)
 		}
+	}, func(id string) (title, notes string) {
+		if err := db.pool.QueryRow(t.Context(), `SELECT (SELECT issue->>'title' FROM engagement_issues WHERE engagement_id = $1 AND id = 2),
+			(SELECT version->'answers'->>'notes' FROM questionnaire_versions WHERE engagement_id = $1 AND n = 1)`, id).Scan(&title, &notes); err != nil {
+			t.Fatal(err)
+		}
+		return title, notes
 	})
 }
 

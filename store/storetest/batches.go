@@ -79,30 +79,32 @@ func testBatchesApart(t *testing.T, e env) {
 }
 
 // BatchUntouched checks that a turn that does not change a batch does not
-// write it: tamper rewrites the stored batch of event 2 of engagement id
-// behind the store's back (as a marker), a note is saved, and the marker
-// must still be read. open gives the backend.
-func BatchUntouched(t *testing.T, b Backend, tamper func(id string, n int)) {
+// write it: the engagement is read, tamper then rewrites the stored batch
+// of event 2 of engagement id behind the store's back (a marker), a note
+// is saved from what was read, and stored, which reads event n's first
+// member from the backend's storage past any cache, must still give the
+// marker: a store that rewrote the batch would have put the read one back.
+func BatchUntouched(t *testing.T, b Backend, tamper func(id string, n int), stored func(id string, n int) string) {
 	ctx := context.Background()
 	clock := NewClock(Epoch)
 	e := env{b: b, clock: clock, ctx: ctx}
 	eng := engagement(t, "e-untouched", "19:untouched", Epoch)
 	WithBatches(eng, 3, Epoch)
 	must(t, save(e, "u0", eng, 0))
-	tamper("e-untouched", 2)
 	cur, err := b.Engagement(ctx, "e-untouched")
 	must(t, err)
-	if got := cur.Events[1].Members[0].Unit; got != "tampered" {
+	tamper("e-untouched", 2)
+	if got := stored("e-untouched", 2); got != "tampered" {
 		t.Fatalf("the tampered batch reads %q; the test's tamper did not take", got)
 	}
 	if _, err := note(t, e, "u1", cur, "a note"); err != nil {
 		t.Fatal(err)
 	}
+	if got := stored("e-untouched", 2); got != "tampered" {
+		t.Errorf("after a note event 2's stored first member is %q: the unchanged batch was rewritten", got)
+	}
 	after, err := b.Engagement(ctx, "e-untouched")
 	must(t, err)
-	if got := after.Events[1].Members[0].Unit; got != "tampered" {
-		t.Errorf("after a note event 2's first member is %q: the unchanged batch was rewritten", got)
-	}
 	if len(after.Events[0].Members) != 3 {
 		t.Errorf("after a note event 1 has %d members, want 3", len(after.Events[0].Members))
 	}
