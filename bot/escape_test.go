@@ -51,6 +51,8 @@ func TestHostileNamesEscaped(t *testing.T) {
 	c.say(phisher, "[phish](https://evil.example) *x*")
 	c.say(phisher, "status [phish](https://evil.example)")
 	c.say(phisher, "na 3614 [phish](https://evil.example) *x*")
+	e := c.engagement()
+	answers = append(answers, string(c.click(pat, "lead", map[string]any{"engagement": e.ID, "version": e.Version, "lead": phisher.id}).Value))
 	c.say(starry, "next")
 	c.say(phisher, "status")
 	c.say(phisher, "escalations")
@@ -85,6 +87,11 @@ func TestHostileNamesEscaped(t *testing.T) {
 			if m := unescaped.FindString(s); m != "" {
 				t.Errorf("unescaped %q in a post: %q", m, a.Text)
 			}
+			// Nobody typed a backslash: two are a name escaped twice,
+			// which Teams shows with a stray backslash.
+			if strings.Contains(s, `\\`) {
+				t.Errorf("escaped twice in a post: %q", a.Text)
+			}
 		}
 		answers = append(answers, string(call.Body))
 	}
@@ -95,6 +102,9 @@ func TestHostileNamesEscaped(t *testing.T) {
 		for _, s := range cardStrings(raw) {
 			if m := unescaped.FindString(s); m != "" {
 				t.Errorf("unescaped %q in a card: %q", m, s)
+			}
+			if strings.Contains(s, `\\`) {
+				t.Errorf("escaped twice in a card: %q", s)
 			}
 		}
 	}

@@ -213,7 +213,7 @@ func (t *turn) handOver(e *playbook.Engagement, p playbook.Member) (answer, erro
 	}
 	bump(e)
 	ans := answer{card: cards.Roles(e, displayName(p)+" now leads the engagement.", t.a.From.ID)}
-	return save(e, t.announce(e, ans, fmt.Sprintf("%s handed the lead of the %s engagement to %s.", t.actorName(e), markdown.Escape(e.Customer), markdown.Escape(displayName(p))))), nil
+	return save(e, t.announce(e, ans, fmt.Sprintf("%s handed the lead of the %s engagement to %s.", t.actorName(e), markdown.Escape(e.Customer), displayName(p)))), nil
 }
 
 // resolve completes a mentioned person from the Teams roster: the name
