@@ -33,7 +33,7 @@ func TestCloseOut(t *testing.T) {
 	// The credentials and the environment are in use while migration
 	// events run: no Check button, and a click made anyway is refused
 	// until the events item is settled.
-	if s := cardText(t, card); !strings.Contains(s, "waits for the migration events to finish") || strings.Contains(s, `"task":"credentials","verb":"closeCheck"`) {
+	if s := cardText(t, card); !strings.Contains(s, "waits for the migration events to finish") || findData(card, "closeCheck", func(d map[string]any) bool { return d["task"] == "credentials" }) != nil {
 		t.Errorf("close card before the events are settled: %s", s)
 	}
 	before := c.engagement()
