@@ -2,6 +2,7 @@ package cards_test
 
 import (
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -57,3 +58,34 @@ func TestQuestionnaireAnswersAreText(t *testing.T) {
 		}
 	}
 }
+
+// TestTypedTextIsText: what a person typed or named stays text where these
+// cards show it: the command and the attached file's name in the pickers,
+// a close-out waiver's reason, a workshop's "held elsewhere" reason.
+func TestTypedTextIsText(t *testing.T) {
+	const hostile = "[phish](https://evil.example)"
+	e := sample(t)
+	e.CloseChecks = map[string]playbook.CloseCheck{"events": {Status: playbook.CloseWaived, By: "29:pat", At: t0, Reason: hostile}}
+	e.States["workshop-imap"] = playbook.TaskState{Status: playbook.StatusDone, By: "29:pat", At: t0, Override: true, Reason: "held elsewhere: " + hostile}
+	events := []cards.FileEvent{{Engagement: e, Event: playbook.Event{N: 1, Kind: playbook.KindBatch}}}
+	for name, c := range map[string]*cards.Card{
+		"picker":          cards.Picker("status "+hostile, []*playbook.Engagement{e, e}),
+		"file members":    cards.FileEvents(hostile+".csv", 3, playbook.BatchUsers, "https://contoso.sharepoint.com/f.csv", events),
+		"file status":     cards.FileStatusEvents(hostile+".csv", "a status export", 3, "https://contoso.sharepoint.com/f.csv", events),
+		"close-out":       cards.Close(e, cards.CloseView{}),
+		"workshops, held": cards.Workshops(e, cards.WorkshopsView{}),
+	} {
+		b, err := json.Marshal(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Button data carries the text as typed; what is shown (a
+		// TextBlock's text, a fact's value) must be escaped.
+		if s := string(b); markdownLink.MatchString(s) || !strings.Contains(s, `\\[phish\\]\\(https://evil.example\\)`) {
+			t.Errorf("%s card shows typed text as Markdown: %s", name, s)
+		}
+	}
+}
+
+// markdownLink finds the hostile link unescaped in a shown text.
+var markdownLink = regexp.MustCompile(`"(text|value)":"([^"\\]|\\.)*[^\\]\[phish\]\(`)

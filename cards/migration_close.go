@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/mvmbot/mvmbot/internal/markdown"
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
@@ -52,7 +53,7 @@ func Close(e *playbook.Engagement, v CloseView) *Card {
 		state := "open: " + c.Detail
 		switch {
 		case c.Check != nil && c.Check.Status == playbook.CloseWaived:
-			state = "waived by " + truncate(memberName(e, c.Check.By), 40) + ": " + truncate(c.Check.Reason, 200)
+			state = "waived by " + truncate(memberName(e, c.Check.By), 40) + ": " + markdown.Escape(truncate(c.Check.Reason, 200))
 		case c.Check != nil && c.Done:
 			state = "checked by " + truncate(memberName(e, c.Check.By), 40) + " on " + c.Check.At.Format(day)
 		case c.Done:

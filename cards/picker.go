@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/mvmbot/mvmbot/internal/markdown"
 	"github.com/mvmbot/mvmbot/playbook"
 )
 
@@ -22,7 +23,7 @@ const MaxPickCommand = 500
 func Picker(command string, es []*playbook.Engagement) *Card {
 	body := []Element{
 		Title("Which engagement?"),
-		Text(fmt.Sprintf("You belong to %d engagements. Run **%s** for:", len(es), truncate(command, 80))),
+		Text(fmt.Sprintf("You belong to %d engagements. Run **%s** for:", len(es), markdown.Escape(truncate(command, 80)))),
 	}
 	for _, e := range es {
 		body = append(body, Actions(Execute(truncate(e.Customer, 60), VerbPick, map[string]any{"engagement": e.ID, "command": command})))
@@ -58,7 +59,7 @@ type FileEvent struct {
 // of kind) is for: one button per event the person may give members to.
 // url is the file's download address, read again on the click.
 func FileEvents(name string, n int, kind playbook.BatchKind, url string, events []FileEvent) *Card {
-	intro := fmt.Sprintf("**%s** lists %s. Import them as the members of:", truncate(name, 120), Plural(n, string(kind)))
+	intro := fmt.Sprintf("**%s** lists %s. Import them as the members of:", markdown.Escape(truncate(name, 120)), Plural(n, string(kind)))
 	return fileEvents(intro, VerbFileMembers, map[string]any{"url": url, "file": truncate(name, 200), "kind": string(kind)}, events, true)
 }
 
@@ -70,7 +71,7 @@ const VerbFileStatus = "fileStatus"
 // FileStatusEvents asks which running or completed event an attached
 // status file (name, read as report, with n units) is for.
 func FileStatusEvents(name, report string, n int, url string, events []FileEvent) *Card {
-	intro := fmt.Sprintf("**%s** (read as %s) has the status of %s. Record it as the status of:", truncate(name, 120), report, Plural(n, "unit"))
+	intro := fmt.Sprintf("**%s** (read as %s) has the status of %s. Record it as the status of:", markdown.Escape(truncate(name, 120)), report, Plural(n, "unit"))
 	return fileEvents(intro, VerbFileStatus, map[string]any{"url": url, "file": truncate(name, 200)}, events, false)
 }
 

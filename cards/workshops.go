@@ -125,7 +125,7 @@ func workshopRow(e *playbook.Engagement, w playbook.Workshop, v WorkshopsView) [
 	if (w.Status == playbook.WorkshopNotScheduled || w.Status == playbook.WorkshopCancelled) && len(w.Tasks) > 0 {
 		// Held elsewhere: its task is done as an override.
 		if st := e.State(w.Tasks[0]); st.Status == playbook.StatusDone && st.Override {
-			return []Element{Heading(head), Text("Held elsewhere (an override): " + truncate(strings.TrimPrefix(st.Reason, "held elsewhere: "), 200))}
+			return []Element{Heading(head), Text("Held elsewhere (an override): " + markdown.Escape(truncate(strings.TrimPrefix(st.Reason, "held elsewhere: "), 200)))}
 		}
 	}
 	out := []Element{Heading(head), Text(WorkshopState(w))}
