@@ -168,7 +168,7 @@ func (f *fakeSites) itemsOf(name string) []playbook.ListItem {
 
 // withSites makes the harness's conversation use Graph through fake.
 func withSites(h *harness, fake bot.SiteGraph) {
-	h.srv.Handler = bot.Conversation{Engagements: h.db, Now: func() time.Time { return qNow }, Sites: fake,
+	h.srv.Handler = bot.Conversation{Engagements: h.db, Refs: h.db, Drafts: h.db, Now: func() time.Time { return qNow }, Sites: fake,
 		Roster: &botframework.Connector{BaseDelay: time.Millisecond, MaxAttempts: 1}}
 }
 
@@ -897,4 +897,20 @@ func TestSiteSetUpElsewhere(t *testing.T) {
 		t.Errorf("second click: %d %s", ans.StatusCode, ans.Value)
 	}
 	assertUnchanged(t, c, before)
+
+	// Graph configured later: the card offers no second site, and a
+	// crafted submit sets none up while the tasks stand as elsewhere.
+	fake := newFakeSites()
+	withSites(h, fake)
+	if s := cardText(t, replyCard(t, c.say(mo, "site"))); has(s, "siteCreate") || has(s, "siteElsewhere") || !strings.Contains(s, "recorded the site as set up elsewhere") {
+		t.Errorf("site card with Graph after the record: %s", s)
+	}
+	ans = c.click(mo, "siteCreate", map[string]any{"engagement": before.ID, "version": before.Version, "siteMode": "existing", "siteUrl": "https://contoso.sharepoint.com/sites/m"})
+	if ans.StatusCode != refusal || !strings.Contains(string(ans.Value), "recorded as set up elsewhere") {
+		t.Errorf("site create after the record: %d %s", ans.StatusCode, ans.Value)
+	}
+	assertUnchanged(t, c, before)
+	if calls := fake.Calls(); len(calls) != 0 {
+		t.Errorf("Graph called: %v", calls)
+	}
 }

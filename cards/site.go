@@ -89,14 +89,20 @@ func Site(e *playbook.Engagement, v SiteView) *Card {
 	}
 	s := e.Site
 	d := ActionData{Engagement: e.ID, Version: e.Version}
+	st, where, elsewhere := playbook.SiteElsewhere(e)
+	// None of mine: no site, or its set-up failed.
+	none := s == nil || s.State == playbook.SiteFailed
+	manage := v.CanManage && !elsewhere
 	var actions []Element
 	switch {
 	case v.Local:
 		body = append(body, Text("Microsoft Graph is not configured, so I keep the issue tracker myself: **issue** reports one, **issues** lists the open ones, **issues export** gives them all as CSV. "+
 			"Set MicrosoftAppId and its credential (README: Graph permissions) to publish them on a SharePoint site."))
 	case s == nil:
-		body = append(body, Text("The migration collaboration site holds the migration documents (2979), the issue tracker (3615) and the known migration errors (3282). "+
-			"Use the customer's existing SharePoint site, or let me create one with a Microsoft 365 group whose owners are this engagement's MST, MVM, FRP and lead."))
+		if !elsewhere {
+			body = append(body, Text("The migration collaboration site holds the migration documents (2979), the issue tracker (3615) and the known migration errors (3282). "+
+				"Use the customer's existing SharePoint site, or let me create one with a Microsoft 365 group whose owners are this engagement's MST, MVM, FRP and lead."))
+		}
 	case s.State == playbook.SiteSettingUp:
 		body = append(body, Text(siteProgress(s)), siteFacts(s))
 		actions = append(actions, quiet(Button("Refresh", VerbSite, ActionData{Engagement: e.ID})))
@@ -108,21 +114,21 @@ func Site(e *playbook.Engagement, v SiteView) *Card {
 		}
 	case s.State == playbook.SiteFailed:
 		body = append(body, Notice("The last set-up stopped: "+truncate(s.Error, 400), true), siteFacts(s))
-		if v.CanManage {
+		if manage {
 			actions = append(actions, quiet(Button("Retry", VerbSiteRepair, d)))
 		}
 	}
-	if !v.Local && v.CanManage && (s == nil || s.State == playbook.SiteFailed) {
+	if !v.Local && manage && none {
 		body = append(body, siteForm(e, v.Form)...)
 		actions = append(actions, Button("Set up the site", VerbSiteCreate, d))
 	}
-	if !v.CanManage && (s == nil || s.State == playbook.SiteFailed) && !v.Local {
+	if !v.CanManage && none && !v.Local && !elsewhere {
 		body = append(body, Subtle("The MST, the MVM or the lead sets the site up."))
 	}
-	if st, where, ok := playbook.SiteElsewhere(e); ok {
+	if elsewhere {
 		body = append(body, Text(fmt.Sprintf("%s recorded the site as set up elsewhere on %s (an override): %s",
 			memberName(e, st.By), st.At.Format(day), markdown.Escape(where))))
-	} else if v.CanManage && (s == nil || s.State == playbook.SiteFailed) && playbook.SiteTasksOpen(e) {
+	} else if manage && none && playbook.SiteTasksOpen(e) {
 		body = append(body, Subtle("Set up without me (the FastTrack portal's library, or a site made by hand)? Say where the site, its issue tracker and the known errors list are: the site's tasks are recorded done as an override, with this as the reason."))
 		body = append(body, TextInput(SiteElsewhereInput, InputOpts{Label: "Set up elsewhere: where", Value: v.Form.Elsewhere,
 			Placeholder: "https://contoso.sharepoint.com/sites/Migration, with the Migration issues and Known migration errors lists"}, true, playbook.MaxReasonLen)...)

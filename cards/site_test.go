@@ -31,6 +31,7 @@ func siteCards(t *testing.T) map[string]*cards.Card {
 	elsewhere.States = map[string]playbook.TaskState{"collaboration-site": playbook.TaskState{Status: playbook.StatusDone, By: "29:mo", At: qNow, Override: true,
 		Reason: "set up elsewhere: " + strings.Repeat("w", playbook.MaxReasonLen)}}
 	out["site, local, recorded elsewhere"] = cards.Site(elsewhere, cards.SiteView{Local: true, CanManage: true})
+	out["site, recorded elsewhere, Graph"] = cards.Site(elsewhere, cards.SiteView{CanManage: true})
 	e.Site = &playbook.Site{Mode: playbook.SiteNew, State: playbook.SiteSettingUp, Run: 1, Name: "Contoso migration", Alias: "Contoso-migration", Waiting: qNow}
 	out["site, waiting for SharePoint"] = cards.Site(e, cards.SiteView{CanManage: true})
 	e.Site = &playbook.Site{Mode: playbook.SiteExisting, State: playbook.SiteFailed, Run: 2, URL: "https://contoso.sharepoint.com/sites/m", Error: strings.Repeat("x", playbook.MaxReasonLen)}

@@ -132,6 +132,9 @@ func RequestSite(e *Engagement, actorID string, r SiteRequest, now time.Time) er
 	if err := Can(e, actorID, ActionSite, nil); err != nil {
 		return err
 	}
+	if err := e.checkNotElsewhere(); err != nil {
+		return err
+	}
 	if e.Site != nil && e.Site.State != SiteFailed {
 		return Errorf(ECONFLICT, "The collaboration site is already %s: type **site** to see it, or Repair.", siteStateText(e.Site.State))
 	}
@@ -191,6 +194,9 @@ func RepairSite(e *Engagement, actorID string, now time.Time) error {
 		return err
 	}
 	if err := Can(e, actorID, ActionSite, nil); err != nil {
+		return err
+	}
+	if err := e.checkNotElsewhere(); err != nil {
 		return err
 	}
 	if e.Site == nil {
@@ -446,4 +452,14 @@ func openSiteTasks(e *Engagement) []Task {
 		}
 	}
 	return open
+}
+
+// checkNotElsewhere refuses to set up or repair a site of mvmbot's while
+// the site's tasks stand as set up elsewhere: the record would then hold
+// two sites for one engagement.
+func (e *Engagement) checkNotElsewhere() error {
+	if _, where, ok := SiteElsewhere(e); ok {
+		return Errorf(ECONFLICT, "The collaboration site is recorded as set up elsewhere (%q). To have me set one up instead, reopen its tasks (3615, 3282, then 2979) with **undo** first.", where)
+	}
+	return nil
 }

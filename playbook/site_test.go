@@ -694,6 +694,14 @@ func TestSetUpSiteElsewhere(t *testing.T) {
 		if e.Site != nil {
 			t.Errorf("a site of mvmbot's was recorded: %+v", e.Site)
 		}
+		// No second site over the one recorded elsewhere.
+		recorded := mustJSON(t, e)
+		if err := RequestSite(e, idMST, SiteRequest{Mode: SiteExisting, URL: testSite}, t0); ErrorCode(err) != ECONFLICT || !strings.Contains(ErrorMessage(err), "recorded as set up elsewhere") {
+			t.Errorf("RequestSite after the record: %v", err)
+		}
+		if mustJSON(t, e) != recorded {
+			t.Error("a refused RequestSite changed the engagement")
+		}
 	})
 	for _, tt := range []struct {
 		name   string
