@@ -3,10 +3,12 @@ package bot
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/mvmbot/mvmbot/cards"
+	"github.com/mvmbot/mvmbot/internal/download"
 	"github.com/mvmbot/mvmbot/internal/markdown"
 	"github.com/mvmbot/mvmbot/playbook"
 )
@@ -94,13 +96,13 @@ func (t *turn) fileAttached(f attachedFile) (answer, error) {
 
 // downloadProblem says in words why a download failed, without the URL.
 func downloadProblem(err error) string {
-	s := err.Error()
+	var timeout interface{ Timeout() bool }
 	switch {
-	case strings.Contains(s, "too large"):
+	case errors.Is(err, download.ErrTooLarge):
 		return fmt.Sprintf("it is larger than %d MB", playbook.MaxBatchCSVBytes>>20)
-	case strings.Contains(s, "refused"), strings.Contains(s, "redirected"):
+	case errors.Is(err, download.ErrRefused):
 		return "it is not stored where Teams keeps files"
-	case strings.Contains(s, "deadline"), strings.Contains(s, "timeout"):
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &timeout) && timeout.Timeout():
 		return "it took too long"
 	}
 	return "the download failed"
@@ -194,7 +196,7 @@ func (statusFile) Answer(t *turn, f attachedFile, data []byte) (answer, bool, er
 		return answer{}, true, err
 	}
 	if len(choices) == 0 {
-		return answer{text: fmt.Sprintf("**%s** has the status of %d units, but none of your engagements has a running or completed migration event you may record status for (the MVM or the MST).", name, len(rows))}, true, nil
+		return answer{text: fmt.Sprintf("**%s** has the status of %s, but none of your engagements has a running or completed migration event you may record status for (the MVM or the MST).", name, cards.Plural(len(rows), "unit"))}, true, nil
 	}
 	return answer{card: cards.FileStatusEvents(f.Name, string(report), len(rows), f.URL, choices)}, true, nil
 }

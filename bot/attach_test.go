@@ -68,9 +68,10 @@ func TestAttachedBatchFile(t *testing.T) {
 	}
 	// Only the MVM (the MST without one) sets members: the customer's
 	// click is refused.
-	if got := c.invoke(inPersonal(h.groupInvoke(c.nextID(), cy, "fileMembers", data), cy)); got.StatusCode == 200 && strings.Contains(string(got.Value), "set the members") {
-		t.Errorf("customer imported: %s", got.Value)
+	if got := c.invoke(inPersonal(h.groupInvoke(c.nextID(), cy, "fileMembers", data), cy)); got.StatusCode != refusal || !strings.Contains(string(got.Value), "Your roles: Customer") {
+		t.Errorf("customer's import not refused for the role: %d %s", got.StatusCode, got.Value)
 	}
+	assertUnchanged(t, c, before)
 	got := c.invoke(inPersonal(h.groupInvoke(c.nextID(), vi, "fileMembers", data), vi))
 	if s := cardText(t, got.card(t)); !strings.Contains(s, "set the members of event 1 from good.csv: 2 user") || !strings.Contains(s, "Password column") {
 		t.Errorf("import: %s", s)
@@ -124,8 +125,8 @@ func TestAttachedStatusFile(t *testing.T) {
 	if data["event"] != float64(1) {
 		t.Fatalf("first button is for event %v", data["event"])
 	}
-	if got := c.invoke(inPersonal(h.groupInvoke(c.nextID(), cy, "fileStatus", data), cy)); got.StatusCode == 200 && strings.Contains(string(got.Value), "migrated") {
-		t.Errorf("customer recorded status: %s", got.Value)
+	if got := c.invoke(inPersonal(h.groupInvoke(c.nextID(), cy, "fileStatus", data), cy)); got.StatusCode != refusal || !strings.Contains(string(got.Value), "Your roles: Customer") {
+		t.Errorf("customer's status not refused for the role: %d %s", got.StatusCode, got.Value)
 	}
 	assertUnchanged(t, c, before)
 	got := c.invoke(inPersonal(h.groupInvoke(c.nextID(), vi, "fileStatus", data), vi))
