@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/mvmbot/mvmbot/cards"
 	"github.com/mvmbot/mvmbot/internal/download"
@@ -273,8 +272,8 @@ func (t *turn) fileMembers(_ string, d cards.ActionData, raw json.RawMessage) (a
 }
 
 // badRows is the answer to a batch file with bad rows: nothing imported,
-// each bad row a paragraph (Teams' Markdown joins single line breaks).
+// each bad row a paragraph.
 func badRows(name string, rowErrs []playbook.RowError) answer {
 	return answer{text: fmt.Sprintf("Nothing was imported from **%s**: fix these rows and attach it again.\n\n%s", name,
-		strings.ReplaceAll(strings.TrimSpace(playbook.RowErrorsText(rowErrs, maxRowErrors)), "\n", "\n\n"))}
+		playbook.RowErrorsText(rowErrs, maxRowErrors))}
 }

@@ -279,7 +279,7 @@ func (t *turn) eventMembers(d cards.ActionData, raw json.RawMessage) (answer, er
 	switch {
 	case len(rowErrs) > 0:
 		// One row a paragraph: Teams' Markdown joins single line breaks.
-		return refuse(strings.ReplaceAll(strings.TrimSpace(playbook.RowErrorsText(rowErrs, maxRowErrors)), "\n", "\n\n"))
+		return refuse(playbook.RowErrorsText(rowErrs, maxRowErrors))
 	case perr != nil:
 		if !personError(perr) {
 			return answer{}, perr

@@ -140,7 +140,7 @@ func (t *turn) recordStatusFile(e *playbook.Engagement, n int, data []byte) (pla
 	switch {
 	case len(rowErrs) > 0:
 		return playbook.StatusSummary{}, report, playbook.Errorf(playbook.EINVALID, "Nothing was imported: %s of the %s are wrong.\n\n%s",
-			cards.Plural(len(rowErrs), "row"), report, strings.TrimSpace(playbook.RowErrorsText(rowErrs, maxRowErrors)))
+			cards.Plural(len(rowErrs), "row"), report, playbook.RowErrorsText(rowErrs, maxRowErrors))
 	case err != nil:
 		return playbook.StatusSummary{}, report, err
 	}
@@ -221,7 +221,7 @@ func (t *turn) eventStatus(d cards.ActionData, raw json.RawMessage) (answer, err
 		if !personError(err) {
 			return answer{}, err
 		}
-		f := &cards.StatusForm{Event: n, Raw: text, Error: strings.ReplaceAll(playbook.ErrorMessage(err), "\n", "\n\n")}
+		f := &cards.StatusForm{Event: n, Raw: text, Error: playbook.ErrorMessage(err)}
 		if len(text) > maxMembersEcho {
 			f.Raw = ""
 			f.Error += " (The file is too long to show back here: fix it where you copied it from and paste it again.)"

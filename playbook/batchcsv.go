@@ -80,19 +80,19 @@ func (r RowError) String() string {
 	return fmt.Sprintf("line %d: %s", r.Line, r.Message)
 }
 
-// RowErrorsText lists row errors for a person, one a line, at most max of
-// them and a count of the rest.
+// RowErrorsText lists row errors for a person, at most max of them and a
+// count of the rest, each a paragraph of its own: Teams' Markdown joins
+// lines split by a single line break.
 func RowErrorsText(errs []RowError, max int) string {
-	var b strings.Builder
+	lines := make([]string, 0, min(len(errs), max+1))
 	for i, r := range errs {
 		if i == max {
-			fmt.Fprintf(&b, "… and %s more.\n", countStr(len(errs)-max))
+			lines = append(lines, fmt.Sprintf("… and %s more.", countStr(len(errs)-max)))
 			break
 		}
-		b.WriteString(r.String())
-		b.WriteByte('\n')
+		lines = append(lines, r.String())
 	}
-	return b.String()
+	return strings.Join(lines, "\n\n")
 }
 
 // batchColumn is one column a CSV format knows.

@@ -209,3 +209,15 @@ func BenchmarkParseBatchCSV50k(b *testing.B) {
 		}
 	}
 }
+
+// TestRowErrorsText: each bad row is a paragraph of its own, since Teams'
+// Markdown joins lines split by one line break, and past max only a count.
+func TestRowErrorsText(t *testing.T) {
+	errs := []RowError{{Line: 2, Message: "no user"}, {Line: 3, Message: "bad target"}, {Line: 7, Message: "no user"}}
+	if got, want := RowErrorsText(errs, 2), "line 2: no user\n\nline 3: bad target\n\n… and 1 more."; got != want {
+		t.Errorf("RowErrorsText = %q, want %q", got, want)
+	}
+	if got := RowErrorsText(nil, 2); got != "" {
+		t.Errorf("RowErrorsText(nil) = %q", got)
+	}
+}
