@@ -20,7 +20,7 @@ func TestBatchUntouched(t *testing.T) {
 		if err := db.bolt.Update(func(tx *bolt.Tx) error {
 			b := tx.Bucket(bucketBatches)
 			var bt playbook.EventBatch
-			if err := json.Unmarshal(b.Get(batchKey(id, n)), &bt); err != nil {
+			if err := json.Unmarshal(b.Get(partKey(id, n)), &bt); err != nil {
 				return err
 			}
 			bt.Members[0].Unit = "tampered"
@@ -28,14 +28,14 @@ func TestBatchUntouched(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			return b.Put(batchKey(id, n), raw)
+			return b.Put(partKey(id, n), raw)
 		}); err != nil {
 			t.Fatal(err)
 		}
 	}, func(id string, n int) string {
 		var bt playbook.EventBatch
 		if err := db.bolt.View(func(tx *bolt.Tx) error {
-			return json.Unmarshal(tx.Bucket(bucketBatches).Get(batchKey(id, n)), &bt)
+			return json.Unmarshal(tx.Bucket(bucketBatches).Get(partKey(id, n)), &bt)
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -76,7 +76,7 @@ func TestMigrateBatchesApart(t *testing.T) {
 			return err
 		}
 		for i, a := range e.History {
-			if err := putJSON(tx.Bucket(bucketHistory), historyKey("e1", i), a); err != nil {
+			if err := putJSON(tx.Bucket(bucketHistory), partKey("e1", i), a); err != nil {
 				return err
 			}
 		}

@@ -134,6 +134,13 @@ func replaceFile(tmp, path string) error {
 // beside path.
 func rewritePrefix(path string) string { return "." + filepath.Base(path) + ".compact-" }
 
+// RewriteFiles lists the temporary files that rewrites of the file at path
+// (Compact, a purge) have left beside it: each holds a copy of the data.
+func RewriteFiles(path string) []string {
+	m, _ := filepath.Glob(filepath.Join(filepath.Dir(path), rewritePrefix(path)+"*"))
+	return m
+}
+
 // removeRewriteLeftovers removes the temporary files of rewrites that a
 // process killed during them left beside path. Each is a copy of the live
 // records of its time, which a later purge would not reach: purged means

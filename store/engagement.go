@@ -289,7 +289,7 @@ func putEngagementRecord(tx *bolt.Tx, recs *bolt.Bucket, e, old *playbook.Engage
 	}
 	hist := tx.Bucket(bucketHistory)
 	for i, a := range added {
-		if err := putJSON(hist, historyKey(e.ID, stored+i), a); err != nil {
+		if err := putJSON(hist, partKey(e.ID, stored+i), a); err != nil {
 			return err
 		}
 	}
@@ -319,15 +319,15 @@ func putBatches(tx *bolt.Tx, e, old *playbook.Engagement) error {
 	for _, bt := range e.Batches() {
 		rev, ok := stored[bt.N]
 		delete(stored, bt.N)
-		if ok && rev == bt.Rev && bt.Rev != 0 {
+		if ok && rev == bt.Rev {
 			continue
 		}
-		if err := putJSON(b, batchKey(e.ID, bt.N), bt); err != nil {
+		if err := putJSON(b, partKey(e.ID, bt.N), bt); err != nil {
 			return err
 		}
 	}
 	for n := range stored {
-		if err := b.Delete(batchKey(e.ID, n)); err != nil {
+		if err := b.Delete(partKey(e.ID, n)); err != nil {
 			return err
 		}
 	}
@@ -347,7 +347,7 @@ type decodedBatch struct {
 // which is why readEngagement clones and ViewEngagementsOf's callers may
 // not change what they get.
 func (db *DB) attachBatches(tx *bolt.Tx, e *playbook.Engagement) error {
-	prefix := historyPrefix(e.ID)
+	prefix := partPrefix(e.ID)
 	c := tx.Bucket(bucketBatches).Cursor()
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 		if db != nil {
@@ -376,32 +376,15 @@ func (db *DB) attachBatches(tx *bolt.Tx, e *playbook.Engagement) error {
 	return nil
 }
 
-// batchKey is the key of event n's batch of engagement id: the id,
-// memberSep, then n big-endian.
-func batchKey(id string, n int) []byte {
-	return append(historyPrefix(id), idKey(uint64(n))...)
-}
-
-// deleteBatches deletes every batch of engagement id.
-func deleteBatches(tx *bolt.Tx, id string) error {
-	prefix := historyPrefix(id)
-	c := tx.Bucket(bucketBatches).Cursor()
-	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Seek(prefix) {
-		if err := c.Delete(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// historyKey is the key of entry n of engagement id's history: the id,
-// memberSep, then n big-endian, so an engagement's entries are together
+// partKey is the key of record n of what engagement id keeps apart (entry
+// n of its history, event n's batch, version n, issue n): the id,
+// memberSep, then n big-endian, so an engagement's records are together
 // and in order.
-func historyKey(id string, n int) []byte {
-	return append(historyPrefix(id), idKey(uint64(n))...)
+func partKey(id string, n int) []byte {
+	return append(partPrefix(id), idKey(uint64(n))...)
 }
 
-func historyPrefix(id string) []byte {
+func partPrefix(id string) []byte {
 	k := make([]byte, 0, len(id)+1+8)
 	k = append(k, id...)
 	return append(k, memberSep)
@@ -429,9 +412,9 @@ func (db *DB) History(ctx context.Context, id string, from, n int) ([]playbook.A
 
 func readHistory(tx *bolt.Tx, id string, from, n int) ([]playbook.AuditEntry, error) {
 	out := []playbook.AuditEntry{}
-	prefix := historyPrefix(id)
+	prefix := partPrefix(id)
 	c := tx.Bucket(bucketHistory).Cursor()
-	for k, v := c.Seek(historyKey(id, max(from, 0))); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+	for k, v := c.Seek(partKey(id, max(from, 0))); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 		if n > 0 && len(out) == n {
 			break
 		}
@@ -442,18 +425,6 @@ func readHistory(tx *bolt.Tx, id string, from, n int) ([]playbook.AuditEntry, er
 		out = append(out, a)
 	}
 	return out, nil
-}
-
-// deleteHistory deletes every history entry of engagement id.
-func deleteHistory(tx *bolt.Tx, id string) error {
-	prefix := historyPrefix(id)
-	c := tx.Bucket(bucketHistory).Cursor()
-	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Seek(prefix) {
-		if err := c.Delete(); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 func memberKey(memberID, engagementID string) []byte {

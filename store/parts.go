@@ -98,7 +98,7 @@ func (db *DB) readParts(tx *bolt.Tx, id string, keep bool) ([]playbook.Questionn
 // place in raws is not decoded again, and when all are, raws and vals
 // themselves are returned (cut to the records there are).
 func scanParts[T any](b *bolt.Bucket, id string, raws [][]byte, vals []T) ([][]byte, []T, error) {
-	prefix := historyPrefix(id)
+	prefix := partPrefix(id)
 	c := b.Cursor()
 	i := 0
 	var (
@@ -172,7 +172,7 @@ func putParts(tx *bolt.Tx, e *playbook.Engagement, was *storedParts) error {
 		from, wrote = 0, true
 	}
 	for _, v := range e.Questionnaire[from:] {
-		if err := putJSON(vb, historyKey(e.ID, v.N), v); err != nil {
+		if err := putJSON(vb, partKey(e.ID, v.N), v); err != nil {
 			return err
 		}
 		wrote = true
@@ -180,13 +180,13 @@ func putParts(tx *bolt.Tx, e *playbook.Engagement, was *storedParts) error {
 	ib := tx.Bucket(bucketIssues)
 	changed, gone := playbook.ChangedIssues(was.issues, e.Issues)
 	for _, x := range changed {
-		if err := putJSON(ib, historyKey(e.ID, x.ID), x); err != nil {
+		if err := putJSON(ib, partKey(e.ID, x.ID), x); err != nil {
 			return err
 		}
 		wrote = true
 	}
 	for _, id := range gone {
-		if err := ib.Delete(historyKey(e.ID, id)); err != nil {
+		if err := ib.Delete(partKey(e.ID, id)); err != nil {
 			return err
 		}
 		wrote = true
@@ -202,21 +202,20 @@ func putParts(tx *bolt.Tx, e *playbook.Engagement, was *storedParts) error {
 	return stamps.Put([]byte(e.ID), idKey(n))
 }
 
-// deleteParts deletes every version and issue of engagement id, and its
-// stamp.
-func deleteParts(tx *bolt.Tx, id string) error {
-	if err := deletePrefix(tx.Bucket(bucketVersions), id); err != nil {
-		return err
-	}
-	if err := deletePrefix(tx.Bucket(bucketIssues), id); err != nil {
-		return err
+// deleteApart deletes every record engagement id keeps apart (its
+// history, batches, versions and issues) and its parts' stamp.
+func deleteApart(tx *bolt.Tx, id string) error {
+	for _, b := range [][]byte{bucketHistory, bucketBatches, bucketVersions, bucketIssues} {
+		if err := deletePrefix(tx.Bucket(b), id); err != nil {
+			return err
+		}
 	}
 	return tx.Bucket(bucketPartStamps).Delete([]byte(id))
 }
 
 // deletePrefix deletes every record of engagement id in b.
 func deletePrefix(b *bolt.Bucket, id string) error {
-	prefix := historyPrefix(id)
+	prefix := partPrefix(id)
 	c := b.Cursor()
 	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Seek(prefix) {
 		if err := c.Delete(); err != nil {

@@ -22,19 +22,19 @@ func TestPartsUntouched(t *testing.T) {
 		if err := db.bolt.Update(func(tx *bolt.Tx) error {
 			ib, vb := tx.Bucket(bucketIssues), tx.Bucket(bucketVersions)
 			var x playbook.Issue
-			if err := json.Unmarshal(ib.Get(historyKey(id, 2)), &x); err != nil {
+			if err := json.Unmarshal(ib.Get(partKey(id, 2)), &x); err != nil {
 				return err
 			}
 			x.Title = "tampered"
-			if err := putJSON(ib, historyKey(id, 2), x); err != nil {
+			if err := putJSON(ib, partKey(id, 2), x); err != nil {
 				return err
 			}
 			var v playbook.QuestionnaireVersion
-			if err := json.Unmarshal(vb.Get(historyKey(id, 1)), &v); err != nil {
+			if err := json.Unmarshal(vb.Get(partKey(id, 1)), &v); err != nil {
 				return err
 			}
 			v.Answers["notes"] = "tampered"
-			return putJSON(vb, historyKey(id, 1), v)
+			return putJSON(vb, partKey(id, 1), v)
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -42,10 +42,10 @@ func TestPartsUntouched(t *testing.T) {
 		var x playbook.Issue
 		var v playbook.QuestionnaireVersion
 		if err := db.bolt.View(func(tx *bolt.Tx) error {
-			if err := json.Unmarshal(tx.Bucket(bucketIssues).Get(historyKey(id, 2)), &x); err != nil {
+			if err := json.Unmarshal(tx.Bucket(bucketIssues).Get(partKey(id, 2)), &x); err != nil {
 				return err
 			}
-			return json.Unmarshal(tx.Bucket(bucketVersions).Get(historyKey(id, 1)), &v)
+			return json.Unmarshal(tx.Bucket(bucketVersions).Get(partKey(id, 1)), &v)
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -86,14 +86,14 @@ func TestMigratePartsApart(t *testing.T) {
 					core.History, core.HistoryBase = e.History, 0
 				} else {
 					for i, a := range e.History {
-						if err := putJSON(tx.Bucket(bucketHistory), historyKey("e1", i), a); err != nil {
+						if err := putJSON(tx.Bucket(bucketHistory), partKey("e1", i), a); err != nil {
 							return err
 						}
 					}
 				}
 				if schema == 6 {
 					for _, b := range e.Batches() {
-						if err := putJSON(tx.Bucket(bucketBatches), batchKey("e1", b.N), b); err != nil {
+						if err := putJSON(tx.Bucket(bucketBatches), partKey("e1", b.N), b); err != nil {
 							return err
 						}
 					}

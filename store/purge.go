@@ -55,13 +55,7 @@ func (db *DB) PurgeClosed(ctx context.Context, before time.Time, dryRun bool) ([
 			if err := recs.Delete([]byte(e.ID)); err != nil {
 				return err
 			}
-			if err := deleteHistory(tx, e.ID); err != nil {
-				return err
-			}
-			if err := deleteBatches(tx, e.ID); err != nil {
-				return err
-			}
-			if err := deleteParts(tx, e.ID); err != nil {
+			if err := deleteApart(tx, e.ID); err != nil {
 				return err
 			}
 			convs := tx.Bucket(bucketEngagementConv)

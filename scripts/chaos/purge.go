@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/mvmbot/mvmbot/store"
 )
 
 // The purge round: `mvmbot purge --apply` while the bot serves under load,
@@ -238,10 +240,7 @@ func (c *chaos) killPurge() {
 
 // rewriteFiles lists the temporary files a rewrite of the bbolt file
 // (store.Compact) makes beside it.
-func (c *chaos) rewriteFiles() []string {
-	m, _ := filepath.Glob(filepath.Join(c.dir, "."+filepath.Base(c.db)+".compact-*"))
-	return m
-}
+func (c *chaos) rewriteFiles() []string { return store.RewriteFiles(c.db) }
 
 // closedWithMarker sets up an engagement whose customer name holds marker
 // in a chat of its own, writes a note with the marker, and closes it

@@ -76,7 +76,7 @@ func (db *DB) attachParts(ctx context.Context, e *playbook.Engagement, p partsRo
 		is          []playbook.Issue
 		missV       []int32 // version numbers
 		missI, atI  []int32 // issue ids, and their places in is
-		missingRevs = map[int32]int32{}
+		missingRevs map[int32]int32
 	)
 	db.partMu.Lock()
 	prev := db.lastParts[e.ID]
@@ -87,6 +87,7 @@ func (db *DB) attachParts(ctx context.Context, e *playbook.Engagement, p partsRo
 		e.Questionnaire, e.Issues = prev.versions, slices.Clone(prev.issues)
 		return true, nil
 	}
+	missingRevs = map[int32]int32{}
 	if p.versions > 0 {
 		vs = make([]playbook.QuestionnaireVersion, p.versions)
 	}
