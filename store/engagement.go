@@ -199,26 +199,15 @@ func (db *DB) putEngagement(tx *bolt.Tx, e *playbook.Engagement, expect int) err
 	convs := tx.Bucket(bucketEngagementConv)
 	mems := tx.Bucket(bucketEngagementMembers)
 
-	var old *playbook.Engagement
-	raw := recs.Get([]byte(e.ID))
-	if raw != nil {
-		old = new(playbook.Engagement)
-		if err := decodeJSON([]byte(e.ID), raw, old); err != nil {
-			return err
-		}
+	old, parts, err := db.storedEngagement(tx, e.ID, recs.Get([]byte(e.ID)))
+	if err != nil {
+		return err
 	}
 	switch {
 	case old == nil && expect != 0:
 		return errStale(e.ID)
 	case old != nil && old.Version != expect:
 		return errStale(e.ID)
-	}
-	var parts *storedParts
-	if old != nil {
-		var err error
-		if parts, err = db.storedPartsOf(tx, e.ID, raw); err != nil {
-			return err
-		}
 	}
 
 	// The conversation binding: one engagement per conversation, and a new

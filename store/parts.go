@@ -134,23 +134,32 @@ func scanParts[T any](b *bolt.Bucket, id string, raws [][]byte, vals []T) ([][]b
 	return outR, outV, nil
 }
 
-// storedPartsOf returns what is stored of engagement id's parts, its
-// record being raw: from the decoded-engagement cache when it holds
-// exactly raw (the turn saving it has usually just read it), else read.
-func (db *DB) storedPartsOf(tx *bolt.Tx, id string, raw []byte) (*storedParts, error) {
+// storedEngagement returns the engagement whose record is raw (nil: none
+// stored) and what is stored of its parts, for a save to compare with:
+// from the decoded-engagement cache when it holds exactly raw (the turn
+// saving it has usually just read it), else decoded and read. The
+// engagement may be the cache's own value: the caller only reads it.
+func (db *DB) storedEngagement(tx *bolt.Tx, id string, raw []byte) (*playbook.Engagement, *storedParts, error) {
+	if raw == nil {
+		return nil, nil, nil
+	}
 	if db != nil {
 		db.decodedMu.Lock()
 		d, ok := db.decoded[id]
 		db.decodedMu.Unlock()
 		if ok && bytes.Equal(d.raw, raw) {
-			return &storedParts{versions: len(d.e.Questionnaire), issues: d.e.Issues}, nil
+			return d.e, &storedParts{versions: len(d.e.Questionnaire), issues: d.e.Issues}, nil
 		}
+	}
+	old := new(playbook.Engagement)
+	if err := decodeJSON([]byte(id), raw, old); err != nil {
+		return nil, nil, err
 	}
 	vs, is, err := db.readParts(tx, id, false)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return &storedParts{versions: len(vs), issues: is}, nil
+	return old, &storedParts{versions: len(vs), issues: is}, nil
 }
 
 // putParts writes e's versions past those stored (was; nil: none) and its
