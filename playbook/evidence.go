@@ -221,10 +221,16 @@ func MarkHeldElsewhere(e *Engagement, actorID, ref, reason string, now time.Time
 	if bs := openNeeds(e, t); len(bs) > 0 {
 		return Task{}, Errorf(EINVALID, "%s waits for %s. Those come first.", t.Ref(), e.describeBlockers(bs))
 	}
-	e.settle(t, TaskState{Status: StatusDone, By: actorID, At: now.UTC(), Override: true, Reason: "held elsewhere: " + reason})
-	e.audit(now, actorID, ActionOverride, t.Key, "done: held elsewhere: "+reason)
+	e.settleOverride(t, actorID, "held elsewhere: "+reason, now)
 	e.completeWaiting(now)
 	return t, nil
+}
+
+// settleOverride records t done by actorID without what normally settles
+// it, with the reason, in its state and in the history as an override.
+func (e *Engagement) settleOverride(t Task, actorID, reason string, now time.Time) {
+	e.settle(t, TaskState{Status: StatusDone, By: actorID, At: now.UTC(), Override: true, Reason: reason})
+	e.audit(now, actorID, ActionOverride, t.Key, "done: "+reason)
 }
 
 // Overrides returns the history entries that are overrides, oldest first:

@@ -395,13 +395,7 @@ func SetUpSiteElsewhere(e *Engagement, actorID, reason string, now time.Time) ([
 	}
 	open := openSiteTasks(e)
 	if len(open) == 0 {
-		var refs []string
-		for _, k := range SiteTasks {
-			if t, ok := taskByKey(k); ok {
-				refs = append(refs, t.Ref())
-			}
-		}
-		return nil, Errorf(EINVALID, "The site's tasks (%s) are already settled.", strings.Join(refs, ", "))
+		return nil, Errorf(EINVALID, "The site's tasks (%s) are already settled.", refs(siteTasks()))
 	}
 	// The tracker needs the site, which this settles first; anything else
 	// open (the workshops) comes first, as for the site made by mvmbot.
@@ -417,8 +411,7 @@ func SetUpSiteElsewhere(e *Engagement, actorID, reason string, now time.Time) ([
 		}
 	}
 	for _, t := range open {
-		e.settle(t, TaskState{Status: StatusDone, By: actorID, At: now.UTC(), Override: true, Reason: elsewhere + reason})
-		e.audit(now, actorID, ActionOverride, t.Key, "done: "+elsewhere+reason)
+		e.settleOverride(t, actorID, elsewhere+reason, now)
 	}
 	e.completeWaiting(now)
 	return open, nil
@@ -445,13 +438,23 @@ func SiteTasksOpen(e *Engagement) bool {
 
 func openSiteTasks(e *Engagement) []Task {
 	var open []Task
-	for _, k := range SiteTasks {
-		t, ok := taskByKey(k)
-		if ok && Applies(e, t) && e.State(k).Status == StatusOpen {
+	for _, t := range siteTasks() {
+		if Applies(e, t) && e.State(t.Key).Status == StatusOpen {
 			open = append(open, t)
 		}
 	}
 	return open
+}
+
+// siteTasks are the tasks of SiteTasks, in its order.
+func siteTasks() []Task {
+	ts := make([]Task, 0, len(SiteTasks))
+	for _, k := range SiteTasks {
+		if t, ok := taskByKey(k); ok {
+			ts = append(ts, t)
+		}
+	}
+	return ts
 }
 
 // checkNotElsewhere refuses to set up or repair a site of mvmbot's while
