@@ -3,7 +3,6 @@ package bot
 import (
 	"encoding/json"
 	"errors"
-	"strings"
 
 	"github.com/mvmbot/mvmbot/cards"
 	"github.com/mvmbot/mvmbot/playbook"
@@ -53,9 +52,6 @@ func (t *turn) pick(_ string, d cards.ActionData, raw json.RawMessage) (answer, 
 	}
 	if _, err := t.target(d); err != nil {
 		return answer{}, err
-	}
-	if name, _ := splitCommand(text); strings.EqualFold(name, "pick") {
-		return answer{}, playbook.Errorf(playbook.EINVALID, "This button does not say which command to run, so nothing was done. Type the command again.")
 	}
 	t.pinned = d.Engagement
 	return t.command(text)

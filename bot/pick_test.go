@@ -75,6 +75,13 @@ func TestPersonalPicker(t *testing.T) {
 	if got := c.invoke(stranger); got.StatusCode == 200 && strings.Contains(string(got.Value), "Contoso") {
 		t.Errorf("a stranger's pick showed the engagement: %s", got.Value)
 	}
+	// A crafted button whose command is a pick runs no pick again.
+	before := c.engagement()
+	loop := inPersonal(h.groupInvoke(c.nextID(), mo, "pick", map[string]any{"engagement": contoso.ID, "command": "pick"}), mo)
+	if got := c.invoke(loop); !strings.Contains(string(got.Value), `I don't know \"pick\"`) {
+		t.Errorf("a pick of pick: %d %s", got.StatusCode, got.Value)
+	}
+	assertUnchanged(t, c, before)
 }
 
 // pickData is the data of the picker's button for engagement id; nil when
