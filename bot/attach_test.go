@@ -133,6 +133,9 @@ func TestAttachedStatusFile(t *testing.T) {
 	if got.StatusCode != 200 {
 		t.Fatalf("import: %d %s", got.StatusCode, got.Value)
 	}
+	if s := string(got.Value); !strings.Contains(s, "imported Get-MigrationUser for event 1: 1 migrated") {
+		t.Errorf("import answer: %s", s)
+	}
 	if s := text(c.say(vi, "status user04@contoso.com")); !strings.Contains(s, "Migration status **Failed**") {
 		t.Errorf("status of bob after the import: %q", s)
 	}

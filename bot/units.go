@@ -167,14 +167,17 @@ func forecastNotice(e *playbook.Engagement, endpoint int, now time.Time) string 
 }
 
 // statusNotice says what a recorded status file changed.
-func statusNotice(who string, n int, report playbook.StatusReport, s playbook.StatusSummary) string {
+func (t *turn) statusNotice(e *playbook.Engagement, n int, report playbook.StatusReport, s playbook.StatusSummary) string {
 	msg := fmt.Sprintf("%s imported %s for event %d: %d migrated, %d in progress, %d failed, %d stopped, %d not reported.",
-		who, report, n, s.Migrated, s.InProgress, s.Failed, s.Stopped, s.Unreported)
+		displayName(t.me()), report, n, s.Migrated, s.InProgress, s.Failed, s.Stopped, s.Unreported)
 	if s.Bytes > 0 {
 		msg += fmt.Sprintf(" %.1f GB reported migrated.", float64(s.Bytes)/(1<<30))
 	}
 	if s.Failed > 0 {
 		msg += fmt.Sprintf(" **status <user>** gives each failure's error and fix; **remediate %d** puts the failed units into a new remediation event.", n)
+	}
+	if p, ok := playbook.LatestPlan(e); ok {
+		msg += forecastNotice(e, p.Concurrency, t.now)
 	}
 	return msg
 }
@@ -193,7 +196,7 @@ func (t *turn) importStatus(e *playbook.Engagement, event int, name string, data
 		return answer{}, err
 	}
 	bump(e)
-	return save(e, answer{text: statusNotice(displayName(t.me()), event, report, s)}), nil
+	return save(e, answer{text: t.statusNotice(e, event, report, s)}), nil
 }
 
 // eventStatus records the status file pasted on the events card: a bad
@@ -231,11 +234,7 @@ func (t *turn) eventStatus(d cards.ActionData, raw json.RawMessage) (answer, err
 			May: func(a playbook.Action) bool { return playbook.Can(e, who, a, nil) == nil }})}, nil
 	}
 	bump(e)
-	notice := statusNotice(displayName(t.me()), n, report, s)
-	if p, ok := playbook.LatestPlan(e); ok {
-		notice += forecastNotice(e, p.Concurrency, t.now)
-	}
-	return save(e, answer{card: t.eventsCard(e, notice, false)}), nil
+	return save(e, answer{card: t.eventsCard(e, t.statusNotice(e, n, report, s), false)}), nil
 }
 
 // eventRemediate runs the events card's remediation button: the failed
