@@ -207,21 +207,38 @@ func (t *turn) fileStatus(_ string, d cards.ActionData, raw json.RawMessage) (an
 	if err != nil {
 		return answer{}, err
 	}
-	e, err := t.target(d)
-	if err != nil {
-		return answer{}, err
-	}
-	if err := playbook.Can(e, t.a.From.ID, playbook.ActionEventStatus, nil); err != nil {
-		return answer{}, err
-	}
-	if t.c.Files == nil {
-		return answer{text: "This bot is not set up to read attached files."}, nil
-	}
-	data, err := t.c.Files.Get(t.ctx, fd.URL)
-	if err != nil {
-		return answer{text: fmt.Sprintf("I could not download **%s** again (%s), so nothing was imported. Attach it again.", markdown.Escape(fd.File), downloadProblem(err))}, nil
+	e, data, refused, err := t.refetch(d, playbook.ActionEventStatus, fd.URL, fd.File)
+	if err != nil || refused != nil {
+		return answerOf(refused), err
 	}
 	return t.importStatus(e, fd.Event, fd.File, data)
+}
+
+// refetch is a file button's start: the engagement it names, where the
+// person must be allowed action, and the file downloaded again. refused is
+// the answer when the file cannot be had; nothing is changed then.
+func (t *turn) refetch(d cards.ActionData, action playbook.Action, url, file string) (e *playbook.Engagement, data []byte, refused *answer, err error) {
+	if e, err = t.target(d); err != nil {
+		return nil, nil, nil, err
+	}
+	if err := playbook.Can(e, t.a.From.ID, action, nil); err != nil {
+		return nil, nil, nil, err
+	}
+	if t.c.Files == nil {
+		return nil, nil, &answer{text: "This bot is not set up to read attached files."}, nil
+	}
+	if data, err = t.c.Files.Get(t.ctx, url); err != nil {
+		return nil, nil, &answer{text: fmt.Sprintf("I could not download **%s** again (%s), so nothing was imported. Attach it again.", markdown.Escape(file), downloadProblem(err))}, nil
+	}
+	return e, data, nil, nil
+}
+
+// answerOf is *a, or no answer for nil.
+func answerOf(a *answer) answer {
+	if a == nil {
+		return answer{}
+	}
+	return *a
 }
 
 // maxFileEvents bounds the event picker's buttons: a card stays small.
@@ -235,21 +252,11 @@ func (t *turn) fileMembers(_ string, d cards.ActionData, raw json.RawMessage) (a
 	if err != nil {
 		return answer{}, err
 	}
-	e, err := t.target(d)
-	if err != nil {
-		return answer{}, err
-	}
-	if err := playbook.Can(e, t.a.From.ID, playbook.ActionEventMembers, nil); err != nil {
-		return answer{}, err
+	e, data, refused, err := t.refetch(d, playbook.ActionEventMembers, fd.URL, fd.File)
+	if err != nil || refused != nil {
+		return answerOf(refused), err
 	}
 	name := markdown.Escape(fd.File)
-	if t.c.Files == nil {
-		return answer{text: "This bot is not set up to read attached files."}, nil
-	}
-	data, err := t.c.Files.Get(t.ctx, fd.URL)
-	if err != nil {
-		return answer{text: fmt.Sprintf("I could not download **%s** again (%s), so nothing was imported. Attach it again.", name, downloadProblem(err))}, nil
-	}
 	bf, rowErrs, err := playbook.ParseBatchFile(data, fd.Kind)
 	switch {
 	case len(rowErrs) > 0:

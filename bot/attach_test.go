@@ -1,6 +1,7 @@
 package bot_test
 
 import (
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -70,6 +71,13 @@ func TestAttachedBatchFile(t *testing.T) {
 	// click is refused.
 	if got := c.invoke(inPersonal(h.groupInvoke(c.nextID(), cy, "fileMembers", data), cy)); got.StatusCode != refusal || !strings.Contains(string(got.Value), "Your roles: Customer") {
 		t.Errorf("customer's import not refused for the role: %d %s", got.StatusCode, got.Value)
+	}
+	assertUnchanged(t, c, before)
+	// The file gone by the time of the click: nothing is imported.
+	gone := maps.Clone(data)
+	gone["url"] = dl.URL + "/gone.csv"
+	if got := c.invoke(inPersonal(h.groupInvoke(c.nextID(), vi, "fileMembers", gone), vi)); !strings.Contains(string(got.Value), "could not download **good.csv** again (the download failed)") {
+		t.Errorf("a file gone at the click: %d %s", got.StatusCode, got.Value)
 	}
 	assertUnchanged(t, c, before)
 	got := c.invoke(inPersonal(h.groupInvoke(c.nextID(), vi, "fileMembers", data), vi))
