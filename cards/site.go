@@ -127,7 +127,7 @@ func Site(e *playbook.Engagement, v SiteView) *Card {
 	}
 	if elsewhere {
 		body = append(body, Text(fmt.Sprintf("%s recorded the site as set up elsewhere on %s (an override): %s",
-			memberName(e, st.By), st.At.Format(day), markdown.Escape(where))))
+			memberName(e, st.By), st.At.Format(day), markdown.Escape(truncate(where, 400)))))
 	} else if manage && none && playbook.SiteTasksOpen(e) {
 		body = append(body, Subtle("Set up without me (the FastTrack portal's library, or a site made by hand)? Say where the site, its issue tracker and the known errors list are: the site's tasks are recorded done as an override, with this as the reason."))
 		body = append(body, TextInput(SiteElsewhereInput, InputOpts{Label: "Set up elsewhere: where", Value: v.Form.Elsewhere,
